@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Config, ConfigError, loadConfig, readDotEnv } from '../config.js';
+
+/** Exit codes of the CLI. */
+export const EXIT = { ok: 0, failure: 1, config: 2 } as const;
+
+/** Output streams of a command; tests pass their own. */
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** The process's real streams and environment. */
+export function processIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Loads configuration from `.env` (if present) under the real environment; undefined after printing problems. */
+export function configFromIo(io: Io): Config | undefined {
+  try {
+    const fileEnv = readDotEnv(join(io.cwd, '.env'));
+    return loadConfig({ ...fileEnv, ...io.env }, io.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`starpunk: ${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** Creates the data directory and its content folders if they are missing. */
+export function ensureDataDirs(config: Config): void {
+  for (const dir of [config.dataPath, config.notesPath, config.mediaPath])
+    mkdirSync(dir, { recursive: true });
+}
+
+/** The session secret: configured, or read from (or generated into) DATA_PATH/.secret, mode 0600. */
+export function resolveSessionSecret(config: Config): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  const path = join(config.dataPath, '.secret');
+  if (existsSync(path)) {
+    const s = readFileSync(path, 'utf8').trim();
+    if (s.length >= 32) return s;
+  }
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return secret;
+}

@@ -1,0 +1,44 @@
+import { appVersion } from '../version.js';
+import { EXIT, type Io, processIo } from './context.js';
+import { migrateCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
+
+const HELP = `usage: starpunk <command> [options]
+
+commands:
+  serve                         migrate the database if needed, then serve HTTP
+  migrate [--status] [--dry-run] apply pending migrations, show their state, or preview them
+  version                       print the version
+`;
+
+type Command = (args: string[], io: Io) => number | Promise<number>;
+
+/** Every command by name; each lives in its own file under src/cli/. */
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  version: (_a, io) => {
+    io.stdout(`${appVersion()}\n`);
+    return EXIT.ok;
+  },
+};
+
+/** Runs one CLI command and returns its exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(HELP);
+    return name === undefined ? EXIT.failure : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`starpunk: unknown command "${name}"\n${HELP}`);
+    return EXIT.failure;
+  }
+  try {
+    return await command(args, io);
+  } catch (err) {
+    io.stderr(`starpunk ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,76 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { buildApp } from '../app.js';
+import { systemClock } from '../clock.js';
+import { runMigrations } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { createLogger } from '../logger.js';
+import { appVersion } from '../version.js';
+import { configFromIo, EXIT, ensureDataDirs, type Io, resolveSessionSecret } from './context.js';
+import { reportMigrationError } from './migrate.js';
+
+/** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * `starpunk serve`: open (or create) the data directory, migrate, serve HTTP until SIGTERM/SIGINT.
+ * Resolves with the exit code once the server has shut down (or failed to start).
+ */
+export async function serveCommand(_args: string[], io: Io): Promise<number> {
+  const config = configFromIo(io);
+  if (!config) return EXIT.config;
+  const logger = createLogger(config.logLevel);
+  try {
+    ensureDataDirs(config);
+    resolveSessionSecret(config);
+  } catch (err) {
+    io.stderr(`starpunk: cannot prepare the data directory ${config.dataPath}: ${(err as Error).message}\n`);
+    return EXIT.failure;
+  }
+  try {
+    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath, logger });
+  } catch (err) {
+    return reportMigrationError(err, io);
+  }
+  const db = openDatabase(config.databasePath);
+  const version = appVersion();
+  const app = buildApp({ config, db, clock: systemClock, logger, version });
+
+  return new Promise<number>((resolveExit) => {
+    const server = serve(
+      { fetch: app.fetch, hostname: config.host, port: config.port },
+      (info: AddressInfo) => {
+        logger.info(
+          { address: info.address, port: info.port, version, siteUrl: config.siteUrl },
+          'StarPunk is serving',
+        );
+      },
+    );
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      io.stderr(`starpunk: cannot listen on ${config.host}:${config.port}: ${err.message}\n`);
+      db.close();
+      resolveExit(EXIT.failure);
+    });
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      const force = setTimeout(() => {
+        logger.warn('grace period over: closing remaining connections');
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }, SHUTDOWN_GRACE_MS);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        db.close();
+        logger.info('stopped; database closed');
+        resolveExit(EXIT.ok);
+      });
+      // Keep-alive sockets with no request in flight would hold close() open.
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+/** The typed, frozen configuration every module receives (never `process.env`). */
+export interface Config {
+  siteUrl: string;
+  siteName: string;
+  siteAuthor: string;
+  siteDescription: string;
+  adminMe: string;
+  sessionSecret: string | undefined;
+  dataPath: string;
+  databasePath: string;
+  notesPath: string;
+  mediaPath: string;
+  backupsPath: string;
+  host: string;
+  port: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  devMode: boolean;
+  devAdminMe: string | undefined;
+  trustProxy: boolean;
+}
+
+/** Every configuration problem found, reported together. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Documentation of each variable; the configuration reference is generated from this table. */
+export const CONFIG_VARIABLES = [
+  {
+    name: 'SITE_URL',
+    default: 'http://localhost:8000/',
+    meaning: 'public base URL; always normalised to end with /',
+  },
+  { name: 'SITE_NAME', default: 'StarPunk', meaning: 'site title' },
+  { name: 'SITE_AUTHOR', default: '', meaning: 'author name for h-card and feeds' },
+  { name: 'SITE_DESCRIPTION', default: '', meaning: 'feed and meta description' },
+  { name: 'ADMIN_ME', default: 'SITE_URL', meaning: 'the admin identity URL (IndieAuth "me")' },
+  {
+    name: 'SESSION_SECRET',
+    default: 'generated into DATA_PATH/.secret',
+    meaning: 'secret for signing (32+ characters)',
+  },
+  { name: 'DATA_PATH', default: './data', meaning: 'data directory' },
+  { name: 'DATABASE_PATH', default: 'DATA_PATH/starpunk.db', meaning: 'database file' },
+  { name: 'NOTES_PATH', default: 'DATA_PATH/notes', meaning: 'note files' },
+  { name: 'MEDIA_PATH', default: 'DATA_PATH/media', meaning: 'media files' },
+  { name: 'HOST', default: '127.0.0.1', meaning: 'address the server listens on' },
+  { name: 'PORT', default: '8000', meaning: 'port the server listens on' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'debug, info, warn or error' },
+  {
+    name: 'DEV_MODE',
+    default: 'off',
+    meaning: 'development login without credentials; refused when SITE_URL is https',
+  },
+  { name: 'DEV_ADMIN_ME', default: 'ADMIN_ME', meaning: 'identity used by the development login' },
+  { name: 'TRUST_PROXY', default: 'off', meaning: 'honour X-Forwarded-* headers from a reverse proxy' },
+] as const;
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+const booleanVar = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const s = (v ?? '').trim().toLowerCase();
+    if (TRUE.has(s)) return true;
+    if (FALSE.has(s)) return false;
+    ctx.addIssue({ code: 'custom', message: `must be one of on/off, true/false, 1/0 (got "${v}")` });
+    return z.NEVER;
+  });
+
+const httpUrl = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be an absolute http(s) URL (got "${v}")` });
+      return z.NEVER;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `must use http or https (got "${u.protocol}")` });
+      return z.NEVER;
+    }
+    if (u.search || u.hash || u.username || u.password) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain a query, fragment or credentials' });
+      return z.NEVER;
+    }
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    return u.toString();
+  });
+
+const EnvSchema = z.object({
+  SITE_URL: httpUrl.optional(),
+  SITE_NAME: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+  SITE_AUTHOR: z.string().trim().max(200).optional(),
+  SITE_DESCRIPTION: z.string().trim().max(1000).optional(),
+  ADMIN_ME: httpUrl.optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DATA_PATH: z.string().trim().min(1).optional(),
+  DATABASE_PATH: z.string().trim().min(1).optional(),
+  NOTES_PATH: z.string().trim().min(1).optional(),
+  MEDIA_PATH: z.string().trim().min(1).optional(),
+  HOST: z.string().trim().min(1).optional(),
+  PORT: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(0, 'must be 0–65535').max(65535, 'must be 0–65535'))
+    .optional(),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'], { message: 'must be debug, info, warn or error' })
+    .optional(),
+  DEV_MODE: booleanVar,
+  DEV_ADMIN_ME: httpUrl.optional(),
+  TRUST_PROXY: booleanVar,
+});
+
+/** Reads a `.env` file into a plain object; the real environment always wins over it. */
+export function readDotEnv(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+}
+
+/**
+ * Builds the Config from environment variables (and `cwd` for relative paths). Empty values
+ * count as unset. Throws one ConfigError listing every problem.
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): Config {
+  const cleaned: Record<string, string> = {};
+  for (const v of CONFIG_VARIABLES) {
+    const raw = env[v.name];
+    if (raw !== undefined && raw.trim() !== '') cleaned[v.name] = raw;
+  }
+  const parsed = EnvSchema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      problems.push(`${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  }
+  // Cross-field rule, checked on the raw text so it is reported together with any other problem.
+  const rawDev = (cleaned.DEV_MODE ?? '').trim().toLowerCase();
+  if (TRUE.has(rawDev) && (cleaned.SITE_URL ?? '').trim().toLowerCase().startsWith('https:')) {
+    problems.push(
+      'DEV_MODE: refused because SITE_URL is https (development login must never reach a public site)',
+    );
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  const siteUrl = e.SITE_URL ?? 'http://localhost:8000/';
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  const dataPath = abs(e.DATA_PATH ?? './data');
+  const adminMe = e.ADMIN_ME ?? siteUrl;
+  const devMode = e.DEV_MODE;
+  return Object.freeze({
+    siteUrl,
+    siteName: e.SITE_NAME ?? 'StarPunk',
+    siteAuthor: e.SITE_AUTHOR ?? '',
+    siteDescription: e.SITE_DESCRIPTION ?? '',
+    adminMe,
+    sessionSecret: e.SESSION_SECRET,
+    dataPath,
+    databasePath: e.DATABASE_PATH ? abs(e.DATABASE_PATH) : join(dataPath, 'starpunk.db'),
+    notesPath: e.NOTES_PATH ? abs(e.NOTES_PATH) : join(dataPath, 'notes'),
+    mediaPath: e.MEDIA_PATH ? abs(e.MEDIA_PATH) : join(dataPath, 'media'),
+    backupsPath: join(dataPath, 'backups'),
+    host: e.HOST ?? '127.0.0.1',
+    port: e.PORT ?? 8000,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    devMode,
+    devAdminMe: devMode ? (e.DEV_ADMIN_ME ?? adminMe) : undefined,
+    trustProxy: e.TRUST_PROXY,
+  });
+}

@@ -1,0 +1,799 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { INITIAL_SCHEMA } from './initial-schema.js';
+import { type Db, registerFunctions } from './open.js';
+import {
+  type ColumnInfo,
+  diffSnapshots,
+  type IndexInfo,
+  indexSignature,
+  inspectSchema,
+  type SchemaSnapshot,
+  type TableInfo,
+  tableSignature,
+} from './schema.js';
+
+/** Where the project's own migration files live (copied beside the compiled runner by `npm run build`). */
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+const FILE_PATTERN = /^(\d{3})_([a-z0-9]+(?:_[a-z0-9]+)*)\.sql$/;
+const BOOKKEEPING = 'schema_migrations';
+
+/** One migration file on disk. */
+export interface MigrationFile {
+  name: string;
+  number: number;
+  sql: string;
+  checksum: string;
+  /** `-- notice:` lines, logged when the migration runs (e.g. "old tokens are invalidated"). */
+  notices: string[];
+}
+
+/** Why the runner refused to touch a database. */
+export type RefusalReason =
+  | 'newer_database'
+  | 'missing_file'
+  | 'checksum_mismatch'
+  | 'out_of_order'
+  | 'bad_file_name'
+  | 'effect_missing'
+  | 'not_starpunk';
+
+/** The runner refused, changing nothing. */
+export class MigrationRefused extends Error {
+  readonly reason: RefusalReason;
+  constructor(reason: RefusalReason, message: string) {
+    super(message);
+    this.name = 'MigrationRefused';
+    this.reason = reason;
+  }
+}
+
+/** A migration failed and was rolled back; earlier ones stay applied. */
+export class MigrationFailed extends Error {
+  readonly migration: string;
+  constructor(migration: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(`migration ${migration} failed and was rolled back: ${detail}`, { cause });
+    this.name = 'MigrationFailed';
+    this.migration = migration;
+  }
+}
+
+/** What happened (or, in a dry run, would happen) to one migration. */
+export interface MigrationOutcome {
+  name: string;
+  /** applied/adopted: recorded before this run; ran/adopted-now: done by this run; pending: not done (dry run or after a failure). */
+  state: 'applied' | 'adopted' | 'ran' | 'adopted-now' | 'pending' | 'failed' | 'not-run';
+  appliedAt?: string | null;
+  /** For pending migrations in a dry run: what the runner would do. */
+  action?: 'run' | 'adopt';
+  /** What adoption created (missing indexes and the like). */
+  created?: string[];
+}
+
+/** The full report of a runner invocation. */
+export interface MigrationReport {
+  fresh: boolean;
+  dryRun: boolean;
+  backupPath: string | null;
+  outcomes: MigrationOutcome[];
+  repaired: string[];
+  notices: string[];
+  /** Differences between the resulting schema and a fresh install's (should be empty). */
+  drift: string[];
+  scrubbed: boolean;
+  durationMs: number;
+}
+
+/** The smallest logger the runner needs (pino's shape). */
+export interface MigrationLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** Options for runMigrations. */
+export interface RunOptions {
+  dbPath: string;
+  backupsDir: string;
+  migrationsDir?: string;
+  dryRun?: boolean;
+  logger?: MigrationLogger;
+  now?: () => Date;
+  busyTimeoutMs?: number;
+}
+
+/** Hex SHA-256 of a migration's text, with line endings normalised so a checkout on Windows still matches. */
+export function checksumOf(sql: string): string {
+  return createHash('sha256').update(sql.replace(/\r\n/g, '\n'), 'utf8').digest('hex');
+}
+
+/** Reads and validates the migration files: names, contiguous numbering from 001. */
+export function loadMigrationFiles(dir: string = MIGRATIONS_DIR): MigrationFile[] {
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith('.sql'))
+    .sort();
+  const files: MigrationFile[] = [];
+  for (const name of names) {
+    const m = FILE_PATTERN.exec(name);
+    if (!m) {
+      throw new MigrationRefused(
+        'bad_file_name',
+        `migration file ${name} does not match NNN_snake_description.sql`,
+      );
+    }
+    const sql = readFileSync(join(dir, name), 'utf8');
+    const notices = [...sql.matchAll(/^--\s*notice:\s*(.+)$/gm)].map((x) => x[1]!.trim());
+    files.push({ name, number: Number(m[1]), sql, checksum: checksumOf(sql), notices });
+  }
+  files.forEach((f, i) => {
+    if (f.number !== i + 1) {
+      throw new MigrationRefused(
+        'out_of_order',
+        `migration files are out of order: expected number ${String(i + 1).padStart(3, '0')} but found ${f.name}`,
+      );
+    }
+  });
+  return files;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expected states: replaying baseline + migrations on an in-memory database gives the exact
+// schema after each migration. Each migration's "declared effect" is the difference between
+// consecutive states, so adoption works for every migration without hand-written detection.
+// ---------------------------------------------------------------------------------------------
+
+type Effect =
+  | { kind: 'table-exact'; table: string; info: TableInfo }
+  | { kind: 'columns-added'; table: string; columns: ColumnInfo[] }
+  | { kind: 'table-dropped'; table: string }
+  | { kind: 'index-created'; index: IndexInfo; sql: string }
+  | { kind: 'index-dropped'; name: string }
+  | { kind: 'trigger-created'; name: string; sql: string }
+  | { kind: 'trigger-dropped'; name: string }
+  | { kind: 'view-created'; name: string; sql: string }
+  | { kind: 'view-dropped'; name: string };
+
+interface Expected {
+  states: SchemaSnapshot[]; // states[0] = baseline, states[i] = after migration i
+  effects: Effect[][]; // effects[i-1] = effect of migration i
+  rawSql: Map<string, string>[]; // per state: object name -> original CREATE sql
+}
+
+const expectedCache = new Map<string, Expected>();
+
+function rawSqlOf(db: Db): Map<string, string> {
+  const rows = db
+    .prepare("SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+    .all() as {
+    name: string;
+    sql: string;
+  }[];
+  return new Map(rows.map((r) => [r.name, r.sql]));
+}
+
+function sameColumn(a: ColumnInfo, b: ColumnInfo): boolean {
+  return (
+    a.name === b.name && a.type === b.type && a.notnull === b.notnull && a.dflt === b.dflt && a.pk === b.pk
+  );
+}
+
+function effectsBetween(before: SchemaSnapshot, after: SchemaSnapshot, raw: Map<string, string>): Effect[] {
+  const effects: Effect[] = [];
+  for (const [name, t] of after.tables) {
+    const old = before.tables.get(name);
+    if (!old) effects.push({ kind: 'table-exact', table: name, info: t });
+    else if (tableSignature(old) !== tableSignature(t)) {
+      // An ALTER TABLE ADD COLUMN keeps every old column in place and appends; anything else is a rebuild.
+      const isAppend =
+        t.columns.length > old.columns.length &&
+        old.columns.every((c, i) => sameColumn(c, t.columns[i]!)) &&
+        JSON.stringify({ ...old, columns: [] }) === JSON.stringify({ ...t, columns: [] });
+      if (isAppend)
+        effects.push({ kind: 'columns-added', table: name, columns: t.columns.slice(old.columns.length) });
+      else effects.push({ kind: 'table-exact', table: name, info: t });
+    }
+  }
+  for (const name of before.tables.keys())
+    if (!after.tables.has(name)) effects.push({ kind: 'table-dropped', table: name });
+  // Rebuilding a table drops its indexes, so every index on a created or rebuilt table belongs to
+  // this migration's effect, even when an index of the same name and shape existed before.
+  const rebuilt = new Set(
+    effects.filter((e) => e.kind === 'table-exact').map((e) => (e as { table: string }).table),
+  );
+  for (const [name, i] of after.indexes) {
+    const old = before.indexes.get(name);
+    if (!old || rebuilt.has(i.table) || indexSignature(old) !== indexSignature(i)) {
+      effects.push({ kind: 'index-created', index: i, sql: raw.get(name)! });
+    }
+  }
+  for (const name of before.indexes.keys())
+    if (!after.indexes.has(name)) effects.push({ kind: 'index-dropped', name });
+  for (const [name, sql] of after.triggers) {
+    if (before.triggers.get(name) !== sql)
+      effects.push({ kind: 'trigger-created', name, sql: raw.get(name)! });
+  }
+  for (const name of before.triggers.keys())
+    if (!after.triggers.has(name)) effects.push({ kind: 'trigger-dropped', name });
+  for (const [name, sql] of after.views) {
+    if (before.views.get(name) !== sql) effects.push({ kind: 'view-created', name, sql: raw.get(name)! });
+  }
+  for (const name of before.views.keys())
+    if (!after.views.has(name)) effects.push({ kind: 'view-dropped', name });
+  return effects;
+}
+
+/** Replays baseline + every migration in memory and returns each intermediate schema. */
+function expectedStates(files: MigrationFile[]): Expected {
+  const key = files.map((f) => `${f.name}:${f.checksum}`).join('|');
+  const hit = expectedCache.get(key);
+  if (hit) return hit;
+  const mem = new Database(':memory:');
+  try {
+    registerFunctions(mem);
+    mem.exec(INITIAL_SCHEMA);
+    const states = [inspectSchema(mem)];
+    const rawSql = [rawSqlOf(mem)];
+    const effects: Effect[][] = [];
+    for (const f of files) {
+      try {
+        mem.exec(f.sql);
+      } catch (err) {
+        throw new MigrationFailed(f.name, err);
+      }
+      const s = inspectSchema(mem);
+      const raw = rawSqlOf(mem);
+      effects.push(effectsBetween(states[states.length - 1]!, s, raw));
+      states.push(s);
+      rawSql.push(raw);
+    }
+    const expected = { states, effects, rawSql };
+    expectedCache.set(key, expected);
+    return expected;
+  } finally {
+    mem.close();
+  }
+}
+
+/** The schema a fresh install ends with, for tests and `doctor`. */
+export function expectedFinalSchema(migrationsDir: string = MIGRATIONS_DIR): SchemaSnapshot {
+  const e = expectedStates(loadMigrationFiles(migrationsDir));
+  return e.states[e.states.length - 1]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the real database
+// ---------------------------------------------------------------------------------------------
+
+interface AppliedRow {
+  id: number;
+  migration_name: string;
+  applied_at: string | null;
+  checksum: string | null;
+  adopted: number;
+}
+
+function userTables(db: Db): string[] {
+  return (
+    db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+      name: string;
+    }[]
+  ).map((r) => r.name);
+}
+
+function readApplied(db: Db): AppliedRow[] {
+  const tables = userTables(db);
+  if (!tables.includes(BOOKKEEPING)) return [];
+  const cols = new Set(
+    (db.prepare(`PRAGMA table_info(${BOOKKEEPING})`).all() as { name: string }[]).map((c) => c.name),
+  );
+  const checksum = cols.has('checksum') ? 'checksum' : 'NULL AS checksum';
+  const adopted = cols.has('adopted') ? 'adopted' : '0 AS adopted';
+  return db
+    .prepare(`SELECT id, migration_name, applied_at, ${checksum}, ${adopted} FROM ${BOOKKEEPING} ORDER BY id`)
+    .all() as AppliedRow[];
+}
+
+/** Is a migration's effect already present in `actual`? 'yes' adopts it, 'no' runs it. */
+function effectPresence(effects: Effect[], actual: SchemaSnapshot): 'yes' | 'no' {
+  const structural = effects.filter(
+    (e) => e.kind === 'table-exact' || e.kind === 'columns-added' || e.kind === 'table-dropped',
+  );
+  if (structural.length > 0) {
+    const all = structural.every((e) => {
+      if (e.kind === 'table-exact') {
+        const t = actual.tables.get(e.table);
+        return t !== undefined && tableSignature(t) === tableSignature(e.info);
+      }
+      if (e.kind === 'columns-added') {
+        const t = actual.tables.get(e.table);
+        return t !== undefined && e.columns.every((c) => t.columns.some((a) => sameColumn(a, c)));
+      }
+      return !actual.tables.has((e as { table: string }).table);
+    });
+    return all ? 'yes' : 'no';
+  }
+  // Only indexes/triggers/views: adopt if any of them is already there (running would collide).
+  const objects = effects.filter(
+    (e) => e.kind === 'index-created' || e.kind === 'trigger-created' || e.kind === 'view-created',
+  );
+  if (objects.length === 0) return 'no'; // a data-only migration always runs
+  const present = objects.some((e) => {
+    if (e.kind === 'index-created') return actual.indexes.has(e.index.name);
+    if (e.kind === 'trigger-created') return actual.triggers.has(e.name);
+    return actual.views.has((e as { name: string }).name);
+  });
+  return present ? 'yes' : 'no';
+}
+
+/** The statements that complete an adopted migration: missing indexes, triggers and views. */
+function adoptionStatements(effects: Effect[], actual: SchemaSnapshot): { sql: string; label: string }[] {
+  const out: { sql: string; label: string }[] = [];
+  for (const e of effects) {
+    if (e.kind === 'index-created') {
+      const have = actual.indexes.get(e.index.name);
+      if (have && indexSignature(have) === indexSignature(e.index)) continue;
+      if (have)
+        out.push({
+          sql: `DROP INDEX "${e.index.name}"`,
+          label: `drop index ${e.index.name} (different definition)`,
+        });
+      out.push({ sql: e.sql, label: `create index ${e.index.name}` });
+    } else if (e.kind === 'index-dropped' && actual.indexes.has(e.name)) {
+      out.push({ sql: `DROP INDEX "${e.name}"`, label: `drop index ${e.name}` });
+    } else if (e.kind === 'trigger-created' && actual.triggers.get(e.name) === undefined) {
+      out.push({ sql: e.sql, label: `create trigger ${e.name}` });
+    } else if (e.kind === 'trigger-dropped' && actual.triggers.has(e.name)) {
+      out.push({ sql: `DROP TRIGGER "${e.name}"`, label: `drop trigger ${e.name}` });
+    } else if (e.kind === 'view-created' && actual.views.get(e.name) === undefined) {
+      out.push({ sql: e.sql, label: `create view ${e.name}` });
+    } else if (e.kind === 'view-dropped' && actual.views.has(e.name)) {
+      out.push({ sql: `DROP VIEW "${e.name}"`, label: `drop view ${e.name}` });
+    }
+  }
+  return out;
+}
+
+/** Does any migration after `index` remove this table (or this column of it)? */
+function removedLater(expected: Expected, index: number, table: string, column?: string): boolean {
+  for (let j = index + 1; j < expected.states.length; j++) {
+    const t = expected.states[j]!.tables.get(table);
+    if (!t) return true;
+    if (column !== undefined && !t.columns.some((c) => c.name === column)) return true;
+  }
+  return false;
+}
+
+/**
+ * Checks that what the bookkeeping claims is real: every table and column a recorded migration
+ * produced (and no later migration removes) exists. Missing indexes are reported for repair.
+ */
+function verifyClaims(
+  files: MigrationFile[],
+  expected: Expected,
+  appliedCount: number,
+  actual: SchemaSnapshot,
+): { problems: string[]; repairs: { sql: string; label: string }[] } {
+  const problems: string[] = [];
+  const repairs: { sql: string; label: string }[] = [];
+  const final = expected.states[expected.states.length - 1]!;
+  for (let i = 1; i <= appliedCount; i++) {
+    const name = files[i - 1]!.name;
+    for (const e of expected.effects[i - 1]!) {
+      if (e.kind === 'table-exact') {
+        const t = actual.tables.get(e.table);
+        if (!t) {
+          if (!removedLater(expected, i, e.table))
+            problems.push(`${name} is recorded but table ${e.table} does not exist`);
+          continue;
+        }
+        for (const c of e.info.columns) {
+          if (!t.columns.some((a) => a.name === c.name) && !removedLater(expected, i, e.table, c.name)) {
+            problems.push(`${name} is recorded but column ${e.table}.${c.name} does not exist`);
+          }
+        }
+      } else if (e.kind === 'columns-added') {
+        const t = actual.tables.get(e.table);
+        for (const c of e.columns) {
+          if (!t?.columns.some((a) => a.name === c.name) && !removedLater(expected, i, e.table, c.name)) {
+            problems.push(`${name} is recorded but column ${e.table}.${c.name} does not exist`);
+          }
+        }
+      } else if (e.kind === 'index-created') {
+        // Only indexes that survive to the final schema and whose table is really there.
+        const survives = final.indexes.get(e.index.name);
+        if (survives && !actual.indexes.has(e.index.name) && actual.tables.has(e.index.table)) {
+          let laterOwner = false;
+          for (let j = i + 1; j <= appliedCount; j++) {
+            if (
+              expected.effects[j - 1]!.some(
+                (x) => x.kind === 'index-created' && x.index.name === e.index.name,
+              )
+            )
+              laterOwner = true;
+          }
+          if (!laterOwner)
+            repairs.push({ sql: e.sql, label: `create missing index ${e.index.name} (recorded by ${name})` });
+        }
+      }
+    }
+  }
+  return { problems, repairs };
+}
+
+interface Plan {
+  fresh: boolean;
+  applied: AppliedRow[];
+  pending: MigrationFile[];
+  repairs: { sql: string; label: string }[];
+  bookkeepingChanges: boolean;
+}
+
+/** Reads the database and decides what to do; throws MigrationRefused without writing anything. */
+function planFor(db: Db, files: MigrationFile[], expected: Expected): Plan {
+  const tables = userTables(db);
+  const fresh = tables.length === 0;
+  if (fresh) return { fresh, applied: [], pending: files, repairs: [], bookkeepingChanges: true };
+  if (!tables.includes('notes')) {
+    throw new MigrationRefused(
+      'not_starpunk',
+      `this database has tables (${tables.slice(0, 5).join(', ')}) but no notes table: it is not a StarPunk database`,
+    );
+  }
+  const applied = readApplied(db);
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const maxNumber = files.length;
+  for (const row of applied) {
+    if (byName.has(row.migration_name)) continue;
+    const m = /^(\d{3})_/.exec(row.migration_name);
+    if (m && Number(m[1]) > maxNumber) {
+      throw new MigrationRefused(
+        'newer_database',
+        `the database records migration ${row.migration_name}, which this version of StarPunk does not have: ` +
+          'it was upgraded by a newer version. Run that version, or restore a backup from before the upgrade.',
+      );
+    }
+    throw new MigrationRefused(
+      'missing_file',
+      `the database records migration ${row.migration_name}, but no such file exists in this version of StarPunk`,
+    );
+  }
+  for (const row of applied) {
+    const f = byName.get(row.migration_name)!;
+    if (row.checksum !== null && row.checksum !== f.checksum) {
+      throw new MigrationRefused(
+        'checksum_mismatch',
+        `migration ${f.name} was changed after it was applied (recorded checksum ${row.checksum.slice(0, 12)}…, ` +
+          `file ${f.checksum.slice(0, 12)}…); applied migrations are frozen`,
+      );
+    }
+  }
+  const appliedNames = new Set(applied.map((r) => r.migration_name));
+  let appliedCount = 0;
+  for (const f of files) {
+    if (appliedNames.has(f.name)) appliedCount++;
+    else break;
+  }
+  if (appliedCount !== appliedNames.size) {
+    const firstPending = files[appliedCount]!;
+    const later = files.slice(appliedCount).find((f) => appliedNames.has(f.name))!;
+    throw new MigrationRefused(
+      'out_of_order',
+      `migrations are out of order: ${firstPending.name} has not been applied but the later ${later.name} has`,
+    );
+  }
+  const actual = inspectSchema(db);
+  const { problems, repairs } = verifyClaims(files, expected, appliedCount, actual);
+  if (problems.length > 0) {
+    throw new MigrationRefused(
+      'effect_missing',
+      `the migration records do not match the database: ${problems.join('; ')}`,
+    );
+  }
+  const bookkeepingCols = tables.includes(BOOKKEEPING)
+    ? new Set(
+        (db.prepare(`PRAGMA table_info(${BOOKKEEPING})`).all() as { name: string }[]).map((c) => c.name),
+      )
+    : new Set<string>();
+  const bookkeepingChanges =
+    !bookkeepingCols.has('checksum') ||
+    !bookkeepingCols.has('adopted') ||
+    applied.some((r) => r.checksum === null);
+  return { fresh, applied, pending: files.slice(appliedCount), repairs, bookkeepingChanges };
+}
+
+function ensureBookkeeping(db: Db, files: MigrationFile[]): void {
+  const tx = db.transaction(() => {
+    // Compatible with Python StarPunk's table; checksum and adopted are additions at the end.
+    db.exec(`CREATE TABLE IF NOT EXISTS ${BOOKKEEPING} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    migration_name TEXT UNIQUE NOT NULL,
+    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    checksum TEXT,
+    adopted INTEGER NOT NULL DEFAULT 0
+)`);
+    const cols = new Set(
+      (db.prepare(`PRAGMA table_info(${BOOKKEEPING})`).all() as { name: string }[]).map((c) => c.name),
+    );
+    if (!cols.has('checksum')) db.exec(`ALTER TABLE ${BOOKKEEPING} ADD COLUMN checksum TEXT`);
+    if (!cols.has('adopted'))
+      db.exec(`ALTER TABLE ${BOOKKEEPING} ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0`);
+    // Rows written by the Python StarPunk carry no checksum: record ours from now on.
+    const set = db.prepare(
+      `UPDATE ${BOOKKEEPING} SET checksum = ? WHERE migration_name = ? AND checksum IS NULL`,
+    );
+    for (const f of files) set.run(f.checksum, f.name);
+  });
+  tx.immediate();
+}
+
+function backupBeforeMigrating(db: Db, backupsDir: string, now: Date): string {
+  mkdirSync(backupsDir, { recursive: true, mode: 0o700 });
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  let path = join(backupsDir, `starpunk-pre-migrate-${stamp}-${process.pid}.db`);
+  for (let n = 2; existsSync(path); n++)
+    path = join(backupsDir, `starpunk-pre-migrate-${stamp}-${process.pid}-${n}.db`);
+  // Create the file owner-only first: VACUUM INTO accepts an empty file, so it is never readable by others.
+  closeSync(openSync(path, 'wx', 0o600));
+  db.prepare('VACUUM INTO ?').run(path);
+  return path;
+}
+
+function nowText(now: () => Date): string {
+  return now().toISOString();
+}
+
+/**
+ * Brings the database at `dbPath` to the current schema, or refuses without changing it.
+ *
+ * Rules (see docs/decisions/0001-migrations.md): a fresh file gets INITIAL_SCHEMA and then every
+ * migration; each pending migration runs in its own BEGIN IMMEDIATE transaction that re-reads
+ * the applied set inside the lock and records itself before COMMIT; a migration whose effect is
+ * already present is adopted (recorded, missing indexes created) instead of re-run.
+ */
+export function runMigrations(options: RunOptions): MigrationReport {
+  const started = performance.now();
+  const now = options.now ?? (() => new Date());
+  const logger = options.logger;
+  const files = loadMigrationFiles(options.migrationsDir ?? MIGRATIONS_DIR);
+  const expected = expectedStates(files);
+  const dryRun = options.dryRun ?? false;
+
+  if (dryRun) {
+    // A dry run executes the real procedure on an in-memory copy, so what it reports is exact.
+    let copy: Db;
+    if (existsSync(options.dbPath) && statSync(options.dbPath).size > 0) {
+      const src = new Database(options.dbPath, { fileMustExist: true, readonly: true });
+      try {
+        copy = new Database(src.serialize());
+      } finally {
+        src.close();
+      }
+    } else {
+      copy = new Database(':memory:');
+    }
+    try {
+      const report = migrateConnection(copy, files, expected, { ...options, logger: undefined }, now, true);
+      report.durationMs = performance.now() - started;
+      return report;
+    } finally {
+      copy.close();
+    }
+  }
+
+  mkdirSync(dirname(options.dbPath), { recursive: true });
+  const db = new Database(options.dbPath);
+  try {
+    const report = migrateConnection(db, files, expected, options, now, false);
+    report.durationMs = performance.now() - started;
+    logger?.info(
+      {
+        migrations: report.outcomes.map((o) => `${o.name}: ${o.state}`),
+        backup: report.backupPath,
+        durationMs: Math.round(report.durationMs),
+      },
+      report.outcomes.some((o) => o.state === 'ran' || o.state === 'adopted-now')
+        ? 'database migrated'
+        : 'database up to date',
+    );
+    return report;
+  } finally {
+    db.close();
+  }
+}
+
+function migrateConnection(
+  db: Db,
+  files: MigrationFile[],
+  expected: Expected,
+  options: RunOptions,
+  now: () => Date,
+  dryRun: boolean,
+): MigrationReport {
+  const logger = options.logger;
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30000}`);
+  registerFunctions(db);
+
+  // Everything up to here only reads: a refusal leaves the file byte-identical.
+  const plan = planFor(db, files, expected);
+  const report: MigrationReport = {
+    fresh: plan.fresh,
+    dryRun,
+    backupPath: null,
+    outcomes: [],
+    repaired: [],
+    notices: [],
+    drift: [],
+    scrubbed: false,
+    durationMs: 0,
+  };
+  const previously = new Map(plan.applied.map((r) => [r.migration_name, r]));
+  const work = plan.pending.length > 0 || plan.repairs.length > 0 || plan.bookkeepingChanges;
+
+  if (!work) {
+    report.outcomes = files.map((f) => {
+      const r = previously.get(f.name)!;
+      return { name: f.name, state: r.adopted ? 'adopted' : 'applied', appliedAt: r.applied_at };
+    });
+    return report;
+  }
+
+  if (!dryRun) {
+    if (!plan.fresh) report.backupPath = backupBeforeMigrating(db, options.backupsDir, now());
+    db.pragma('journal_mode = WAL');
+  }
+  // Deleted content (old plaintext tokens) is overwritten, not just unlinked from the b-tree.
+  db.pragma('secure_delete = ON');
+  // Table rebuilds must not trip foreign keys midway; each migration is checked before COMMIT.
+  db.pragma('foreign_keys = OFF');
+
+  if (plan.fresh) {
+    const create = db.transaction(() => {
+      // Another process may have created it while we waited for the lock.
+      if (userTables(db).length === 0) db.exec(INITIAL_SCHEMA);
+    });
+    create.immediate();
+  }
+  ensureBookkeeping(db, files);
+
+  if (plan.repairs.length > 0) {
+    const repair = db.transaction(() => {
+      const actual = inspectSchema(db);
+      for (const r of plan.repairs) {
+        const name = /INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?/i.exec(r.sql)?.[1];
+        if (name && actual.indexes.has(name)) continue;
+        db.exec(r.sql);
+        report.repaired.push(r.label);
+      }
+    });
+    repair.immediate();
+    for (const r of report.repaired) logger?.warn({ repair: r }, 'repaired a missing index');
+  }
+
+  let ranSomething = false;
+  let failed: MigrationFailed | undefined;
+  for (const f of files) {
+    if (failed) {
+      report.outcomes.push({ name: f.name, state: 'not-run' });
+      continue;
+    }
+    const before = previously.get(f.name);
+    if (before) {
+      report.outcomes.push({
+        name: f.name,
+        state: before.adopted ? 'adopted' : 'applied',
+        appliedAt: before.applied_at,
+      });
+      continue;
+    }
+    const index = f.number;
+    let outcome: MigrationOutcome | undefined;
+    const step = db.transaction(() => {
+      const row = db
+        .prepare(`SELECT applied_at, adopted FROM ${BOOKKEEPING} WHERE migration_name = ?`)
+        .get(f.name) as { applied_at: string; adopted: number } | undefined;
+      if (row) {
+        // Applied by another process while we waited for the lock.
+        outcome = { name: f.name, state: row.adopted ? 'adopted' : 'applied', appliedAt: row.applied_at };
+        return;
+      }
+      const actual = inspectSchema(db);
+      const effects = expected.effects[index - 1]!;
+      const at = nowText(now);
+      if (effectPresence(effects, actual) === 'yes') {
+        const stmts = adoptionStatements(effects, actual);
+        for (const s of stmts) db.exec(s.sql);
+        outcome = {
+          name: f.name,
+          state: 'adopted-now',
+          action: 'adopt',
+          appliedAt: at,
+          created: stmts.map((s) => s.label),
+        };
+      } else {
+        db.exec(f.sql);
+        outcome = { name: f.name, state: 'ran', action: 'run', appliedAt: at };
+      }
+      const violations = db.prepare('PRAGMA foreign_key_check').all();
+      if (violations.length > 0)
+        throw new Error(`foreign key check failed: ${JSON.stringify(violations.slice(0, 3))}`);
+      db.prepare(
+        `INSERT INTO ${BOOKKEEPING} (migration_name, applied_at, checksum, adopted) VALUES (?, ?, ?, ?)`,
+      ).run(f.name, at, f.checksum, outcome.state === 'adopted-now' ? 1 : 0);
+    });
+    try {
+      step.immediate();
+    } catch (err) {
+      failed = new MigrationFailed(f.name, err);
+      report.outcomes.push({ name: f.name, state: 'failed' });
+      continue;
+    }
+    const o = outcome!;
+    report.outcomes.push(o);
+    if (o.state === 'ran') {
+      ranSomething = true;
+      for (const n of f.notices) {
+        report.notices.push(`${f.name}: ${n}`);
+        if (!plan.fresh) logger?.warn({ migration: f.name }, n);
+      }
+    }
+    if (o.state === 'ran' || o.state === 'adopted-now') {
+      logger?.info(
+        { migration: f.name, created: o.created },
+        o.state === 'ran' ? 'migration applied' : 'migration adopted',
+      );
+    }
+  }
+  db.pragma('foreign_keys = ON');
+  if (failed) {
+    logger?.warn({ migration: failed.migration, error: failed.message }, 'migration failed');
+    throw failed;
+  }
+
+  if (ranSomething && !plan.fresh && !dryRun) {
+    // Rewrite the file so no freed page still holds an old plaintext secret, then empty the WAL.
+    db.exec('VACUUM');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    report.scrubbed = true;
+  }
+
+  const final = expected.states[expected.states.length - 1]!;
+  const actual = inspectSchema(db);
+  actual.tables.delete(BOOKKEEPING);
+  report.drift = diffSnapshots(final, actual);
+  if (report.drift.length > 0) logger?.warn({ drift: report.drift }, 'schema differs from a fresh install');
+  return report;
+}
+
+/** The state of every migration, for `starpunk migrate --status`; reads only. */
+export function migrationStatus(
+  dbPath: string,
+  migrationsDir: string = MIGRATIONS_DIR,
+): { exists: boolean; outcomes: MigrationOutcome[]; unknown: string[] } {
+  const files = loadMigrationFiles(migrationsDir);
+  if (!existsSync(dbPath))
+    return { exists: false, outcomes: files.map((f) => ({ name: f.name, state: 'pending' })), unknown: [] };
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const applied = readApplied(db);
+    const byName = new Map(applied.map((r) => [r.migration_name, r]));
+    const known = new Set(files.map((f) => f.name));
+    return {
+      exists: true,
+      outcomes: files.map((f) => {
+        const r = byName.get(f.name);
+        if (!r) return { name: f.name, state: 'pending' };
+        return { name: f.name, state: r.adopted ? 'adopted' : 'applied', appliedAt: r.applied_at };
+      }),
+      unknown: applied.filter((r) => !known.has(r.migration_name)).map((r) => r.migration_name),
+    };
+  } finally {
+    db.close();
+  }
+}

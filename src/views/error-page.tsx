@@ -1,0 +1,33 @@
+import { Layout } from './layout.js';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Sign-in required',
+  403: 'Forbidden',
+  404: 'Not found',
+  406: 'Not acceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Too large',
+  415: 'Unsupported type',
+  429: 'Too many requests',
+  500: 'Server error',
+  503: 'Unavailable',
+  507: 'Out of space',
+};
+
+/** A readable error page; the message is escaped like every other value. */
+export function renderErrorPage(p: { status: number; message: string; siteName: string }): string {
+  const title = TITLES[p.status] ?? 'Error';
+  return `<!doctype html>${(
+    (
+      <Layout title={`${title} · ${p.siteName}`} siteName={p.siteName}>
+        <h1>{title}</h1>
+        <p>{p.message}</p>
+        <p>
+          <a href="/">Back to the home page</a>
+        </p>
+      </Layout>
+    )
+  ).toString()}`;
+}
