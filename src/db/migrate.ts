@@ -55,9 +55,14 @@ export class MigrationRefused extends Error {
 /** A migration failed and was rolled back; earlier ones stay applied. */
 export class MigrationFailed extends Error {
   readonly migration: string;
-  constructor(migration: string, cause: unknown) {
+  constructor(migration: string, cause: unknown, rehearsal = false) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`migration ${migration} failed and was rolled back: ${detail}`, { cause });
+    super(
+      rehearsal
+        ? `migration ${migration} failed in the in-memory rehearsal, so the database was not touched: ${detail}`
+        : `migration ${migration} failed and was rolled back: ${detail}`,
+      { cause },
+    );
     this.name = 'MigrationFailed';
     this.migration = migration;
   }
@@ -242,7 +247,7 @@ function expectedStates(files: MigrationFile[]): Expected {
       try {
         mem.exec(f.sql);
       } catch (err) {
-        throw new MigrationFailed(f.name, err);
+        throw new MigrationFailed(f.name, err, true);
       }
       const s = inspectSchema(mem);
       const raw = rawSqlOf(mem);
@@ -751,16 +756,16 @@ function migrateConnection(
     }
   }
   db.pragma('foreign_keys = ON');
-  if (failed) {
-    logger?.warn({ migration: failed.migration, error: failed.message }, 'migration failed');
-    throw failed;
-  }
-
   if (ranSomething && !plan.fresh && !dryRun) {
     // Rewrite the file so no freed page still holds an old plaintext secret, then empty the WAL.
+    // Done even when a later migration failed: what earlier ones removed must stay removed.
     db.exec('VACUUM');
     db.pragma('wal_checkpoint(TRUNCATE)');
     report.scrubbed = true;
+  }
+  if (failed) {
+    logger?.warn({ migration: failed.migration, error: failed.message }, 'migration failed');
+    throw failed;
   }
 
   const final = expected.states[expected.states.length - 1]!;

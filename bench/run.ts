@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: StarPunk's benchmarks. Figures are printed as a table and written to
+ * bench/results/latest.json. Usage: npm run bench [-- --only=migrations] [--notes=100000]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { type BenchResult, benchMigrations } from './migrations.js';
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
+const only = args.get('only');
+const notes = Number(args.get('notes') ?? 100_000);
+
+const sections: Record<string, () => Promise<BenchResult[]> | BenchResult[]> = {
+  migrations: () => benchMigrations({ notes, freshRuns: 20 }),
+};
+
+const results: Record<string, BenchResult[]> = {};
+for (const [name, fn] of Object.entries(sections)) {
+  if (only && only !== name) continue;
+  process.stdout.write(`\n## ${name}\n`);
+  const rs = await fn();
+  results[name] = rs;
+  for (const r of rs) {
+    process.stdout.write(
+      `${r.name.padEnd(58)} ${r.value.toFixed(r.unit === 'ms' ? 1 : 2).padStart(10)} ${r.unit}${r.note ? `  (${r.note})` : ''}\n`,
+    );
+  }
+}
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+process.stdout.write(`\nmachine: ${machine}\n`);
+mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+writeFileSync(
+  join(import.meta.dirname, 'results', 'latest.json'),
+  JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2),
+);

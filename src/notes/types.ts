@@ -1,0 +1,59 @@
+/** Who may see a note besides the owner. */
+export type Visibility = 'public' | 'unlisted' | 'private';
+
+/** Microformats2 properties as a Micropub client sent them: every value is an array. */
+export type Mf2Properties = Record<string, unknown[]>;
+
+/** A photo attached to a note. */
+export interface Photo {
+  url: string;
+  alt: string;
+  /** MIME type when known (uploaded media), else undefined. */
+  type?: string;
+  /** Size in bytes when known (uploaded media), else undefined. */
+  length?: number;
+}
+
+/** A tag as written by the author and its normalised lookup key. */
+export interface Tag {
+  name: string;
+  key: string;
+}
+
+/** A note as the application sees it (rows are never passed around raw). */
+export interface Note {
+  id: number;
+  slug: string;
+  /** Path of the Markdown file relative to the notes folder, e.g. 2026/11/hello.md. */
+  filePath: string;
+  /** Title (mf2 `name`), null for an untitled note. */
+  name: string | null;
+  /** Markdown source. */
+  content: string;
+  /** Sanitised HTML rendered from `content`. */
+  contentHtml: string;
+  contentHash: string;
+  /** false = draft. */
+  published: boolean;
+  visibility: Visibility;
+  /** The `published` date shown to readers; in the future = scheduled. */
+  publishedAt: Date;
+  createdAt: Date;
+  /** Set when the note was edited after creation, else null. */
+  updatedAt: Date | null;
+  /** Set when the note is in the trash. */
+  deletedAt: Date | null;
+  tags: Tag[];
+  photos: Photo[];
+  /** Everything the client sent, kept for q=source. */
+  properties: Mf2Properties;
+}
+
+/** Facts about the site that pages and feeds need. */
+export interface SiteInfo {
+  /** Base URL, always ending with '/'. */
+  url: string;
+  name: string;
+  author: string;
+  description: string;
+}

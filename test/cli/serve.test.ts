@@ -1,0 +1,89 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildHistoricalDataDir, REFUSED_STATES } from '../helpers/historical.js';
+import { startServer } from '../helpers/spawn-server.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'starpunk-serve-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('starpunk serve', () => {
+  it('creates the data directory, migrates, serves /health and /, logs each request, stops on SIGTERM', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'data');
+    const server = await startServer({ DATA_PATH: data });
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    const body = (await health.json()) as { status: string; version: string };
+    expect(body.status).toBe('ok');
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    const home = await fetch(`${server.url}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toContain('text/html');
+    expect(home.headers.get('x-request-id')).toBeTruthy();
+
+    expect(existsSync(join(data, 'starpunk.db'))).toBe(true);
+    expect(existsSync(join(data, 'notes'))).toBe(true);
+    expect(statSync(join(data, '.secret')).mode & 0o777).toBe(0o600);
+
+    // An idle keep-alive connection must not hold shutdown open.
+    const agent = new http.Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(`${server.url}/health`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        })
+        .on('error', reject);
+    });
+    const t0 = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    agent.destroy();
+
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requests = lines.filter((l) => l.msg === 'request');
+    expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+      ['GET', '/health', 200],
+      ['GET', '/', 200],
+      ['GET', '/health', 200],
+    ]);
+    expect(requests.every((r) => typeof r.reqId === 'string' && typeof r.durationMs === 'number')).toBe(true);
+    expect(lines.some((l) => l.msg === 'stopped; database closed')).toBe(true);
+    // A cleanly closed WAL database leaves no -wal file behind.
+    expect(existsSync(join(data, 'starpunk.db-wal'))).toBe(false);
+  });
+
+  it('exits 2 on bad configuration and serves nothing', async () => {
+    const dir = tempDir();
+    const err = await startServer({ DATA_PATH: dir, SITE_URL: 'nope', PORT: 'abc' }).catch((e) => e);
+    expect(err.code).toBe(2);
+    expect(err.output).toMatch(/SITE_URL: must be an absolute http\(s\) URL/);
+    expect(err.output).toMatch(/PORT: must be a whole number/);
+  });
+
+  it('exits 1 without serving when the database is newer than the code', async () => {
+    const dir = tempDir();
+    buildHistoricalDataDir(dir, REFUSED_STATES['a database from a newer version']);
+    const before = readFileSync(join(dir, 'starpunk.db'));
+    const err = await startServer({ DATA_PATH: dir }).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.output).toMatch(/refusing to migrate \(newer_database\)/);
+    expect(err.output).not.toContain('StarPunk is serving');
+    expect(readFileSync(join(dir, 'starpunk.db')).equals(before)).toBe(true);
+  });
+});

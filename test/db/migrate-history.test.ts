@@ -1,0 +1,196 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MigrationRefused, runMigrations } from '../../src/db/migrate.js';
+import { diffSnapshots, inspectSchema } from '../../src/db/schema.js';
+import {
+  buildHistoricalDataDir,
+  FIXTURE_NOTES,
+  HISTORICAL_STATES,
+  type HistoricalState,
+  REFUSED_STATES,
+  SECRETS,
+  sha256,
+} from '../helpers/historical.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'starpunk-mig-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function freshSchema() {
+  const dir = tempDir();
+  const dbPath = join(dir, 'starpunk.db');
+  runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return inspectSchema(db);
+  } finally {
+    db.close();
+  }
+}
+
+function readRows(dbPath: string, sql: string): unknown[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+function fileBytes(path: string): string {
+  return existsSync(path) ? sha256(readFileSync(path)) : 'absent';
+}
+
+describe('upgrading every historical StarPunk database', () => {
+  const entries = Object.entries(HISTORICAL_STATES) as [string, HistoricalState][];
+
+  it.each(entries)('%s', (_label, state) => {
+    const dir = tempDir();
+    const { dbPath, notesDir } = buildHistoricalDataDir(dir, state);
+    const notesBefore = readRows(dbPath, 'SELECT * FROM notes ORDER BY id');
+    const filesBefore = FIXTURE_NOTES.map((n) => readFileSync(join(notesDir, n.path)));
+
+    const report = runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+
+    // Identical to a fresh install: tables, columns, types, constraints, indexes, triggers, views.
+    const db = new Database(dbPath, { readonly: true });
+    const upgraded = inspectSchema(db);
+    db.close();
+    expect(diffSnapshots(freshSchema(), upgraded)).toEqual([]);
+    expect(report.drift).toEqual([]);
+
+    // Every note row and file is unchanged.
+    expect(readRows(dbPath, 'SELECT * FROM notes ORDER BY id')).toEqual(notesBefore);
+    FIXTURE_NOTES.forEach((n, i) => {
+      expect(readFileSync(join(notesDir, n.path)).equals(filesBefore[i]!)).toBe(true);
+    });
+
+    // All migrations recorded exactly once, with checksums.
+    const recorded = readRows(
+      dbPath,
+      'SELECT migration_name, checksum FROM schema_migrations ORDER BY id',
+    ) as {
+      migration_name: string;
+      checksum: string | null;
+    }[];
+    expect(recorded.map((r) => r.migration_name)).toEqual([
+      '001_add_code_verifier_to_auth_state.sql',
+      '002_secure_tokens_and_authorization_codes.sql',
+      '003_hash_session_tokens.sql',
+      '004_add_redirect_uri_to_auth_state.sql',
+    ]);
+    expect(recorded.every((r) => typeof r.checksum === 'string' && r.checksum.length === 64)).toBe(true);
+
+    // The admin stays signed in: the session row holds the hash of the same token.
+    expect(readRows(dbPath, 'SELECT session_token_hash, me FROM sessions')).toEqual([
+      { session_token_hash: sha256(SECRETS.session), me: 'https://example.net/' },
+    ]);
+
+    // Old plaintext tokens are invalidated; hashed ones (rc.1+) survive.
+    const tokens = readRows(dbPath, 'SELECT token_hash FROM tokens') as { token_hash: string }[];
+    if (state.tokens === 'old') {
+      expect(tokens).toEqual([]);
+      expect(report.notices.join('\n')).toMatch(/plaintext access tokens are invalidated/);
+    } else {
+      expect(tokens).toEqual([{ token_hash: sha256(SECRETS.newToken) }]);
+    }
+
+    // No plaintext secret anywhere in the database file (free pages included) or its WAL.
+    for (const f of [dbPath, `${dbPath}-wal`]) {
+      if (!existsSync(f)) continue;
+      const bytes = readFileSync(f);
+      expect(bytes.includes(SECRETS.session)).toBe(false);
+      expect(bytes.includes(SECRETS.oldToken)).toBe(false);
+    }
+
+    // A backup was written first, readable by the owner only.
+    expect(report.backupPath).not.toBeNull();
+    expect(statSync(report.backupPath!).mode & 0o777).toBe(0o600);
+    const backupNotes = readRows(report.backupPath!, 'SELECT * FROM notes ORDER BY id');
+    expect(backupNotes).toEqual(notesBefore);
+
+    // Running again is a no-op: nothing recorded, no backup, file unchanged.
+    const bytesAfter = fileBytes(dbPath);
+    const backupsAfter = readdirSync(join(dir, 'backups'));
+    const again = runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+    expect(again.backupPath).toBeNull();
+    expect(again.outcomes.every((o) => o.state === 'applied' || o.state === 'adopted')).toBe(true);
+    expect(fileBytes(dbPath)).toBe(bytesAfter);
+    expect(readdirSync(join(dir, 'backups'))).toEqual(backupsAfter);
+  });
+
+  it('adopts what SCHEMA_SQL already created instead of re-running it (rc.2 partial)', () => {
+    const dir = tempDir();
+    const { dbPath } = buildHistoricalDataDir(
+      dir,
+      HISTORICAL_STATES['v1.0.0-rc.2 partial (tables without token indexes, 001 recorded)'],
+    );
+    const report = runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+    const m002 = report.outcomes.find((o) => o.name.startsWith('002_'))!;
+    expect(m002.state).toBe('adopted-now');
+    expect([...(m002.created ?? [])].sort()).toEqual([
+      'create index idx_tokens_expires',
+      'create index idx_tokens_hash',
+      'create index idx_tokens_me',
+    ]);
+    expect(report.outcomes.find((o) => o.name.startsWith('003_'))!.state).toBe('adopted-now');
+    expect(report.outcomes.find((o) => o.name.startsWith('004_'))!.state).toBe('adopted-now');
+    const rows = readRows(dbPath, 'SELECT migration_name, adopted FROM schema_migrations ORDER BY id');
+    expect(rows).toEqual([
+      { migration_name: '001_add_code_verifier_to_auth_state.sql', adopted: 0 },
+      { migration_name: '002_secure_tokens_and_authorization_codes.sql', adopted: 1 },
+      { migration_name: '003_hash_session_tokens.sql', adopted: 1 },
+      { migration_name: '004_add_redirect_uri_to_auth_state.sql', adopted: 1 },
+    ]);
+  });
+
+  it('runs every migration on a v0.1.0 database and rebuilds auth_state into the canonical column order', () => {
+    const dir = tempDir();
+    const { dbPath } = buildHistoricalDataDir(dir, HISTORICAL_STATES['v0.1.0 baseline (no tracking)']);
+    const report = runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+    expect(report.outcomes.map((o) => o.state)).toEqual(['ran', 'ran', 'ran', 'ran']);
+    expect(report.scrubbed).toBe(true);
+    const cols = readRows(dbPath, 'PRAGMA table_info(auth_state)') as { name: string }[];
+    expect(cols.map((c) => c.name)).toEqual([
+      'state',
+      'code_verifier',
+      'created_at',
+      'expires_at',
+      'redirect_uri',
+    ]);
+  });
+});
+
+describe('refusing databases it must not touch', () => {
+  const entries = Object.entries(REFUSED_STATES) as [string, HistoricalState][];
+
+  it.each(entries)('%s: refuses, leaving the file byte-identical', (label, state) => {
+    const dir = tempDir();
+    const { dbPath } = buildHistoricalDataDir(dir, state);
+    const before = fileBytes(dbPath);
+    let error: unknown;
+    try {
+      runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(MigrationRefused);
+    const reason = (error as MigrationRefused).reason;
+    expect(reason).toBe(label.includes('newer') ? 'newer_database' : 'effect_missing');
+    expect((error as Error).message).toMatch(
+      label.includes('newer') ? /099_from_the_future\.sql/ : /authorization_codes/,
+    );
+    expect(fileBytes(dbPath)).toBe(before);
+    expect(existsSync(`${dbPath}-wal`)).toBe(false);
+    expect(existsSync(join(dir, 'backups'))).toBe(false);
+  });
+});
