@@ -1,6 +1,8 @@
 import { appVersion } from '../version.js';
 import { EXIT, type Io, processIo } from './context.js';
+import { doctorCommand } from './doctor.js';
 import { migrateCommand } from './migrate.js';
+import { reindexCommand } from './reindex.js';
 import { serveCommand } from './serve.js';
 
 const HELP = `usage: starpunk <command> [options]
@@ -8,6 +10,8 @@ const HELP = `usage: starpunk <command> [options]
 commands:
   serve                         migrate the database if needed, then serve HTTP
   migrate [--status] [--dry-run] apply pending migrations, show their state, or preview them
+  doctor                        check note files against the database; exit 1 on any problem
+  reindex                       rebuild the full-text search index
   version                       print the version
 `;
 
@@ -17,6 +21,8 @@ type Command = (args: string[], io: Io) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   migrate: migrateCommand,
+  doctor: doctorCommand,
+  reindex: reindexCommand,
   version: (_a, io) => {
     io.stdout(`${appVersion()}\n`);
     return EXIT.ok;

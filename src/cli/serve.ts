@@ -5,6 +5,7 @@ import { systemClock } from '../clock.js';
 import { runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { createLogger } from '../logger.js';
+import { createNoteService } from '../notes/service.js';
 import { appVersion } from '../version.js';
 import { configFromIo, EXIT, ensureDataDirs, type Io, resolveSessionSecret } from './context.js';
 import { reportMigrationError } from './migrate.js';
@@ -34,7 +35,14 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   }
   const db = openDatabase(config.databasePath);
   const version = appVersion();
-  const app = buildApp({ config, db, clock: systemClock, logger, version });
+  const notes = createNoteService({ db, notesPath: config.notesPath, clock: systemClock, logger });
+  notes.recover();
+  if (notes.isIndexStale()) {
+    const started = performance.now();
+    const n = notes.reindex();
+    logger.info({ notes: n, durationMs: Math.round(performance.now() - started) }, 'search index rebuilt');
+  }
+  const app = buildApp({ config, db, clock: systemClock, logger, version, notes });
 
   return new Promise<number>((resolveExit) => {
     const server = serve(

@@ -2,6 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { renderErrorPage } from '../views/error-page.js';
+import type { PageSite } from '../views/layout.js';
 
 /** Paths whose errors are answered in OAuth/Micropub JSON rather than HTML. */
 const PROTOCOL_PREFIXES = [
@@ -19,30 +20,30 @@ export function isProtocolPath(path: string): boolean {
   return PROTOCOL_PREFIXES.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p));
 }
 
-function respond(c: Context, err: AppError, siteName: string): Response {
+function respond(c: Context, err: AppError, site: PageSite): Response {
   if (isProtocolPath(c.req.path) || (c.req.header('accept') ?? '').startsWith('application/json')) {
     const body: Record<string, unknown> = { error: err.code, error_description: err.message };
     if (err.details?.scope !== undefined) body.scope = err.details.scope;
     return c.json(body, err.status as 400, { 'Cache-Control': 'no-store' });
   }
-  return c.html(renderErrorPage({ status: err.status, message: err.message, siteName }), err.status as 400);
+  return c.html(renderErrorPage({ status: err.status, message: err.message, site }), err.status as 400);
 }
 
 /** The one sink where errors become responses: AppErrors keep their code, anything else is a logged 500. */
-export function errorHandler(logger: Logger, siteName: string): ErrorHandler {
+export function errorHandler(logger: Logger, site: PageSite): ErrorHandler {
   return (err, c) => {
-    if (isAppError(err)) return respond(c, err, siteName);
+    if (isAppError(err)) return respond(c, err, site);
     const requestId = (c.get('requestId' as never) as string | undefined) ?? 'unknown';
     logger.error({ err, reqId: requestId, path: c.req.path }, 'unhandled error');
     return respond(
       c,
       new AppError('internal', `Something went wrong on our side (request ${requestId}).`),
-      siteName,
+      site,
     );
   };
 }
 
 /** 404 for any route nobody claimed, in the right format. */
-export function notFoundHandler(siteName: string): NotFoundHandler {
-  return (c) => respond(c, new AppError('not_found', 'There is nothing at this address.'), siteName);
+export function notFoundHandler(site: PageSite): NotFoundHandler {
+  return (c) => respond(c, new AppError('not_found', 'There is nothing at this address.'), site);
 }

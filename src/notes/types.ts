@@ -28,8 +28,6 @@ export interface Note {
   filePath: string;
   /** Title (mf2 `name`), null for an untitled note. */
   name: string | null;
-  /** Markdown source. */
-  content: string;
   /** Sanitised HTML rendered from `content`. */
   contentHtml: string;
   contentHash: string;

@@ -1,4 +1,4 @@
-import { Layout } from './layout.js';
+import { Layout, type PageSite, renderDocument } from './layout.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -17,17 +17,15 @@ const TITLES: Record<number, string> = {
 };
 
 /** A readable error page; the message is escaped like every other value. */
-export function renderErrorPage(p: { status: number; message: string; siteName: string }): string {
+export function renderErrorPage(p: { status: number; message: string; site: PageSite }): string {
   const title = TITLES[p.status] ?? 'Error';
-  return `<!doctype html>${(
-    (
-      <Layout title={`${title} · ${p.siteName}`} siteName={p.siteName}>
-        <h1>{title}</h1>
-        <p>{p.message}</p>
-        <p>
-          <a href="/">Back to the home page</a>
-        </p>
-      </Layout>
-    )
-  ).toString()}`;
+  return renderDocument(
+    <Layout title={`${title} · ${p.site.name}`} site={p.site}>
+      <h1>{title}</h1>
+      <p>{p.message}</p>
+      <p>
+        <a href="/">Back to the home page</a>
+      </p>
+    </Layout>,
+  );
 }

@@ -1,27 +1,81 @@
 import type { Child } from 'hono/jsx';
 
+/** Site facts every page shows. */
+export interface PageSite {
+  name: string;
+  url: string;
+  author: string;
+  description: string;
+  links: { rel: string; href: string; type?: string; title?: string }[];
+}
+
 /** Properties of the page shell. */
 export interface LayoutProps {
   title: string;
-  siteName: string;
+  site: PageSite;
+  description?: string;
+  /** Canonical URL of the page, when it has one. */
+  canonical?: string;
   children?: Child;
 }
 
-/** The HTML shell shared by every page. */
+/** The HTML shell shared by every public page: discovery links, landmarks, skip link, author h-card. */
 export function Layout(props: LayoutProps) {
+  const { site } = props;
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
+        {(props.description ?? site.description) !== '' && (
+          <meta name="description" content={props.description ?? site.description} />
+        )}
+        {props.canonical && <link rel="canonical" href={props.canonical} />}
+        <link rel="stylesheet" href="/static/style.css" />
+        {site.links.map((l) => (
+          <link rel={l.rel} href={l.href} type={l.type} title={l.title} />
+        ))}
       </head>
       <body>
-        <header>
-          <a href="/">{props.siteName}</a>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header class="site-header">
+          <a class="site-title" href="/">
+            {site.name}
+          </a>
+          <nav class="site-nav" aria-label="Site">
+            <ul>
+              <li>
+                <a href="/">Notes</a>
+              </li>
+              <li>
+                <a href="/search">Search</a>
+              </li>
+              <li>
+                <a href="/feed.rss">Feed</a>
+              </li>
+            </ul>
+          </nav>
         </header>
-        <main id="main">{props.children}</main>
+        <main id="main" tabindex={-1}>
+          {props.children}
+        </main>
+        <footer class="site-footer">
+          <p class="h-card">
+            <a class="p-name u-url" href={site.url} rel="me">
+              {site.author || site.name}
+            </a>
+            {site.description && <span class="p-note"> — {site.description}</span>}
+          </p>
+        </footer>
       </body>
     </html>
   );
+}
+
+/** Renders a JSX page to a complete HTML document. */
+export function renderDocument(node: unknown): string {
+  return `<!doctype html>${String(node)}`;
 }

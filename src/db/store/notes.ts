@@ -1,0 +1,163 @@
+import type { Db } from '../open.js';
+
+/** A notes row as stored. */
+export interface NoteRow {
+  id: number;
+  slug: string;
+  file_path: string;
+  published: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  content_hash: string | null;
+  name: string | null;
+  published_at: string | null;
+  edited_at: string | null;
+  visibility: string;
+  properties: string;
+  content_html: string | null;
+  html_hash: string | null;
+}
+
+/** Columns written when a note is created. */
+export interface NewNoteRow {
+  slug: string;
+  file_path: string;
+  published: boolean;
+  created_at: string;
+  published_at: string;
+  content_hash: string;
+  name: string | null;
+  visibility: string;
+  properties: string;
+  content_html: string;
+}
+
+/** Columns an update may change. */
+export interface NoteRowChanges {
+  published: boolean;
+  updated_at: string;
+  edited_at: string;
+  published_at: string;
+  content_hash: string;
+  name: string | null;
+  visibility: string;
+  properties: string;
+  content_html: string;
+}
+
+/** A position in a timeline: notes strictly older than this come next. */
+export interface TimelineCursor {
+  publishedAt: string;
+  id: number;
+}
+
+const COLUMNS = `id, slug, file_path, published, created_at, updated_at, deleted_at, content_hash, name,
+  published_at, edited_at, visibility, properties, content_html, html_hash`;
+
+// What a visitor may see in lists: published, public, not trashed, not scheduled for later.
+const PUBLIC_FILTER = `published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at <= @now`;
+
+/** Prepared statements for the notes table; build once per connection (after migrations). */
+export function notesStore(db: Db) {
+  const byId = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id = ?`);
+  const bySlug = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE slug = ?`);
+  const slugTaken = db.prepare('SELECT 1 FROM notes WHERE slug = ?');
+  const pathTaken = db.prepare('SELECT 1 FROM notes WHERE file_path = ?');
+  const insert =
+    db.prepare(`INSERT INTO notes (slug, file_path, published, created_at, updated_at, published_at,
+      content_hash, name, visibility, properties, content_html, html_hash)
+    VALUES (@slug, @file_path, @published, @created_at, @created_at, @published_at,
+      @content_hash, @name, @visibility, @properties, @content_html, @content_hash)`);
+  const update =
+    db.prepare(`UPDATE notes SET published = @published, updated_at = @updated_at, edited_at = @edited_at,
+      published_at = @published_at, content_hash = @content_hash, name = @name, visibility = @visibility,
+      properties = @properties, content_html = @content_html, html_hash = @content_hash
+    WHERE id = @id`);
+  const setHtml = db.prepare('UPDATE notes SET content_html = ?, html_hash = ? WHERE id = ?');
+  const trash = db.prepare('UPDATE notes SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
+  const restore = db.prepare('UPDATE notes SET deleted_at = NULL WHERE id = ?');
+  const purge = db.prepare('DELETE FROM notes WHERE id = ?');
+  const timelineFirst = db.prepare(
+    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+     ORDER BY published_at DESC, id DESC LIMIT @limit`,
+  );
+  const timelineAfter = db.prepare(
+    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+       AND (published_at, id) < (@before, @beforeId)
+     ORDER BY published_at DESC, id DESC LIMIT @limit`,
+  );
+  const newestPublic = db.prepare(
+    `SELECT published_at, id FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+     ORDER BY published_at DESC, id DESC LIMIT 1`,
+  );
+  const nextScheduled = db.prepare(
+    `SELECT min(published_at) AS at FROM notes
+     WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now`,
+  );
+  const byTag = db.prepare(
+    `SELECT ${COLUMNS.split(',')
+      .map((c) => `n.${c.trim()}`)
+      .join(', ')} FROM note_tags nt JOIN notes n ON n.id = nt.note_id
+     WHERE nt.tag_id = @tagId AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
+       AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
+     ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
+  );
+  const all = db.prepare(`SELECT ${COLUMNS} FROM notes ORDER BY id`);
+  const allPaths = db.prepare('SELECT id, slug, file_path, content_hash, deleted_at FROM notes ORDER BY id');
+  const countAll = db.prepare('SELECT count(*) AS n FROM notes');
+
+  return {
+    /** The note with this id, or undefined. */
+    findById: (id: number) => byId.get(id) as NoteRow | undefined,
+    /** The note with this slug (trashed ones included), or undefined. */
+    findBySlug: (slug: string) => bySlug.get(slug) as NoteRow | undefined,
+    /** True when any note, even a trashed one, holds this slug. */
+    isSlugTaken: (slug: string) => slugTaken.get(slug) !== undefined,
+    /** True when any note uses this file path. */
+    isPathTaken: (path: string) => pathTaken.get(path) !== undefined,
+    /** Inserts a note row and returns its id. */
+    insertNote: (row: NewNoteRow) =>
+      Number(insert.run({ ...row, published: row.published ? 1 : 0 }).lastInsertRowid),
+    /** Writes an update; returns whether a row changed. */
+    updateNote: (id: number, row: NoteRowChanges) =>
+      update.run({ ...row, id, published: row.published ? 1 : 0 }).changes === 1,
+    /** Stores freshly rendered HTML for the hash it was rendered from. */
+    updateHtml: (id: number, html: string, hash: string) => setHtml.run(html, hash, id),
+    /** Moves a note to the trash; false when it was already there. */
+    trashNote: (id: number, at: string) => trash.run(at, id).changes === 1,
+    /** Takes a note out of the trash. */
+    restoreNote: (id: number) => restore.run(id).changes === 1,
+    /** Deletes the row for good (tags cascade). */
+    deleteNote: (id: number) => purge.run(id).changes === 1,
+    /** Public timeline page, newest first, strictly older than `cursor` when given. */
+    listPublic: (now: string, limit: number, cursor?: TimelineCursor) =>
+      (cursor
+        ? timelineAfter.all({ now, limit, before: cursor.publishedAt, beforeId: cursor.id })
+        : timelineFirst.all({ now, limit })) as NoteRow[],
+    /** Public notes carrying a tag, newest first. */
+    listPublicByTag: (tagId: number, now: string, limit: number, cursor?: TimelineCursor) =>
+      byTag.all({
+        tagId,
+        now,
+        limit,
+        before: cursor?.publishedAt ?? '9999-12-31T23:59:59.999Z',
+        beforeId: cursor?.id ?? Number.MAX_SAFE_INTEGER,
+      }) as NoteRow[],
+    /** The newest publicly visible note's position, or undefined. */
+    findNewestPublic: (now: string) =>
+      newestPublic.get({ now }) as { published_at: string; id: number } | undefined,
+    /** When the next scheduled public note goes live, or null. */
+    findNextScheduled: (now: string) => (nextScheduled.get({ now }) as { at: string | null }).at,
+    /** Every note row, oldest first (for doctor, reindex, export). */
+    listAll: () => all.iterate() as IterableIterator<NoteRow>,
+    /** Id, slug, path and hash of every note (for doctor). */
+    listPaths: () =>
+      allPaths.all() as Pick<NoteRow, 'id' | 'slug' | 'file_path' | 'content_hash' | 'deleted_at'>[],
+    /** How many notes there are, trash included. */
+    countNotes: () => (countAll.get() as { n: number }).n,
+  };
+}
+
+/** The prepared notes store type. */
+export type NotesStore = ReturnType<typeof notesStore>;

@@ -1,0 +1,53 @@
+import type { Db } from '../open.js';
+
+/** A search hit: the note id, its rank and an excerpt with \u0001/\u0002 around matches. */
+export interface SearchHitRow {
+  id: number;
+  rank: number;
+  excerpt: string;
+  title: string | null;
+}
+
+/** Prepared statements for the notes_fts full-text index. */
+export function searchStore(db: Db) {
+  const remove = db.prepare('DELETE FROM notes_fts WHERE rowid = ?');
+  const insert = db.prepare('INSERT INTO notes_fts (rowid, name, body) VALUES (?, ?, ?)');
+  const clear = db.prepare('DELETE FROM notes_fts');
+  const count = db.prepare('SELECT count(*) AS n FROM notes_fts');
+  // Only what a visitor may see; bm25 weights titles above bodies.
+  const VISIBLE = `n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public' AND n.published_at <= @now`;
+  const search = db.prepare(
+    `SELECT n.id AS id, bm25(notes_fts, 5.0, 1.0) AS rank,
+        snippet(notes_fts, 1, char(1), char(2), '…', 16) AS excerpt,
+        highlight(notes_fts, 0, char(1), char(2)) AS title
+     FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
+     WHERE notes_fts MATCH @query AND ${VISIBLE}
+     ORDER BY rank LIMIT @limit OFFSET @offset`,
+  );
+  const total = db.prepare(
+    `SELECT count(*) AS n FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
+     WHERE notes_fts MATCH @query AND ${VISIBLE}`,
+  );
+
+  return {
+    /** Puts (or replaces) a note's text in the index. */
+    indexNote: (id: number, name: string | null, body: string) => {
+      remove.run(id);
+      insert.run(id, name ?? '', body);
+    },
+    /** Removes a note from the index. */
+    unindexNote: (id: number) => remove.run(id),
+    /** Empties the index (before a rebuild). */
+    clearIndex: () => clear.run(),
+    /** Number of indexed notes. */
+    countIndexed: () => (count.get() as { n: number }).n,
+    /** Ranked hits for an FTS5 query (already built safely by the caller). */
+    searchNotes: (query: string, now: string, limit: number, offset: number) =>
+      search.all({ query, now, limit, offset }) as SearchHitRow[],
+    /** How many visible notes match. */
+    countMatches: (query: string, now: string) => (total.get({ query, now }) as { n: number }).n,
+  };
+}
+
+/** The prepared search store type. */
+export type SearchStore = ReturnType<typeof searchStore>;

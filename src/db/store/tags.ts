@@ -1,0 +1,55 @@
+import type { Db } from '../open.js';
+
+/** A tag attached to a note: lookup key and the spelling used on that note. */
+export interface NoteTagRow {
+  note_id: number;
+  name: string;
+  display_name: string;
+}
+
+/** Prepared statements for tags and note_tags. */
+export function tagsStore(db: Db) {
+  const findTag = db.prepare('SELECT id, name, display_name FROM tags WHERE name = ?');
+  const insertTag = db.prepare('INSERT INTO tags (name, display_name) VALUES (?, ?)');
+  const clear = db.prepare('DELETE FROM note_tags WHERE note_id = ?');
+  const link = db.prepare(
+    'INSERT OR IGNORE INTO note_tags (note_id, tag_id, position, display_name) VALUES (?, ?, ?, ?)',
+  );
+  const forNote = db.prepare(
+    `SELECT nt.note_id, t.name, nt.display_name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
+     WHERE nt.note_id = ? ORDER BY nt.position`,
+  );
+  const dropUnused = db.prepare('DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM note_tags)');
+  const allTags = db.prepare(
+    `SELECT t.name, t.display_name, count(nt.note_id) AS uses FROM tags t
+     LEFT JOIN note_tags nt ON nt.tag_id = t.id GROUP BY t.id ORDER BY t.name`,
+  );
+
+  return {
+    /** The tag with this normalised key, or undefined. */
+    findTag: (key: string) =>
+      findTag.get(key) as { id: number; name: string; display_name: string } | undefined,
+    /** Replaces a note's tags, in order; creates tags that do not exist yet. */
+    replaceNoteTags: (noteId: number, tags: { key: string; name: string }[]) => {
+      clear.run(noteId);
+      tags.forEach((t, position) => {
+        const existing = findTag.get(t.key) as { id: number } | undefined;
+        const tagId = existing ? existing.id : Number(insertTag.run(t.key, t.name).lastInsertRowid);
+        link.run(noteId, tagId, position, t.name);
+      });
+    },
+    /** Tags of many notes at once, keyed by note id. */
+    listForNotes: (noteIds: number[]) => {
+      const out = new Map<number, NoteTagRow[]>();
+      for (const id of noteIds) out.set(id, forNote.all(id) as NoteTagRow[]);
+      return out;
+    },
+    /** Removes tags no note uses any more. */
+    deleteUnusedTags: () => dropUnused.run().changes,
+    /** Every tag with its use count. */
+    listTags: () => allTags.all() as { name: string; display_name: string; uses: number }[],
+  };
+}
+
+/** The prepared tags store type. */
+export type TagsStore = ReturnType<typeof tagsStore>;

@@ -1,0 +1,66 @@
+import {
+  absoluteUrl,
+  cleanText,
+  escapeXml,
+  formatRfc3339,
+  GENERATOR,
+  itemTags,
+  itemTitle,
+  photoLength,
+  photoType,
+  siteDescription,
+  siteLanguage,
+  siteTitle,
+} from './common.js';
+import type { FeedItem, FeedLinks, FeedSite } from './types.js';
+
+function renderEntry(site: FeedSite, item: FeedItem): string {
+  const url = escapeXml(absoluteUrl(item.url, site.url));
+  const lines = [
+    '  <entry>',
+    `    <id>${url}</id>`,
+    `    <title type="text">${escapeXml(itemTitle(item))}</title>`,
+    `    <link rel="alternate" type="text/html" href="${url}"/>`,
+    `    <published>${formatRfc3339(item.published)}</published>`,
+    `    <updated>${formatRfc3339(item.updated ?? item.published)}</updated>`,
+    `    <content type="html">${escapeXml(item.contentHtml)}</content>`,
+  ];
+  for (const tag of itemTags(item)) lines.push(`    <category term="${escapeXml(tag)}"/>`);
+  for (const photo of item.photos) {
+    const attrs = [
+      'rel="enclosure"',
+      `type="${escapeXml(photoType(photo))}"`,
+      `href="${escapeXml(absoluteUrl(photo.url, site.url))}"`,
+    ];
+    const length = photoLength(photo);
+    if (length !== undefined) attrs.push(`length="${length}"`);
+    const alt = cleanText(photo.alt).trim();
+    if (alt !== '') attrs.push(`title="${escapeXml(alt)}"`);
+    lines.push(`    <link ${attrs.join(' ')}/>`);
+  }
+  lines.push('  </entry>');
+  return lines.join('\n');
+}
+
+/** Renders an Atom 1.0 (RFC 4287) document for the items, keeping their order (newest first). */
+export function renderAtom(site: FeedSite, links: FeedLinks, items: FeedItem[], updated: Date): string {
+  const description = cleanText(site.description).trim();
+  // RFC 4287 §4.1.1: a feed needs an author unless every entry has one, so give one at feed level.
+  const author = cleanText(site.author).trim() || siteTitle(site);
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXml(siteLanguage(site))}">`,
+    `  <id>${escapeXml(absoluteUrl(site.url, site.url))}</id>`,
+    `  <title type="text">${escapeXml(siteTitle(site))}</title>`,
+    ...(description === '' ? [] : [`  <subtitle type="text">${escapeXml(siteDescription(site))}</subtitle>`]),
+    `  <updated>${formatRfc3339(updated)}</updated>`,
+    `  <author><name>${escapeXml(author)}</name></author>`,
+    `  <link rel="self" type="application/atom+xml" href="${escapeXml(absoluteUrl(links.atom, site.url))}"/>`,
+    `  <link rel="alternate" type="text/html" href="${escapeXml(absoluteUrl(links.html, site.url))}"/>`,
+    `  <generator>${GENERATOR}</generator>`,
+    ...items.map((item) => renderEntry(site, item)),
+    '</feed>',
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,142 @@
+import type { FeedItem, FeedPhoto, FeedSite } from './types.js';
+
+/** Longest generated title, ellipsis included, in code points. */
+export const TITLE_MAX_LENGTH = 80;
+
+/** The name every feed gives as its generator. */
+export const GENERATOR = 'StarPunk';
+
+// XML 1.0 §2.2 Char: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF. With the `u` flag a
+// surrogate range only matches lone surrogates, since paired ones are read as one code point.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/gu;
+
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+const IMAGE_TYPES: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+};
+
+/** Removes the characters XML 1.0 forbids (and that JSON readers choke on) from a string. */
+export function cleanText(value: string): string {
+  return value.replace(XML_ILLEGAL, '');
+}
+
+/** Cleans a string and escapes it for use in XML text or a double- or single-quoted attribute. */
+export function escapeXml(value: string): string {
+  return cleanText(value).replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+function assertValid(date: Date): void {
+  if (Number.isNaN(date.getTime())) throw new RangeError('Invalid date in feed');
+}
+
+/** Formats a date as RFC 822 (as updated by RFC 1123) in UTC, e.g. `Fri, 27 Nov 2026 19:03:39 +0000`. */
+export function formatRfc822(date: Date): string {
+  assertValid(date);
+  const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+  return `${DAYS[date.getUTCDay()]}, ${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${pad(date.getUTCFullYear(), 4)} ${time} +0000`;
+}
+
+/** Formats a date as RFC 3339 in UTC without fractional seconds, e.g. `2026-11-27T19:03:39Z`. */
+export function formatRfc3339(date: Date): string {
+  assertValid(date);
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Resolves a URL against the site's base so feeds only ever carry absolute links. */
+export function absoluteUrl(url: string, base: string): string {
+  const clean = cleanText(url).trim();
+  try {
+    return new URL(clean, base).href;
+  } catch {
+    return clean;
+  }
+}
+
+/** Returns the item's own title, or null when it has none worth showing. */
+export function itemName(item: FeedItem): string | null {
+  if (item.name === null) return null;
+  const name = cleanText(item.name).trim();
+  return name === '' ? null : name;
+}
+
+/** Shortens plain text to at most `max` code points, cutting at a word boundary and adding '…'. */
+export function excerpt(text: string, max = TITLE_MAX_LENGTH): string {
+  const flat = cleanText(text).replace(/\s+/g, ' ').trim();
+  const chars = Array.from(flat);
+  if (chars.length <= max) return flat;
+  // Keep one code point for the ellipsis.
+  let head = chars.slice(0, max - 1).join('');
+  const nextIsSpace = chars[max - 1] === ' ';
+  const lastSpace = head.lastIndexOf(' ');
+  if (!nextIsSpace && lastSpace > 0) head = head.slice(0, lastSpace);
+  return `${head.replace(/[\s,;:]+$/u, '')}…`;
+}
+
+/** Returns a non-empty title for an item: its name, else an excerpt of its text, else its date. */
+export function itemTitle(item: FeedItem): string {
+  const name = itemName(item);
+  if (name !== null) return name;
+  const text = excerpt(item.textForTitle);
+  if (text !== '') return text;
+  return `Note of ${formatRfc3339(item.published).slice(0, 10)}`;
+}
+
+/** Returns the photo's MIME type: as given, else guessed from the URL's extension, else image/jpeg. */
+export function photoType(photo: FeedPhoto): string {
+  const given = photo.type === undefined ? '' : cleanText(photo.type).trim();
+  if (given !== '') return given;
+  let path = photo.url;
+  try {
+    path = new URL(photo.url).pathname;
+  } catch {
+    path = photo.url.replace(/[?#].*$/s, '');
+  }
+  const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+  return (ext !== undefined ? IMAGE_TYPES[ext] : undefined) ?? 'image/jpeg';
+}
+
+/** Returns the photo's size in bytes when it is known and sensible, else undefined. */
+export function photoLength(photo: FeedPhoto): number | undefined {
+  const n = photo.length;
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Returns the item's tags, cleaned, without empty ones. */
+export function itemTags(item: FeedItem): string[] {
+  return item.tags.map((t) => cleanText(t).trim()).filter((t) => t !== '');
+}
+
+/** Returns the site's name, falling back to its URL so a feed title is never empty. */
+export function siteTitle(site: FeedSite): string {
+  return cleanText(site.name).trim() || absoluteUrl(site.url, site.url);
+}
+
+/** Returns the site's description, or `Notes from <name>` when it has none. */
+export function siteDescription(site: FeedSite): string {
+  return cleanText(site.description).trim() || `Notes from ${siteTitle(site)}`;
+}
+
+/** Returns the site's language tag, 'en' when unset. */
+export function siteLanguage(site: FeedSite): string {
+  return cleanText(site.language ?? '').trim() || 'en';
+}

@@ -1,0 +1,6 @@
+export { renderAtom } from './atom.js';
+export { renderJsonFeed } from './json-feed.js';
+export { renderOpml } from './opml.js';
+export { renderRss } from './rss.js';
+export type { FeedItem, FeedLinks, FeedPhoto, FeedSite } from './types.js';
+export { FEED_CONTENT_TYPES } from './types.js';

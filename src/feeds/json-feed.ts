@@ -1,0 +1,62 @@
+import {
+  absoluteUrl,
+  cleanText,
+  formatRfc3339,
+  itemName,
+  itemTags,
+  photoLength,
+  photoType,
+  siteDescription,
+  siteLanguage,
+  siteTitle,
+} from './common.js';
+import type { FeedItem, FeedLinks, FeedSite } from './types.js';
+
+/** The version URL JSON Feed 1.1 readers look for. */
+const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
+
+function presentItem(site: FeedSite, item: FeedItem): Record<string, unknown> {
+  const url = absoluteUrl(item.url, site.url);
+  const out: Record<string, unknown> = { id: url, url };
+  // Microblog posts carry no title in JSON Feed; readers show content_html instead.
+  const name = itemName(item);
+  if (name !== null) out.title = name;
+  out.content_html = cleanText(item.contentHtml);
+  out.date_published = formatRfc3339(item.published);
+  if (item.updated !== null) out.date_modified = formatRfc3339(item.updated);
+  const tags = itemTags(item);
+  if (tags.length > 0) out.tags = tags;
+  const first = item.photos[0];
+  if (first !== undefined) {
+    out.image = absoluteUrl(first.url, site.url);
+    out.attachments = item.photos.map((photo) => {
+      // mime_type is required for every attachment (JSON Feed 1.1, "attachments").
+      const attachment: Record<string, unknown> = {
+        url: absoluteUrl(photo.url, site.url),
+        mime_type: photoType(photo),
+      };
+      const alt = cleanText(photo.alt).trim();
+      if (alt !== '') attachment.title = alt;
+      const length = photoLength(photo);
+      if (length !== undefined) attachment.size_in_bytes = length;
+      return attachment;
+    });
+  }
+  return out;
+}
+
+/** Renders a JSON Feed 1.1 document for the items, keeping their order (newest first). */
+export function renderJsonFeed(site: FeedSite, links: FeedLinks, items: FeedItem[]): string {
+  const feed: Record<string, unknown> = {
+    version: JSON_FEED_VERSION,
+    title: siteTitle(site),
+    home_page_url: absoluteUrl(links.html, site.url),
+    feed_url: absoluteUrl(links.json, site.url),
+  };
+  if (cleanText(site.description).trim() !== '') feed.description = siteDescription(site);
+  feed.language = siteLanguage(site);
+  const author = cleanText(site.author).trim();
+  if (author !== '') feed.authors = [{ name: author }];
+  feed.items = items.map((item) => presentItem(site, item));
+  return JSON.stringify(feed);
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
+
+/** Validators of a response: a weak ETag and a Last-Modified date. */
+export interface Validators {
+  etag: string;
+  lastModified: Date;
+}
+
+/** A weak ETag from the parts that decide a response's content. */
+export function weakEtag(parts: readonly (string | number | null | undefined)[]): string {
+  return `W/"${createHash('sha1')
+    .update(parts.map((p) => String(p ?? '')).join('\u0000'))
+    .digest('base64url')
+    .slice(0, 22)}"`;
+}
+
+function opaque(tag: string): string {
+  return tag.trim().replace(/^W\//, '');
+}
+
+/**
+ * True when the client's copy is current (RFC 9110 §13.1): If-None-Match wins when present
+ * (weak comparison); otherwise If-Modified-Since, at one-second resolution.
+ */
+export function isNotModified(c: Context, v: Validators): boolean {
+  const inm = c.req.header('if-none-match');
+  if (inm !== undefined) {
+    if (inm.trim() === '*') return true;
+    const mine = opaque(v.etag);
+    return inm.split(',').some((t) => opaque(t) === mine);
+  }
+  const ims = c.req.header('if-modified-since');
+  if (ims !== undefined) {
+    const since = Date.parse(ims);
+    if (!Number.isNaN(since)) return Math.floor(v.lastModified.getTime() / 1000) * 1000 <= since;
+  }
+  return false;
+}
+
+/** Sets ETag, Last-Modified and Cache-Control on the response being built. */
+export function setValidators(
+  c: Context,
+  v: Validators,
+  cacheControl = 'public, max-age=0, must-revalidate',
+): void {
+  c.header('ETag', v.etag);
+  c.header('Last-Modified', v.lastModified.toUTCString());
+  c.header('Cache-Control', cacheControl);
+}
+
+/** A small LRU of rendered bodies keyed by URL and ETag: a repeat request skips rendering. */
+export function createRenderCache(max = 256) {
+  const entries = new Map<string, { etag: string; body: string }>();
+  return {
+    /** The cached body for `key` if it was rendered for this ETag. */
+    get(key: string, etag: string): string | undefined {
+      const e = entries.get(key);
+      if (!e || e.etag !== etag) return undefined;
+      entries.delete(key);
+      entries.set(key, e);
+      return e.body;
+    },
+    /** Remembers a rendered body. */
+    set(key: string, etag: string, body: string): void {
+      entries.delete(key);
+      entries.set(key, { etag, body });
+      if (entries.size > max) entries.delete(entries.keys().next().value as string);
+    },
+  };
+}
+
+/** The render cache type. */
+export type RenderCache = ReturnType<typeof createRenderCache>;

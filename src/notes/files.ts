@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { AppError } from '../errors.js';
+
+/** Hex SHA-256 of a note file's bytes: the note's content_hash. */
+export function hashBytes(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Resolves `rel` under `root`, refusing anything that would land outside it (absolute paths,
+ * `..`, NUL bytes). Every file path derived from input or the database goes through here.
+ */
+export function resolveUnder(root: string, rel: string): string {
+  if (rel.includes('\0') || isAbsolute(rel) || rel.trim() === '') {
+    throw new AppError('invalid_request', `refusing unsafe path "${rel.replace(/\0/g, '\\0')}"`);
+  }
+  const base = resolve(root);
+  const full = resolve(base, rel);
+  const back = relative(base, full);
+  if (back === '' || back.startsWith('..') || isAbsolute(back) || !full.startsWith(base + sep)) {
+    throw new AppError('invalid_request', `refusing path "${rel}" outside ${base}`);
+  }
+  return full;
+}
+
+/** The relative path of a note file: YYYY/MM/<slug>.md from the note's creation time (UTC). */
+export function notePathFor(slug: string, created: Date): string {
+  const y = String(created.getUTCFullYear()).padStart(4, '0');
+  const m = String(created.getUTCMonth() + 1).padStart(2, '0');
+  return `${y}/${m}/${slug}.md`;
+}
+
+/** A note body written to a pending file, waiting for its database row to commit. */
+export interface StagedFile {
+  finalPath: string;
+  pendingPath: string;
+  hash: string;
+}
+
+const PENDING = /^\.(.+)\.([0-9a-f]{16})\.pending$/;
+const PURGING = /^\.(.+)\.purge$/;
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `bytes` durably (write + fsync) to a new file; fails if it exists. */
+function writeDurably(path: string, bytes: Buffer): void {
+  const fd = openSync(path, 'wx', 0o644);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Step 1 of a note write: the new body goes to `.<name>.<hash16>.pending` beside its final
+ * path, fsynced. Until step 2 nothing visible has changed; if the process dies, recovery knows
+ * from the hash whether the database committed this version.
+ */
+export function stageNoteFile(root: string, rel: string, body: string): StagedFile {
+  const finalPath = resolveUnder(root, rel);
+  const bytes = Buffer.from(body, 'utf8');
+  const hash = hashBytes(bytes);
+  mkdirSync(dirname(finalPath), { recursive: true });
+  const pendingPath = join(dirname(finalPath), `.${basename(finalPath)}.${hash.slice(0, 16)}.pending`);
+  if (existsSync(pendingPath)) unlinkSync(pendingPath);
+  writeDurably(pendingPath, bytes);
+  return { finalPath, pendingPath, hash };
+}
+
+/** Step 2 for a new note: publish the pending file under its final name, never overwriting one. */
+export function commitNewFile(staged: StagedFile): void {
+  try {
+    linkSync(staged.pendingPath, staged.finalPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new AppError('conflict', `a note file already exists at ${staged.finalPath}`, { cause: err });
+    }
+    throw err;
+  }
+  unlinkSync(staged.pendingPath);
+  fsyncDir(dirname(staged.finalPath));
+}
+
+/** Step 2 for an edit: atomically replace the old body with the pending one. */
+export function commitReplacedFile(staged: StagedFile): void {
+  renameSync(staged.pendingPath, staged.finalPath);
+  fsyncDir(dirname(staged.finalPath));
+}
+
+/** Throws away a pending file whose database write failed. */
+export function discardStaged(staged: StagedFile): void {
+  try {
+    unlinkSync(staged.pendingPath);
+  } catch {
+    // already gone
+  }
+}
+
+/** Reads a note body, or undefined when the file is missing. */
+export function readNoteFile(root: string, rel: string): Buffer | undefined {
+  try {
+    return readFileSync(resolveUnder(root, rel));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Step 1 of a purge: move the file aside so a crash before the row is deleted can be undone. */
+export function stagePurge(root: string, rel: string): string | undefined {
+  const path = resolveUnder(root, rel);
+  const aside = join(dirname(path), `.${basename(path)}.purge`);
+  try {
+    renameSync(path, aside);
+    return aside;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Step 2 of a purge (row deleted): remove the file for good. */
+export function commitPurge(aside: string | undefined): void {
+  if (aside) unlinkSync(aside);
+}
+
+/** Undo step 1 of a purge whose database delete failed. */
+export function undoPurge(root: string, rel: string, aside: string | undefined): void {
+  if (aside) renameSync(aside, resolveUnder(root, rel));
+}
+
+/** Walks the notes folder, yielding relative paths of every file (dot files included). */
+export function* walkNoteFiles(root: string, dir = ''): Generator<string> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(join(root, dir), { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const e of entries) {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) yield* walkNoteFiles(root, rel);
+    else if (e.isFile()) yield rel;
+  }
+}
+
+/** What recovery did with leftovers of interrupted writes. */
+export interface RecoveryReport {
+  completed: string[];
+  discarded: string[];
+  restored: string[];
+  purged: string[];
+}
+
+/**
+ * Finishes or undoes writes a crash interrupted. A pending file whose hash the database records
+ * for that path was committed: it becomes the note file. Any other pending file never committed:
+ * it is deleted. A file set aside for purging comes back if its row still exists, else goes.
+ */
+export function recoverPendingWrites(
+  root: string,
+  rowFor: (rel: string) => { content_hash: string | null } | undefined,
+): RecoveryReport {
+  const report: RecoveryReport = { completed: [], discarded: [], restored: [], purged: [] };
+  for (const rel of walkNoteFiles(root)) {
+    const name = basename(rel);
+    const dir = dirname(rel) === '.' ? '' : dirname(rel);
+    const target = dir ? `${dir}/` : '';
+    const pending = PENDING.exec(name);
+    if (pending) {
+      const finalRel = `${target}${pending[1]}`;
+      const row = rowFor(finalRel);
+      const full = resolveUnder(root, rel);
+      if (row?.content_hash && row.content_hash.slice(0, 16) === pending[2]) {
+        const bytes = readFileSync(full);
+        if (hashBytes(bytes) === row.content_hash) {
+          renameSync(full, resolveUnder(root, finalRel));
+          report.completed.push(finalRel);
+          continue;
+        }
+      }
+      unlinkSync(full);
+      report.discarded.push(finalRel);
+      continue;
+    }
+    const purging = PURGING.exec(name);
+    if (purging) {
+      const finalRel = `${target}${purging[1]}`;
+      const full = resolveUnder(root, rel);
+      if (rowFor(finalRel)) {
+        renameSync(full, resolveUnder(root, finalRel));
+        report.restored.push(finalRel);
+      } else {
+        unlinkSync(full);
+        report.purged.push(finalRel);
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,241 @@
+import MarkdownIt from 'markdown-it';
+import markdownItFootnote from 'markdown-it-footnote';
+import sanitize from 'sanitize-html';
+
+// Ids markdown-it-footnote writes without a docId: fn1, fnref1, and fnref1:2 for a repeated reference.
+const FOOTNOTE_ID = /^fn(ref)?[0-9]+(:[0-9]+)?$/;
+const FOOTNOTE_CLASSES = [
+  'footnotes',
+  'footnote-item',
+  'footnote-ref',
+  'footnote-backref',
+  'footnotes-sep',
+  'footnotes-list',
+];
+const EXTERNAL_REL = ['nofollow', 'ugc', 'noopener'];
+const ABSOLUTE_HTTP = /^(https?:)?\/\//i;
+const REL_TOKEN = /^[a-z][a-z0-9-]*$/;
+const TEXT_ALIGN = /(?:^|;)\s*text-align\s*:\s*(left|right|center)\s*(?:;|$)/i;
+const DIMENSION = /^[0-9]{1,5}$/;
+
+type Attributes = Record<string, string>;
+
+/** Keeps `id` only when it is one markdown-it-footnote could have written. */
+function footnoteIdOnly(attribs: Attributes): Attributes {
+  const out = { ...attribs };
+  if (out.id !== undefined && !FOOTNOTE_ID.test(out.id)) delete out.id;
+  return out;
+}
+
+/** Adds nofollow/ugc/noopener to links that leave the site, keeping the author's own rel tokens (e.g. rel=me). */
+function transformLink(tagName: string, attribs: Attributes): sanitize.Tag {
+  const out = footnoteIdOnly(attribs);
+  const own = (out.rel ?? '')
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => REL_TOKEN.test(t));
+  const rel = ABSOLUTE_HTTP.test((out.href ?? '').trim()) ? [...new Set([...own, ...EXTERNAL_REL])] : own;
+  if (rel.length > 0) out.rel = rel.join(' ');
+  else delete out.rel;
+  return { tagName, attribs: out };
+}
+
+/** Images load lazily and keep only numeric dimensions. */
+function transformImage(tagName: string, attribs: Attributes): sanitize.Tag {
+  const out: Attributes = { ...attribs, loading: 'lazy' };
+  if (out.width !== undefined && !DIMENSION.test(out.width)) delete out.width;
+  if (out.height !== undefined && !DIMENSION.test(out.height)) delete out.height;
+  return { tagName, attribs: out };
+}
+
+/** markdown-it writes table alignment as `style="text-align:…"`; styles are dropped, so keep it as `align`. */
+function transformCell(tagName: string, attribs: Attributes): sanitize.Tag {
+  const out = { ...attribs };
+  const align = out.style === undefined ? undefined : TEXT_ALIGN.exec(out.style)?.[1];
+  delete out.style;
+  if (align !== undefined) out.align = align.toLowerCase();
+  return { tagName, attribs: out };
+}
+
+const SANITIZE_OPTIONS: sanitize.IOptions = {
+  allowedTags: [
+    'p',
+    'br',
+    'hr',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'strong',
+    'em',
+    'b',
+    'i',
+    'u',
+    's',
+    'del',
+    'ins',
+    'mark',
+    'sub',
+    'sup',
+    'small',
+    'abbr',
+    'blockquote',
+    'q',
+    'cite',
+    'code',
+    'pre',
+    'kbd',
+    'samp',
+    'var',
+    'ul',
+    'ol',
+    'li',
+    'dl',
+    'dt',
+    'dd',
+    'table',
+    'thead',
+    'tbody',
+    'tfoot',
+    'tr',
+    'th',
+    'td',
+    'figure',
+    'figcaption',
+    'details',
+    'summary',
+    'a',
+    'img',
+    'section',
+    'div',
+    'span',
+  ],
+  allowedAttributes: {
+    abbr: ['title'],
+    blockquote: ['cite'],
+    ol: ['start', 'reversed', 'class'],
+    li: ['id', 'class'],
+    th: ['align', 'colspan', 'rowspan', 'scope'],
+    td: ['align', 'colspan', 'rowspan'],
+    a: ['href', 'title', 'rel', 'id', 'class'],
+    img: ['src', 'alt', 'title', 'width', 'height', 'loading'],
+    code: ['class'],
+    sup: ['class'],
+    hr: ['class'],
+    section: ['class'],
+    div: ['class'],
+    span: ['class'],
+  },
+  // Only attributes listed under allowedAttributes can carry a class; this narrows the values.
+  allowedClasses: {
+    code: [/^language-[a-z0-9_+#.-]+$/i],
+    ol: FOOTNOTE_CLASSES,
+    li: FOOTNOTE_CLASSES,
+    a: FOOTNOTE_CLASSES,
+    sup: FOOTNOTE_CLASSES,
+    hr: FOOTNOTE_CLASSES,
+    section: FOOTNOTE_CLASSES,
+    div: FOOTNOTE_CLASSES,
+    span: FOOTNOTE_CLASSES,
+  },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesByTag: { img: ['http', 'https'] },
+  allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
+  allowProtocolRelative: true,
+  disallowedTagsMode: 'discard',
+  // Dropped together with everything inside them: their content is code, markup or form state, not prose.
+  nonTextTags: [
+    'script',
+    'style',
+    'textarea',
+    'option',
+    'select',
+    'xmp',
+    'noscript',
+    'noembed',
+    'noframes',
+    'plaintext',
+    'template',
+    'title',
+    'iframe',
+    'frame',
+    'frameset',
+    'object',
+    'embed',
+    'applet',
+    'svg',
+    'math',
+    'head',
+  ],
+  transformTags: {
+    a: transformLink,
+    img: transformImage,
+    li: (tagName, attribs) => ({ tagName, attribs: footnoteIdOnly(attribs) }),
+    th: transformCell,
+    td: transformCell,
+  },
+  // An image whose only source was refused would render as a broken-image icon.
+  exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
+  parseStyleAttributes: false,
+};
+
+const md = new MarkdownIt({ html: true, linkify: true, typographer: false }).use(markdownItFootnote);
+
+// markdown-it leaves a link with a forbidden URL as literal `[text](javascript:…)` text. Letting every URL
+// through here hands the decision to the sanitiser, the single URL policy, which keeps the text and drops the URL.
+md.validateLink = () => true;
+
+/** Sanitises HTML (rendered Markdown or Micropub `{"html": …}` content) to the tags, attributes and URLs StarPunk allows. */
+export function sanitizeHtml(html: string): string {
+  return sanitize(html, SANITIZE_OPTIONS);
+}
+
+/** Renders Markdown (with footnotes) to sanitised HTML. */
+export function renderMarkdown(markdown: string): string {
+  return sanitizeHtml(md.render(markdown));
+}
+
+// Boundaries between these elements separate words in the text content.
+const BLOCK_BOUNDARY =
+  /<\/?(?:p|br|hr|h[1-6]|blockquote|pre|ul|ol|li|dl|dt|dd|table|thead|tbody|tfoot|tr|th|td|figure|figcaption|details|summary|section|div)\b[^>]*>/gi;
+const TEXT_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
+
+const TEXT_OPTIONS: sanitize.IOptions = {
+  allowedTags: [],
+  allowedAttributes: {},
+  disallowedTagsMode: 'discard',
+  nonTextTags: SANITIZE_OPTIONS.nonTextTags ?? [],
+  transformTags: {
+    // The ↩ back-link of a footnote is navigation, not text.
+    a: (tagName, attribs) =>
+      (attribs.class ?? '').split(/\s+/).includes('footnote-backref')
+        ? { tagName, attribs, text: '' }
+        : { tagName, attribs },
+  },
+};
+
+/** Returns the text content of HTML (sanitised first), with entities decoded and whitespace collapsed. */
+export function plainText(html: string): string {
+  const spaced = sanitizeHtml(html).replace(BLOCK_BOUNDARY, ' ');
+  // With no tags allowed, sanitize-html escapes only &, <, > (and " in attributes, which are gone).
+  return sanitize(spaced, TEXT_OPTIONS)
+    .replace(/&(amp|lt|gt|quot);/g, (_m, name: string) => TEXT_ENTITIES[name] ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Shortens text to at most `maxChars` characters, cutting at a word boundary and ending with "…" when it was longer. */
+export function excerpt(text: string, maxChars: number): string {
+  const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+  if (chars.length <= maxChars) return chars.join('');
+  if (maxChars < 1) return '';
+  // One character is kept for the ellipsis; code points, so an emoji is never split in half.
+  const room = maxChars - 1;
+  const head = chars.slice(0, room).join('');
+  const atBoundary = chars[room] === ' ';
+  const lastSpace = head.lastIndexOf(' ');
+  const cut = atBoundary || lastSpace <= 0 ? head : head.slice(0, lastSpace);
+  return `${cut.replace(/[\s,;:.\-–—]+$/u, '')}…`;
+}

@@ -1,0 +1,436 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import { type NoteRow, type NotesStore, notesStore, type TimelineCursor } from '../db/store/notes.js';
+import { type SearchStore, searchStore } from '../db/store/search.js';
+import { siteStateStore } from '../db/store/site-state.js';
+import { type TagsStore, tagsStore } from '../db/store/tags.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import {
+  commitNewFile,
+  commitPurge,
+  commitReplacedFile,
+  discardStaged,
+  hashBytes,
+  notePathFor,
+  readNoteFile,
+  recoverPendingWrites,
+  type StagedFile,
+  stageNoteFile,
+  stagePurge,
+  undoPurge,
+} from './files.js';
+import { plainText, renderMarkdown } from './markdown.js';
+import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
+import { normaliseTags } from './tags.js';
+import { parseDbTime, toDbTime } from './time.js';
+import type { Mf2Properties, Note, Photo, Visibility } from './types.js';
+
+/** The most a note body may hold (bytes of Markdown). */
+export const MAX_NOTE_BYTES = 512 * 1024;
+
+const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private'];
+
+/** What a writer (admin, Micropub, import) supplies to create a note. */
+export interface NoteInput {
+  content: string;
+  name?: string | null;
+  /** A custom slug; validated, reserved words refused, collisions suffixed. */
+  slug?: string | null;
+  /** false = draft. Default true. */
+  published?: boolean;
+  /** Reader-facing publication time; default now; in the future = scheduled. */
+  publishedAt?: Date | null;
+  visibility?: Visibility;
+  tags?: readonly string[];
+  photos?: readonly Photo[];
+  /** The mf2 properties a client sent, kept verbatim for q=source. */
+  properties?: Mf2Properties;
+}
+
+/** What an edit may change (the slug never changes). */
+export type NoteChanges = Partial<Omit<NoteInput, 'slug'>>;
+
+/** A note together with its Markdown source. */
+export type NoteWithSource = Note & { content: string };
+
+/** Everything the note service needs. */
+export interface NoteServiceDeps {
+  db: Db;
+  notesPath: string;
+  clock: Clock;
+  logger?: Logger;
+}
+
+function photosFromProperties(props: Mf2Properties): Photo[] {
+  const out: Photo[] = [];
+  for (const v of props.photo ?? []) {
+    if (typeof v === 'string') out.push({ url: v, alt: '' });
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      const url = typeof o.value === 'string' ? o.value : typeof o.url === 'string' ? o.url : undefined;
+      if (url) out.push({ url, alt: typeof o.alt === 'string' ? o.alt : '' });
+    }
+  }
+  return out;
+}
+
+function parseProperties(text: string): Mf2Properties {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Mf2Properties) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Builds the stored mf2 properties from an input: the client's own, completed with what we know. */
+function buildProperties(input: NoteInput, content: string, tags: string[]): Mf2Properties {
+  const props: Mf2Properties = { ...(input.properties ?? {}) };
+  if (!props.content && content !== '') props.content = [content];
+  if (!props.name && input.name) props.name = [input.name];
+  if (!props.category && tags.length > 0) props.category = [...tags];
+  if (!props.photo && input.photos && input.photos.length > 0) {
+    props.photo = input.photos.map((p) => (p.alt ? { value: p.url, alt: p.alt } : p.url));
+  }
+  return props;
+}
+
+function checkInput(input: NoteChanges, content: string | undefined): void {
+  if (content !== undefined && Buffer.byteLength(content, 'utf8') > MAX_NOTE_BYTES) {
+    throw new AppError('payload_too_large', `A note may hold at most ${MAX_NOTE_BYTES / 1024} KB of text.`);
+  }
+  if (input.visibility !== undefined && !VISIBILITIES.includes(input.visibility)) {
+    throw new AppError('invalid_request', `Visibility must be one of ${VISIBILITIES.join(', ')}.`);
+  }
+  if (input.publishedAt && Number.isNaN(input.publishedAt.getTime())) {
+    throw new AppError('invalid_request', 'The publication date is not a valid date.');
+  }
+  if (input.name && input.name.length > 500)
+    throw new AppError('invalid_request', 'A title may be 500 characters at most.');
+}
+
+/**
+ * The one way notes are written: file and row change together or not at all (see files.ts for
+ * the pending-file protocol), the search index and tags follow in the same transaction.
+ */
+export function createNoteService(deps: NoteServiceDeps) {
+  const { db, notesPath, clock } = deps;
+  const notes: NotesStore = notesStore(db);
+  const tags: TagsStore = tagsStore(db);
+  const search: SearchStore = searchStore(db);
+  const siteState = siteStateStore(db);
+
+  /** Turns a row into a Note; renders and caches HTML when the cache is stale. */
+  function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
+    let html: string = row.content_html ?? '';
+    if (row.content_html === null || row.html_hash !== row.content_hash) {
+      const bytes = readNoteFile(notesPath, row.file_path);
+      html = bytes ? renderMarkdown(bytes.toString('utf8')) : '';
+      if (bytes && row.content_hash) notes.updateHtml(row.id, html, row.content_hash);
+    }
+    const properties = parseProperties(row.properties);
+    const created = parseDbTime(row.created_at);
+    return {
+      id: row.id,
+      slug: row.slug,
+      filePath: row.file_path,
+      name: row.name,
+      contentHtml: html,
+      contentHash: row.content_hash ?? '',
+      published: row.published === 1,
+      visibility: (VISIBILITIES as readonly string[]).includes(row.visibility)
+        ? (row.visibility as Visibility)
+        : 'public',
+      publishedAt: row.published_at ? parseDbTime(row.published_at) : created,
+      createdAt: created,
+      updatedAt: row.edited_at ? parseDbTime(row.edited_at) : null,
+      deletedAt: row.deleted_at ? parseDbTime(row.deleted_at) : null,
+      tags: (tagRows ?? []).map((t) => ({ name: t.display_name, key: t.name })),
+      photos: photosFromProperties(properties),
+      properties,
+    };
+  }
+
+  function presentMany(rows: NoteRow[]): Note[] {
+    const tagMap = tags.listForNotes(rows.map((r) => r.id));
+    return rows.map((r) => present(r, tagMap.get(r.id)));
+  }
+
+  function withSource(note: Note): NoteWithSource {
+    const bytes = readNoteFile(notesPath, note.filePath);
+    return { ...note, content: bytes ? bytes.toString('utf8') : '' };
+  }
+
+  /**
+   * Runs `write` inside BEGIN IMMEDIATE. `write` stages its file through `stage`, so a failure
+   * anywhere in the transaction throws the pending file away; after COMMIT the file is published.
+   */
+  function transact<T>(
+    write: (stage: (rel: string, body: string) => StagedFile) => T,
+    commit: (s: StagedFile) => void,
+  ): T {
+    let staged: StagedFile | undefined;
+    const stage = (rel: string, body: string) => {
+      staged = stageNoteFile(notesPath, rel, body);
+      return staged;
+    };
+    let result: T;
+    try {
+      result = db.transaction(() => write(stage)).immediate();
+    } catch (err) {
+      if (staged) discardStaged(staged);
+      throw err;
+    }
+    // The row is committed; publishing the file can only fail on a broken disk, and recovery
+    // finishes it from the pending file at the next start.
+    if (staged) commit(staged);
+    return result;
+  }
+
+  function indexFor(id: number, name: string | null, html: string): void {
+    search.indexNote(id, name, plainText(html));
+  }
+
+  return {
+    /** Creates a note; returns it as stored. */
+    createNote(input: NoteInput): Note {
+      const content = (input.content ?? '').replace(/\r\n/g, '\n');
+      checkInput(input, content);
+      const photos = input.photos ?? [];
+      if (content.trim() === '' && !input.name && photos.length === 0 && !input.properties) {
+        throw new AppError('invalid_request', 'A note needs some content.');
+      }
+      let custom: string | undefined;
+      if (input.slug) {
+        const v = validateCustomSlug(input.slug);
+        if (!v.ok) throw new AppError('invalid_request', v.reason);
+        custom = v.slug;
+      }
+      const now = clock.now();
+      const tagList = normaliseTags(input.tags ?? []);
+      const html = renderMarkdown(content);
+      const properties = buildProperties(
+        { ...input, photos },
+        content,
+        tagList.map((t) => t.name),
+      );
+      const id = transact((stage) => {
+        const base = custom ?? generateSlug({ name: input.name ?? null, content, now });
+        // Chosen inside the write lock: two writers cannot take the same slug or file.
+        const slug = nextFreeSlug(base, (s) => {
+          if (notes.isSlugTaken(s)) return true;
+          const rel = notePathFor(s, now);
+          return notes.isPathTaken(rel) || readNoteFile(notesPath, rel) !== undefined;
+        });
+        const rel = notePathFor(slug, now);
+        const staged = stage(rel, content);
+        const newId = notes.insertNote({
+          slug,
+          file_path: rel,
+          published: input.published ?? true,
+          created_at: toDbTime(now),
+          published_at: toDbTime(input.publishedAt ?? now),
+          content_hash: staged.hash,
+          name: input.name?.trim() || null,
+          visibility: input.visibility ?? 'public',
+          properties: JSON.stringify(properties),
+          content_html: html,
+        });
+        tags.replaceNoteTags(newId, tagList);
+        indexFor(newId, input.name?.trim() || null, html);
+        return newId;
+      }, commitNewFile);
+      return this.getNoteById(id)!;
+    },
+
+    /** Applies changes to a note (slug and file path never change); returns the new version. */
+    updateNote(id: number, changes: NoteChanges): Note {
+      const current = notes.findById(id);
+      if (!current) throw new AppError('not_found', 'No such note.');
+      const content = changes.content === undefined ? undefined : changes.content.replace(/\r\n/g, '\n');
+      checkInput(changes, content);
+      const now = clock.now();
+      const before = present(current, tags.listForNotes([id]).get(id));
+      const source = content ?? withSource(before).content;
+      const html = content === undefined ? before.contentHtml : renderMarkdown(source);
+      const tagList = changes.tags ? normaliseTags(changes.tags) : before.tags;
+      const name = changes.name === undefined ? before.name : changes.name?.trim() || null;
+      const properties = changes.properties
+        ? changes.properties
+        : buildProperties(
+            {
+              content: source,
+              name,
+              photos: changes.photos ?? before.photos,
+              properties: Object.fromEntries(
+                Object.entries(before.properties).filter(
+                  ([k]) =>
+                    !(
+                      (k === 'content' && content !== undefined) ||
+                      (k === 'name' && changes.name !== undefined) ||
+                      (k === 'category' && changes.tags !== undefined) ||
+                      (k === 'photo' && changes.photos !== undefined)
+                    ),
+                ),
+              ),
+            },
+            source,
+            tagList.map((t) => t.name),
+          );
+      transact((stage) => {
+        const staged = content === undefined ? undefined : stage(current.file_path, source);
+        notes.updateNote(id, {
+          published: changes.published ?? before.published,
+          updated_at: toDbTime(now),
+          edited_at: toDbTime(now),
+          published_at: toDbTime(changes.publishedAt ?? before.publishedAt),
+          content_hash: staged ? staged.hash : (current.content_hash ?? ''),
+          name,
+          visibility: changes.visibility ?? before.visibility,
+          properties: JSON.stringify(properties),
+          content_html: html,
+        });
+        if (changes.tags) {
+          tags.replaceNoteTags(id, tagList);
+          tags.deleteUnusedTags();
+        }
+        indexFor(id, name, html);
+      }, commitReplacedFile);
+      return this.getNoteById(id)!;
+    },
+
+    /** Moves a note to the trash (its URL answers 410 until it is restored). */
+    trashNote(id: number): void {
+      if (!notes.findById(id)) throw new AppError('not_found', 'No such note.');
+      notes.trashNote(id, toDbTime(clock.now()));
+    },
+
+    /** Restores a note from the trash, at the same URL. */
+    restoreNote(id: number): void {
+      if (!notes.findById(id)) throw new AppError('not_found', 'No such note.');
+      notes.restoreNote(id);
+    },
+
+    /** Deletes a note for good: row, tags, index entry and file. */
+    purgeNote(id: number): void {
+      const row = notes.findById(id);
+      if (!row) throw new AppError('not_found', 'No such note.');
+      const aside = stagePurge(notesPath, row.file_path);
+      try {
+        db.transaction(() => {
+          search.unindexNote(id);
+          notes.deleteNote(id);
+          tags.deleteUnusedTags();
+        }).immediate();
+      } catch (err) {
+        undoPurge(notesPath, row.file_path, aside);
+        throw err;
+      }
+      commitPurge(aside);
+    },
+
+    /** The note with this id (any state), or undefined. */
+    getNoteById(id: number): Note | undefined {
+      const row = notes.findById(id);
+      return row ? present(row, tags.listForNotes([id]).get(id)) : undefined;
+    },
+
+    /** The note with this slug (any state), or undefined. */
+    getNoteBySlug(slug: string): Note | undefined {
+      const row = notes.findBySlug(slug);
+      return row ? present(row, tags.listForNotes([row.id]).get(row.id)) : undefined;
+    },
+
+    /** A note with its Markdown source. */
+    getNoteSource(note: Note): NoteWithSource {
+      return withSource(note);
+    },
+
+    /** One page of the public timeline, newest first. */
+    listPublicNotes(limit: number, cursor?: TimelineCursor): Note[] {
+      return presentMany(notes.listPublic(toDbTime(clock.now()), limit, cursor));
+    },
+
+    /** One page of public notes with a tag (by key), or undefined when the tag is unknown. */
+    listPublicNotesByTag(
+      key: string,
+      limit: number,
+      cursor?: TimelineCursor,
+    ): { tag: { key: string; name: string }; notes: Note[] } | undefined {
+      const tag = tags.findTag(key);
+      if (!tag) return undefined;
+      return {
+        tag: { key: tag.name, name: tag.display_name },
+        notes: presentMany(notes.listPublicByTag(tag.id, toDbTime(clock.now()), limit, cursor)),
+      };
+    },
+
+    /**
+     * What decides every public list right now: the change counter, when it moved, the newest
+     * visible note and when the next scheduled one goes live (so caches expire exactly then).
+     */
+    timelineState(): { generation: number; lastModified: Date; nextScheduled: string | null } {
+      const now = toDbTime(clock.now());
+      const state = siteState.findSiteState();
+      const newest = notes.findNewestPublic(now);
+      let last = parseDbTime(state.changed_at);
+      if (newest) {
+        const published = parseDbTime(newest.published_at);
+        if (published > last) last = published;
+      }
+      return {
+        generation: state.generation,
+        lastModified: last,
+        nextScheduled: notes.findNextScheduled(now),
+      };
+    },
+
+    /** Ranked public search results for an FTS5 query built by buildFtsQuery. */
+    searchPublic(fts: string, limit: number, offset: number) {
+      const now = toDbTime(clock.now());
+      const hits = search.searchNotes(fts, now, limit, offset);
+      const byId = new Map(presentMany(hits.map((h) => notes.findById(h.id)!)).map((n) => [n.id, n]));
+      return {
+        total: search.countMatches(fts, now),
+        hits: hits.map((h) => ({ note: byId.get(h.id)!, excerpt: h.excerpt, title: h.title })),
+      };
+    },
+
+    /** Rebuilds the search index from the note files; returns how many notes were indexed. */
+    reindex(): number {
+      let n = 0;
+      db.transaction(() => {
+        search.clearIndex();
+        // Trashed notes stay indexed (queries filter them) so a restore needs no re-index.
+        for (const row of notes.listAll()) {
+          const note = present(row);
+          search.indexNote(row.id, row.name, plainText(note.contentHtml));
+          n++;
+        }
+      }).immediate();
+      return n;
+    },
+
+    /** True when the index does not hold one entry per note (e.g. right after an upgrade). */
+    isIndexStale(): boolean {
+      return search.countIndexed() !== notes.countNotes();
+    },
+
+    /** Finishes or undoes file writes a crash interrupted; see files.ts. */
+    recover() {
+      const byPath = new Map(notes.listPaths().map((r) => [r.file_path, r]));
+      const report = recoverPendingWrites(notesPath, (rel) => byPath.get(rel));
+      const total =
+        report.completed.length + report.discarded.length + report.restored.length + report.purged.length;
+      if (total > 0) deps.logger?.warn({ recovery: report }, 'recovered interrupted note writes');
+      return report;
+    },
+
+    /** Hash of a body as the service would store it (for doctor and tests). */
+    hashOf: (body: string) => hashBytes(Buffer.from(body, 'utf8')),
+  };
+}
+
+/** The note service type. */
+export type NoteService = ReturnType<typeof createNoteService>;

@@ -1,0 +1,289 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { TimelineCursor } from '../../db/store/notes.js';
+import { AppError } from '../../errors.js';
+import {
+  FEED_CONTENT_TYPES,
+  type FeedItem,
+  renderAtom,
+  renderJsonFeed,
+  renderOpml,
+  renderRss,
+} from '../../feeds/index.js';
+import {
+  createRenderCache,
+  isNotModified,
+  setValidators,
+  type Validators,
+  weakEtag,
+} from '../../http/conditional.js';
+import { negotiate } from '../../http/negotiate.js';
+import { excerpt, plainText } from '../../notes/markdown.js';
+import { buildFtsQuery, markExcerpt } from '../../notes/search-query.js';
+import type { NoteService } from '../../notes/service.js';
+import { tagKey } from '../../notes/tags.js';
+import type { Note } from '../../notes/types.js';
+import { pageSiteFrom } from '../../site/page-site.js';
+import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
+import { renderHomePage, renderNotePage, renderSearchPage, renderTagPage } from '../../views/pages.js';
+
+/** Notes on one page of the home page, tag pages and feeds. */
+export const PAGE_SIZE = 20;
+const FEED_SIZE = 50;
+const SEARCH_PAGE = 20;
+
+function encodeCursor(n: Note): string {
+  return `${n.publishedAt.getTime()}-${n.id}`;
+}
+
+function decodeCursor(value: string | undefined): TimelineCursor | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,15})-(\d{1,15})$/.exec(value);
+  const at = m ? new Date(Number(m[1])) : undefined;
+  if (!m || !at || Number.isNaN(at.getTime())) {
+    throw new AppError('invalid_request', 'That page link is not valid; start again from the first page.');
+  }
+  return { publishedAt: at.toISOString(), id: Number(m[2]) };
+}
+
+/** Dependencies of the public site routes. */
+export interface SiteDeps {
+  config: Config;
+  clock: Clock;
+  notes: NoteService;
+  version: string;
+}
+
+/** The public site: home, notes, tags, search, feeds. */
+export function siteRoutes(deps: SiteDeps): Hono {
+  const app = new Hono();
+  const { config, notes } = deps;
+  const urls = siteUrls(config);
+  const site = pageSiteFrom(config);
+  const homeLinks = linkHeader(discoveryLinks(urls, config.adminMe));
+  const listLinks = {
+    note: (slug: string) => `/notes/${encodeURIComponent(slug)}`,
+    tag: (key: string) => urls.tag(key).slice(urls.home.length - 1),
+  };
+  const cache = createRenderCache();
+  // Anything that changes what a page shows besides the notes: code version and configuration.
+  const configKey = weakEtag([deps.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
+
+  function validators(variant: string): Validators {
+    const t = notes.timelineState();
+    return {
+      etag: weakEtag([configKey, t.generation, t.nextScheduled, variant]),
+      lastModified: t.lastModified,
+    };
+  }
+
+  /** Answers 304 when the client's copy is current, else renders (or reuses a cached render). */
+  function cached(c: Context, variant: string, type: string, render: () => string, status = 200): Response {
+    const v = validators(variant);
+    setValidators(c, v);
+    c.header('Content-Type', type);
+    if (isNotModified(c, v)) return c.body(null, 304);
+    const key = `${variant}`;
+    let body = cache.get(key, v.etag);
+    if (body === undefined) {
+      body = render();
+      cache.set(key, v.etag, body);
+    }
+    return c.body(body, status as 200);
+  }
+
+  const HTML = 'text/html; charset=utf-8';
+
+  app.get('/', (c) => {
+    c.header('Link', homeLinks);
+    const before = c.req.query('before');
+    const cursor = decodeCursor(before);
+    return cached(c, `home:${before ?? ''}`, HTML, () => {
+      const page = notes.listPublicNotes(PAGE_SIZE + 1, cursor);
+      const shown = page.slice(0, PAGE_SIZE);
+      const older =
+        page.length > PAGE_SIZE ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
+      return renderHomePage({ site, notes: shown, links: listLinks, older, isFirst: cursor === undefined });
+    });
+  });
+
+  app.get('/note/:slug', (c) => c.redirect(`/notes/${encodeURIComponent(c.req.param('slug'))}`, 301));
+
+  app.get('/notes/:slug', (c) => {
+    const slug = c.req.param('slug');
+    const note = notes.getNoteBySlug(slug);
+    // Drafts, private and scheduled notes do not exist for a visitor.
+    if (!note || !note.published || note.visibility === 'private' || note.publishedAt > deps.clock.now()) {
+      throw new AppError('not_found', 'There is no note at this address.');
+    }
+    if (note.deletedAt) throw new AppError('gone', 'This note was deleted.');
+    const url = urls.note(note.slug);
+    return cached(c, `note:${note.id}:${note.contentHash}`, HTML, () =>
+      renderNotePage({
+        site,
+        note,
+        url,
+        links: listLinks,
+        excerpt: excerpt(plainText(note.contentHtml), 160),
+      }),
+    );
+  });
+
+  app.get('/tag/:tag', (c) => {
+    const key = tagKey(c.req.param('tag'));
+    const before = c.req.query('before');
+    const cursor = decodeCursor(before);
+    return cached(c, `tag:${key}:${before ?? ''}`, HTML, () => {
+      const found = notes.listPublicNotesByTag(key, PAGE_SIZE + 1, cursor);
+      if (!found) throw new AppError('not_found', 'No note carries this tag.');
+      const shown = found.notes.slice(0, PAGE_SIZE);
+      const older =
+        found.notes.length > PAGE_SIZE
+          ? `${listLinks.tag(key)}?before=${encodeCursor(shown[shown.length - 1]!)}`
+          : undefined;
+      return renderTagPage({ site, tagName: found.tag.name, notes: shown, links: listLinks, older });
+    });
+  });
+
+  function runSearch(q: string, limit: number, offset: number) {
+    const built = buildFtsQuery(q);
+    if (!built.ok) return { message: built.message, total: 0, results: [] };
+    const { total, hits } = notes.searchPublic(built.fts, limit, offset);
+    return {
+      message: undefined,
+      total,
+      results: hits.map((h) => ({
+        note: h.note,
+        url: urls.note(h.note.slug),
+        title: h.note.name
+          ? markExcerpt(h.title ?? h.note.name)
+          : markExcerpt(excerpt(plainText(h.note.contentHtml), 80) || 'Note'),
+        excerptHtml: markExcerpt(h.excerpt),
+      })),
+    };
+  }
+
+  app.get('/search', (c) => {
+    const q = (c.req.query('q') ?? '').slice(0, 1000);
+    const page = Math.max(1, Math.min(1000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+    c.header('Cache-Control', 'no-cache');
+    if (q.trim() === '') return c.html(renderSearchPage({ site, query: '', results: [], total: 0 }));
+    const r = runSearch(q, SEARCH_PAGE, (page - 1) * SEARCH_PAGE);
+    const next =
+      r.total > page * SEARCH_PAGE ? `/search?q=${encodeURIComponent(q)}&page=${page + 1}` : undefined;
+    return c.html(
+      renderSearchPage({
+        site,
+        query: q,
+        message: r.message,
+        total: r.total,
+        next,
+        results: r.results.map((x) => ({
+          url: x.url,
+          title: x.title,
+          excerptHtml: x.excerptHtml,
+          published: x.note.publishedAt,
+        })),
+      }),
+      r.message ? 400 : 200,
+    );
+  });
+
+  app.get('/api/search', (c) => {
+    const q = c.req.query('q') ?? '';
+    const limit = Number(c.req.query('limit') ?? 20);
+    const offset = Number(c.req.query('offset') ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new AppError('invalid_request', 'limit must be a whole number from 1 to 100.');
+    }
+    if (!Number.isInteger(offset) || offset < 0 || offset > 100_000) {
+      throw new AppError('invalid_request', 'offset must be a whole number from 0 to 100000.');
+    }
+    if (q.trim() === '') throw new AppError('invalid_request', 'q is required.');
+    const r = runSearch(q, limit, offset);
+    if (r.message) throw new AppError('invalid_request', r.message);
+    return c.json(
+      {
+        query: q,
+        total: r.total,
+        limit,
+        offset,
+        results: r.results.map((x) => ({
+          url: x.url,
+          slug: x.note.slug,
+          name: x.note.name,
+          published: x.note.publishedAt.toISOString(),
+          excerpt_html: x.excerptHtml,
+        })),
+      },
+      200,
+      { 'Cache-Control': 'no-cache' },
+    );
+  });
+
+  // Feeds ---------------------------------------------------------------------------------
+  const feedSite = {
+    url: config.siteUrl,
+    name: config.siteName,
+    author: config.siteAuthor,
+    description: config.siteDescription,
+  };
+  const feedLinks = { rss: urls.feeds.rss, atom: urls.feeds.atom, json: urls.feeds.json, html: urls.home };
+
+  function feedItems(): FeedItem[] {
+    return notes.listPublicNotes(FEED_SIZE).map((n) => ({
+      url: urls.note(n.slug),
+      name: n.name,
+      contentHtml: n.contentHtml,
+      textForTitle: plainText(n.contentHtml),
+      published: n.publishedAt,
+      updated: n.updatedAt,
+      tags: n.tags.map((t) => t.name),
+      photos: n.photos.map((p) => ({ ...p, url: new URL(p.url, urls.home).toString() })),
+    }));
+  }
+
+  type FeedKind = 'rss' | 'atom' | 'json';
+  function feed(c: Context, kind: FeedKind): Response {
+    return cached(c, `feed:${kind}`, FEED_CONTENT_TYPES[kind], () => {
+      const items = feedItems();
+      const updated = notes.timelineState().lastModified;
+      if (kind === 'rss') return renderRss(feedSite, feedLinks, items, updated);
+      if (kind === 'atom') return renderAtom(feedSite, feedLinks, items, updated);
+      return renderJsonFeed(feedSite, feedLinks, items);
+    });
+  }
+
+  const FEED_OFFERS: Record<string, FeedKind> = {
+    'application/rss+xml': 'rss',
+    'application/atom+xml': 'atom',
+    'application/feed+json': 'json',
+    'application/xml': 'rss',
+    'text/xml': 'rss',
+    'application/json': 'json',
+  };
+  app.get('/feed', (c) => {
+    c.header('Vary', 'Accept');
+    const chosen = negotiate(c.req.header('accept'), Object.keys(FEED_OFFERS));
+    if (!chosen) {
+      throw new AppError(
+        'not_acceptable',
+        'Feeds are available as RSS, Atom or JSON Feed (application/rss+xml, application/atom+xml, application/feed+json).',
+      );
+    }
+    return feed(c, FEED_OFFERS[chosen]!);
+  });
+  app.get('/feed.rss', (c) => feed(c, 'rss'));
+  app.get('/feed.xml', (c) => feed(c, 'rss'));
+  app.get('/feed.atom', (c) => feed(c, 'atom'));
+  app.get('/feed.json', (c) => feed(c, 'json'));
+  app.get('/opml.xml', (c) =>
+    cached(c, 'opml', FEED_CONTENT_TYPES.opml, () =>
+      renderOpml(feedSite, feedLinks, notes.timelineState().lastModified),
+    ),
+  );
+
+  return app;
+}

@@ -1,0 +1,169 @@
+import { raw } from 'hono/html';
+import type { Note } from '../notes/types.js';
+import { Entry } from './entry.js';
+import { Layout, type PageSite, renderDocument } from './layout.js';
+
+/** What list pages need to link notes and tags. */
+export interface ListLinks {
+  note: (slug: string) => string;
+  tag: (key: string) => string;
+}
+
+function Pager(props: { older?: string }) {
+  return props.older ? (
+    <nav class="pagination" aria-label="Pages">
+      <span />
+      <a href={props.older} rel="next">
+        Older notes →
+      </a>
+    </nav>
+  ) : null;
+}
+
+/** The home page: an h-feed of notes with its author h-card. */
+export function renderHomePage(p: {
+  site: PageSite;
+  notes: Note[];
+  links: ListLinks;
+  older?: string;
+  isFirst: boolean;
+}): string {
+  const author = { name: p.site.author || p.site.name, url: p.site.url };
+  return renderDocument(
+    <Layout
+      title={p.isFirst ? p.site.name : `Older notes · ${p.site.name}`}
+      site={p.site}
+      canonical={p.isFirst ? p.site.url : undefined}
+    >
+      <div class="h-feed">
+        <h1 class="p-name visually-hidden">{p.site.name}</h1>
+        <p class="p-author h-card visually-hidden">
+          <a class="p-name u-url" href={author.url}>
+            {author.name}
+          </a>
+        </p>
+        {p.notes.length === 0 ? (
+          <p class="notice">{p.isFirst ? 'Nothing published yet.' : 'No older notes.'}</p>
+        ) : (
+          p.notes.map((n) => (
+            <Entry note={n} url={p.links.note(n.slug)} tagUrl={p.links.tag} standalone={false} />
+          ))
+        )}
+      </div>
+      <Pager older={p.older} />
+    </Layout>,
+  );
+}
+
+/** One note's page: an h-entry with its author. */
+export function renderNotePage(p: {
+  site: PageSite;
+  note: Note;
+  url: string;
+  links: ListLinks;
+  excerpt: string;
+}): string {
+  const title = p.note.name ?? (p.excerpt || 'Note');
+  return renderDocument(
+    <Layout title={`${title} · ${p.site.name}`} site={p.site} canonical={p.url} description={p.excerpt}>
+      <Entry
+        note={p.note}
+        url={p.url}
+        tagUrl={p.links.tag}
+        standalone={true}
+        author={{ name: p.site.author || p.site.name, url: p.site.url }}
+      />
+    </Layout>,
+  );
+}
+
+/** A tag's page: an h-feed of the notes carrying it. */
+export function renderTagPage(p: {
+  site: PageSite;
+  tagName: string;
+  notes: Note[];
+  links: ListLinks;
+  older?: string;
+}): string {
+  return renderDocument(
+    <Layout title={`#${p.tagName} · ${p.site.name}`} site={p.site}>
+      <div class="h-feed">
+        <h1 class="p-name">Notes tagged “{p.tagName}”</h1>
+        {p.notes.length === 0 ? (
+          <p class="notice">No notes with this tag.</p>
+        ) : (
+          p.notes.map((n) => (
+            <Entry note={n} url={p.links.note(n.slug)} tagUrl={p.links.tag} standalone={false} />
+          ))
+        )}
+      </div>
+      <Pager older={p.older} />
+    </Layout>,
+  );
+}
+
+/** One search result as the page shows it; `excerptHtml` holds only escaped text and <mark>. */
+export interface SearchResultView {
+  url: string;
+  title: string;
+  excerptHtml: string;
+  published: Date;
+}
+
+/** The search page: the form, then results or a friendly message. */
+export function renderSearchPage(p: {
+  site: PageSite;
+  query: string;
+  message?: string;
+  results: SearchResultView[];
+  total: number;
+  next?: string;
+}): string {
+  return renderDocument(
+    <Layout title={p.query ? `Search: ${p.query} · ${p.site.name}` : `Search · ${p.site.name}`} site={p.site}>
+      <h1>Search</h1>
+      <form class="search-form" method="get" action="/search" role="search">
+        <label class="visually-hidden" for="q">
+          Search notes
+        </label>
+        <input
+          id="q"
+          name="q"
+          type="search"
+          value={p.query}
+          maxlength={200}
+          placeholder={'Words, a "phrase", or pre*'}
+        />
+        <button type="submit">Search</button>
+      </form>
+      {p.message && (
+        <p class="notice" role="status">
+          {p.message}
+        </p>
+      )}
+      {p.query && !p.message && (
+        <p role="status">
+          {p.total === 0
+            ? 'No notes match.'
+            : `${p.total} ${p.total === 1 ? 'note matches' : 'notes match'}.`}
+        </p>
+      )}
+      {p.results.map((r) => (
+        <article class="entry">
+          <h2 class="entry-title">
+            <a href={r.url}>{raw(r.title)}</a>
+          </h2>
+          <p>{raw(r.excerptHtml)}</p>
+        </article>
+      ))}
+      {p.next && (
+        <nav class="pagination" aria-label="Pages">
+          <span />
+          <a href={p.next} rel="next">
+            More results →
+          </a>
+        </nav>
+      )}
+    </Layout>,
+  );
+}
