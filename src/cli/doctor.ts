@@ -23,7 +23,9 @@ export function doctorCommand(_args: string[], io: Io): number {
   }
   const pending = status.outcomes.filter((o) => o.state === 'pending');
   if (pending.length > 0 || status.unknown.length > 0) {
-    io.stderr('starpunk doctor: the database is not at this version’s schema; run `starpunk migrate` first\n');
+    io.stderr(
+      'starpunk doctor: the database is not at this version’s schema; run `starpunk migrate` first\n',
+    );
     return EXIT.failure;
   }
   const db = openDatabase(config.databasePath, { readonly: true });

@@ -22,11 +22,19 @@ export function checkNotes(db: Db, notesPath: string): DriftProblem[] {
     try {
       bytes = readNoteFile(notesPath, r.file_path);
     } catch {
-      problems.push({ kind: 'unsafe_path', path: r.file_path, detail: `note "${r.slug}" points outside the notes folder` });
+      problems.push({
+        kind: 'unsafe_path',
+        path: r.file_path,
+        detail: `note "${r.slug}" points outside the notes folder`,
+      });
       continue;
     }
     if (!bytes) {
-      problems.push({ kind: 'missing_file', path: r.file_path, detail: `note "${r.slug}" (id ${r.id}) has no file` });
+      problems.push({
+        kind: 'missing_file',
+        path: r.file_path,
+        detail: `note "${r.slug}" (id ${r.id}) has no file`,
+      });
       continue;
     }
     const hash = hashBytes(bytes);
@@ -41,7 +49,11 @@ export function checkNotes(db: Db, notesPath: string): DriftProblem[] {
   for (const rel of walkNoteFiles(notesPath)) {
     const name = rel.split('/').pop() ?? rel;
     if (name.endsWith('.pending') || name.endsWith('.purge')) {
-      problems.push({ kind: 'pending_write', path: rel, detail: 'an interrupted write; `starpunk serve` finishes or undoes it at start-up' });
+      problems.push({
+        kind: 'pending_write',
+        path: rel,
+        detail: 'an interrupted write; `starpunk serve` finishes or undoes it at start-up',
+      });
     } else if (rel.endsWith('.md') && !known.has(rel)) {
       problems.push({ kind: 'orphan_file', path: rel, detail: 'a Markdown file no note refers to' });
     }

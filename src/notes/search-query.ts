@@ -41,6 +41,10 @@ export function buildFtsQuery(input: string): FtsQuery {
   return { ok: true, fts: parts.slice(0, MAX_TERMS).join(' AND ') };
 }
 
+/** The markers search.ts asks SQLite's snippet() to put around matches. */
+export const MARK_OPEN = String.fromCharCode(1);
+export const MARK_CLOSE = String.fromCharCode(2);
+
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -53,6 +57,6 @@ const ESCAPES: Record<string, string> = {
 export function markExcerpt(text: string): string {
   return text
     .replace(/[&<>"']/g, (c) => ESCAPES[c]!)
-    .replace(/\u0001/g, '<mark>')
-    .replace(/\u0002/g, '</mark>');
+    .replaceAll(MARK_OPEN, '<mark>')
+    .replaceAll(MARK_CLOSE, '</mark>');
 }

@@ -403,10 +403,16 @@ export function createNoteService(deps: NoteServiceDeps) {
       db.transaction(() => {
         search.clearIndex();
         // Trashed notes stay indexed (queries filter them) so a restore needs no re-index.
-        for (const row of notes.listAll()) {
-          const note = present(row);
-          search.indexNote(row.id, row.name, plainText(note.contentHtml));
-          n++;
+        for (
+          let rows = notes.listBatch(0, 500);
+          rows.length > 0;
+          rows = notes.listBatch(rows.at(-1)!.id, 500)
+        ) {
+          for (const row of rows) {
+            const note = present(row);
+            search.indexNote(row.id, row.name, plainText(note.contentHtml));
+            n++;
+          }
         }
       }).immediate();
       return n;

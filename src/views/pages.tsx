@@ -122,20 +122,22 @@ export function renderSearchPage(p: {
   return renderDocument(
     <Layout title={p.query ? `Search: ${p.query} · ${p.site.name}` : `Search · ${p.site.name}`} site={p.site}>
       <h1>Search</h1>
-      <form class="search-form" method="get" action="/search" role="search">
-        <label class="visually-hidden" for="q">
-          Search notes
-        </label>
-        <input
-          id="q"
-          name="q"
-          type="search"
-          value={p.query}
-          maxlength={200}
-          placeholder={'Words, a "phrase", or pre*'}
-        />
-        <button type="submit">Search</button>
-      </form>
+      <search>
+        <form class="search-form" method="get" action="/search">
+          <label class="visually-hidden" for="q">
+            Search notes
+          </label>
+          <input
+            id="q"
+            name="q"
+            type="search"
+            value={p.query}
+            maxlength={200}
+            placeholder={'Words, a "phrase", or pre*'}
+          />
+          <button type="submit">Search</button>
+        </form>
+      </search>
       {p.message && (
         <p class="notice" role="status">
           {p.message}

@@ -12,7 +12,9 @@ beforeEach(() => {
 afterEach(() => t.close());
 
 const row = (id: number) =>
-  t.db.prepare('SELECT slug, file_path, content_hash, name, published_at, edited_at FROM notes WHERE id = ?').get(id) as {
+  t.db
+    .prepare('SELECT slug, file_path, content_hash, name, published_at, edited_at FROM notes WHERE id = ?')
+    .get(id) as {
     slug: string;
     file_path: string;
     content_hash: string;
@@ -24,7 +26,11 @@ const files = () => [...walkNoteFiles(t.config.notesPath)].sort();
 
 describe('creating notes', () => {
   it('writes notes/YYYY/MM/<slug>.md and a row whose content_hash is the SHA-256 of the file', () => {
-    const note = t.notes.createNote({ content: 'Café *déjà* vu — 日本語 🎉\n', name: 'Café déjà vu', tags: ['IndieWeb', 'café'] });
+    const note = t.notes.createNote({
+      content: 'Café *déjà* vu — 日本語 🎉\n',
+      name: 'Café déjà vu',
+      tags: ['IndieWeb', 'café'],
+    });
     expect(note.slug).toBe('cafe-deja-vu');
     const r = row(note.id);
     expect(r.file_path).toBe('2026/11/cafe-deja-vu.md');
@@ -76,7 +82,9 @@ describe('creating notes', () => {
   });
 
   it('leaves no stray file when the database write fails', () => {
-    t.db.exec("CREATE TRIGGER fail_insert BEFORE INSERT ON notes BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
+    t.db.exec(
+      "CREATE TRIGGER fail_insert BEFORE INSERT ON notes BEGIN SELECT RAISE(ABORT, 'disk says no'); END;",
+    );
     expect(() => t.notes.createNote({ content: 'doomed' })).toThrowError(/disk says no/);
     expect(files()).toEqual([]);
     expect(t.db.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 0 });

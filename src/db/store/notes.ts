@@ -103,7 +103,7 @@ export function notesStore(db: Db) {
        AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
      ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
   );
-  const all = db.prepare(`SELECT ${COLUMNS} FROM notes ORDER BY id`);
+  const batch = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id > ? ORDER BY id LIMIT ?`);
   const allPaths = db.prepare('SELECT id, slug, file_path, content_hash, deleted_at FROM notes ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM notes');
 
@@ -149,8 +149,8 @@ export function notesStore(db: Db) {
       newestPublic.get({ now }) as { published_at: string; id: number } | undefined,
     /** When the next scheduled public note goes live, or null. */
     findNextScheduled: (now: string) => (nextScheduled.get({ now }) as { at: string | null }).at,
-    /** Every note row, oldest first (for doctor, reindex, export). */
-    listAll: () => all.iterate() as IterableIterator<NoteRow>,
+    /** Up to `limit` note rows with ids above `afterId`, in id order (batches for reindex and export). */
+    listBatch: (afterId: number, limit: number) => batch.all(afterId, limit) as NoteRow[],
     /** Id, slug, path and hash of every note (for doctor). */
     listPaths: () =>
       allPaths.all() as Pick<NoteRow, 'id' | 'slug' | 'file_path' | 'content_hash' | 'deleted_at'>[],

@@ -115,7 +115,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const slug = c.req.param('slug');
     const note = notes.getNoteBySlug(slug);
     // Drafts, private and scheduled notes do not exist for a visitor.
-    if (!note || !note.published || note.visibility === 'private' || note.publishedAt > deps.clock.now()) {
+    if (!note?.published || note.visibility === 'private' || note.publishedAt > deps.clock.now()) {
       throw new AppError('not_found', 'There is no note at this address.');
     }
     if (note.deletedAt) throw new AppError('gone', 'This note was deleted.');

@@ -9,7 +9,11 @@ beforeEach(() => {
 afterEach(() => t.close());
 
 type Item = { type: string[]; properties: Record<string, unknown[]>; children?: Item[] };
-const parse = (html: string) => mf2(html, { baseUrl: 'http://example.test/' }) as unknown as { items: Item[]; rels: Record<string, string[]> };
+const parse = (html: string) =>
+  mf2(html, { baseUrl: 'http://example.test/' }) as unknown as {
+    items: Item[];
+    rels: Record<string, string[]>;
+  };
 
 describe('GET / (home page)', () => {
   it('is an h-feed of h-entries, newest first, with an author h-card and discovery links', async () => {
@@ -21,7 +25,13 @@ describe('GET / (home page)', () => {
     const res = await t.get('/');
     expect(res.status).toBe(200);
     const link = res.headers.get('link')!;
-    for (const rel of ['micropub', 'indieauth-metadata', 'authorization_endpoint', 'token_endpoint', 'alternate']) {
+    for (const rel of [
+      'micropub',
+      'indieauth-metadata',
+      'authorization_endpoint',
+      'token_endpoint',
+      'alternate',
+    ]) {
       expect(link).toContain(`rel="${rel}"`);
     }
     const html = await res.text();
@@ -56,7 +66,13 @@ describe('GET / (home page)', () => {
     const contents = parse(second)
       .items.find((i) => i.type.includes('h-feed'))!
       .children!.map((e) => (e.properties.content![0] as { value: string }).value);
-    expect(contents).toEqual(['Note number 5', 'Note number 4', 'Note number 3', 'Note number 2', 'Note number 1']);
+    expect(contents).toEqual([
+      'Note number 5',
+      'Note number 4',
+      'Note number 3',
+      'Note number 2',
+      'Note number 1',
+    ]);
   });
 
   it('rejects a malformed cursor with a readable 400 page', async () => {
@@ -87,7 +103,9 @@ describe('GET /notes/<slug>', () => {
     expect(p.published).toEqual(['2026-11-27T12:00:00.000Z']);
     expect(p.updated).toEqual(['2026-11-27T13:00:00.000Z']);
     expect(p.name).toEqual(['Greetings']);
-    expect(p.content).toEqual([{ html: '<p>Hello <strong>world</strong>, edited</p>', value: 'Hello world, edited' }]);
+    expect(p.content).toEqual([
+      { html: '<p>Hello <strong>world</strong>, edited</p>', value: 'Hello world, edited' },
+    ]);
     expect(p.category).toEqual(['IndieWeb', 'Café']);
     expect(p.photo).toEqual([{ value: 'https://cdn.example/p.jpg', alt: 'A sunset' }]);
     const author = p.author![0] as Item;
@@ -97,7 +115,9 @@ describe('GET /notes/<slug>', () => {
 
   it('has no name and no updated for an untitled, unedited note', async () => {
     const n = t.notes.createNote({ content: 'Just words here' });
-    const entry = parse(await (await t.get(`/notes/${n.slug}`)).text()).items.find((i) => i.type.includes('h-entry'))!;
+    const entry = parse(await (await t.get(`/notes/${n.slug}`)).text()).items.find((i) =>
+      i.type.includes('h-entry'),
+    )!;
     expect(entry.properties.name).toBeUndefined();
     expect(entry.properties.updated).toBeUndefined();
   });
@@ -118,7 +138,10 @@ describe('GET /notes/<slug>', () => {
     const unlisted = t.notes.createNote({ content: 'Unlisted one', visibility: 'unlisted' });
     const draft = t.notes.createNote({ content: 'Draft one', published: false });
     const priv = t.notes.createNote({ content: 'Private one', visibility: 'private' });
-    const future = t.notes.createNote({ content: 'Future one', publishedAt: new Date('2026-12-01T00:00:00Z') });
+    const future = t.notes.createNote({
+      content: 'Future one',
+      publishedAt: new Date('2026-12-01T00:00:00Z'),
+    });
     expect((await t.get(`/notes/${unlisted.slug}`)).status).toBe(200);
     for (const n of [draft, priv, future]) expect((await t.get(`/notes/${n.slug}`)).status).toBe(404);
   });
@@ -130,11 +153,24 @@ describe('hidden notes stay hidden everywhere', () => {
     t.notes.createNote({ content: 'Draft secretword', tags: ['shared'], published: false });
     t.notes.createNote({ content: 'Private secretword', tags: ['shared'], visibility: 'private' });
     t.notes.createNote({ content: 'Unlisted secretword', tags: ['shared'], visibility: 'unlisted' });
-    t.notes.createNote({ content: 'Future secretword', tags: ['shared'], publishedAt: new Date('2027-01-01T00:00:00Z') });
-    for (const path of ['/', '/feed.rss', '/feed.atom', '/feed.json', '/tag/shared', '/search?q=secretword', '/api/search?q=secretword']) {
+    t.notes.createNote({
+      content: 'Future secretword',
+      tags: ['shared'],
+      publishedAt: new Date('2027-01-01T00:00:00Z'),
+    });
+    for (const path of [
+      '/',
+      '/feed.rss',
+      '/feed.atom',
+      '/feed.json',
+      '/tag/shared',
+      '/search?q=secretword',
+      '/api/search?q=secretword',
+    ]) {
       const body = await (await t.get(path)).text();
       expect(body, path).toContain('Visible');
-      for (const hidden of ['Draft', 'Private', 'Unlisted', 'Future']) expect(body, `${path} ${hidden}`).not.toContain(`${hidden} secretword`);
+      for (const hidden of ['Draft', 'Private', 'Unlisted', 'Future'])
+        expect(body, `${path} ${hidden}`).not.toContain(`${hidden} secretword`);
     }
   });
 

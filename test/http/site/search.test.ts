@@ -52,7 +52,13 @@ describe('GET /api/search', () => {
   });
 
   it('answers bad parameters with a JSON error', async () => {
-    for (const path of ['/api/search?q=', '/api/search?q=x&limit=0', '/api/search?q=x&limit=abc', '/api/search?q=x&offset=-1', '/api/search?q=*']) {
+    for (const path of [
+      '/api/search?q=',
+      '/api/search?q=x&limit=0',
+      '/api/search?q=x&limit=abc',
+      '/api/search?q=x&offset=-1',
+      '/api/search?q=*',
+    ]) {
       const res = await t.get(path);
       expect(res.status, path).toBe(400);
       const body = (await res.json()) as { error: string; error_description: string };
