@@ -1,12 +1,23 @@
 import { Hono } from 'hono';
+import { type AdminAuth, createAdminAuth } from './auth/admin-auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
+import { createRateLimiter } from './http/rate-limit.js';
 import { type RequestVars, requestLog } from './http/request-log.js';
+import { createSafeFetch, type FetchLike } from './http/safe-fetch.js';
+import { securityHeaders } from './http/security-headers.js';
+import { loadSession, type SessionVars } from './http/session.js';
+import { createTokenService, type TokenService } from './indieauth/tokens.js';
 import type { Logger } from './logger.js';
+import { createMediaService, type MediaService } from './media/service.js';
 import { createNoteService, type NoteService } from './notes/service.js';
+import { adminRoutes } from './routes/admin/index.js';
+import { authRoutes } from './routes/auth/index.js';
 import { healthRoutes } from './routes/site/health.js';
+import { mediaRoutes } from './routes/site/media.js';
 import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
 import { pageSiteFrom } from './site/page-site.js';
@@ -18,28 +29,57 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   version: string;
+  /** Secret for CSRF tokens (SESSION_SECRET or DATA_PATH/.secret). */
+  secret: string;
+  /** Outbound HTTP; SSRF-safe by default, tests pass one that may reach loopback. */
+  fetch?: FetchLike;
   /** Built from the other deps when not given. */
   notes?: NoteService;
+  media?: MediaService;
+  tokens?: TokenService;
+  auth?: AdminAuth;
+  metrics?: Metrics;
+}
+
+/** The services the app was built with, for the CLI and tests. */
+export interface AppServices {
+  notes: NoteService;
+  media: MediaService;
+  tokens: TokenService;
+  auth: AdminAuth;
+  metrics: Metrics;
 }
 
 /** Builds the whole web application: the one route map to read. */
-export function buildApp(deps: AppDeps): Hono<{ Variables: RequestVars }> {
-  const notes =
-    deps.notes ??
-    createNoteService({
-      db: deps.db,
-      notesPath: deps.config.notesPath,
-      clock: deps.clock,
-      logger: deps.logger,
-    });
-  const site = pageSiteFrom(deps.config);
-  const app = new Hono<{ Variables: RequestVars }>();
-  app.use('*', requestLog(deps.logger));
-  app.onError(errorHandler(deps.logger, site));
+export function buildApp(
+  deps: AppDeps,
+): Hono<{ Variables: RequestVars & SessionVars }> & { services: AppServices } {
+  const { config, db, clock, logger } = deps;
+  const fetch = deps.fetch ?? createSafeFetch();
+  const notes = deps.notes ?? createNoteService({ db, notesPath: config.notesPath, clock, logger });
+  const media = deps.media ?? createMediaService({ db, mediaPath: config.mediaPath, clock, logger });
+  const tokens = deps.tokens ?? createTokenService({ db, clock });
+  const auth = deps.auth ?? createAdminAuth({ db, config, clock, secret: deps.secret, fetch, logger });
+  const metrics = deps.metrics ?? createMetrics();
+  const site = pageSiteFrom(config);
+
+  const app = new Hono<{ Variables: RequestVars & SessionVars }>();
+  app.use('*', requestLog(logger), recordMetrics(metrics), securityHeaders());
+  app.onError(errorHandler(logger, site, metrics));
   app.notFound(notFoundHandler(site));
 
+  // Public
   app.route('/', healthRoutes(deps));
   app.route('/', staticRoutes());
-  app.route('/', siteRoutes({ config: deps.config, clock: deps.clock, notes, version: deps.version }));
-  return app;
+  app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
+  app.route('/', siteRoutes({ config, clock, notes, version: deps.version }));
+
+  // Signed-in surfaces: the session is read once here; admin routes add requireAdmin + CSRF.
+  app.use('/auth/*', loadSession(auth));
+  app.use('/admin', loadSession(auth));
+  app.use('/admin/*', loadSession(auth));
+  app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000) }));
+  app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
+
+  return Object.assign(app, { services: { notes, media, tokens, auth, metrics } });
 }

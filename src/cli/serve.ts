@@ -21,9 +21,10 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   const config = configFromIo(io);
   if (!config) return EXIT.config;
   const logger = createLogger(config.logLevel);
+  let secret: string;
   try {
     ensureDataDirs(config);
-    resolveSessionSecret(config);
+    secret = resolveSessionSecret(config);
   } catch (err) {
     io.stderr(`starpunk: cannot prepare the data directory ${config.dataPath}: ${(err as Error).message}\n`);
     return EXIT.failure;
@@ -42,7 +43,18 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
     const n = notes.reindex();
     logger.info({ notes: n, durationMs: Math.round(performance.now() - started) }, 'search index rebuilt');
   }
-  const app = buildApp({ config, db, clock: systemClock, logger, version, notes });
+  const app = buildApp({ config, db, clock: systemClock, logger, version, notes, secret });
+  const { auth } = app.services;
+  auth.cleanup();
+  const cleanupTimer = setInterval(() => auth.cleanup(), 60 * 60_000);
+  cleanupTimer.unref();
+  if (auth.signInMethod() === 'password' && !auth.hasPassword() && !config.devMode) {
+    // A fresh site with no way in: a one-time link, valid for an hour, to choose the password.
+    logger.warn(
+      { setupUrl: auth.createSetupLink() },
+      'no admin password yet: open this one-time link within an hour to set it',
+    );
+  }
 
   return new Promise<number>((resolveExit) => {
     const server = serve(
@@ -71,6 +83,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
       force.unref();
       server.close(() => {
         clearTimeout(force);
+        clearInterval(cleanupTimer);
         db.close();
         logger.info('stopped; database closed');
         resolveExit(EXIT.ok);

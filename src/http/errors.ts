@@ -3,6 +3,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { renderErrorPage } from '../views/error-page.js';
 import type { PageSite } from '../views/layout.js';
+import type { Metrics } from './metrics.js';
 
 /** Paths whose errors are answered in OAuth/Micropub JSON rather than HTML. */
 const PROTOCOL_PREFIXES = [
@@ -30,11 +31,12 @@ function respond(c: Context, err: AppError, site: PageSite): Response {
 }
 
 /** The one sink where errors become responses: AppErrors keep their code, anything else is a logged 500. */
-export function errorHandler(logger: Logger, site: PageSite): ErrorHandler {
+export function errorHandler(logger: Logger, site: PageSite, metrics?: Metrics): ErrorHandler {
   return (err, c) => {
     if (isAppError(err)) return respond(c, err, site);
     const requestId = (c.get('requestId' as never) as string | undefined) ?? 'unknown';
     logger.error({ err, reqId: requestId, path: c.req.path }, 'unhandled error');
+    metrics?.recordError(c.req.path, err instanceof Error ? err.message : String(err));
     return respond(
       c,
       new AppError('internal', `Something went wrong on our side (request ${requestId}).`),

@@ -1,6 +1,12 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
-import { type NoteRow, type NotesStore, notesStore, type TimelineCursor } from '../db/store/notes.js';
+import {
+  type AdminFilter,
+  type NoteRow,
+  type NotesStore,
+  notesStore,
+  type TimelineCursor,
+} from '../db/store/notes.js';
 import { type SearchStore, searchStore } from '../db/store/search.js';
 import { siteStateStore } from '../db/store/site-state.js';
 import { type TagsStore, tagsStore } from '../db/store/tags.js';
@@ -384,6 +390,21 @@ export function createNoteService(deps: NoteServiceDeps) {
         lastModified: last,
         nextScheduled: notes.findNextScheduled(now),
       };
+    },
+
+    /** The owner's list of notes in one state, newest first (or ranked when searching). */
+    listForAdmin(filter: AdminFilter, limit: number, offset: number, fts?: string): Note[] {
+      return presentMany(notes.listForAdmin(filter, toDbTime(clock.now()), limit, offset, fts));
+    },
+
+    /** True when a note (trash included) uses this media URL; such media cannot be deleted. */
+    isMediaUsed(url: string): boolean {
+      return notes.isUrlUsed(url);
+    },
+
+    /** How many notes are in each admin list. */
+    countForAdmin(): Record<AdminFilter, number> {
+      return notes.countForAdmin(toDbTime(clock.now()));
     },
 
     /** Ranked public search results for an FTS5 query built by buildFtsQuery. */

@@ -41,7 +41,17 @@ export function createTestApp(env: Record<string, string> = {}, start = '2026-11
   const clock = fixedClock(start);
   const logger = silentLogger();
   const notes = createNoteService({ db, notesPath: config.notesPath, clock, logger });
-  const app = buildApp({ config, db, clock, logger, version: '0.0.0-test', notes });
+  const app = buildApp({
+    config,
+    db,
+    clock,
+    logger,
+    version: '0.0.0-test',
+    notes,
+    secret: 'test-secret-test-secret-test-secret',
+    // Tests play remote sites on loopback, so they use the unrestricted fetch.
+    fetch: (url, init) => globalThis.fetch(url, init),
+  });
   return {
     app,
     config,

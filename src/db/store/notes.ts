@@ -1,4 +1,8 @@
+import type Database from 'better-sqlite3';
 import type { Db } from '../open.js';
+
+/** The owner's note lists. */
+export type AdminFilter = 'all' | 'published' | 'drafts' | 'scheduled' | 'private' | 'unlisted' | 'trash';
 
 /** A notes row as stored. */
 export interface NoteRow {
@@ -107,7 +111,60 @@ export function notesStore(db: Db) {
   const allPaths = db.prepare('SELECT id, slug, file_path, content_hash, deleted_at FROM notes ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM notes');
 
+  const ADMIN_FILTERS: Record<AdminFilter, string> = {
+    all: 'deleted_at IS NULL',
+    published: 'deleted_at IS NULL AND published = 1 AND published_at <= @now',
+    drafts: 'deleted_at IS NULL AND published = 0',
+    scheduled: 'deleted_at IS NULL AND published = 1 AND published_at > @now',
+    private: "deleted_at IS NULL AND visibility = 'private'",
+    unlisted: "deleted_at IS NULL AND visibility = 'unlisted'",
+    trash: 'deleted_at IS NOT NULL',
+  };
+  const adminList = Object.fromEntries(
+    Object.entries(ADMIN_FILTERS).map(([k, where]) => [
+      k,
+      {
+        page: db.prepare(
+          `SELECT ${COLUMNS} FROM notes WHERE ${where} ORDER BY published_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+        ),
+        search: db.prepare(
+          `SELECT ${COLUMNS.split(',')
+            .map((c) => `n.${c.trim()}`)
+            .join(', ')} FROM notes_fts f JOIN notes n ON n.id = f.rowid
+           WHERE notes_fts MATCH @query AND ${where.replace(/\b(deleted_at|published_at|published|visibility)\b/g, 'n.$1')}
+           ORDER BY bm25(notes_fts) LIMIT @limit OFFSET @offset`,
+        ),
+        count: db.prepare(`SELECT count(*) AS n FROM notes WHERE ${where}`),
+      },
+    ]),
+  ) as Record<
+    AdminFilter,
+    { page: Database.Statement; search: Database.Statement; count: Database.Statement }
+  >;
+
+  const usesUrl = db.prepare(
+    "SELECT 1 FROM notes WHERE properties LIKE @pattern ESCAPE '\\' OR content_html LIKE @pattern ESCAPE '\\' LIMIT 1",
+  );
+
   return {
+    /** True when any note (trash included) refers to this URL in its properties or body. */
+    isUrlUsed: (url: string) =>
+      usesUrl.get({ pattern: `%${url.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` }) !== undefined,
+    /** The owner's view of notes (every state), newest first, optionally searched. */
+    listForAdmin: (filter: AdminFilter, now: string, limit: number, offset: number, query?: string) =>
+      (query
+        ? adminList[filter].search.all({ now, limit, offset, query })
+        : adminList[filter].page.all({ now, limit, offset })) as NoteRow[],
+    /** How many notes each admin filter holds. */
+    countForAdmin: (now: string) =>
+      Object.fromEntries(
+        (Object.keys(ADMIN_FILTERS) as AdminFilter[]).map((k) => {
+          const stmt = adminList[k].count;
+          // Only the time-dependent filters take a parameter.
+          const row = (ADMIN_FILTERS[k].includes('@now') ? stmt.get({ now }) : stmt.get()) as { n: number };
+          return [k, row.n];
+        }),
+      ) as Record<AdminFilter, number>,
     /** The note with this id, or undefined. */
     findById: (id: number) => byId.get(id) as NoteRow | undefined,
     /** The note with this slug (trashed ones included), or undefined. */

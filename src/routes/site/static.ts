@@ -6,17 +6,32 @@ import { Hono } from 'hono';
 
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'static');
 
-/** GET /static/style.css: the stylesheet, read once, revalidated by ETag. */
+const FILES: Record<string, string> = {
+  'style.css': 'text/css; charset=utf-8',
+  'admin.css': 'text/css; charset=utf-8',
+  'admin.js': 'text/javascript; charset=utf-8',
+};
+
+/** GET /static/<file>: the stylesheets and the admin script, read once, revalidated by ETag. */
 export function staticRoutes(): Hono {
   const app = new Hono();
-  const css = readFileSync(join(STATIC_DIR, 'style.css'));
-  const etag = `"${createHash('sha1').update(css).digest('base64url').slice(0, 16)}"`;
-  app.get('/static/style.css', (c) => {
-    c.header('ETag', etag);
+  const files = new Map(
+    Object.entries(FILES).map(([name, type]) => {
+      const body = readFileSync(join(STATIC_DIR, name));
+      return [
+        name,
+        { body, type, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"` },
+      ] as const;
+    }),
+  );
+  app.get('/static/:file', (c) => {
+    const f = files.get(c.req.param('file'));
+    if (!f) return c.notFound();
+    c.header('ETag', f.etag);
     c.header('Cache-Control', 'public, max-age=3600');
-    c.header('Content-Type', 'text/css; charset=utf-8');
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-    return c.body(css);
+    c.header('Content-Type', f.type);
+    if (c.req.header('if-none-match') === f.etag) return c.body(null, 304);
+    return c.body(f.body);
   });
   return app;
 }

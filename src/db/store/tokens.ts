@@ -1,0 +1,43 @@
+import type { Db } from '../open.js';
+
+/** An access token row (the token itself is only stored as its SHA-256). */
+export interface TokenRow {
+  id: number;
+  token_hash: string;
+  me: string;
+  client_id: string | null;
+  scope: string | null;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Prepared statements for the tokens table. */
+export function tokensStore(db: Db) {
+  const insert = db.prepare(
+    'INSERT INTO tokens (token_hash, me, client_id, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const list = db.prepare('SELECT * FROM tokens ORDER BY created_at DESC, id DESC LIMIT 500');
+  const byId = db.prepare('SELECT * FROM tokens WHERE id = ?');
+  const byHash = db.prepare('SELECT * FROM tokens WHERE token_hash = ?');
+  const revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+  const used = db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
+  return {
+    /** Stores a token (hash only) and returns its id. */
+    insertToken: (r: Omit<TokenRow, 'id' | 'last_used_at' | 'revoked_at'>) =>
+      Number(
+        insert.run(r.token_hash, r.me, r.client_id, r.scope, r.created_at, r.expires_at).lastInsertRowid,
+      ),
+    /** The newest tokens, for the admin. */
+    listTokens: () => list.all() as TokenRow[],
+    /** One token by id, or undefined. */
+    findTokenById: (id: number) => byId.get(id) as TokenRow | undefined,
+    /** One token by the hash of its value, or undefined. */
+    findTokenByHash: (hash: string) => byHash.get(hash) as TokenRow | undefined,
+    /** Revokes a token; false when it already was. */
+    revokeToken: (id: number, at: string) => revoke.run(at, id).changes === 1,
+    /** Records that a token was used. */
+    updateTokenUse: (id: number, at: string) => used.run(at, id),
+  };
+}

@@ -1,0 +1,75 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AdminAuth, AdminSession } from '../auth/admin-auth.js';
+import { SESSION_TTL_MS } from '../auth/admin-auth.js';
+import { AppError } from '../errors.js';
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'starpunk_session';
+
+/** Variables the session middleware provides. */
+export interface SessionVars {
+  session: AdminSession | undefined;
+}
+
+/** Loads the admin session (if any) from the cookie into `c.var.session`. */
+export function loadSession(auth: AdminAuth): MiddlewareHandler<{ Variables: SessionVars }> {
+  return async (c, next) => {
+    c.set('session', auth.findSession(getCookie(c, SESSION_COOKIE)));
+    await next();
+  };
+}
+
+/** Sets the session cookie: HttpOnly, SameSite=Lax, Secure on https, 30 days. */
+export function setSessionCookie(c: Context, token: string, secure: boolean): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure,
+    path: '/',
+    maxAge: Math.floor(SESSION_TTL_MS / 1000),
+  });
+}
+
+/** Clears the session cookie. */
+export function clearSessionCookie(c: Context, secure: boolean): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure, httpOnly: true, sameSite: 'Lax' });
+}
+
+/** Lets only the signed-in admin through: pages redirect to sign-in, other requests get 401. */
+export function requireAdmin(): MiddlewareHandler<{ Variables: SessionVars }> {
+  return async (c, next) => {
+    if (c.get('session')) return next();
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') {
+      const next_ = c.req.path + (new URL(c.req.url).search || '');
+      return c.redirect(`/auth/login?next=${encodeURIComponent(next_)}`, 303);
+    }
+    throw new AppError('unauthorized', 'Please sign in first.');
+  };
+}
+
+/**
+ * Checks the per-session CSRF token on every state-changing request (form field `_csrf` or
+ * header `X-CSRF-Token`). A failure is a clear 403 page, never a silent redirect.
+ */
+export function requireCsrf(auth: AdminAuth): MiddlewareHandler<{ Variables: SessionVars }> {
+  return async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+    const session = c.get('session');
+    let token = c.req.header('x-csrf-token');
+    if (!token) {
+      const type = c.req.header('content-type') ?? '';
+      if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+        const body = await c.req.parseBody();
+        token = typeof body._csrf === 'string' ? body._csrf : undefined;
+      }
+    }
+    if (!session || !auth.isValidCsrf(session, token)) {
+      throw new AppError(
+        'forbidden',
+        'This form has expired or did not come from this site (CSRF check failed). Go back, reload the page and try again.',
+      );
+    }
+    return next();
+  };
+}

@@ -1,0 +1,200 @@
+import sharp, { type Metadata } from 'sharp';
+import { AppError } from '../errors.js';
+
+/** The image formats StarPunk stores, by the name sharp gives them (AVIF is sharp's "heif" + AV1). */
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif';
+
+/** MIME type, file extension and a readable name of each accepted format. */
+export const IMAGE_FORMATS: Readonly<Record<ImageFormat, { mimeType: string; ext: string; label: string }>> =
+  {
+    jpeg: { mimeType: 'image/jpeg', ext: 'jpg', label: 'JPEG' },
+    png: { mimeType: 'image/png', ext: 'png', label: 'PNG' },
+    gif: { mimeType: 'image/gif', ext: 'gif', label: 'GIF' },
+    webp: { mimeType: 'image/webp', ext: 'webp', label: 'WebP' },
+    avif: { mimeType: 'image/avif', ext: 'avif', label: 'AVIF' },
+  };
+
+/** The largest upload accepted, in bytes (10 MB). */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+/** The most pixels (all frames together) an upload may decode to: a guard against decompression bombs. */
+export const MAX_INPUT_PIXELS = 100_000_000;
+
+/** The long side of the stored main image is capped at this many pixels. */
+export const MAX_DIMENSION = 2560;
+
+/** Size variants written beside the main image: name → long side in pixels. */
+export const VARIANT_SIZES: Readonly<Record<string, number>> = { thumb: 400, medium: 1280 };
+
+/** What sniffing an upload found. */
+export interface SniffedImage {
+  format: ImageFormat;
+  /** Width and height after EXIF orientation; for an animation, of one frame. */
+  width: number;
+  height: number;
+  /** Frames (1 for a still image). */
+  pages: number;
+  isPalette: boolean;
+}
+
+/** One encoded output: the bytes and their dimensions (of one frame for an animation). */
+export interface EncodedImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** A cleaned main image and its size variants, all in the upload's own format. */
+export interface ProcessedImage {
+  format: ImageFormat;
+  main: EncodedImage;
+  variants: Record<string, EncodedImage>;
+}
+
+const ACCEPTED = 'Only JPEG, PNG, GIF, WebP and AVIF images can be uploaded';
+
+function ascii(bytes: Buffer, start: number, end: number): string {
+  return bytes.subarray(start, end).toString('latin1');
+}
+
+/** The ISO-BMFF brands (major and compatible) of an `ftyp` box at the start of the file. */
+function ftypBrands(bytes: Buffer): string[] {
+  if (bytes.length < 16 || ascii(bytes, 4, 8) !== 'ftyp') return [];
+  const size = Math.min(bytes.readUInt32BE(0), bytes.length, 4096);
+  const brands = [ascii(bytes, 8, 12)];
+  for (let at = 16; at + 4 <= size; at += 4) brands.push(ascii(bytes, at, at + 4));
+  return brands;
+}
+
+/**
+ * The format the first bytes announce, or undefined. Checked before any decoder sees the data, so
+ * SVG, PDF, TIFF and the other formats sharp could parse never reach their parsers.
+ */
+export function formatFromMagic(bytes: Buffer): ImageFormat | undefined {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (
+    bytes.length >= 8 &&
+    bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10]))
+  ) {
+    return 'png';
+  }
+  const head = ascii(bytes, 0, 6);
+  if (head === 'GIF87a' || head === 'GIF89a') return 'gif';
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp';
+  const brands = ftypBrands(bytes);
+  if (brands.includes('avif') || brands.includes('avis')) return 'avif';
+  return undefined;
+}
+
+function damaged(err: unknown): AppError {
+  return new AppError('invalid_request', 'The image could not be read: it looks damaged or incomplete.', {
+    cause: err,
+  });
+}
+
+/**
+ * Identifies an upload from its bytes alone (never its name or declared type): the magic number
+ * must name an accepted format and sharp must read the header as that same format.
+ */
+export async function sniffImage(bytes: Buffer): Promise<SniffedImage> {
+  const magic = formatFromMagic(bytes);
+  if (!magic) {
+    const heic = ftypBrands(bytes).some((b) => ['heic', 'heix', 'hevc', 'mif1'].includes(b));
+    throw new AppError(
+      'unsupported_media_type',
+      heic
+        ? `${ACCEPTED}; this is a HEIC photo: export or share it as JPEG first.`
+        : `${ACCEPTED}; this file is not one of them.`,
+    );
+  }
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw damaged(err);
+  }
+  const format: string = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : meta.format;
+  if (format !== magic) {
+    throw new AppError(
+      'unsupported_media_type',
+      `${ACCEPTED}; this file claims to be ${IMAGE_FORMATS[magic].label} but is not.`,
+    );
+  }
+  const pages = meta.pages ?? 1;
+  const frameHeight = meta.pageHeight ?? meta.height;
+  if (!meta.width || !frameHeight) throw damaged(new Error('image reports no dimensions'));
+  if (meta.width * frameHeight * pages > MAX_INPUT_PIXELS) {
+    const frames = pages > 1 ? ` × ${pages} frames` : '';
+    throw new AppError(
+      'payload_too_large',
+      `This image is ${meta.width}×${frameHeight} pixels${frames}; images may have at most ` +
+        `${MAX_INPUT_PIXELS / 1_000_000} million pixels.`,
+    );
+  }
+  const swapped = (meta.orientation ?? 1) >= 5;
+  return {
+    format: magic,
+    width: swapped ? frameHeight : meta.width,
+    height: swapped ? meta.width : frameHeight,
+    pages,
+    isPalette: meta.isPalette,
+  };
+}
+
+/** Re-encodes one output: oriented, bounded by `longSide`, every metadata block dropped but the ICC profile. */
+async function encode(bytes: Buffer, image: SniffedImage, longSide: number): Promise<EncodedImage> {
+  // autoOrient applies and removes the EXIF orientation; sharp writes no EXIF, XMP or IPTC unless
+  // asked, and keepIccProfile keeps only the colour profile (CMYK and the like become sRGB).
+  let pipeline = sharp(bytes, {
+    animated: image.pages > 1 && (image.format === 'gif' || image.format === 'webp'),
+    autoOrient: true,
+    // 'error' refuses truncated or corrupt pixel data but tolerates the harmless warnings many
+    // cameras' JPEGs trigger ("extraneous bytes before marker").
+    failOn: 'error',
+    limitInputPixels: MAX_INPUT_PIXELS,
+  })
+    .resize({ width: longSide, height: longSide, fit: 'inside', withoutEnlargement: true })
+    .keepIccProfile();
+  switch (image.format) {
+    case 'jpeg':
+      pipeline = pipeline.jpeg({ quality: 85 });
+      break;
+    case 'png':
+      pipeline = pipeline.png({ palette: image.isPalette });
+      break;
+    case 'gif':
+      pipeline = pipeline.gif();
+      break;
+    case 'webp':
+      pipeline = pipeline.webp({ quality: 85 });
+      break;
+    case 'avif':
+      pipeline = pipeline.avif({ quality: 60 });
+      break;
+  }
+  try {
+    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.pageHeight ?? info.height };
+  } catch (err) {
+    throw damaged(err);
+  }
+}
+
+/**
+ * Turns an accepted upload into what is stored: the main image (oriented, stripped, at most
+ * MAX_DIMENSION on its long side, animation kept) and each variant smaller than the original.
+ */
+export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
+  const image = await sniffImage(bytes);
+  const longSide = Math.max(image.width, image.height);
+  const wanted = Object.entries(VARIANT_SIZES).filter(([, size]) => longSide > size);
+  const [main, ...variants] = await Promise.all([
+    encode(bytes, image, MAX_DIMENSION),
+    ...wanted.map(([, size]) => encode(bytes, image, size)),
+  ]);
+  return {
+    format: image.format,
+    main: main!,
+    variants: Object.fromEntries(wanted.map(([name], i) => [name, variants[i]!])),
+  };
+}

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import { type MediaRow, type MediaStore, mediaStore } from '../db/store/media.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { hashBytes } from '../notes/files.js';
+import { parseDbTime, toDbTime } from '../notes/time.js';
+import { IMAGE_FORMATS, MAX_UPLOAD_BYTES, processImage } from './image.js';
+import { mediaPathFor, removeMediaFile, writeMediaFile } from './storage.js';
+
+/** Where media is served from, relative to the site root. */
+export const MEDIA_URL_PREFIX = '/media/';
+
+/** The longest alt text accepted, in characters. */
+export const MAX_ALT_LENGTH = 1000;
+
+/** The longest original file name kept, in characters. */
+export const MAX_ORIGINAL_NAME_LENGTH = 200;
+
+/** A stored media item as the application sees it (rows are never passed around raw). */
+export interface MediaItem {
+  id: number;
+  /** Site-relative URL of the main file: /media/YYYY/MM/<uuid>.<ext>. */
+  url: string;
+  /** Path of the main file relative to MEDIA_PATH. */
+  filePath: string;
+  mimeType: string;
+  /** Bytes of the stored main file. */
+  size: number;
+  width: number | null;
+  height: number | null;
+  alt: string;
+  /** The uploader's file name (base name only), or null. */
+  originalName: string | null;
+  /** Hex SHA-256 of the stored main file. */
+  sha256: string;
+  createdAt: Date;
+  /** Size variants that exist for this item: name (thumb, medium) → site-relative URL. */
+  variants: Record<string, string>;
+}
+
+/** An upload as an admin form or the Micropub media endpoint received it. */
+export interface MediaUpload {
+  bytes: Buffer;
+  /** The client's file name: kept for display only, never trusted. */
+  originalName?: string;
+  /** The client's Content-Type: never trusted, the bytes decide. */
+  declaredType?: string;
+  alt?: string;
+}
+
+/** Everything the media service needs. */
+export interface MediaServiceDeps {
+  db: Db;
+  mediaPath: string;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/** A variant as recorded in the `variants` JSON column. */
+interface StoredVariant {
+  path: string;
+  width: number;
+  height: number;
+  size: number;
+}
+
+/** The base name of a client-supplied file name, without control characters, at most 200 characters. */
+export function sanitiseOriginalName(name: string | undefined): string | null {
+  if (name === undefined) return null;
+  // Both separators: a Windows browser may send C:\Users\me\photo.jpg.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const base = (name.split(/[/\\]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  if (base === '' || base === '.' || base === '..') return null;
+  const chars = Array.from(base);
+  return chars.length > MAX_ORIGINAL_NAME_LENGTH ? chars.slice(0, MAX_ORIGINAL_NAME_LENGTH).join('') : base;
+}
+
+/** The variant paths recorded in a row, tolerating a hand-edited or older shape (name → path). */
+function variantPaths(json: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof v === 'string') out[name] = v;
+    else if (v && typeof v === 'object' && typeof (v as StoredVariant).path === 'string') {
+      out[name] = (v as StoredVariant).path;
+    }
+  }
+  return out;
+}
+
+/** The site-relative URL of a file under MEDIA_PATH. */
+function urlForPath(filePath: string): string {
+  return MEDIA_URL_PREFIX + filePath.split('/').map(encodeURIComponent).join('/');
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/**
+ * The media library: uploads become cleaned image files under MEDIA_PATH plus one row each;
+ * files are written before the row and removed again if the row cannot be written.
+ */
+export function createMediaService(deps: MediaServiceDeps) {
+  const { db, mediaPath, clock, logger } = deps;
+  const media: MediaStore = mediaStore(db);
+
+  function present(row: MediaRow): MediaItem {
+    const variants: Record<string, string> = {};
+    for (const [name, path] of Object.entries(variantPaths(row.variants))) variants[name] = urlForPath(path);
+    return {
+      id: row.id,
+      url: urlForPath(row.file_path),
+      filePath: row.file_path,
+      mimeType: row.mime_type,
+      size: row.size,
+      width: row.width,
+      height: row.height,
+      alt: row.alt,
+      originalName: row.original_name,
+      sha256: row.sha256,
+      createdAt: parseDbTime(row.created_at),
+      variants,
+    };
+  }
+
+  /** Removes files, logging (not throwing) what cannot be removed: `starpunk doctor` reports leftovers. */
+  function removeFiles(paths: readonly string[]): void {
+    for (const rel of paths) {
+      try {
+        removeMediaFile(mediaPath, rel);
+      } catch (err) {
+        logger?.warn({ err, path: rel }, 'could not remove media file');
+      }
+    }
+  }
+
+  return {
+    /**
+     * Stores an uploaded image: sniffs it from its bytes, cleans it (orientation applied,
+     * metadata but the colour profile stripped, long side capped), writes it and its variants,
+     * then records it. Throws payload_too_large, unsupported_media_type or invalid_request.
+     */
+    async saveUpload(upload: MediaUpload): Promise<MediaItem> {
+      const { bytes } = upload;
+      if (bytes.length === 0) throw new AppError('invalid_request', 'The upload is empty.');
+      if (bytes.length > MAX_UPLOAD_BYTES) {
+        throw new AppError(
+          'payload_too_large',
+          `Images may be at most ${formatMegabytes(MAX_UPLOAD_BYTES)}; this one is ${formatMegabytes(bytes.length)}.`,
+        );
+      }
+      const alt = (upload.alt ?? '').trim();
+      if (alt.length > MAX_ALT_LENGTH) {
+        throw new AppError('invalid_request', `Alt text may be at most ${MAX_ALT_LENGTH} characters.`);
+      }
+      const originalName = sanitiseOriginalName(upload.originalName);
+      const image = await processImage(bytes);
+      const { mimeType, ext } = IMAGE_FORMATS[image.format];
+      if (upload.declaredType && upload.declaredType.toLowerCase() !== mimeType) {
+        logger?.debug(
+          { declared: upload.declaredType.slice(0, 100), actual: mimeType },
+          'media type differs',
+        );
+      }
+
+      const now = clock.now();
+      const uuid = randomUUID();
+      const mainPath = mediaPathFor(uuid, ext, now);
+      const stored: Record<string, StoredVariant> = {};
+      const written: string[] = [];
+      try {
+        await writeMediaFile(mediaPath, mainPath, image.main.data);
+        written.push(mainPath);
+        for (const [name, variant] of Object.entries(image.variants)) {
+          const path = mediaPathFor(uuid, ext, now, name);
+          await writeMediaFile(mediaPath, path, variant.data);
+          written.push(path);
+          stored[name] = { path, width: variant.width, height: variant.height, size: variant.data.length };
+        }
+      } catch (err) {
+        removeFiles(written);
+        throw err;
+      }
+
+      let id: number;
+      try {
+        id = media.insertMedia({
+          file_path: mainPath,
+          mime_type: mimeType,
+          size: image.main.data.length,
+          width: image.main.width,
+          height: image.main.height,
+          original_name: originalName,
+          alt,
+          sha256: hashBytes(image.main.data),
+          variants: JSON.stringify(stored),
+          created_at: toDbTime(now),
+        });
+      } catch (err) {
+        // No row, so no file either: nothing may point at files the database does not know.
+        removeFiles(written);
+        throw err;
+      }
+      return present(media.findById(id)!);
+    },
+
+    /**
+     * Deletes a media item, row first and then its files; refuses (conflict) while `isUsed`
+     * says a note references its main file or any variant.
+     */
+    deleteMedia(id: number, isUsed: (url: string) => boolean): void {
+      const row = media.findById(id);
+      if (!row) throw new AppError('not_found', 'There is no such media item.');
+      const item = present(row);
+      if ([item.url, ...Object.values(item.variants)].some((url) => isUsed(url))) {
+        const name = item.originalName ?? item.filePath;
+        throw new AppError('conflict', `"${name}" is used by a note; remove it from the note first.`);
+      }
+      media.deleteMedia(id);
+      removeFiles([row.file_path, ...Object.values(variantPaths(row.variants))]);
+    },
+
+    /** The site-relative URL of a media item's main file: /media/YYYY/MM/<uuid>.<ext>. */
+    urlFor(item: Pick<MediaItem, 'filePath'>): string {
+      return urlForPath(item.filePath);
+    },
+
+    /** One page of the library, newest first. */
+    listMedia(limit: number, offset: number): MediaItem[] {
+      return media.listMedia(limit, offset).map(present);
+    },
+
+    /** How many items the library holds. */
+    countMedia(): number {
+      return media.countMedia();
+    },
+
+    /** The media item with this id, or undefined. */
+    getMedia(id: number): MediaItem | undefined {
+      const row = media.findById(id);
+      return row ? present(row) : undefined;
+    },
+  };
+}
+
+/** The media service type. */
+export type MediaService = ReturnType<typeof createMediaService>;

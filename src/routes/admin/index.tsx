@@ -1,0 +1,513 @@
+import { statSync } from 'node:fs';
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { AdminAuth } from '../../auth/admin-auth.js';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import { migrationStatus } from '../../db/migrate.js';
+import type { AdminFilter } from '../../db/store/notes.js';
+import { AppError } from '../../errors.js';
+import type { Metrics } from '../../http/metrics.js';
+import { requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
+import type { TokenService } from '../../indieauth/tokens.js';
+import type { MediaService } from '../../media/service.js';
+import { excerpt, plainText, renderMarkdown } from '../../notes/markdown.js';
+import { buildFtsQuery } from '../../notes/search-query.js';
+import type { NoteInput, NoteService } from '../../notes/service.js';
+import type { Note, Photo } from '../../notes/types.js';
+import type { AdminFrame } from '../../views/admin/layout.js';
+import { renderMediaLibrary } from '../../views/admin/media.js';
+import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
+import { type EditorValues, renderDashboard, renderEditor } from '../../views/admin/notes.js';
+
+const PAGE = 25;
+const FILTERS: readonly AdminFilter[] = [
+  'all',
+  'published',
+  'drafts',
+  'scheduled',
+  'private',
+  'unlisted',
+  'trash',
+];
+
+/** Confirmations shown after a redirect (?flash=key), so nothing is stored between requests. */
+const FLASH: Record<string, string> = {
+  saved: 'Note saved.',
+  published: 'Note published.',
+  draft: 'Draft saved.',
+  scheduled: 'Note scheduled.',
+  trashed: 'Note moved to the trash. You can restore it from the Trash list.',
+  restored: 'Note restored.',
+  purged: 'Note deleted for good.',
+  uploaded: 'File uploaded.',
+  'media-deleted': 'File deleted.',
+  revoked: 'Token revoked.',
+  ended: 'Session ended.',
+};
+
+/** Dependencies of the admin routes. */
+export interface AdminDeps {
+  config: Config;
+  clock: Clock;
+  auth: AdminAuth;
+  notes: NoteService;
+  media: MediaService;
+  tokens: TokenService;
+  metrics: Metrics;
+  version: string;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function titleOf(n: Note): string {
+  return n.name ?? (excerpt(plainText(n.contentHtml), 70) || (n.photos.length > 0 ? 'Photo' : 'Note'));
+}
+
+function toLocalInput(d: Date): string {
+  return d.toISOString().slice(0, 16);
+}
+
+function valuesFromNote(n: Note, content: string, now: Date): EditorValues {
+  return {
+    content,
+    name: n.name ?? '',
+    tags: n.tags.map((t) => t.name).join(', '),
+    slug: n.slug,
+    status: !n.published ? 'draft' : n.publishedAt > now ? 'schedule' : 'publish',
+    publishAt: toLocalInput(n.publishedAt),
+    visibility: n.visibility,
+    photoUrls: n.photos.map((p) => ({ url: p.url, alt: p.alt })),
+  };
+}
+
+/** The admin: dashboard, editor, trash, media, tokens, sessions, health. Session + CSRF on every route. */
+export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
+  const app = new Hono<{ Variables: SessionVars }>();
+  const { config, clock, notes, media } = deps;
+
+  // Mounted once for the whole surface: a new admin route is protected without anyone remembering.
+  app.use('/admin', requireAdmin(), requireCsrf(deps.auth));
+  app.use('/admin/*', requireAdmin(), requireCsrf(deps.auth));
+
+  function frame(c: Context<{ Variables: SessionVars }>): AdminFrame {
+    const s = c.get('session')!;
+    const flashKey = c.req.query('flash');
+    const text = flashKey ? FLASH[flashKey] : undefined;
+    return {
+      siteName: config.siteName,
+      csrf: s.csrf,
+      me: s.me,
+      devMode: config.devMode,
+      flash: text ? { kind: 'ok', text } : undefined,
+    };
+  }
+
+  app.get('/admin', (c) => {
+    const filter = (FILTERS as readonly string[]).includes(c.req.query('filter') ?? '')
+      ? (c.req.query('filter') as AdminFilter)
+      : 'all';
+    const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+    const query = (c.req.query('q') ?? '').slice(0, 200);
+    let list: Note[] = [];
+    const f = frame(c);
+    if (query.trim()) {
+      const built = buildFtsQuery(query);
+      if (built.ok) list = notes.listForAdmin(filter, PAGE + 1, (page - 1) * PAGE, built.fts);
+      else f.flash = { kind: 'error', text: built.message };
+    } else {
+      list = notes.listForAdmin(filter, PAGE + 1, (page - 1) * PAGE);
+    }
+    return c.html(
+      renderDashboard({
+        frame: f,
+        notes: list.slice(0, PAGE),
+        counts: notes.countForAdmin(),
+        filter,
+        query,
+        page,
+        hasMore: list.length > PAGE,
+        now: clock.now(),
+        title: titleOf,
+      }),
+    );
+  });
+
+  const emptyValues = (): EditorValues => ({
+    content: '',
+    name: '',
+    tags: '',
+    slug: '',
+    status: 'publish',
+    publishAt: toLocalInput(new Date(clock.now().getTime() + 3600_000)),
+    visibility: 'public',
+    photoUrls: [],
+  });
+
+  app.get('/admin/new', (c) =>
+    c.html(renderEditor({ frame: frame(c), mode: 'new', values: emptyValues(), errors: [] })),
+  );
+
+  /** Reads the editor form: what was typed, the note input it means, and every problem with it. */
+  async function readEditor(c: Context<{ Variables: SessionVars }>) {
+    const body = await c.req.parseBody({ all: false });
+    const values: EditorValues = {
+      content: str(body.content),
+      name: str(body.name).trim(),
+      tags: str(body.tags),
+      slug: str(body.slug).trim(),
+      status: (['publish', 'schedule', 'draft'] as const).find((s) => s === body.status) ?? 'publish',
+      publishAt: str(body.publish_at),
+      visibility: (['public', 'unlisted', 'private'] as const).find((s) => s === body.visibility) ?? 'public',
+      photoUrls: [],
+    };
+    const errors: string[] = [];
+    for (let i = 0; i < 50 && typeof body[`photo_url_${i}`] === 'string'; i++) {
+      if (body[`photo_remove_${i}`]) continue;
+      values.photoUrls.push({ url: str(body[`photo_url_${i}`]), alt: str(body[`photo_alt_${i}`]).trim() });
+    }
+    const file = body.photo;
+    const upload =
+      file instanceof File && file.size > 0
+        ? {
+            bytes: Buffer.from(await file.arrayBuffer()),
+            name: file.name,
+            type: file.type,
+            alt: str(body.photo_alt).trim(),
+          }
+        : undefined;
+    let publishedAt: Date | undefined;
+    if (values.status === 'schedule') {
+      const d = new Date(`${values.publishAt}:00Z`);
+      if (!values.publishAt || Number.isNaN(d.getTime()))
+        errors.push('Give the date and time to publish at.');
+      else if (d <= clock.now())
+        errors.push('The scheduled time is in the past; choose a later one or “Publish now”.');
+      else publishedAt = d;
+    }
+    if (values.content.trim() === '' && !values.name && values.photoUrls.length === 0 && !upload) {
+      errors.push('Write something (or add a title or a photo).');
+    }
+    return { values, errors, upload, publishedAt, intent: str(body.intent) };
+  }
+
+  function noteInput(values: EditorValues, photos: Photo[], publishedAt: Date | undefined): NoteInput {
+    return {
+      content: values.content,
+      name: values.name || null,
+      tags: values.tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+      published: values.status !== 'draft',
+      publishedAt: publishedAt ?? null,
+      visibility: values.visibility,
+      photos,
+    };
+  }
+
+  async function saveUpload(
+    upload: { bytes: Buffer; name: string; type: string; alt: string } | undefined,
+  ): Promise<Photo[]> {
+    if (!upload) return [];
+    const item = await media.saveUpload({
+      bytes: upload.bytes,
+      originalName: upload.name,
+      declaredType: upload.type,
+      alt: upload.alt,
+    });
+    return [{ url: item.url, alt: upload.alt }];
+  }
+
+  app.post('/admin/new', async (c) => {
+    const form = await readEditor(c);
+    const f = frame(c);
+    if (form.intent === 'preview') {
+      return c.html(
+        renderEditor({
+          frame: f,
+          mode: 'new',
+          values: form.values,
+          errors: [],
+          previewHtml: renderMarkdown(form.values.content),
+        }),
+      );
+    }
+    if (form.errors.length > 0)
+      return c.html(renderEditor({ frame: f, mode: 'new', values: form.values, errors: form.errors }), 400);
+    try {
+      const photos = [...form.values.photoUrls, ...(await saveUpload(form.upload))];
+      const input = noteInput(form.values, photos, form.publishedAt);
+      const note = notes.createNote({ ...input, slug: form.values.slug || null });
+      const flash =
+        form.values.status === 'draft'
+          ? 'draft'
+          : form.values.status === 'schedule'
+            ? 'scheduled'
+            : 'published';
+      return c.redirect(`/admin/edit/${note.id}?flash=${flash}`, 303);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) {
+        return c.html(
+          renderEditor({ frame: f, mode: 'new', values: form.values, errors: [err.message] }),
+          err.status as 400,
+        );
+      }
+      throw err;
+    }
+  });
+
+  function findNote(id: string): Note {
+    const n = /^\d{1,12}$/.test(id) ? notes.getNoteById(Number(id)) : undefined;
+    if (!n) throw new AppError('not_found', 'No such note.');
+    return n;
+  }
+
+  const publicUrl = (n: Note) =>
+    n.published && n.visibility !== 'private' && !n.deletedAt
+      ? new URL(`notes/${n.slug}`, config.siteUrl).toString()
+      : undefined;
+
+  app.get('/admin/edit/:id', (c) => {
+    const n = findNote(c.req.param('id'));
+    if (n.deletedAt) throw new AppError('gone', 'This note is in the trash; restore it to edit it.');
+    const source = notes.getNoteSource(n).content;
+    return c.html(
+      renderEditor({
+        frame: frame(c),
+        mode: 'edit',
+        noteId: n.id,
+        values: valuesFromNote(n, source, clock.now()),
+        errors: [],
+        publicUrl: publicUrl(n),
+      }),
+    );
+  });
+
+  app.post('/admin/edit/:id', async (c) => {
+    const n = findNote(c.req.param('id'));
+    const form = await readEditor(c);
+    form.values.slug = n.slug;
+    const f = frame(c);
+    const render = (errors: string[], previewHtml?: string, status = 200) =>
+      c.html(
+        renderEditor({
+          frame: f,
+          mode: 'edit',
+          noteId: n.id,
+          values: form.values,
+          errors,
+          previewHtml,
+          publicUrl: publicUrl(n),
+        }),
+        status as 200,
+      );
+    if (form.intent === 'preview') return render([], renderMarkdown(form.values.content));
+    if (form.errors.length > 0) return render(form.errors, undefined, 400);
+    try {
+      const photos = [...form.values.photoUrls, ...(await saveUpload(form.upload))];
+      const input = noteInput(form.values, photos, form.publishedAt);
+      // "Publish now" on a note that was already live keeps its original date.
+      const keepDate = form.values.status === 'publish' && n.published && n.publishedAt <= clock.now();
+      notes.updateNote(n.id, {
+        ...input,
+        publishedAt: form.publishedAt ?? (keepDate ? n.publishedAt : clock.now()),
+      });
+      return c.redirect(`/admin/edit/${n.id}?flash=saved`, 303);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return render([err.message], undefined, err.status);
+      throw err;
+    }
+  });
+
+  app.post('/admin/preview', async (c) => {
+    const body = await c.req.parseBody();
+    const content = str(body.content);
+    if (Buffer.byteLength(content) > 512 * 1024)
+      throw new AppError('payload_too_large', 'Too much text to preview.');
+    return c.html(renderMarkdown(content));
+  });
+
+  app.post('/admin/notes/:id/delete', (c) => {
+    notes.trashNote(findNote(c.req.param('id')).id);
+    return c.redirect('/admin?flash=trashed', 303);
+  });
+  app.post('/admin/notes/:id/restore', (c) => {
+    notes.restoreNote(findNote(c.req.param('id')).id);
+    return c.redirect('/admin?filter=trash&flash=restored', 303);
+  });
+  app.post('/admin/notes/:id/purge', (c) => {
+    const n = findNote(c.req.param('id'));
+    if (!n.deletedAt)
+      throw new AppError('conflict', 'Move the note to the trash before deleting it for good.');
+    notes.purgeNote(n.id);
+    return c.redirect('/admin?filter=trash&flash=purged', 303);
+  });
+
+  // Media library ----------------------------------------------------------------------------
+  const isUsed = (url: string) => notes.isMediaUsed(url);
+  app.get('/admin/media', (c) => {
+    const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
+    const items = media.listMedia(PAGE + 1, (page - 1) * PAGE);
+    const f = frame(c);
+    const err = c.req.query('error');
+    if (err) f.flash = { kind: 'error', text: err.slice(0, 300) };
+    return c.html(
+      renderMediaLibrary({
+        frame: f,
+        items: items.slice(0, PAGE),
+        page,
+        hasMore: items.length > PAGE,
+        siteUrl: config.siteUrl,
+        isUsed,
+      }),
+    );
+  });
+  app.post('/admin/media', async (c) => {
+    const body = await c.req.parseBody();
+    const file = body.file;
+    if (!(file instanceof File) || file.size === 0) {
+      return c.redirect(`/admin/media?error=${encodeURIComponent('Choose a file to upload.')}`, 303);
+    }
+    try {
+      await media.saveUpload({
+        bytes: Buffer.from(await file.arrayBuffer()),
+        originalName: file.name,
+        declaredType: file.type,
+        alt: str(body.alt).trim(),
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500)
+        return c.redirect(`/admin/media?error=${encodeURIComponent(err.message)}`, 303);
+      throw err;
+    }
+    return c.redirect('/admin/media?flash=uploaded', 303);
+  });
+  app.post('/admin/media/:id/delete', (c) => {
+    const id = Number(c.req.param('id'));
+    try {
+      media.deleteMedia(id, isUsed);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500)
+        return c.redirect(`/admin/media?error=${encodeURIComponent(err.message)}`, 303);
+      throw err;
+    }
+    return c.redirect('/admin/media?flash=media-deleted', 303);
+  });
+
+  // Tokens -----------------------------------------------------------------------------------
+  app.get('/admin/tokens', (c) =>
+    c.html(
+      renderTokens({
+        frame: frame(c),
+        tokens: deps.tokens.listTokens().map((t) => ({
+          id: t.id,
+          client: t.clientId ?? '—',
+          scope: t.scope,
+          createdAt: t.createdAt,
+          lastUsedAt: t.lastUsedAt,
+          expiresAt: t.expiresAt,
+          revoked: t.revoked,
+        })),
+      }),
+    ),
+  );
+  app.post('/admin/tokens', async (c) => {
+    const body = await c.req.parseBody();
+    const days = Number(str(body.expires_days) || '0');
+    if (!Number.isInteger(days) || days < 0 || days > 3650)
+      throw new AppError('invalid_request', 'Expiry must be 0–3650 days.');
+    const clientId = str(body.client_id).trim().slice(0, 300);
+    if (!clientId) throw new AppError('invalid_request', 'Name the client the token is for.');
+    const minted = deps.tokens.mintToken({
+      me: config.adminMe,
+      clientId,
+      scope: str(body.scope),
+      expiresInSeconds: days ? days * 86400 : null,
+    });
+    const list = deps.tokens.listTokens().map((t) => ({
+      id: t.id,
+      client: t.clientId ?? '—',
+      scope: t.scope,
+      createdAt: t.createdAt,
+      lastUsedAt: t.lastUsedAt,
+      expiresAt: t.expiresAt,
+      revoked: t.revoked,
+    }));
+    c.header('Cache-Control', 'no-store');
+    return c.html(
+      renderTokens({ frame: frame(c), tokens: list, minted: { token: minted.token, scope: minted.scope } }),
+    );
+  });
+  app.post('/admin/tokens/:id/revoke', (c) => {
+    deps.tokens.revokeToken(Number(c.req.param('id')));
+    return c.redirect('/admin/tokens?flash=revoked', 303);
+  });
+
+  // Sessions ---------------------------------------------------------------------------------
+  app.get('/admin/sessions', (c) => {
+    const current = c.get('session')!.id;
+    return c.html(
+      renderSessions({
+        frame: frame(c),
+        sessions: deps.auth.listSessions().map((s) => ({
+          id: s.id,
+          current: s.id === current,
+          device: s.userAgent ? s.userAgent.slice(0, 120) : 'unknown device',
+          ip: s.ipAddress,
+          createdAt: s.createdAt,
+          lastUsedAt: s.lastUsedAt,
+        })),
+      }),
+    );
+  });
+  app.post('/admin/sessions/:id/end', (c) => {
+    const id = Number(c.req.param('id'));
+    deps.auth.endSession(id);
+    if (id === c.get('session')!.id) return c.redirect('/', 303);
+    return c.redirect('/admin/sessions?flash=ended', 303);
+  });
+
+  // Health -----------------------------------------------------------------------------------
+  app.get('/admin/health', (c) => {
+    const m = deps.metrics.snapshot();
+    const counts = notes.countForAdmin();
+    let size = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        size += statSync(config.databasePath + suffix).size;
+      } catch {
+        // no WAL file at the moment
+      }
+    }
+    return c.html(
+      renderHealth({
+        frame: frame(c),
+        health: {
+          version: deps.version,
+          databaseBytes: size,
+          counts: {
+            'Published notes': counts.published,
+            Drafts: counts.drafts,
+            Scheduled: counts.scheduled,
+            'In trash': counts.trash,
+          },
+          migrations: migrationStatus(config.databasePath).outcomes,
+          requests: {
+            total: m.total,
+            perMinute: m.perMinute,
+            p50: m.p50,
+            p95: m.p95,
+            errors5xx: m.errors5xx,
+          },
+          recentErrors: m.recentErrors,
+          uptimeSeconds: m.uptimeSeconds,
+        },
+      }),
+    );
+  });
+
+  return app;
+}

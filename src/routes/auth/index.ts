@@ -1,0 +1,148 @@
+import { type Context, Hono } from 'hono';
+import type { AdminAuth } from '../../auth/admin-auth.js';
+import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
+import { clientIp } from '../../http/client-ip.js';
+import type { RateLimiter } from '../../http/rate-limit.js';
+import { clearSessionCookie, requireCsrf, type SessionVars, setSessionCookie } from '../../http/session.js';
+import type { Logger } from '../../logger.js';
+import { pageSiteFrom } from '../../site/page-site.js';
+import { renderLoginPage, renderSetupPage } from '../../views/admin/auth-pages.js';
+
+/** Only same-site paths are followed after sign-in (no open redirect). */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\')
+    ? next
+    : '/admin';
+}
+
+/** Dependencies of the sign-in routes. */
+export interface AuthRouteDeps {
+  config: Config;
+  auth: AdminAuth;
+  logger: Logger;
+  limiter: RateLimiter;
+}
+
+/** Sign-in, sign-out, first-run setup and the development login. */
+export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }> {
+  const app = new Hono<{ Variables: SessionVars }>();
+  const { config, auth, limiter } = deps;
+  const site = pageSiteFrom(config);
+  const secure = config.siteUrl.startsWith('https:');
+
+  const loginPage = (next: string, error?: string) =>
+    renderLoginPage({
+      site,
+      method: auth.signInMethod(),
+      hasPassword: auth.hasPassword(),
+      adminMe: config.adminMe,
+      devMode: config.devMode,
+      next,
+      error,
+    });
+
+  function limit(ip: string) {
+    const wait = limiter.hit(ip);
+    if (wait > 0) {
+      deps.logger.warn({ ip }, 'sign-in rate limit reached: further attempts refused');
+      throw new AppError(
+        'rate_limited',
+        `Too many sign-in attempts. Try again in ${Math.ceil(wait / 60000)} minute(s).`,
+      );
+    }
+  }
+
+  function startSession(c: Context<{ Variables: SessionVars }>, me: string, ip: string): void {
+    // Rotate: whatever session the browser had is ended, a new token is issued.
+    const old = c.get('session');
+    if (old) auth.endSession(old.id);
+    const { token } = auth.createSession(me, c.req.header('user-agent'), ip);
+    setSessionCookie(c, token, secure);
+    limiter.reset(ip);
+    deps.logger.info({ me }, 'admin signed in');
+  }
+
+  app.get('/auth/login', (c) => {
+    const next = safeNext(c.req.query('next'));
+    if (c.get('session')) return c.redirect(next, 303);
+    return c.html(loginPage(next));
+  });
+
+  app.post('/auth/login', async (c) => {
+    const ip = clientIp(c, config.trustProxy);
+    limit(ip);
+    const body = await c.req.parseBody();
+    const next = safeNext(body.next);
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!auth.hasPassword() || !(await auth.verifyPassword(password))) {
+      deps.logger.warn({ ip }, 'failed password sign-in');
+      return c.html(loginPage(next, 'That password is not right.'), 401);
+    }
+    startSession(c, config.adminMe, ip);
+    return c.redirect(next, 303);
+  });
+
+  app.post('/auth/indieauth', async (c) => {
+    limit(clientIp(c, config.trustProxy));
+    if (auth.signInMethod() !== 'indieauth')
+      throw new AppError('not_found', 'This site signs in with a password.');
+    return c.redirect(await auth.beginIndieAuth(), 303);
+  });
+
+  app.get('/auth/callback', async (c) => {
+    const ip = clientIp(c, config.trustProxy);
+    limit(ip);
+    const q = c.req.query();
+    const me = await auth.completeIndieAuth({ state: q.state, code: q.code, iss: q.iss, error: q.error });
+    startSession(c, me, ip);
+    return c.redirect('/admin', 303);
+  });
+
+  app.post('/auth/logout', requireCsrf(auth), (c) => {
+    const session = c.get('session');
+    if (session) auth.endSession(session.id);
+    clearSessionCookie(c, secure);
+    return c.redirect('/', 303);
+  });
+
+  app.get('/auth/setup', (c) => {
+    const token = c.req.query('token') ?? '';
+    if (auth.hasPassword() || !auth.isSetupTokenValid(token)) {
+      throw new AppError('not_found', 'This setup link is invalid, expired or already used.');
+    }
+    return c.html(renderSetupPage({ site, token }));
+  });
+
+  app.post('/auth/setup', async (c) => {
+    const ip = clientIp(c, config.trustProxy);
+    limit(ip);
+    const body = await c.req.parseBody();
+    const token = typeof body.token === 'string' ? body.token : '';
+    if (auth.hasPassword() || !auth.isSetupTokenValid(token)) {
+      throw new AppError('not_found', 'This setup link is invalid, expired or already used.');
+    }
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (password !== body.confirm)
+      return c.html(renderSetupPage({ site, token, error: 'The two passwords differ.' }), 400);
+    try {
+      await auth.setPassword(password);
+    } catch (err) {
+      if (err instanceof AppError) return c.html(renderSetupPage({ site, token, error: err.message }), 400);
+      throw err;
+    }
+    startSession(c, config.adminMe, ip);
+    return c.redirect('/admin', 303);
+  });
+
+  app.post('/auth/dev-login', async (c) => {
+    if (!config.devMode || !config.devAdminMe)
+      throw new AppError('not_found', 'There is nothing at this address.');
+    const body = await c.req.parseBody();
+    deps.logger.warn({ me: config.devAdminMe }, 'DEV_MODE sign-in without credentials');
+    startSession(c, config.devAdminMe, clientIp(c, config.trustProxy));
+    return c.redirect(safeNext(body.next), 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,98 @@
+import type { Child } from 'hono/jsx';
+import { renderDocument } from '../layout.js';
+
+/** What every admin page knows about the request. */
+export interface AdminFrame {
+  siteName: string;
+  csrf: string;
+  me: string;
+  devMode: boolean;
+  /** A one-line confirmation or problem shown at the top ("Note published."). */
+  flash?: { kind: 'ok' | 'error'; text: string };
+}
+
+/** The admin shell: navigation, DEV_MODE banner, sign-out form. */
+export function AdminLayout(props: { title: string; frame: AdminFrame; children?: Child }) {
+  const f = props.frame;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{`${props.title} · ${f.siteName} admin`}</title>
+        <link rel="stylesheet" href="/static/style.css" />
+        <link rel="stylesheet" href="/static/admin.css" />
+        <script src="/static/admin.js" defer />
+      </head>
+      <body class="admin">
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        {f.devMode && (
+          <p class="dev-banner" role="alert">
+            DEVELOPMENT MODE — anyone can sign in as {f.me}. Never use this on a public site.
+          </p>
+        )}
+        <header class="site-header">
+          <a class="site-title" href="/admin">
+            {f.siteName} admin
+          </a>
+          <nav class="site-nav" aria-label="Admin">
+            <ul>
+              <li>
+                <a href="/admin">Notes</a>
+              </li>
+              <li>
+                <a href="/admin/new">New note</a>
+              </li>
+              <li>
+                <a href="/admin/media">Media</a>
+              </li>
+              <li>
+                <a href="/admin/tokens">Tokens</a>
+              </li>
+              <li>
+                <a href="/admin/sessions">Sessions</a>
+              </li>
+              <li>
+                <a href="/admin/health">Health</a>
+              </li>
+              <li>
+                <a href="/">View site</a>
+              </li>
+            </ul>
+          </nav>
+          <form method="post" action="/auth/logout" class="inline-form">
+            <input type="hidden" name="_csrf" value={f.csrf} />
+            <button type="submit" class="link-button">
+              Sign out
+            </button>
+          </form>
+        </header>
+        <main id="main" tabindex={-1}>
+          {f.flash && (
+            <p class={`flash flash-${f.flash.kind}`} role={f.flash.kind === 'error' ? 'alert' : 'status'}>
+              {f.flash.text}
+            </p>
+          )}
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** Renders an admin page to a document. */
+export function renderAdmin(title: string, frame: AdminFrame, body: Child): string {
+  return renderDocument(
+    <AdminLayout title={title} frame={frame}>
+      {body}
+    </AdminLayout>,
+  );
+}
+
+/** A hidden CSRF field for a form. */
+export function Csrf(props: { token: string }) {
+  return <input type="hidden" name="_csrf" value={props.token} />;
+}

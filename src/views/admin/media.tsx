@@ -1,0 +1,95 @@
+import type { MediaItem } from '../../media/service.js';
+import { formatDate } from '../entry.js';
+import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+
+/** The media library: upload, see, copy URL, delete (refused while a note uses the file). */
+export function renderMediaLibrary(p: {
+  frame: AdminFrame;
+  items: MediaItem[];
+  page: number;
+  hasMore: boolean;
+  siteUrl: string;
+  isUsed: (url: string) => boolean;
+}): string {
+  return renderAdmin(
+    'Media',
+    p.frame,
+    <>
+      <h1>Media</h1>
+      <form method="post" action="/admin/media" enctype="multipart/form-data" class="stack">
+        <Csrf token={p.frame.csrf} />
+        <label for="file">Image (JPEG, PNG, GIF, WebP or AVIF, up to 10 MB)</label>
+        <input
+          id="file"
+          name="file"
+          type="file"
+          accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
+          required
+        />
+        <label for="alt">Description (alt text)</label>
+        <input id="alt" name="alt" type="text" maxlength={1000} />
+        <button type="submit">Upload</button>
+      </form>
+      {p.items.length === 0 ? (
+        <p class="notice">No files yet.</p>
+      ) : (
+        <ul class="media-grid">
+          {p.items.map((m) => {
+            const abs = new URL(m.url.replace(/^\//, ''), p.siteUrl).toString();
+            const used = p.isUsed(m.url);
+            return (
+              <li class="media-item">
+                <img
+                  src={m.variants.thumb ?? m.url}
+                  alt={m.alt}
+                  loading="lazy"
+                  width={m.width ?? undefined}
+                  height={m.height ?? undefined}
+                />
+                <p class="help">
+                  {m.originalName ?? m.filePath} · {m.width}×{m.height} · {Math.ceil(m.size / 1024)} KB ·{' '}
+                  {formatDate(m.createdAt)}
+                </p>
+                <label class="visually-hidden" for={`url-${m.id}`}>
+                  Address of {m.originalName ?? m.filePath}
+                </label>
+                <input
+                  id={`url-${m.id}`}
+                  type="text"
+                  readonly
+                  value={abs}
+                  class="token-output"
+                  data-select-on-focus="true"
+                />
+                <button type="button" class="secondary" data-copy={abs}>
+                  Copy URL
+                </button>
+                <form
+                  method="post"
+                  action={`/admin/media/${m.id}/delete`}
+                  class="inline-form"
+                  data-confirm="Delete this file?"
+                >
+                  <Csrf token={p.frame.csrf} />
+                  <button
+                    type="submit"
+                    class="danger"
+                    disabled={used}
+                    title={used ? 'A note uses this file' : undefined}
+                  >
+                    Delete
+                  </button>
+                </form>
+                {used && <p class="help">Used by a note.</p>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <nav class="pagination" aria-label="Pages">
+        {p.page > 1 ? <a href={`/admin/media?page=${p.page - 1}`}>← Newer</a> : <span />}
+        {p.hasMore ? <a href={`/admin/media?page=${p.page + 1}`}>Older →</a> : <span />}
+      </nav>
+    </>,
+  );
+}

@@ -1,0 +1,219 @@
+import { formatDate } from '../entry.js';
+import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+
+/** One active session in the list. */
+export interface SessionView {
+  id: number;
+  current: boolean;
+  device: string;
+  ip: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/** Active sessions, each removable. */
+export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }): string {
+  return renderAdmin(
+    'Sessions',
+    p.frame,
+    <>
+      <h1>Signed-in sessions</h1>
+      <table class="admin-table">
+        <thead>
+          <tr>
+            <th scope="col">Device</th>
+            <th scope="col">Address</th>
+            <th scope="col">Signed in</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.sessions.map((s) => (
+            <tr>
+              <td>
+                {s.device}
+                {s.current && <strong> (this one)</strong>}
+              </td>
+              <td>{s.ip ?? '—'}</td>
+              <td>{formatDate(s.createdAt)}</td>
+              <td>{s.lastUsedAt ? formatDate(s.lastUsedAt) : '—'}</td>
+              <td>
+                <form method="post" action={`/admin/sessions/${s.id}/end`} class="inline-form">
+                  <Csrf token={p.frame.csrf} />
+                  <button type="submit" class="secondary">
+                    {s.current ? 'Sign out here' : 'End session'}
+                  </button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>,
+  );
+}
+
+/** One access token in the list. */
+export interface TokenView {
+  id: number;
+  client: string;
+  scope: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revoked: boolean;
+}
+
+/** Tokens issued to clients, with revoke and a form to mint one by hand. */
+export function renderTokens(p: {
+  frame: AdminFrame;
+  tokens: TokenView[];
+  minted?: { token: string; scope: string };
+}): string {
+  return renderAdmin(
+    'Tokens',
+    p.frame,
+    <>
+      <h1>Access tokens</h1>
+      {p.minted && (
+        <div class="flash flash-ok" role="status">
+          <p>
+            New token with scope <code>{p.minted.scope}</code>. Copy it now: it is not stored and will not be
+            shown again.
+          </p>
+          <p>
+            <input
+              type="text"
+              readonly
+              value={p.minted.token}
+              aria-label="New access token"
+              class="token-output"
+              data-select-on-focus="true"
+            />
+          </p>
+        </div>
+      )}
+      {p.tokens.length === 0 ? (
+        <p class="notice">No client holds a token.</p>
+      ) : (
+        <table class="admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Client</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Issued</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.tokens.map((t) => (
+              <tr>
+                <td>{t.client}</td>
+                <td>
+                  <code>{t.scope}</code>
+                </td>
+                <td>{formatDate(t.createdAt)}</td>
+                <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
+                <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
+                <td>
+                  {t.revoked ? (
+                    'revoked'
+                  ) : (
+                    <form method="post" action={`/admin/tokens/${t.id}/revoke`} class="inline-form">
+                      <Csrf token={p.frame.csrf} />
+                      <button type="submit" class="danger">
+                        Revoke
+                      </button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Mint a token by hand</h2>
+      <form method="post" action="/admin/tokens" class="stack">
+        <Csrf token={p.frame.csrf} />
+        <label for="client_id">Client (URL or name)</label>
+        <input id="client_id" name="client_id" type="text" required maxlength={300} />
+        <label for="scope">Scopes (space-separated)</label>
+        <input id="scope" name="scope" type="text" value="create update media" required maxlength={300} />
+        <label for="expires_days">Expires after (days, 0 = never)</label>
+        <input id="expires_days" name="expires_days" type="number" min={0} max={3650} value="90" />
+        <button type="submit">Create token</button>
+      </form>
+    </>,
+  );
+}
+
+/** Figures on the health page. */
+export interface HealthView {
+  version: string;
+  databaseBytes: number;
+  counts: Record<string, number>;
+  migrations: { name: string; state: string; appliedAt?: string | null }[];
+  requests: { total: number; perMinute: number; p50: number; p95: number; errors5xx: number };
+  recentErrors: { at: Date; path: string; message: string }[];
+  uptimeSeconds: number;
+}
+
+/** Version, database, note counts, migrations, request rate and latency, recent errors. */
+export function renderHealth(p: { frame: AdminFrame; health: HealthView }): string {
+  const h = p.health;
+  return renderAdmin(
+    'Health',
+    p.frame,
+    <>
+      <h1>Health</h1>
+      <dl class="facts">
+        <dt>Version</dt>
+        <dd>{h.version}</dd>
+        <dt>Up for</dt>
+        <dd>{Math.round(h.uptimeSeconds / 60)} min</dd>
+        <dt>Database size</dt>
+        <dd>{(h.databaseBytes / 1024 / 1024).toFixed(2)} MB</dd>
+        {Object.entries(h.counts).map(([k, v]) => (
+          <>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </>
+        ))}
+        <dt>Requests</dt>
+        <dd>
+          {h.requests.total} since start, {h.requests.perMinute.toFixed(1)}/min in the last 5 min
+        </dd>
+        <dt>Latency</dt>
+        <dd>
+          p50 {h.requests.p50.toFixed(1)} ms, p95 {h.requests.p95.toFixed(1)} ms
+        </dd>
+        <dt>Server errors</dt>
+        <dd>{h.requests.errors5xx}</dd>
+      </dl>
+      <h2>Migrations</h2>
+      <ul>
+        {h.migrations.map((m) => (
+          <li>
+            <code>{m.name}</code>: {m.state}
+            {m.appliedAt ? ` (${m.appliedAt})` : ''}
+          </li>
+        ))}
+      </ul>
+      <h2>Recent errors</h2>
+      {h.recentErrors.length === 0 ? (
+        <p>None.</p>
+      ) : (
+        <ul>
+          {h.recentErrors.map((e) => (
+            <li>
+              {formatDate(e.at)} <code>{e.path}</code>: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>,
+  );
+}

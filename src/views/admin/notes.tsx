@@ -1,0 +1,288 @@
+import { raw } from 'hono/html';
+import type { AdminFilter } from '../../db/store/notes.js';
+import type { Note } from '../../notes/types.js';
+import { formatDate } from '../entry.js';
+import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+
+const FILTERS: [AdminFilter, string][] = [
+  ['all', 'All'],
+  ['published', 'Published'],
+  ['drafts', 'Drafts'],
+  ['scheduled', 'Scheduled'],
+  ['unlisted', 'Unlisted'],
+  ['private', 'Private'],
+  ['trash', 'Trash'],
+];
+
+/** A note's state in one word, as the dashboard shows it. */
+export function noteStatus(n: Note, now: Date): string {
+  if (n.deletedAt) return 'trash';
+  if (!n.published) return 'draft';
+  if (n.publishedAt > now) return 'scheduled';
+  return n.visibility === 'public' ? 'published' : n.visibility;
+}
+
+/** The dashboard: counts, filters, search, the list with actions. */
+export function renderDashboard(p: {
+  frame: AdminFrame;
+  notes: Note[];
+  counts: Record<AdminFilter, number>;
+  filter: AdminFilter;
+  query: string;
+  page: number;
+  hasMore: boolean;
+  now: Date;
+  title: (n: Note) => string;
+}): string {
+  const qs = (page: number) =>
+    `/admin?filter=${p.filter}${p.query ? `&q=${encodeURIComponent(p.query)}` : ''}${page > 1 ? `&page=${page}` : ''}`;
+  return renderAdmin(
+    'Notes',
+    p.frame,
+    <>
+      <h1>Notes</h1>
+      <nav aria-label="Filter notes">
+        <ul class="filters">
+          {FILTERS.map(([f, label]) => (
+            <li>
+              <a href={`/admin?filter=${f}`} aria-current={f === p.filter ? 'page' : undefined}>
+                {label} <span class="count">{p.counts[f]}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <search>
+        <form method="get" action="/admin" class="search-form">
+          <input type="hidden" name="filter" value={p.filter} />
+          <label class="visually-hidden" for="admin-q">
+            Search notes
+          </label>
+          <input id="admin-q" name="q" type="search" value={p.query} placeholder="Search notes" />
+          <button type="submit">Search</button>
+        </form>
+      </search>
+      {p.notes.length === 0 ? (
+        <p class="notice">No notes here.</p>
+      ) : (
+        <table class="admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Note</th>
+              <th scope="col">Status</th>
+              <th scope="col">Date</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.notes.map((n) => {
+              const status = noteStatus(n, p.now);
+              return (
+                <tr>
+                  <td>{n.deletedAt ? p.title(n) : <a href={`/admin/edit/${n.id}`}>{p.title(n)}</a>}</td>
+                  <td>
+                    <span class={`badge badge-${status}`}>{status}</span>
+                  </td>
+                  <td>{formatDate(n.publishedAt)}</td>
+                  <td class="actions">
+                    {n.deletedAt ? (
+                      <>
+                        <form method="post" action={`/admin/notes/${n.id}/restore`} class="inline-form">
+                          <Csrf token={p.frame.csrf} />
+                          <button type="submit">Restore</button>
+                        </form>
+                        <form
+                          method="post"
+                          action={`/admin/notes/${n.id}/purge`}
+                          class="inline-form"
+                          data-confirm="Delete this note for good? This cannot be undone."
+                        >
+                          <Csrf token={p.frame.csrf} />
+                          <button type="submit" class="danger">
+                            Delete forever
+                          </button>
+                        </form>
+                      </>
+                    ) : (
+                      <>
+                        {status !== 'draft' && status !== 'private' && status !== 'scheduled' && (
+                          <a href={`/notes/${encodeURIComponent(n.slug)}`}>View</a>
+                        )}
+                        <form method="post" action={`/admin/notes/${n.id}/delete`} class="inline-form">
+                          <Csrf token={p.frame.csrf} />
+                          <button type="submit" class="secondary">
+                            Move to trash
+                          </button>
+                        </form>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <nav class="pagination" aria-label="Pages">
+        {p.page > 1 ? <a href={qs(p.page - 1)}>← Newer</a> : <span />}
+        {p.hasMore ? <a href={qs(p.page + 1)}>Older →</a> : <span />}
+      </nav>
+    </>,
+  );
+}
+
+/** Values of the editor form (as typed, so nothing is lost when validation fails). */
+export interface EditorValues {
+  content: string;
+  name: string;
+  tags: string;
+  slug: string;
+  status: 'publish' | 'schedule' | 'draft';
+  publishAt: string;
+  visibility: 'public' | 'unlisted' | 'private';
+  photoUrls: { url: string; alt: string }[];
+}
+
+/** The note editor (new or edit); works without JavaScript, enhanced by /static/admin.js. */
+export function renderEditor(p: {
+  frame: AdminFrame;
+  mode: 'new' | 'edit';
+  noteId?: number;
+  values: EditorValues;
+  errors: string[];
+  previewHtml?: string;
+  publicUrl?: string;
+}): string {
+  const v = p.values;
+  const action = p.mode === 'new' ? '/admin/new' : `/admin/edit/${p.noteId}`;
+  return renderAdmin(
+    p.mode === 'new' ? 'New note' : 'Edit note',
+    p.frame,
+    <>
+      <h1>{p.mode === 'new' ? 'New note' : 'Edit note'}</h1>
+      {p.publicUrl && (
+        <p>
+          Public address: <a href={p.publicUrl}>{p.publicUrl}</a>
+        </p>
+      )}
+      {p.errors.length > 0 && (
+        <div class="flash flash-error" role="alert">
+          <p>Please fix {p.errors.length === 1 ? 'this' : 'these'} before saving:</p>
+          <ul>
+            {p.errors.map((e) => (
+              <li>{e}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <form
+        method="post"
+        action={action}
+        enctype="multipart/form-data"
+        class="editor stack"
+        data-editor="true"
+      >
+        <Csrf token={p.frame.csrf} />
+        <label for="name">Title (optional)</label>
+        <input id="name" name="name" type="text" value={v.name} maxlength={500} />
+        <label for="content">Text (Markdown)</label>
+        <textarea id="content" name="content" rows={14} aria-describedby="content-help">
+          {v.content}
+        </textarea>
+        <p id="content-help" class="help">
+          Markdown: **bold**, _italic_, [links](https://example.com), lists, code, footnotes[^1].
+        </p>
+        <div class="preview-actions">
+          <button type="submit" name="intent" value="preview" class="secondary" data-preview-button="true">
+            Preview
+          </button>
+        </div>
+        <section class="preview" aria-live="polite" aria-label="Preview" id="preview">
+          {p.previewHtml !== undefined && (
+            <>
+              <h2>Preview</h2>
+              <div class="e-content">{raw(p.previewHtml)}</div>
+            </>
+          )}
+        </section>
+        <label for="tags">Tags (comma-separated)</label>
+        <input id="tags" name="tags" type="text" value={v.tags} />
+        <label for="slug">Address (slug)</label>
+        {p.mode === 'new' ? (
+          <input
+            id="slug"
+            name="slug"
+            type="text"
+            value={v.slug}
+            pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
+            aria-describedby="slug-help"
+          />
+        ) : (
+          <input id="slug" name="slug" type="text" value={v.slug} readonly aria-describedby="slug-help" />
+        )}
+        <p id="slug-help" class="help">
+          {p.mode === 'new'
+            ? 'Lower-case letters, digits and hyphens; leave empty to make one from the title or text. It cannot change later.'
+            : 'The address of a note never changes.'}
+        </p>
+        <fieldset>
+          <legend>When</legend>
+          <label>
+            <input type="radio" name="status" value="publish" checked={v.status === 'publish'} /> Publish now
+          </label>
+          <label>
+            <input type="radio" name="status" value="schedule" checked={v.status === 'schedule'} /> Schedule
+            for
+          </label>
+          <label for="publish_at" class="visually-hidden">
+            Publication time (UTC)
+          </label>
+          <input id="publish_at" name="publish_at" type="datetime-local" value={v.publishAt} />
+          <label>
+            <input type="radio" name="status" value="draft" checked={v.status === 'draft'} /> Save as draft
+          </label>
+        </fieldset>
+        <label for="visibility">Who can see it</label>
+        <select id="visibility" name="visibility">
+          <option value="public" selected={v.visibility === 'public'}>
+            Public
+          </option>
+          <option value="unlisted" selected={v.visibility === 'unlisted'}>
+            Unlisted (only people with the link)
+          </option>
+          <option value="private" selected={v.visibility === 'private'}>
+            Private (only me)
+          </option>
+        </select>
+        <fieldset>
+          <legend>Photos</legend>
+          {v.photoUrls.map((ph, i) => (
+            <div class="photo-row">
+              <img src={ph.url} alt="" class="thumb" />
+              <input type="hidden" name={`photo_url_${i}`} value={ph.url} />
+              <label for={`photo_alt_${i}`}>Description (alt text)</label>
+              <input id={`photo_alt_${i}`} name={`photo_alt_${i}`} type="text" value={ph.alt} />
+              <label>
+                <input type="checkbox" name={`photo_remove_${i}`} value="1" /> Remove
+              </label>
+            </div>
+          ))}
+          <label for="photo">Add a photo</label>
+          <input
+            id="photo"
+            name="photo"
+            type="file"
+            accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
+          />
+          <label for="photo_alt">Its description (alt text)</label>
+          <input id="photo_alt" name="photo_alt" type="text" />
+        </fieldset>
+        <div class="form-actions">
+          <button type="submit" name="intent" value="save">
+            {p.mode === 'new' ? 'Save note' : 'Save changes'}
+          </button>
+        </div>
+      </form>
+    </>,
+  );
+}
