@@ -192,7 +192,6 @@ export async function seedNotes(opts: SeedOptions): Promise<SeedReport> {
     planned.push({ at, note, slug, rel: notePathFor(slug, at) });
   }
 
-  const tPlan = performance.now() - started;
   // Rendering (markdown-it + sanitize-html) is most of the cost: the workers do it while this
   // thread writes files and rows, batch by batch, in one transaction.
   const batches: PlannedNote[][] = [];
@@ -210,9 +209,7 @@ export async function seedNotes(opts: SeedOptions): Promise<SeedReport> {
     db.exec('BEGIN IMMEDIATE');
     try {
       for (const [k, batch] of batches.entries()) {
-        const tw = performance.now();
         const { html, text } = await render.results[k]!;
-        (globalThis as any).W = ((globalThis as any).W ?? 0) + performance.now() - tw;
         batch.forEach(({ at, note, slug, rel }, j) => {
           const full = resolveUnder(notesPath, rel);
           if (!dirs.has(dirname(full))) {
@@ -242,7 +239,7 @@ export async function seedNotes(opts: SeedOptions): Promise<SeedReport> {
           search.indexNote(id, note.name, text[j]!);
         });
       }
-      const tc = performance.now(); db.exec('COMMIT'); console.log('wait', (globalThis as any).W, 'commit', performance.now() - tc, 'plan', tPlan);
+      db.exec('COMMIT');
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
       throw err;

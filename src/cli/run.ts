@@ -2,14 +2,20 @@ import { appVersion } from '../version.js';
 import { EXIT, type Io, processIo } from './context.js';
 import { doctorCommand } from './doctor.js';
 import { migrateCommand } from './migrate.js';
+import { passwordCommand } from './password.js';
 import { reindexCommand } from './reindex.js';
 import { serveCommand } from './serve.js';
+import { tokenCommand } from './token.js';
 
 const HELP = `usage: starpunk <command> [options]
 
 commands:
   serve                         migrate the database if needed, then serve HTTP
   migrate [--status] [--dry-run] apply pending migrations, show their state, or preview them
+  password set                  set the admin password (read from stdin when it is not a terminal)
+  token create --scope "..." [--client-id URL] [--expires-in SECONDS]
+                                mint an access token for ADMIN_ME; prints only the token
+  token list | token revoke <id>
   doctor                        check note files against the database; exit 1 on any problem
   reindex                       rebuild the full-text search index
   version                       print the version
@@ -23,6 +29,8 @@ const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
   doctor: doctorCommand,
   reindex: reindexCommand,
+  password: passwordCommand,
+  token: tokenCommand,
   version: (_a, io) => {
     io.stdout(`${appVersion()}\n`);
     return EXIT.ok;

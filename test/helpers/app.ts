@@ -19,6 +19,8 @@ export interface TestApp {
   dir: string;
   /** Calls the app in-process; paths are relative to the site root. */
   get: (path: string, headers?: Record<string, string>) => Promise<Response>;
+  /** Any request in-process. */
+  request: (path: string, init?: RequestInit) => Promise<Response>;
   close: () => void;
 }
 
@@ -60,6 +62,7 @@ export function createTestApp(env: Record<string, string> = {}, start = '2026-11
     clock,
     dir,
     get: (path, headers = {}) => Promise.resolve(app.request(`http://example.test${path}`, { headers })),
+    request: (path, init = {}) => Promise.resolve(app.request(`http://example.test${path}`, init)),
     close: () => {
       db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,65 @@
+import { createInterface } from 'node:readline';
+import { createAdminAuth } from '../auth/admin-auth.js';
+import { systemClock } from '../clock.js';
+import { runMigrations } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { AppError } from '../errors.js';
+import { configFromIo, EXIT, type Io, resolveSessionSecret } from './context.js';
+import { reportMigrationError } from './migrate.js';
+
+/** Reads one line from stdin without echo when it is a terminal. */
+async function readPassword(prompt: string, io: Io): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of input) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+  }
+  io.stderr(prompt);
+  const rl = createInterface({ input, terminal: true });
+  // Hide what is typed.
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+  const line = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  io.stderr('\n');
+  return line;
+}
+
+/** `starpunk password set`: set the admin password (from stdin when it is not a terminal). */
+export async function passwordCommand(args: string[], io: Io, read = readPassword): Promise<number> {
+  if (args[0] !== 'set' || args.length > 1) {
+    io.stderr('usage: starpunk password set   (reads the password from stdin when it is not a terminal)\n');
+    return EXIT.failure;
+  }
+  const config = configFromIo(io);
+  if (!config) return EXIT.config;
+  try {
+    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath });
+  } catch (err) {
+    return reportMigrationError(err, io);
+  }
+  const password = await read('New admin password: ', io);
+  const db = openDatabase(config.databasePath);
+  try {
+    const auth = createAdminAuth({
+      db,
+      config,
+      clock: systemClock,
+      secret: resolveSessionSecret(config),
+      fetch: () => Promise.reject(new Error('no network needed')),
+    });
+    await auth.setPassword(password);
+    io.stdout('admin password set\n');
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof AppError) {
+      io.stderr(`starpunk password: ${err.message}\n`);
+      return EXIT.failure;
+    }
+    throw err;
+  } finally {
+    db.close();
+  }
+}

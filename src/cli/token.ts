@@ -1,0 +1,88 @@
+import { systemClock } from '../clock.js';
+import { runMigrations } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { AppError } from '../errors.js';
+import { createTokenService } from '../indieauth/tokens.js';
+import { configFromIo, EXIT, type Io } from './context.js';
+import { reportMigrationError } from './migrate.js';
+
+const USAGE = `usage: starpunk token create --scope "<scopes>" [--client-id URL] [--expires-in SECONDS]
+       starpunk token list
+       starpunk token revoke <id>
+`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i >= 0) return args[i + 1];
+  const eq = args.find((a) => a.startsWith(`${name}=`));
+  return eq?.slice(name.length + 1);
+}
+
+/** `starpunk token create|list|revoke`: manage access tokens for ADMIN_ME. */
+export function tokenCommand(args: string[], io: Io): number {
+  const [sub, ...rest] = args;
+  if (!sub || !['create', 'list', 'revoke'].includes(sub)) {
+    io.stderr(USAGE);
+    return EXIT.failure;
+  }
+  const config = configFromIo(io);
+  if (!config) return EXIT.config;
+  try {
+    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath });
+  } catch (err) {
+    return reportMigrationError(err, io);
+  }
+  const db = openDatabase(config.databasePath);
+  try {
+    const tokens = createTokenService({ db, clock: systemClock });
+    if (sub === 'create') {
+      const scope = option(rest, '--scope');
+      const expires = option(rest, '--expires-in');
+      if (!scope) {
+        io.stderr(`starpunk token create: --scope is required\n${USAGE}`);
+        return EXIT.failure;
+      }
+      if (expires !== undefined && !/^\d{1,10}$/.test(expires)) {
+        io.stderr('starpunk token create: --expires-in must be a number of seconds\n');
+        return EXIT.failure;
+      }
+      const minted = tokens.mintToken({
+        me: config.adminMe,
+        clientId: option(rest, '--client-id') ?? null,
+        scope,
+        expiresInSeconds: expires ? Number(expires) : null,
+      });
+      // Only the token on stdout, so it can be captured by a script.
+      io.stdout(`${minted.token}\n`);
+      return EXIT.ok;
+    }
+    if (sub === 'list') {
+      for (const t of tokens.listTokens()) {
+        const state = t.revoked ? 'revoked' : t.expiresAt && t.expiresAt <= new Date() ? 'expired' : 'active';
+        io.stdout(
+          `${String(t.id).padEnd(5)} ${state.padEnd(8)} ${t.scope.padEnd(28)} ${t.clientId ?? '-'}  issued ${t.createdAt.toISOString()}${t.expiresAt ? `  expires ${t.expiresAt.toISOString()}` : ''}\n`,
+        );
+      }
+      return EXIT.ok;
+    }
+    const id = rest[0];
+    if (!id || !/^\d+$/.test(id)) {
+      io.stderr(`starpunk token revoke: give the token id (see starpunk token list)\n`);
+      return EXIT.failure;
+    }
+    if (!tokens.revokeToken(Number(id))) {
+      io.stderr(`starpunk token revoke: no active token with id ${id}\n`);
+      return EXIT.failure;
+    }
+    io.stdout(`token ${id} revoked\n`);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof AppError) {
+      io.stderr(`starpunk token: ${err.message}\n`);
+      return EXIT.failure;
+    }
+    throw err;
+  } finally {
+    db.close();
+  }
+}
