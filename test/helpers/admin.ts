@@ -39,7 +39,12 @@ export async function signIn(t: TestApp): Promise<Admin> {
 }
 
 /** Posts a form as the signed-in admin (CSRF token included unless given). */
-export function postForm(t: TestApp, admin: Admin, path: string, fields: Record<string, string>): Promise<Response> {
+export function postForm(
+  t: TestApp,
+  admin: Admin,
+  path: string,
+  fields: Record<string, string>,
+): Promise<Response> {
   return t.request(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: admin.cookie },

@@ -8,7 +8,9 @@ export interface RemoteSite {
 }
 
 /** Starts `handler` on a random loopback port. */
-export async function startRemote(handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void): Promise<RemoteSite> {
+export async function startRemote(
+  handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void,
+): Promise<RemoteSite> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

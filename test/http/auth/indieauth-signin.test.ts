@@ -18,7 +18,13 @@ interface Provider {
 }
 
 async function startProvider(discovery: Provider['discovery'] = 'link-header'): Promise<Provider> {
-  const p: Provider = { site: undefined as unknown as RemoteSite, answer: {}, codes: new Map(), redemptions: [], discovery };
+  const p: Provider = {
+    site: undefined as unknown as RemoteSite,
+    answer: {},
+    codes: new Map(),
+    redemptions: [],
+    discovery,
+  };
   p.site = await startRemote((req, body, res) => {
     const base = p.site.url;
     const path = new URL(req.url!, base).pathname;
@@ -28,13 +34,23 @@ async function startProvider(discovery: Provider['discovery'] = 'link-header'): 
       if (p.discovery === 'link-header') headers.Link = `<${base}meta>; rel="indieauth-metadata"`;
       if (p.discovery === 'html-metadata') head = `<link rel="indieauth-metadata" href="/meta">`;
       if (p.discovery === 'html-legacy') head = `<link rel="authorization_endpoint" href="/auth">`;
-      res.writeHead(200, headers).end(`<!doctype html><html><head>${head}</head><body><a class="h-card" href="/">Me</a></body></html>`);
+      res
+        .writeHead(200, headers)
+        .end(
+          `<!doctype html><html><head>${head}</head><body><a class="h-card" href="/">Me</a></body></html>`,
+        );
       return;
     }
     if (path === '/meta') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(
-        JSON.stringify({ issuer: base, authorization_endpoint: `${base}auth`, token_endpoint: `${base}token` }),
-      );
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(
+          JSON.stringify({
+            issuer: base,
+            authorization_endpoint: `${base}auth`,
+            token_endpoint: `${base}token`,
+          }),
+        );
       return;
     }
     if (path === '/auth' && req.method === 'POST') {
@@ -48,10 +64,14 @@ async function startProvider(discovery: Provider['discovery'] = 'link-header'): 
         code.clientId === form.get('client_id') &&
         code.redirectUri === form.get('redirect_uri');
       if (p.answer.status || !ok) {
-        res.writeHead(p.answer.status ?? 400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: p.answer.error ?? 'invalid_grant' }));
+        res
+          .writeHead(p.answer.status ?? 400, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ error: p.answer.error ?? 'invalid_grant' }));
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ me: p.answer.me ?? base }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ me: p.answer.me ?? base }));
       return;
     }
     res.writeHead(404).end();

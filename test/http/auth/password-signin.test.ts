@@ -28,7 +28,9 @@ describe('password sign-in', () => {
     expect(set).not.toMatch(/Secure/);
     const token = /starpunk_session=([^;]+)/.exec(set)![1]!;
     // Only the hash is stored.
-    const rows = t.db.prepare('SELECT session_token_hash FROM sessions').all() as { session_token_hash: string }[];
+    const rows = t.db.prepare('SELECT session_token_hash FROM sessions').all() as {
+      session_token_hash: string;
+    }[];
     expect(rows.map((r) => r.session_token_hash)).not.toContain(token);
     expect((await t.get('/admin', { Cookie: sessionCookie(res) })).status).toBe(200);
   });
@@ -85,14 +87,20 @@ describe('the admin is protected', () => {
     const page = await t.get('/admin/edit/1?x=1');
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/auth/login?next=%2Fadmin%2Fedit%2F1%3Fx%3D1');
-    const post = await t.request('/admin/new', { method: 'POST', body: new URLSearchParams({ content: 'x' }) });
+    const post = await t.request('/admin/new', {
+      method: 'POST',
+      body: new URLSearchParams({ content: 'x' }),
+    });
     expect(post.status).toBe(401);
   });
 
   it('answers a missing or wrong CSRF token with a clear 403 page, and changes nothing', async () => {
     const admin = await signIn(t);
     for (const csrf of ['', 'forged-token']) {
-      const res = await postForm(t, { ...admin, csrf }, '/admin/new', { content: 'should not exist', status: 'publish' });
+      const res = await postForm(t, { ...admin, csrf }, '/admin/new', {
+        content: 'should not exist',
+        status: 'publish',
+      });
       expect(res.status).toBe(403);
       expect(await res.text()).toContain('CSRF check failed');
     }
