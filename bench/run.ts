@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: StarPunk's benchmarks. Figures are printed as a table and written to
- * bench/results/latest.json. Usage: npm run bench [-- --only=migrations] [--notes=100000]
+ * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|http] [--notes=100000]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchHttp } from './http.js';
 import { type BenchResult, benchMigrations } from './migrations.js';
 
 const args = new Map(
@@ -18,6 +19,7 @@ const notes = Number(args.get('notes') ?? 100_000);
 
 const sections: Record<string, () => Promise<BenchResult[]> | BenchResult[]> = {
   migrations: () => benchMigrations({ notes, freshRuns: 20 }),
+  http: () => benchHttp({ notes }),
 };
 
 const results: Record<string, BenchResult[]> = {};
