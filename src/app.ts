@@ -10,12 +10,14 @@ import { type RequestVars, requestLog } from './http/request-log.js';
 import { createSafeFetch, type FetchLike } from './http/safe-fetch.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession, type SessionVars } from './http/session.js';
+import { createIndieAuthServer } from './indieauth/server.js';
 import { createTokenService, type TokenService } from './indieauth/tokens.js';
 import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { createNoteService, type NoteService } from './notes/service.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { authRoutes } from './routes/auth/index.js';
+import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { healthRoutes } from './routes/site/health.js';
 import { mediaRoutes } from './routes/site/media.js';
 import { siteRoutes } from './routes/site/pages.js';
@@ -48,6 +50,7 @@ export interface AppServices {
   tokens: TokenService;
   auth: AdminAuth;
   metrics: Metrics;
+  indieauth: ReturnType<typeof createIndieAuthServer>;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -61,6 +64,7 @@ export function buildApp(
   const tokens = deps.tokens ?? createTokenService({ db, clock });
   const auth = deps.auth ?? createAdminAuth({ db, config, clock, secret: deps.secret, fetch, logger });
   const metrics = deps.metrics ?? createMetrics();
+  const indieauth = createIndieAuthServer({ db, clock, config });
   const site = pageSiteFrom(config);
 
   const app = new Hono<{ Variables: RequestVars & SessionVars }>();
@@ -79,7 +83,8 @@ export function buildApp(
   app.use('/admin', loadSession(auth));
   app.use('/admin/*', loadSession(auth));
   app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000) }));
+  app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
   app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
 
-  return Object.assign(app, { services: { notes, media, tokens, auth, metrics } });
+  return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth } });
 }

@@ -57,7 +57,8 @@ export function createTokenService(deps: { db: Db; clock: Clock }) {
     verifyToken(token: string): AccessToken | undefined {
       if (!token || token.length > 512) return undefined;
       const row = store.findTokenByHash(sha256Hex(token));
-      if (!row || row.revoked_at || new Date(row.expires_at) <= deps.clock.now()) return undefined;
+      if (!row || row.kind !== 'access' || row.revoked_at || new Date(row.expires_at) <= deps.clock.now())
+        return undefined;
       store.updateTokenUse(row.id, iso());
       return present(row);
     },

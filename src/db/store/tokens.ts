@@ -11,24 +11,47 @@ export interface TokenRow {
   expires_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  kind: string;
+  grant_id: string | null;
 }
 
 /** Prepared statements for the tokens table. */
 export function tokensStore(db: Db) {
   const insert = db.prepare(
-    'INSERT INTO tokens (token_hash, me, client_id, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO tokens (token_hash, me, client_id, scope, created_at, expires_at, kind, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const list = db.prepare('SELECT * FROM tokens ORDER BY created_at DESC, id DESC LIMIT 500');
+  const revokeGrant = db.prepare(
+    'UPDATE tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL',
+  );
+  const list = db.prepare(
+    "SELECT * FROM tokens WHERE kind = 'access' ORDER BY created_at DESC, id DESC LIMIT 500",
+  );
   const byId = db.prepare('SELECT * FROM tokens WHERE id = ?');
   const byHash = db.prepare('SELECT * FROM tokens WHERE token_hash = ?');
   const revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   const used = db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
   return {
     /** Stores a token (hash only) and returns its id. */
-    insertToken: (r: Omit<TokenRow, 'id' | 'last_used_at' | 'revoked_at'>) =>
+    insertToken: (
+      r: Omit<TokenRow, 'id' | 'last_used_at' | 'revoked_at' | 'kind' | 'grant_id'> & {
+        kind?: string;
+        grant_id?: string | null;
+      },
+    ) =>
       Number(
-        insert.run(r.token_hash, r.me, r.client_id, r.scope, r.created_at, r.expires_at).lastInsertRowid,
+        insert.run(
+          r.token_hash,
+          r.me,
+          r.client_id,
+          r.scope,
+          r.created_at,
+          r.expires_at,
+          r.kind ?? 'access',
+          r.grant_id ?? null,
+        ).lastInsertRowid,
       ),
+    /** Revokes every token of a grant; returns how many were live. */
+    revokeGrant: (grantId: string, at: string) => revokeGrant.run(at, grantId).changes,
     /** The newest tokens, for the admin. */
     listTokens: () => list.all() as TokenRow[],
     /** One token by id, or undefined. */

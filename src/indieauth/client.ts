@@ -1,0 +1,148 @@
+import LinkHeader from 'http-link-header';
+import { mf2 } from 'microformats-parser';
+import type { FetchLike } from '../http/safe-fetch.js';
+import { readLimited } from '../http/safe-fetch.js';
+
+/** What the consent page shows about a client. */
+export interface ClientInfo {
+  clientId: string;
+  name: string | undefined;
+  logo: string | undefined;
+  url: string | undefined;
+  /** Redirect URLs the client declares (JSON metadata redirect_uris, or rel=redirect_uri links). */
+  redirectUris: string[];
+  /** False when the client_id is on loopback (never fetched) or could not be fetched. */
+  fetched: boolean;
+}
+
+/** True for the loopback hosts IndieAuth allows as client_ids (and forbids fetching). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === '127.0.0.1' || h === '::1' || h === 'localhost' || h.endsWith('.localhost');
+}
+
+/**
+ * Validates a client_id (IndieAuth §3.3): http(s), a path, no dot segments, no fragment, no
+ * credentials; the host a domain name or loopback, never another IP literal. Returns the
+ * normalised URL, or a reason.
+ */
+export function validateClientId(
+  input: string | undefined,
+): { ok: true; url: URL } | { ok: false; reason: string } {
+  if (!input) return { ok: false, reason: 'client_id is missing' };
+  let u: URL;
+  try {
+    u = new URL(input);
+  } catch {
+    return { ok: false, reason: 'client_id is not a URL' };
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    return { ok: false, reason: 'client_id must be an http(s) URL' };
+  if (u.hash || input.includes('#')) return { ok: false, reason: 'client_id must not contain a fragment' };
+  if (u.username || u.password)
+    return { ok: false, reason: 'client_id must not contain a user name or password' };
+  const rawPath = input.replace(/^[a-z]+:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? '';
+  if (rawPath.split('/').some((s) => s === '.' || s === '..' || s === '%2e' || s === '%2e%2e')) {
+    return { ok: false, reason: 'client_id must not contain . or .. path segments' };
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const isIpv4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+  const isIpv6 = host.includes(':');
+  if ((isIpv4 && host !== '127.0.0.1') || (isIpv6 && host !== '::1')) {
+    return {
+      ok: false,
+      reason: 'client_id must use a domain name (or 127.0.0.1 / [::1]), not an IP address',
+    };
+  }
+  return { ok: true, url: u };
+}
+
+/** True when a redirect_uri has the same scheme, host and port as the client_id. */
+export function sameOrigin(a: URL, b: URL): boolean {
+  return (
+    a.protocol === b.protocol && a.hostname.toLowerCase() === b.hostname.toLowerCase() && a.port === b.port
+  );
+}
+
+/**
+ * Fetches what a client says about itself: a JSON client metadata document, or (older clients)
+ * an HTML page with an h-app/h-x-app and rel=redirect_uri links. Loopback client_ids are never
+ * fetched; failures leave the information empty (the consent page then shows the bare client_id).
+ */
+export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<ClientInfo> {
+  const info: ClientInfo = {
+    clientId: clientId.toString(),
+    name: undefined,
+    logo: undefined,
+    url: undefined,
+    redirectUris: [],
+    fetched: false,
+  };
+  if (isLoopbackHost(clientId.hostname)) return info;
+  let res: Response;
+  let body: string;
+  try {
+    res = await fetch(clientId.toString(), { headers: { Accept: 'application/json, text/html;q=0.9' } });
+    if (!res.ok) return info;
+    body = await readLimited(res, 512 * 1024);
+  } catch {
+    return info;
+  }
+  const type = res.headers.get('content-type') ?? '';
+  const base = res.url || clientId.toString();
+  const abs = (u: unknown) => {
+    if (typeof u !== 'string') return undefined;
+    try {
+      const url = new URL(u, base);
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (type.includes('json')) {
+    try {
+      const meta = JSON.parse(body) as Record<string, unknown>;
+      // §4.2: the document must be about this very client_id.
+      if (meta.client_id !== clientId.toString()) return info;
+      info.fetched = true;
+      info.name = typeof meta.client_name === 'string' ? meta.client_name.slice(0, 200) : undefined;
+      info.logo = abs(meta.logo_uri);
+      info.url = abs(meta.client_uri);
+      if (Array.isArray(meta.redirect_uris)) {
+        info.redirectUris = meta.redirect_uris.map((r) => abs(r)).filter((r): r is string => r !== undefined);
+      }
+    } catch {
+      // not JSON after all
+    }
+    return info;
+  }
+  if (type.includes('html')) {
+    info.fetched = true;
+    const parsed = mf2(body, { baseUrl: base });
+    const app = parsed.items.find((i) => i.type?.some((t) => t === 'h-app' || t === 'h-x-app'));
+    const first = (k: string) => {
+      const v = app?.properties[k]?.[0];
+      if (typeof v === 'string') return v;
+      if (v && typeof v === 'object' && 'value' in v && typeof v.value === 'string') return v.value;
+      return undefined;
+    };
+    info.name = first('name')?.slice(0, 200);
+    info.logo = abs(first('logo') ?? first('photo'));
+    info.url = abs(first('url'));
+    info.redirectUris = (parsed.rels.redirect_uri ?? [])
+      .map((r) => abs(r))
+      .filter((r): r is string => r !== undefined);
+  }
+  const header = res.headers.get('link');
+  if (header) {
+    try {
+      for (const l of LinkHeader.parse(header).rel('redirect_uri')) {
+        const u = abs(l.uri);
+        if (u) info.redirectUris.push(u);
+      }
+    } catch {
+      // ignore a broken Link header
+    }
+  }
+  return info;
+}

@@ -1,0 +1,319 @@
+import { type Context, Hono } from 'hono';
+import type { AdminAuth } from '../../auth/admin-auth.js';
+import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { FetchLike } from '../../http/safe-fetch.js';
+import { requireCsrf, type SessionVars } from '../../http/session.js';
+import { type ClientInfo, fetchClientInfo, sameOrigin, validateClientId } from '../../indieauth/client.js';
+import { KNOWN_SCOPES, parseScope } from '../../indieauth/scopes.js';
+import { type IndieAuthServer, OAuthError } from '../../indieauth/server.js';
+import { pageSiteFrom } from '../../site/page-site.js';
+import { siteUrls } from '../../site/urls.js';
+import { renderConsentPage } from '../../views/indieauth/consent.js';
+
+/** Dependencies of the IndieAuth server routes. */
+export interface IndieAuthDeps {
+  config: Config;
+  auth: AdminAuth;
+  server: IndieAuthServer;
+  fetch: FetchLike;
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+function oauthError(c: Context, err: OAuthError): Response {
+  const headers: Record<string, string> = { ...NO_STORE };
+  if (err.status === 401) headers['WWW-Authenticate'] = `Bearer error="${err.error}"`;
+  return c.json({ error: err.error, error_description: err.message }, err.status as 400, headers);
+}
+
+async function formBody(c: Context): Promise<Record<string, string>> {
+  const type = c.req.header('content-type') ?? '';
+  if (type.startsWith('application/json')) {
+    const json = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(json).filter(([, v]) => typeof v === 'string')) as Record<
+      string,
+      string
+    >;
+  }
+  if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+    const body = await c.req.parseBody();
+    return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<
+      string,
+      string
+    >;
+  }
+  return {};
+}
+
+function bearer(c: Context, body?: Record<string, string>): string | undefined {
+  const h = c.req.header('authorization');
+  const m = h ? /^Bearer\s+(\S+)$/i.exec(h.trim()) : null;
+  return m?.[1] ?? body?.access_token;
+}
+
+/** StarPunk's IndieAuth server: metadata, authorization (consent + redemption), token, introspection, revocation, userinfo. */
+export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionVars }> {
+  const app = new Hono<{ Variables: SessionVars }>();
+  const { config, server } = deps;
+  const urls = siteUrls(config);
+  const site = pageSiteFrom(config);
+  const issuer = config.siteUrl;
+  const endpoints = {
+    introspection: urls.abs('auth/introspect'),
+    revocation: urls.abs('auth/revoke'),
+    userinfo: urls.abs('auth/userinfo'),
+  };
+
+  app.get('/.well-known/oauth-authorization-server', (c) =>
+    c.json(
+      {
+        issuer,
+        authorization_endpoint: urls.authorization,
+        token_endpoint: urls.token,
+        introspection_endpoint: endpoints.introspection,
+        introspection_endpoint_auth_methods_supported: ['bearer'],
+        revocation_endpoint: endpoints.revocation,
+        revocation_endpoint_auth_methods_supported: ['none'],
+        userinfo_endpoint: endpoints.userinfo,
+        scopes_supported: [...KNOWN_SCOPES],
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        code_challenge_methods_supported: ['S256'],
+        authorization_response_iss_parameter_supported: true,
+        service_documentation: 'https://indieauth.spec.indieweb.org/',
+      },
+      200,
+      { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'public, max-age=3600' },
+    ),
+  );
+
+  /**
+   * Validates client_id and redirect_uri before anything else (IndieAuth §5.2): an invalid one
+   * gets an error page, never a redirect. A redirect_uri on another origin must be declared by
+   * the client.
+   */
+  async function checkClient(q: Record<string, string | undefined>) {
+    const client = validateClientId(q.client_id);
+    if (!client.ok)
+      throw new AppError('invalid_request', `This sign-in request is not valid: ${client.reason}.`);
+    let redirect: URL;
+    try {
+      redirect = new URL(q.redirect_uri ?? '');
+    } catch {
+      throw new AppError(
+        'invalid_request',
+        'This sign-in request is not valid: redirect_uri is missing or not a URL.',
+      );
+    }
+    if (redirect.hash)
+      throw new AppError(
+        'invalid_request',
+        'This sign-in request is not valid: redirect_uri has a fragment.',
+      );
+    const info: ClientInfo = await fetchClientInfo(client.url, deps.fetch);
+    const same = sameOrigin(client.url, redirect);
+    const declared = info.redirectUris.includes(redirect.toString());
+    if (!same && !declared) {
+      throw new AppError(
+        'invalid_request',
+        `This sign-in request is not valid: ${redirect.toString()} is on another site than ${client.url.toString()} and the application does not declare it.`,
+      );
+    }
+    return { clientId: client.url.toString(), redirect, info, same, declared };
+  }
+
+  function redirectWith(redirect: URL, params: Record<string, string | undefined>): string {
+    const u = new URL(redirect.toString());
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+    u.searchParams.set('iss', issuer);
+    return u.toString();
+  }
+
+  app.get('/auth/authorization', async (c) => {
+    const q = c.req.query();
+    const checked = await checkClient(q);
+    const session = c.get('session');
+    if (!session) {
+      const here = c.req.path + new URL(c.req.url).search;
+      return c.redirect(`/auth/login?next=${encodeURIComponent(here)}`, 303);
+    }
+    // From here on the client and redirect are trusted enough to send errors back there.
+    if (q.response_type !== undefined && q.response_type !== 'code') {
+      return c.redirect(
+        redirectWith(checked.redirect, { error: 'unsupported_response_type', state: q.state }),
+        303,
+      );
+    }
+    if (q.code_challenge && q.code_challenge_method !== 'S256') {
+      return c.redirect(
+        redirectWith(checked.redirect, {
+          error: 'invalid_request',
+          error_description: 'Only the S256 code_challenge_method is supported.',
+          state: q.state,
+        }),
+        303,
+      );
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.html(
+      renderConsentPage({
+        site,
+        csrf: session.csrf,
+        client: checked.info,
+        me: config.adminMe,
+        redirectDeclared: checked.declared,
+        sameOriginRedirect: checked.same,
+        pkce: Boolean(q.code_challenge),
+        request: {
+          response_type: 'code',
+          client_id: checked.clientId,
+          redirect_uri: checked.redirect.toString(),
+          state: q.state ?? '',
+          code_challenge: q.code_challenge ?? '',
+          code_challenge_method: q.code_challenge ? 'S256' : '',
+          me: q.me ?? '',
+          scopes: [...parseScope(q.scope)],
+        },
+      }),
+    );
+  });
+
+  app.post('/auth/authorization', async (c, next) => {
+    const body = await formBody(c);
+    if (body.grant_type !== undefined || body.code !== undefined) {
+      // Redemption by the client for the profile (§5.3.2): no session, no CSRF.
+      if (body.grant_type !== 'authorization_code') {
+        return oauthError(
+          c,
+          new OAuthError('unsupported_grant_type', 'Only authorization_code is supported here.'),
+        );
+      }
+      try {
+        const profile = server.redeemForProfile({
+          code: body.code,
+          clientId: body.client_id,
+          redirectUri: body.redirect_uri,
+          codeVerifier: body.code_verifier,
+        });
+        return c.json(profile, 200, NO_STORE);
+      } catch (err) {
+        if (err instanceof OAuthError) return oauthError(c, err);
+        throw err;
+      }
+    }
+    return next();
+  });
+
+  app.post('/auth/authorization', requireCsrf(deps.auth), async (c) => {
+    if (!c.get('session')) throw new AppError('unauthorized', 'Please sign in first.');
+    const body = await c.req.parseBody({ all: true });
+    const one = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+    const checked = await checkClient({ client_id: one('client_id'), redirect_uri: one('redirect_uri') });
+    const state = one('state');
+    if (one('decision') !== 'approve') {
+      return c.redirect(redirectWith(checked.redirect, { error: 'access_denied', state }), 303);
+    }
+    const requested = parseScope(one('requested_scope'));
+    const ticked = ([] as unknown[])
+      .concat(body.scope ?? [])
+      .filter((s): s is string => typeof s === 'string');
+    const granted = ticked.filter((s) => requested.has(s));
+    const challenge = one('code_challenge') || null;
+    const code = server.issueCode({
+      clientId: checked.clientId,
+      redirectUri: checked.redirect.toString(),
+      scope: granted.join(' '),
+      state: state ?? null,
+      codeChallenge: challenge,
+      codeChallengeMethod: challenge ? 'S256' : null,
+    });
+    return c.redirect(redirectWith(checked.redirect, { code, state }), 303);
+  });
+
+  app.post('/auth/token', async (c) => {
+    const body = await formBody(c);
+    try {
+      if (body.action === 'revoke') {
+        // Legacy revocation on the token endpoint.
+        server.revoke(body.token);
+        return c.body(null, 200, NO_STORE);
+      }
+      if (body.grant_type === 'authorization_code') {
+        const r = server.exchangeCode({
+          code: body.code,
+          clientId: body.client_id,
+          redirectUri: body.redirect_uri,
+          codeVerifier: body.code_verifier,
+        });
+        return c.json(r, 200, NO_STORE);
+      }
+      if (body.grant_type === 'refresh_token') {
+        return c.json(
+          server.refresh({ refreshToken: body.refresh_token, clientId: body.client_id, scope: body.scope }),
+          200,
+          NO_STORE,
+        );
+      }
+      throw new OAuthError(
+        'unsupported_grant_type',
+        'grant_type must be authorization_code or refresh_token.',
+      );
+    } catch (err) {
+      if (err instanceof OAuthError) return oauthError(c, err);
+      throw err;
+    }
+  });
+
+  // Legacy token verification: GET the token endpoint with the bearer token.
+  app.get('/auth/token', (c) => {
+    const row = server.findAccessToken(bearer(c));
+    if (!row)
+      return oauthError(
+        c,
+        new OAuthError('invalid_token', 'The access token is missing, expired or revoked.', 401),
+      );
+    return c.json({ me: row.me, client_id: row.client_id, scope: row.scope ?? '' }, 200, NO_STORE);
+  });
+
+  app.post('/auth/introspect', async (c) => {
+    const body = await formBody(c);
+    // §6.1: the endpoint requires authorization — here, any live access token of ours.
+    if (!server.findAccessToken(bearer(c))) {
+      return oauthError(
+        c,
+        new OAuthError('invalid_token', 'Introspection requires a valid bearer token.', 401),
+      );
+    }
+    return c.json(server.introspect(body.token), 200, NO_STORE);
+  });
+
+  app.post('/auth/revoke', async (c) => {
+    const body = await formBody(c);
+    server.revoke(body.token);
+    return c.body(null, 200, NO_STORE);
+  });
+
+  app.get('/auth/userinfo', (c) => {
+    const row = server.findAccessToken(bearer(c));
+    if (!row)
+      return oauthError(
+        c,
+        new OAuthError('invalid_token', 'The access token is missing, expired or revoked.', 401),
+      );
+    try {
+      return c.json(server.userinfo(row), 200, NO_STORE);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'insufficient_scope') {
+        return c.json(
+          { error: 'insufficient_scope', error_description: err.message, scope: 'profile' },
+          403,
+          NO_STORE,
+        );
+      }
+      throw err;
+    }
+  });
+
+  return app;
+}

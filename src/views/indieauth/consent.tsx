@@ -1,0 +1,117 @@
+import type { ClientInfo } from '../../indieauth/client.js';
+import { Csrf } from '../admin/layout.js';
+import { Layout, type PageSite, renderDocument } from '../layout.js';
+
+const DESCRIPTIONS: Record<string, string> = {
+  create: 'create new posts',
+  update: 'edit posts',
+  delete: 'delete and undelete posts',
+  undelete: 'restore deleted posts',
+  media: 'upload photos and files',
+  draft: 'create drafts only',
+  profile: 'see your name and profile URL',
+  email: 'see your e-mail address',
+};
+
+/** The request as the consent form carries it back in hidden inputs. */
+export interface ConsentRequest {
+  response_type: string;
+  client_id: string;
+  redirect_uri: string;
+  state: string;
+  code_challenge: string;
+  code_challenge_method: string;
+  me: string;
+  scopes: string[];
+}
+
+/** The page where the signed-in owner approves or denies a client (PRODUCT.md §4 contract). */
+export function renderConsentPage(p: {
+  site: PageSite;
+  csrf: string;
+  client: ClientInfo;
+  request: ConsentRequest;
+  me: string;
+  redirectDeclared: boolean;
+  sameOriginRedirect: boolean;
+  pkce: boolean;
+}): string {
+  const r = p.request;
+  const name = p.client.name ?? new URL(r.client_id).host;
+  return renderDocument(
+    <Layout title={`Allow ${name}? · ${p.site.name}`} site={p.site}>
+      <h1>
+        Allow <span class="client-name">{name}</span> to sign in as you?
+      </h1>
+      <div class="consent-client">
+        {p.client.logo && <img src={p.client.logo} alt="" width={64} height={64} />}
+        <p>
+          Application: <code>{r.client_id}</code>
+          {p.client.url && p.client.url !== r.client_id && (
+            <>
+              {' '}
+              (<a href={p.client.url}>{p.client.url}</a>)
+            </>
+          )}
+          {!p.client.fetched && <> — no information could be fetched about this application.</>}
+        </p>
+        <p>
+          You will be signed in as <strong>{p.me}</strong>.
+        </p>
+        <p class={p.sameOriginRedirect ? '' : 'flash flash-error'}>
+          Afterwards you will be sent to{' '}
+          <strong>
+            <code>{r.redirect_uri}</code>
+          </strong>
+          {!p.sameOriginRedirect && p.redirectDeclared && ' (another site, declared by the application)'}
+        </p>
+        {!p.pkce && (
+          <p class="flash flash-error" role="alert">
+            This application did not use PKCE. Older clients do this; it is less safe. Approve only if you
+            expected it.
+          </p>
+        )}
+      </div>
+      <form method="post" action="/auth/authorization" class="stack">
+        <Csrf token={p.csrf} />
+        <input type="hidden" name="response_type" value={r.response_type} />
+        <input type="hidden" name="client_id" value={r.client_id} />
+        <input type="hidden" name="redirect_uri" value={r.redirect_uri} />
+        <input type="hidden" name="state" value={r.state} />
+        <input type="hidden" name="code_challenge" value={r.code_challenge} />
+        <input type="hidden" name="code_challenge_method" value={r.code_challenge_method} />
+        <input type="hidden" name="me" value={r.me} />
+        <input type="hidden" name="requested_scope" value={r.scopes.join(' ')} />
+        {r.scopes.length > 0 ? (
+          <fieldset>
+            <legend>It asks to:</legend>
+            {r.scopes.map((s) => (
+              <label>
+                <input type="checkbox" name="scope" value={s} checked />{' '}
+                {DESCRIPTIONS[s] ? (
+                  <>
+                    {DESCRIPTIONS[s]} (<code>{s}</code>)
+                  </>
+                ) : (
+                  <>
+                    <code>{s}</code> (a permission StarPunk does not know)
+                  </>
+                )}
+              </label>
+            ))}
+          </fieldset>
+        ) : (
+          <p>It asks for no permissions: only to confirm who you are.</p>
+        )}
+        <div class="form-actions">
+          <button type="submit" name="decision" value="approve">
+            Allow
+          </button>{' '}
+          <button type="submit" name="decision" value="deny" class="secondary">
+            Deny
+          </button>
+        </div>
+      </form>
+    </Layout>,
+  );
+}
