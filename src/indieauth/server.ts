@@ -211,7 +211,7 @@ export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Conf
       return atomically(() => {
         const now = clock.now();
         const row = tokens.findTokenByHash(sha256Hex(p.refreshToken!));
-        if (!row || row.kind !== 'refresh')
+        if (row?.kind !== 'refresh')
           return new OAuthError('invalid_grant', 'The refresh token is not valid.');
         if (row.revoked_at) {
           if (row.grant_id) tokens.revokeGrant(row.grant_id, iso(now));

@@ -57,7 +57,7 @@ export function createTokenService(deps: { db: Db; clock: Clock }) {
     verifyToken(token: string): AccessToken | undefined {
       if (!token || token.length > 512) return undefined;
       const row = store.findTokenByHash(sha256Hex(token));
-      if (!row || row.kind !== 'access' || row.revoked_at || new Date(row.expires_at) <= deps.clock.now())
+      if (row?.kind !== 'access' || row.revoked_at || new Date(row.expires_at) <= deps.clock.now())
         return undefined;
       store.updateTokenUse(row.id, iso());
       return present(row);

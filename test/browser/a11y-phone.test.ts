@@ -98,7 +98,7 @@ async function open(
 }
 
 describe('accessibility (axe-core): no serious or critical violations', () => {
-  it.each(PAGES)('$name', async (p) => {
+  it.each(PAGES)('axe: $name', async (p) => {
     const { page, errors } = await open(p, 1280, 900);
     try {
       const violations = await seriousViolations(page);
@@ -111,7 +111,7 @@ describe('accessibility (axe-core): no serious or critical violations', () => {
 });
 
 describe('phone width (375×740): no horizontal scrolling', () => {
-  it.each(PAGES)('$name', async (p) => {
+  it.each(PAGES)('375px: $name', async (p) => {
     const { page } = await open(p, 375, 740);
     try {
       if (p.name === 'editor' || p.name === 'dashboard') {

@@ -122,12 +122,22 @@ export async function signIn(page: Page, site: Site): Promise<void> {
   ]);
 }
 
-/** Collects script errors and console errors (CSP violations show up there) of a page. */
+/**
+ * Collects script errors, console errors (CSP violations show up there) and error answers of a
+ * page. The favicon Chromium asks for by itself is left out (the site has none).
+ */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${page.url()})`);
+    // Failed loads are reported below with their address.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      errors.push(`console: ${msg.text()} (${page.url()})`);
+  });
+  page.on('response', (res) => {
+    const url = new URL(res.url());
+    if (res.status() >= 400 && url.pathname !== '/favicon.ico')
+      errors.push(`HTTP ${res.status()}: ${res.request().method()} ${url.pathname}${url.search}`);
   });
   return errors;
 }

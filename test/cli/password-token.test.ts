@@ -25,10 +25,18 @@ describe('starpunk password set', () => {
     expect(await passwordCommand(['set'], io, async () => 'a sturdy password')).toBe(0);
     const config = loadConfig(env(), dir);
     const db = openDatabase(config.databasePath);
-    const auth = createAdminAuth({ db, config, clock: systemClock, secret: 'x'.repeat(32), fetch: globalThis.fetch });
+    const auth = createAdminAuth({
+      db,
+      config,
+      clock: systemClock,
+      secret: 'x'.repeat(32),
+      fetch: globalThis.fetch,
+    });
     expect(await auth.verifyPassword('a sturdy password')).toBe(true);
     expect(await auth.verifyPassword('wrong')).toBe(false);
-    const stored = db.prepare("SELECT value FROM settings WHERE key = 'admin_password_hash'").get() as { value: string };
+    const stored = db.prepare("SELECT value FROM settings WHERE key = 'admin_password_hash'").get() as {
+      value: string;
+    };
     expect(stored.value).toMatch(/^\$argon2id\$/);
     db.close();
     const short = captureIo(env(), dir);
@@ -40,7 +48,21 @@ describe('starpunk password set', () => {
 describe('starpunk token', () => {
   it('create prints only the token; list shows it; revoke ends it', async () => {
     const create = captureIo(env(), dir);
-    expect(await main(['token', 'create', '--scope', 'create update', '--client-id', 'https://quill.p3k.io/', '--expires-in', '3600'], create)).toBe(0);
+    expect(
+      await main(
+        [
+          'token',
+          'create',
+          '--scope',
+          'create update',
+          '--client-id',
+          'https://quill.p3k.io/',
+          '--expires-in',
+          '3600',
+        ],
+        create,
+      ),
+    ).toBe(0);
     const token = create.out.join('').trim();
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const config = loadConfig(env(), dir);

@@ -25,7 +25,11 @@ export interface TestApp {
 }
 
 /** Builds a migrated test app; `env` overrides configuration variables. */
-export function createTestApp(env: Record<string, string> = {}, start = '2026-11-27T12:00:00.000Z'): TestApp {
+export function createTestApp(
+  env: Record<string, string> = {},
+  start = '2026-11-27T12:00:00.000Z',
+  options: { hosts?: Record<string, string> } = {},
+): TestApp {
   const dir = mkdtempSync(join(tmpdir(), 'starpunk-app-'));
   const config = loadConfig(
     {
@@ -51,8 +55,19 @@ export function createTestApp(env: Record<string, string> = {}, start = '2026-11
     version: '0.0.0-test',
     notes,
     secret: 'test-secret-test-secret-test-secret',
-    // Tests play remote sites on loopback, so they use the unrestricted fetch.
-    fetch: (url, init) => globalThis.fetch(url, init),
+    // Tests play remote sites on loopback, so they use the unrestricted fetch; `hosts` maps
+    // public-looking host names (https://client.example/) to loopback servers, like DNS would.
+    fetch: (url, init) => {
+      const u = new URL(url);
+      const target = options.hosts?.[u.host];
+      if (!target) return globalThis.fetch(url, init);
+      const t = new URL(target);
+      const mapped = new URL(`${u.pathname}${u.search}`, t);
+      return globalThis.fetch(mapped, init).then((res) => {
+        Object.defineProperty(res, 'url', { value: url });
+        return res;
+      });
+    },
   });
   return {
     app,

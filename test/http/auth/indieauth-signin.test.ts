@@ -42,15 +42,13 @@ async function startProvider(discovery: Provider['discovery'] = 'link-header'): 
       return;
     }
     if (path === '/meta') {
-      res
-        .writeHead(200, { 'Content-Type': 'application/json' })
-        .end(
-          JSON.stringify({
-            issuer: base,
-            authorization_endpoint: `${base}auth`,
-            token_endpoint: `${base}token`,
-          }),
-        );
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          issuer: base,
+          authorization_endpoint: `${base}auth`,
+          token_endpoint: `${base}token`,
+        }),
+      );
       return;
     }
     if (path === '/auth' && req.method === 'POST') {
