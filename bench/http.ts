@@ -5,9 +5,9 @@
  * autocannon drives the load from this process, over loopback only, bounded in time.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { BenchResult } from './migrations.js';
@@ -59,6 +59,24 @@ interface RunOptions {
   connections: number;
   durationS: number;
   warmupS: number;
+}
+
+/** CPU time (clock ticks) of the whole machine, and of this process plus its reaped children (Linux only). */
+function cpuTicks(): { machine: number; ours: number } | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+    const machine = cpu.slice(0, 8).reduce((a, b) => a + b, 0) - cpu[3]! - cpu[4]!;
+    const self = readFileSync('/proc/self/stat', 'utf8');
+    const f = self
+      .slice(self.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    // Fields 14–17 of stat(5) (utime, stime, cutime, cstime) are 11–14 after the name.
+    return { machine, ours: f[11]! + f[12]! + f[13]! + f[14]! };
+  } catch {
+    return undefined;
+  }
 }
 
 function progress(text: string): void {
@@ -359,6 +377,8 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
     }
     // Write the seeded files out now, so that the kernel's writeback does not run during the loads.
     spawnSync('sync');
+    const ticksBefore = cpuTicks();
+    const loadsStarted = performance.now();
 
     const baseline = async () => {
       current = await startChild({
@@ -404,6 +424,19 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
       await stopChild(current);
     }
     const ceilingAfter = await baseline();
+    // What other processes took while we measured: CPU the machine spent beyond ours and our servers'.
+    const ticksAfter = cpuTicks();
+    const foreign =
+      ticksBefore && ticksAfter
+        ? (ticksAfter.machine - ticksBefore.machine - (ticksAfter.ours - ticksBefore.ours)) /
+          100 /
+          (((performance.now() - loadsStarted) / 1000) * cpus().length)
+        : Number.NaN;
+    if (foreign > 0.05) {
+      progress(
+        `other processes used ${(foreign * 100).toFixed(0)}% of the CPU during the loads: figures are disturbed`,
+      );
+    }
     const ceiling = (ceilingBefore.rps + ceilingAfter.rps) / 2;
     reportTargets(loads, ceiling, sizes);
 
@@ -412,7 +445,7 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
         name: 'node:http fixed string (the ceiling)',
         value: ceiling,
         unit: 'req/s',
-        note: `before ${fmt(ceilingBefore.rps)}, after ${fmt(ceilingAfter.rps)}; p99 ${ms(ceilingBefore.p99)}; load avg ${loadBefore.toFixed(2)}`,
+        note: `before ${fmt(ceilingBefore.rps)}, after ${fmt(ceilingAfter.rps)}; p99 ${ms(ceilingBefore.p99)}; other processes ${(foreign * 100).toFixed(0)}% CPU`,
         figures: {
           before: ceilingBefore.rps,
           after: ceilingAfter.rps,
@@ -421,6 +454,7 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
           connections: run.connections,
           durationS: run.durationS,
           loadAvgAtStart: loadBefore,
+          otherProcessesCpuShare: foreign,
           server: server.how,
         },
       },

@@ -14,10 +14,12 @@ import { createIndieAuthServer } from './indieauth/server.js';
 import { createTokenService, type TokenService } from './indieauth/tokens.js';
 import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
+import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
+import { micropubRoutes } from './routes/micropub/index.js';
 import { healthRoutes } from './routes/site/health.js';
 import { mediaRoutes } from './routes/site/media.js';
 import { siteRoutes } from './routes/site/pages.js';
@@ -77,6 +79,17 @@ export function buildApp(
   app.route('/', staticRoutes());
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
   app.route('/', siteRoutes({ config, clock, notes, version: deps.version }));
+
+  // Micropub: bearer tokens, JSON errors.
+  const verify = createTokenVerifier({
+    config,
+    tokens,
+    fetch,
+    clock,
+    logger,
+    external: auth.signInMethod() === 'indieauth',
+  });
+  app.route('/', micropubRoutes({ config, clock, notes, media, verify }));
 
   // Signed-in surfaces: the session is read once here; admin routes add requireAdmin + CSRF.
   app.use('/auth/*', loadSession(auth));

@@ -11,8 +11,8 @@ import { formatScope, parseScope } from './scopes.js';
 export const CODE_TTL_MS = 10 * 60 * 1000;
 /** Access tokens issued by the token endpoint live 90 days. */
 export const ACCESS_TTL_S = 90 * 24 * 3600;
-/** Refresh tokens live a year; each use rotates them. */
-export const REFRESH_TTL_S = 365 * 24 * 3600;
+/** Refresh tokens die after 90 days without use; each use rotates them (so the clock restarts). */
+export const REFRESH_TTL_S = 90 * 24 * 3600;
 
 /** An OAuth error the protocol routes answer as JSON (RFC 6749 §5.2). */
 export class OAuthError extends Error {

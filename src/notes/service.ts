@@ -402,6 +402,11 @@ export function createNoteService(deps: NoteServiceDeps) {
       return notes.isUrlUsed(url);
     },
 
+    /** Every tag with its use count (for q=category and q=config). */
+    listTags() {
+      return tags.listTags().map((t) => ({ key: t.name, name: t.display_name, uses: t.uses }));
+    },
+
     /** How many notes are in each admin list. */
     countForAdmin(): Record<AdminFilter, number> {
       return notes.countForAdmin(toDbTime(clock.now()));

@@ -32,6 +32,7 @@ export function Layout(props: LayoutProps) {
           <meta name="description" content={props.description ?? site.description} />
         )}
         {props.canonical && <link rel="canonical" href={props.canonical} />}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/style.css" />
         {site.links.map((l) => (
           <link rel={l.rel} href={l.href} type={l.type} title={l.title} />

@@ -21,6 +21,7 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{`${props.title} · ${f.siteName} admin`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/style.css" />
         <link rel="stylesheet" href="/static/admin.css" />
         <script src="/static/admin.js" defer />

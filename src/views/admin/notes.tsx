@@ -234,9 +234,7 @@ export function renderEditor(p: {
             <input type="radio" name="status" value="schedule" checked={v.status === 'schedule'} /> Schedule
             for
           </label>
-          <label for="publish_at" class="visually-hidden">
-            Publication time (UTC)
-          </label>
+          <label for="publish_at">Publication time, in UTC</label>
           <input id="publish_at" name="publish_at" type="datetime-local" value={v.publishAt} />
           <label>
             <input type="radio" name="status" value="draft" checked={v.status === 'draft'} /> Save as draft

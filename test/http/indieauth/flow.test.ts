@@ -152,7 +152,7 @@ describe('authorization endpoint', () => {
   });
 
   it('validates client_id and redirect_uri before anything else: error page, never a redirect', async () => {
-    for (const bad of [
+    const bads: Record<string, string>[] = [
       { client_id: 'ftp://client.example/' },
       { client_id: 'https://client.example/#frag' },
       { client_id: 'https://user:pw@client.example/' },
@@ -160,7 +160,8 @@ describe('authorization endpoint', () => {
       { client_id: 'https://client.example/a/../b' },
       { redirect_uri: 'https://evil.example/steal' },
       { redirect_uri: 'not a url' },
-    ]) {
+    ];
+    for (const bad of bads) {
       const res = await t.get(authorizeUrl(bad), { Cookie: admin.cookie });
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect(res.headers.get('location')).toBeNull();

@@ -1,0 +1,53 @@
+import { AppError } from '../errors.js';
+import type { Mf2Properties } from '../notes/types.js';
+
+function isOps(v: unknown): v is Record<string, unknown[]> {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => Array.isArray(x));
+}
+
+/**
+ * Applies a Micropub update (§3.4) to a copy of `properties`: replace, add, and delete (whole
+ * properties by name, or specific values), in that order. An operation that is not an object of
+ * arrays (or, for delete, an array of names) is invalid_request.
+ */
+export function applyUpdate(
+  properties: Mf2Properties,
+  ops: { replace?: unknown; add?: unknown; delete?: unknown },
+): Mf2Properties {
+  if (ops.replace === undefined && ops.add === undefined && ops.delete === undefined) {
+    throw new AppError('invalid_request', 'An update needs replace, add or delete.');
+  }
+  const out: Mf2Properties = structuredClone(properties);
+  if (ops.replace !== undefined) {
+    if (!isOps(ops.replace))
+      throw new AppError('invalid_request', '"replace" must be an object whose values are arrays.');
+    for (const [k, v] of Object.entries(ops.replace)) out[k] = [...v];
+  }
+  if (ops.add !== undefined) {
+    if (!isOps(ops.add))
+      throw new AppError('invalid_request', '"add" must be an object whose values are arrays.');
+    for (const [k, v] of Object.entries(ops.add)) out[k] = [...(out[k] ?? []), ...v];
+  }
+  if (ops.delete !== undefined) {
+    if (Array.isArray(ops.delete)) {
+      for (const k of ops.delete) {
+        if (typeof k !== 'string')
+          throw new AppError('invalid_request', '"delete" as an array must list property names.');
+        delete out[k];
+      }
+    } else if (isOps(ops.delete)) {
+      for (const [k, values] of Object.entries(ops.delete)) {
+        if (!out[k]) continue;
+        const drop = values.map((v) => JSON.stringify(v));
+        out[k] = out[k].filter((v) => !drop.includes(JSON.stringify(v)));
+        if (out[k].length === 0) delete out[k];
+      }
+    } else {
+      throw new AppError(
+        'invalid_request',
+        '"delete" must be an array of property names or an object of arrays.',
+      );
+    }
+  }
+  return out;
+}
