@@ -67,6 +67,12 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
   });
 
+  it('reads TOKEN_LIFETIME_DAYS (default 90) and refuses nonsense', () => {
+    expect(loadConfig({}).tokenLifetimeDays).toBe(90);
+    expect(loadConfig({ TOKEN_LIFETIME_DAYS: '7' }).tokenLifetimeDays).toBe(7);
+    expect(() => loadConfig({ TOKEN_LIFETIME_DAYS: 'forever' })).toThrowError(/TOKEN_LIFETIME_DAYS/);
+  });
+
   it('treats empty values as unset and accepts DEV_MODE on http', () => {
     const c = loadConfig({ SITE_NAME: '', DEV_MODE: 'true', DEV_ADMIN_ME: 'http://me.test' });
     expect(c.siteName).toBe('StarPunk');

@@ -22,6 +22,8 @@ export interface Config {
   devMode: boolean;
   devAdminMe: string | undefined;
   trustProxy: boolean;
+  /** Lifetime of access tokens issued by the token endpoint, in days. */
+  tokenLifetimeDays: number;
 }
 
 /** Every configuration problem found, reported together. */
@@ -64,6 +66,11 @@ export const CONFIG_VARIABLES = [
   },
   { name: 'DEV_ADMIN_ME', default: 'ADMIN_ME', meaning: 'identity used by the development login' },
   { name: 'TRUST_PROXY', default: 'off', meaning: 'honour X-Forwarded-* headers from a reverse proxy' },
+  {
+    name: 'TOKEN_LIFETIME_DAYS',
+    default: '90',
+    meaning: 'lifetime of access tokens issued to IndieAuth clients, in days',
+  },
 ] as const;
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -128,6 +135,13 @@ const EnvSchema = z.object({
   DEV_MODE: booleanVar,
   DEV_ADMIN_ME: httpUrl.optional(),
   TRUST_PROXY: booleanVar,
+  TOKEN_LIFETIME_DAYS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number of days')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be 1–3650').max(3650, 'must be 1–3650'))
+    .optional(),
 });
 
 /** Reads a `.env` file into a plain object; the real environment always wins over it. */
@@ -184,5 +198,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     devMode,
     devAdminMe: devMode ? (e.DEV_ADMIN_ME ?? adminMe) : undefined,
     trustProxy: e.TRUST_PROXY,
+    tokenLifetimeDays: e.TOKEN_LIFETIME_DAYS ?? 90,
   });
 }

@@ -9,8 +9,6 @@ import { formatScope, parseScope } from './scopes.js';
 
 /** Authorization codes live ten minutes (IndieAuth §5.2). */
 export const CODE_TTL_MS = 10 * 60 * 1000;
-/** Access tokens issued by the token endpoint live 90 days. */
-export const ACCESS_TTL_S = 90 * 24 * 3600;
 /** Refresh tokens die after 90 days without use; each use rotates them (so the clock restarts). */
 export const REFRESH_TTL_S = 90 * 24 * 3600;
 
@@ -62,6 +60,8 @@ export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Conf
   const tokens = tokensStore(db);
   const iso = (d: Date) => d.toISOString();
   const me = config.adminMe;
+  // Many Micropub clients never refresh, so access tokens are long-lived (TOKEN_LIFETIME_DAYS).
+  const ACCESS_TTL_S = config.tokenLifetimeDays * 24 * 3600;
 
   function profileFor(scopes: Set<string>): Record<string, string> | undefined {
     if (!scopes.has('profile')) return undefined;

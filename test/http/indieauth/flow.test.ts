@@ -273,7 +273,7 @@ describe('token endpoint', () => {
     });
     expect(typeof body.access_token).toBe('string');
     expect(typeof body.refresh_token).toBe('string');
-    expect(body.expires_in).toBeGreaterThan(0);
+    expect(body.expires_in).toBe(90 * 86400);
     const dump = JSON.stringify(t.db.prepare('SELECT * FROM tokens').all());
     expect(dump).not.toContain(body.access_token as string);
     expect(dump).not.toContain(body.refresh_token as string);
