@@ -35,16 +35,37 @@ export function errorHandler(logger: Logger, site: PageSite, metrics?: Metrics):
   return (err, c) => {
     if (isAppError(err)) return respond(c, err, site);
     // Storage failures are the disk's fault, not the request's: say so, keep serving.
-    const code = (err as NodeJS.ErrnoException).code ?? ((err as { cause?: NodeJS.ErrnoException }).cause?.code);
+    const code =
+      (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;
     if (code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT') {
       logger.error({ err, path: c.req.path }, 'out of disk space');
       metrics?.recordError(c.req.path, 'out of disk space');
-      return respond(c, new AppError('insufficient_storage', 'The server is out of disk space; nothing was saved. Try again later.'), site);
+      return respond(
+        c,
+        new AppError(
+          'insufficient_storage',
+          'The server is out of disk space; nothing was saved. Try again later.',
+        ),
+        site,
+      );
     }
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN') {
+    if (
+      code === 'EACCES' ||
+      code === 'EROFS' ||
+      code === 'EPERM' ||
+      code === 'SQLITE_READONLY' ||
+      code === 'SQLITE_CANTOPEN'
+    ) {
       logger.error({ err, path: c.req.path }, 'storage not writable');
       metrics?.recordError(c.req.path, 'storage not writable');
-      return respond(c, new AppError('unavailable', 'The server cannot write to its data directory right now; nothing was saved.'), site);
+      return respond(
+        c,
+        new AppError(
+          'unavailable',
+          'The server cannot write to its data directory right now; nothing was saved.',
+        ),
+        site,
+      );
     }
     const requestId = (c.get('requestId' as never) as string | undefined) ?? 'unknown';
     logger.error({ err, reqId: requestId, path: c.req.path }, 'unhandled error');

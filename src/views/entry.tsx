@@ -32,6 +32,23 @@ const CONTEXTS = [
   ['bookmark-of', 'u-bookmark-of', 'Bookmarked'],
 ] as const;
 
+function placeOf(values: unknown[] | undefined): { name: string; url?: string } | undefined {
+  const v = values?.[0];
+  if (typeof v === 'string') return /^https?:\/\//i.test(v) ? { name: v, url: v } : { name: v };
+  if (v && typeof v === 'object') {
+    const p = (v as { properties?: Record<string, unknown[]> }).properties ?? {};
+    const name = p.name?.[0] ?? p.locality?.[0] ?? p['street-address']?.[0];
+    const url = p.url?.[0];
+    if (typeof name === 'string')
+      return { name, url: typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined };
+  }
+  return undefined;
+}
+
+function httpUrls(values: unknown[] | undefined): string[] {
+  return (values ?? []).filter((v): v is string => typeof v === 'string' && /^https?:\/\//i.test(v));
+}
+
 /** One note as an h-entry. `standalone` is the note's own page (h1 title, author, full meta). */
 export function Entry(props: {
   note: Note;
@@ -65,7 +82,28 @@ export function Entry(props: {
           </p>
         ) : null;
       })}
+      {(() => {
+        const summary = note.properties.summary?.[0];
+        return typeof summary === 'string' && !note.contentHtml ? <p class="p-summary">{summary}</p> : null;
+      })()}
       <div class="e-content">{raw(note.contentHtml)}</div>
+      {(() => {
+        const place = placeOf(note.properties.checkin) ?? placeOf(note.properties.location);
+        if (!place) return null;
+        const cls = note.properties.checkin ? 'p-checkin h-card' : 'p-location h-card';
+        return (
+          <p class={`context ${cls}`}>
+            At{' '}
+            {place.url ? (
+              <a class="p-name u-url" href={place.url}>
+                {place.name}
+              </a>
+            ) : (
+              <span class="p-name">{place.name}</span>
+            )}
+          </p>
+        );
+      })()}
       {note.photos.length > 0 && (
         <div class="photos">
           {note.photos.map((p) => (
@@ -87,6 +125,11 @@ export function Entry(props: {
             </time>
           </span>
         )}
+        {httpUrls(note.properties.syndication).map((u) => (
+          <a class="u-syndication" href={u} rel="syndication">
+            {new URL(u).host}
+          </a>
+        ))}
         {props.author && (
           <span class="p-author h-card">
             by{' '}

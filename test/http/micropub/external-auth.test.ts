@@ -19,15 +19,13 @@ beforeEach(async () => {
         .writeHead(200, { 'Content-Type': 'text/html', Link: `<${base}meta>; rel="indieauth-metadata"` })
         .end('<p>me</p>');
     } else if (path === '/meta') {
-      res
-        .writeHead(200, { 'Content-Type': 'application/json' })
-        .end(
-          JSON.stringify({
-            issuer: base,
-            authorization_endpoint: `${base}auth`,
-            token_endpoint: `${base}token`,
-          }),
-        );
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          issuer: base,
+          authorization_endpoint: `${base}auth`,
+          token_endpoint: `${base}token`,
+        }),
+      );
     } else if (path === '/token') {
       checks++;
       if (req.headers.authorization !== 'Bearer remote-token' || answer.status !== 200) {
@@ -36,15 +34,13 @@ beforeEach(async () => {
           .end('{"error":"invalid_token"}');
         return;
       }
-      res
-        .writeHead(200, { 'Content-Type': 'application/json' })
-        .end(
-          JSON.stringify({
-            me: answer.me ?? base,
-            client_id: 'https://client.example/',
-            scope: answer.scope,
-          }),
-        );
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          me: answer.me ?? base,
+          client_id: 'https://client.example/',
+          scope: answer.scope,
+        }),
+      );
     } else res.writeHead(404).end();
   });
   t = createTestApp({ ADMIN_ME: remote.url });

@@ -300,3 +300,32 @@ describe('hostile input gets a clear 4xx in Micropub JSON, never a 500', () => {
     );
   });
 });
+
+describe('rendering by post type', () => {
+  it('shows reply, like, bookmark, checkin, syndication links as microformats', async () => {
+    const { mf2 } = await import('microformats-parser');
+    const res = await postJson({
+      type: ['h-entry'],
+      properties: {
+        content: ['Nice place'],
+        'in-reply-to': ['https://example.com/post/1'],
+        'bookmark-of': [
+          { type: ['h-cite'], properties: { url: ['https://example.com/b'], name: ['A page'] } },
+        ],
+        checkin: [
+          { type: ['h-card'], properties: { name: ['Café Central'], url: ['https://cafe.example/'] } },
+        ],
+        syndication: ['https://social.example/@me/1'],
+      },
+    });
+    const html = await (await t.get(new URL(res.headers.get('location')!).pathname)).text();
+    const entry = mf2(html, { baseUrl: 'http://example.test/' }).items.find((i) =>
+      i.type?.includes('h-entry'),
+    )!;
+    expect(entry.properties['in-reply-to']).toEqual(['https://example.com/post/1']);
+    expect(entry.properties['bookmark-of']).toEqual(['https://example.com/b']);
+    expect(entry.properties.syndication).toEqual(['https://social.example/@me/1']);
+    const checkin = entry.properties.checkin![0] as { properties: Record<string, unknown[]> };
+    expect(checkin.properties.name).toEqual(['Café Central']);
+  });
+});
