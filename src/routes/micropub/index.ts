@@ -170,7 +170,8 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
         return c.json(noteToMf2(note, urls.note(note.slug), only));
       }
       const limitN = Number(c.req.query('limit') ?? 20);
-      const offset = Number(c.req.query('offset') ?? 0);
+      // `after` is the paging cursor this endpoint hands out (an offset), so both read the same.
+      const offset = Number(c.req.query('offset') ?? c.req.query('after') ?? 0);
       if (!Number.isInteger(limitN) || limitN < 1 || limitN > 100)
         throw new AppError('invalid_request', 'limit must be 1–100.');
       if (!Number.isInteger(offset) || offset < 0 || offset > 1_000_000)

@@ -329,3 +329,22 @@ describe('rendering by post type', () => {
     expect(checkin.properties.name).toEqual(['Café Central']);
   });
 });
+
+describe('q=source lists', () => {
+  it('pages newest first with limit and after', async () => {
+    for (let i = 1; i <= 3; i++) {
+      await postJson({ type: ['h-entry'], properties: { content: [`n${i}`] } });
+      t.clock.advance(1000);
+    }
+    const first = (await (await t.get('/micropub?q=source&limit=2', auth())).json()) as {
+      items: { properties: Record<string, unknown[]> }[];
+      paging?: { after: string };
+    };
+    expect(first.items.map((i) => i.properties.content![0])).toEqual(['n3', 'n2']);
+    const next = (await (
+      await t.get(`/micropub?q=source&limit=2&after=${first.paging!.after}`, auth())
+    ).json()) as { items: { properties: Record<string, unknown[]> }[]; paging?: unknown };
+    expect(next.items.map((i) => i.properties.content![0])).toEqual(['n1']);
+    expect(next.paging).toBeUndefined();
+  });
+});
