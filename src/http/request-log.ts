@@ -19,8 +19,9 @@ export function requestLog(logger: Logger): MiddlewareHandler<{ Variables: Reque
     const incoming = c.req.header('x-request-id');
     const id = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', id);
-    await next();
     c.header('X-Request-ID', id);
+    await next();
+    if (!c.res.headers.has('X-Request-ID')) c.header('X-Request-ID', id);
     const status = c.res.status;
     const line = {
       reqId: id,

@@ -15,12 +15,19 @@ export const CSP = [
 
 /** Adds security headers to every response. */
 export function securityHeaders(): MiddlewareHandler {
+  // Set before the handler runs, so they are part of the response it builds (changing a
+  // finished response afterwards would force a copy of it on every request).
+  const apply = (set: (k: string, v: string) => void) => {
+    set('Content-Security-Policy', CSP);
+    set('X-Content-Type-Options', 'nosniff');
+    set('Referrer-Policy', 'strict-origin-when-cross-origin');
+    set('X-Frame-Options', 'DENY');
+    set('Cross-Origin-Opener-Policy', 'same-origin');
+  };
   return async (c, next) => {
+    apply((k, v) => c.header(k, v));
     await next();
-    c.header('Content-Security-Policy', CSP);
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    // A handler that returned a raw Response (file streams) did not take the prepared headers.
+    if (!c.res.headers.has('Content-Security-Policy')) apply((k, v) => c.header(k, v));
   };
 }

@@ -95,9 +95,11 @@ export function notesStore(db: Db) {
     `SELECT published_at, id FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT 1`,
   );
+  // Through the partial timeline index, so this costs a lookup, not a scan of every note.
   const nextScheduled = db.prepare(
-    `SELECT min(published_at) AS at FROM notes
-     WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now`,
+    `SELECT published_at AS at FROM notes INDEXED BY idx_notes_public_timeline
+     WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now
+     ORDER BY published_at ASC LIMIT 1`,
   );
   const byTag = db.prepare(
     `SELECT ${COLUMNS.split(',')
@@ -205,7 +207,7 @@ export function notesStore(db: Db) {
     findNewestPublic: (now: string) =>
       newestPublic.get({ now }) as { published_at: string; id: number } | undefined,
     /** When the next scheduled public note goes live, or null. */
-    findNextScheduled: (now: string) => (nextScheduled.get({ now }) as { at: string | null }).at,
+    findNextScheduled: (now: string) => (nextScheduled.get({ now }) as { at: string } | undefined)?.at ?? null,
     /** Up to `limit` note rows with ids above `afterId`, in id order (batches for reindex and export). */
     listBatch: (afterId: number, limit: number) => batch.all(afterId, limit) as NoteRow[],
     /** Id, slug, path and hash of every note (for doctor). */
