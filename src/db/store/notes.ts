@@ -86,8 +86,11 @@ export function notesStore(db: Db) {
     `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT @limit`,
   );
+  // The cursor is clamped to now by the caller, so "published_at <= now" is implied and the
+  // index range starts at the cursor instead of at the newest note.
   const timelineAfter = db.prepare(
-    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline
+     WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public'
        AND (published_at, id) < (@before, @beforeId)
      ORDER BY published_at DESC, id DESC LIMIT @limit`,
   );
@@ -144,6 +147,11 @@ export function notesStore(db: Db) {
     { page: Database.Statement; search: Database.Statement; count: Database.Statement }
   >;
 
+  const countAll7 = db.prepare(
+    `SELECT ${(Object.entries(ADMIN_FILTERS) as [AdminFilter, string][])
+      .map(([k, where]) => `sum(CASE WHEN ${where} THEN 1 ELSE 0 END) AS "${k}"`)
+      .join(', ')} FROM notes`,
+  );
   const usesUrl = db.prepare(
     "SELECT 1 FROM notes WHERE properties LIKE @pattern ESCAPE '\\' OR content_html LIKE @pattern ESCAPE '\\' LIMIT 1",
   );
@@ -157,16 +165,13 @@ export function notesStore(db: Db) {
       (query
         ? adminList[filter].search.all({ now, limit, offset, query })
         : adminList[filter].page.all({ now, limit, offset })) as NoteRow[],
-    /** How many notes each admin filter holds. */
-    countForAdmin: (now: string) =>
-      Object.fromEntries(
-        (Object.keys(ADMIN_FILTERS) as AdminFilter[]).map((k) => {
-          const stmt = adminList[k].count;
-          // Only the time-dependent filters take a parameter.
-          const row = (ADMIN_FILTERS[k].includes('@now') ? stmt.get({ now }) : stmt.get()) as { n: number };
-          return [k, row.n];
-        }),
-      ) as Record<AdminFilter, number>,
+    /** How many notes each admin filter holds (one pass over the table). */
+    countForAdmin: (now: string) => {
+      const row = countAll7.get({ now }) as Record<AdminFilter, number | null>;
+      return Object.fromEntries(
+        (Object.keys(ADMIN_FILTERS) as AdminFilter[]).map((k) => [k, row[k] ?? 0]),
+      ) as Record<AdminFilter, number>;
+    },
     /** The note with this id, or undefined. */
     findById: (id: number) => byId.get(id) as NoteRow | undefined,
     /** The note with this slug (trashed ones included), or undefined. */
@@ -192,7 +197,13 @@ export function notesStore(db: Db) {
     /** Public timeline page, newest first, strictly older than `cursor` when given. */
     listPublic: (now: string, limit: number, cursor?: TimelineCursor) =>
       (cursor
-        ? timelineAfter.all({ now, limit, before: cursor.publishedAt, beforeId: cursor.id })
+        ? timelineAfter.all({
+            limit,
+            // A cursor from the future (hand-made) must not reveal scheduled notes.
+            ...(cursor.publishedAt > now
+              ? { before: now, beforeId: Number.MAX_SAFE_INTEGER }
+              : { before: cursor.publishedAt, beforeId: cursor.id }),
+          })
         : timelineFirst.all({ now, limit })) as NoteRow[],
     /** Public notes carrying a tag, newest first. */
     listPublicByTag: (tagId: number, now: string, limit: number, cursor?: TimelineCursor) =>
@@ -207,7 +218,8 @@ export function notesStore(db: Db) {
     findNewestPublic: (now: string) =>
       newestPublic.get({ now }) as { published_at: string; id: number } | undefined,
     /** When the next scheduled public note goes live, or null. */
-    findNextScheduled: (now: string) => (nextScheduled.get({ now }) as { at: string } | undefined)?.at ?? null,
+    findNextScheduled: (now: string) =>
+      (nextScheduled.get({ now }) as { at: string } | undefined)?.at ?? null,
     /** Up to `limit` note rows with ids above `afterId`, in id order (batches for reindex and export). */
     listBatch: (afterId: number, limit: number) => batch.all(afterId, limit) as NoteRow[],
     /** Id, slug, path and hash of every note (for doctor). */

@@ -206,3 +206,14 @@ describe('tags', () => {
     expect((await t.get('/tag/nothing-here')).status).toBe(404);
   });
 });
+
+describe('cursor safety', () => {
+  it('a hand-made cursor from the future reveals no scheduled note', async () => {
+    t.notes.createNote({ content: 'Visible now' });
+    t.notes.createNote({ content: 'Scheduled secret', publishedAt: new Date('2027-06-01T00:00:00Z') });
+    const future = Date.parse('2030-01-01T00:00:00Z');
+    const html = await (await t.get(`/?before=${future}-999999`)).text();
+    expect(html).toContain('Visible now');
+    expect(html).not.toContain('Scheduled secret');
+  });
+});
