@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/open.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
+import { loadSessionIfAvailable } from './http/optional-session.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { type RequestVars, requestLog } from './http/request-log.js';
 import { createSafeFetch, type FetchLike } from './http/safe-fetch.js';
@@ -22,6 +23,7 @@ import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
 import { healthRoutes } from './routes/site/health.js';
 import { mediaRoutes } from './routes/site/media.js';
+import { metricsRoutes } from './routes/site/metrics.js';
 import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
 import { pageSiteFrom } from './site/page-site.js';
@@ -74,8 +76,12 @@ export function buildApp(
   app.onError(errorHandler(logger, site, metrics));
   app.notFound(notFoundHandler(site));
 
-  // Public
-  app.route('/', healthRoutes(deps));
+  // Public; /health and /metrics show more to the signed-in admin (a broken database just means "not
+  // signed in", so /health still answers 503 rather than failing).
+  app.use('/health', loadSessionIfAvailable(auth));
+  app.use('/metrics', loadSessionIfAvailable(auth));
+  app.route('/', healthRoutes({ db, config, clock, logger, notes, metrics, version: deps.version }));
+  app.route('/', metricsRoutes({ config, notes, metrics, version: deps.version }));
   app.route('/', staticRoutes());
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
   app.route('/', siteRoutes({ config, clock, notes, version: deps.version }));

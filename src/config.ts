@@ -24,6 +24,8 @@ export interface Config {
   trustProxy: boolean;
   /** Lifetime of access tokens issued by the token endpoint, in days. */
   tokenLifetimeDays: number;
+  /** Bearer token that may read /metrics (besides the signed-in admin); unset: admin only. */
+  metricsToken: string | undefined;
 }
 
 /** Every configuration problem found, reported together. */
@@ -70,6 +72,11 @@ export const CONFIG_VARIABLES = [
     name: 'TOKEN_LIFETIME_DAYS',
     default: '90',
     meaning: 'lifetime of access tokens issued to IndieAuth clients, in days',
+  },
+  {
+    name: 'METRICS_TOKEN',
+    default: 'unset (admin session only)',
+    meaning: 'bearer token a Prometheus scraper sends to read /metrics (16+ characters)',
   },
 ] as const;
 
@@ -142,6 +149,12 @@ const EnvSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be 1–3650').max(3650, 'must be 1–3650'))
     .optional(),
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
 });
 
 /** Reads a `.env` file into a plain object; the real environment always wins over it. */
@@ -199,5 +212,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     devAdminMe: devMode ? (e.DEV_ADMIN_ME ?? adminMe) : undefined,
     trustProxy: e.TRUST_PROXY,
     tokenLifetimeDays: e.TOKEN_LIFETIME_DAYS ?? 90,
+    metricsToken: e.METRICS_TOKEN,
   });
 }
