@@ -1,9 +1,13 @@
 import { appVersion } from '../version.js';
+import { backupCommand } from './backup.js';
 import { EXIT, type Io, processIo } from './context.js';
 import { doctorCommand } from './doctor.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { migrateCommand } from './migrate.js';
 import { passwordCommand } from './password.js';
 import { reindexCommand } from './reindex.js';
+import { restoreCommand } from './restore.js';
 import { serveCommand } from './serve.js';
 import { tokenCommand } from './token.js';
 
@@ -18,6 +22,14 @@ commands:
   token list | token revoke <id>
   doctor                        check note files against the database; exit 1 on any problem
   reindex                       rebuild the full-text search index
+  backup [--out DIR]            consistent snapshot of database, notes and media as a .tar.gz
+                                (default DIR: DATA_PATH/backups)
+  restore <archive> [--force]   verify a backup and restore it as DATA_PATH (--force moves a
+                                non-empty DATA_PATH aside to DATA_PATH.before-restore-<time>)
+  import <path>                 import a StarPunk data directory (any version) or a folder of
+                                Markdown files; importing twice creates nothing new
+  export [--out DIR]            every note as Markdown + YAML front matter, media, mf2.json and
+                                feed.json, in DIR/starpunk-export-<time> (default DIR: .)
   version                       print the version
 `;
 
@@ -31,6 +43,10 @@ const COMMANDS: Record<string, Command> = {
   reindex: reindexCommand,
   password: passwordCommand,
   token: tokenCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
+  import: importCommand,
+  export: exportCommand,
   version: (_a, io) => {
     io.stdout(`${appVersion()}\n`);
     return EXIT.ok;

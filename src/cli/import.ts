@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runMigrations } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { importNotes } from '../ops/import.js';
+import { configFromIo, EXIT, ensureDataDirs, type Io } from './context.js';
+import { reportMigrationError } from './migrate.js';
+
+const USAGE = 'usage: starpunk import <path>   (a StarPunk data directory, or a folder of Markdown files)\n';
+
+/** `starpunk import <path>`: import notes from a StarPunk data directory or a Markdown folder, idempotently. */
+export async function importCommand(args: string[], io: Io): Promise<number> {
+  let source: string;
+  try {
+    const parsed = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
+    if (parsed.positionals.length !== 1) throw new Error('exactly one path is needed');
+    source = resolve(io.cwd, parsed.positionals[0]!);
+  } catch (err) {
+    io.stderr(`starpunk import: ${(err as Error).message}\n${USAGE}`);
+    return EXIT.failure;
+  }
+  const config = configFromIo(io);
+  if (!config) return EXIT.config;
+  try {
+    ensureDataDirs(config);
+    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath });
+  } catch (err) {
+    return reportMigrationError(err, io);
+  }
+  const db = openDatabase(config.databasePath);
+  try {
+    const r = await importNotes({
+      source,
+      db,
+      databasePath: config.databasePath,
+      notesPath: config.notesPath,
+      mediaPath: config.mediaPath,
+    });
+    for (const l of [...r.mediaLines, ...r.lines]) {
+      if (l.outcome === 'failed') io.stdout(`failed    ${l.source}: ${l.detail ?? 'unknown error'}\n`);
+      else if (l.detail && l.outcome === 'imported') io.stdout(`imported  ${l.source}: ${l.detail}\n`);
+    }
+    const kind = r.kind === 'markdown-folder' ? 'Markdown folder' : 'StarPunk data directory';
+    io.stdout(
+      `${kind} ${source}: imported ${r.imported}, skipped ${r.skipped}, failed ${r.failed}` +
+        ` (media files: copied ${r.media.copied}, skipped ${r.media.skipped}, failed ${r.media.failed})\n`,
+    );
+    return r.failed + r.media.failed === 0 ? EXIT.ok : EXIT.failure;
+  } finally {
+    db.close();
+  }
+}

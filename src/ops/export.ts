@@ -1,0 +1,183 @@
+/**
+ * `starpunk export`: everything in portable formats — each note as Markdown with YAML front
+ * matter, the media files (with media.json), every note as mf2 JSON, and a JSON Feed 1.1.
+ */
+import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config.js';
+import type { Db } from '../db/open.js';
+import { type MediaRow, mediaStore } from '../db/store/media.js';
+import { notesStore } from '../db/store/notes.js';
+import { type FeedItem, renderJsonFeed } from '../feeds/index.js';
+import { noteToMf2 } from '../micropub/present.js';
+import { readNoteFile, resolveUnder } from '../notes/files.js';
+import { plainText } from '../notes/markdown.js';
+import { createNoteService } from '../notes/service.js';
+import { toDbTime } from '../notes/time.js';
+import type { Note } from '../notes/types.js';
+import { siteUrls } from '../site/urls.js';
+import { fileStamp, listRegularFiles, sha256Hex } from './common.js';
+import { stringifyFrontMatter } from './front-matter.js';
+
+/** Options for exportSite. */
+export interface ExportOptions {
+  db: Db;
+  config: Pick<Config, 'siteUrl' | 'siteName' | 'siteAuthor' | 'siteDescription' | 'notesPath' | 'mediaPath'>;
+  /** The folder the export folder is created in. */
+  outDir: string;
+  now?: () => Date;
+}
+
+/** What an export produced. */
+export interface ExportResult {
+  path: string;
+  notes: number;
+  mediaFiles: number;
+  /** Notes whose file was missing or did not match the database (exported as found; see `starpunk doctor`). */
+  warnings: string[];
+}
+
+/** The front matter written for a note: everything needed to recreate it. */
+export function frontMatterOf(note: Note): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  if (note.name) data.title = note.name;
+  data.slug = note.slug;
+  data.published = note.publishedAt.toISOString();
+  data.created = note.createdAt.toISOString();
+  if (note.updatedAt) data.updated = note.updatedAt.toISOString();
+  if (note.deletedAt) data.deleted = note.deletedAt.toISOString();
+  data.status = note.published ? 'published' : 'draft';
+  data.visibility = note.visibility;
+  if (note.tags.length > 0) data.tags = note.tags.map((t) => t.name);
+  if (note.photos.length > 0) {
+    data.photos = note.photos.map((p) => (p.alt ? { url: p.url, alt: p.alt } : { url: p.url }));
+  }
+  return data;
+}
+
+function mediaJsonOf(row: MediaRow): Record<string, unknown> {
+  let variants: unknown = {};
+  try {
+    variants = JSON.parse(row.variants);
+  } catch {
+    variants = {};
+  }
+  return {
+    path: row.file_path,
+    mime_type: row.mime_type,
+    size: row.size,
+    width: row.width,
+    height: row.height,
+    alt: row.alt,
+    original_name: row.original_name,
+    sha256: row.sha256,
+    variants,
+    created_at: row.created_at,
+  };
+}
+
+/**
+ * Writes `starpunk-export-<time>/` under `outDir` (built in a hidden folder and renamed when
+ * complete, mode 0700 since it holds drafts and private notes). Trashed notes are exported with
+ * a `deleted` date; feed.json holds every note the public timeline shows.
+ */
+export function exportSite(options: ExportOptions): ExportResult {
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const { config, db } = options;
+  const stamp = fileStamp(started);
+  const final = join(options.outDir, `starpunk-export-${stamp}`);
+  const partial = join(options.outDir, `.starpunk-export-${stamp}.partial`);
+  mkdirSync(options.outDir, { recursive: true });
+  mkdirSync(partial, { mode: 0o700 });
+  try {
+    const notes = createNoteService({ db, notesPath: config.notesPath, clock: { now } });
+    const store = notesStore(db);
+    const urls = siteUrls(config);
+    const notesOut = join(partial, 'notes');
+    mkdirSync(notesOut);
+    const mf2: Record<string, unknown>[] = [];
+    const warnings: string[] = [];
+    let count = 0;
+    for (let rows = store.listBatch(0, 500); rows.length > 0; rows = store.listBatch(rows.at(-1)!.id, 500)) {
+      for (const row of rows) {
+        // A writer may change a note between reading its row and its file: read both again.
+        let note: Note | undefined;
+        let bytes: Buffer | undefined;
+        for (let i = 0; i < 3; i++) {
+          note = notes.getNoteById(row.id);
+          if (!note) break;
+          bytes = readNoteFile(config.notesPath, note.filePath);
+          if (bytes && sha256Hex(bytes) === note.contentHash) break;
+        }
+        if (!note) continue;
+        if (!bytes) warnings.push(`note "${note.slug}": its file ${note.filePath} is missing`);
+        else if (sha256Hex(bytes) !== note.contentHash) {
+          warnings.push(`note "${note.slug}": its file does not match the database`);
+        }
+        const body = bytes ? bytes.toString('utf8') : '';
+        const target = resolveUnder(notesOut, note.filePath);
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, stringifyFrontMatter(frontMatterOf(note), body), { flag: 'wx' });
+        const entry: Record<string, unknown> = noteToMf2(note, urls.note(note.slug));
+        if (note.deletedAt) entry.deleted = note.deletedAt.toISOString();
+        mf2.push(entry);
+        count++;
+      }
+    }
+    writeFileSync(join(partial, 'mf2.json'), `${JSON.stringify({ items: mf2 }, null, 2)}\n`);
+
+    const media = mediaStore(db);
+    const mediaRows: Record<string, unknown>[] = [];
+    for (
+      let offset = 0, page = media.listMedia(500, 0);
+      page.length > 0;
+      page = media.listMedia(500, offset)
+    ) {
+      mediaRows.push(...page.map(mediaJsonOf));
+      offset += page.length;
+    }
+    mediaRows.reverse();
+    writeFileSync(join(partial, 'media.json'), `${JSON.stringify({ items: mediaRows }, null, 2)}\n`);
+    const mediaOut = join(partial, 'media');
+    mkdirSync(mediaOut);
+    const mediaFiles = listRegularFiles(config.mediaPath);
+    for (const rel of mediaFiles) {
+      const target = resolveUnder(mediaOut, rel);
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(resolveUnder(config.mediaPath, rel), target);
+    }
+
+    const items: FeedItem[] = [];
+    for (let page = notes.listPublicNotes(500); page.length > 0; ) {
+      for (const n of page) {
+        items.push({
+          url: urls.note(n.slug),
+          name: n.name,
+          contentHtml: n.contentHtml,
+          textForTitle: plainText(n.contentHtml),
+          published: n.publishedAt,
+          updated: n.updatedAt,
+          tags: n.tags.map((t) => t.name),
+          photos: n.photos.map((p) => ({ ...p, url: new URL(p.url, urls.home).toString() })),
+        });
+      }
+      const last = page.at(-1)!;
+      page = notes.listPublicNotes(500, { publishedAt: toDbTime(last.publishedAt), id: last.id });
+    }
+    const site = {
+      url: config.siteUrl,
+      name: config.siteName,
+      author: config.siteAuthor,
+      description: config.siteDescription,
+    };
+    const links = { rss: urls.feeds.rss, atom: urls.feeds.atom, json: urls.feeds.json, html: urls.home };
+    writeFileSync(join(partial, 'feed.json'), renderJsonFeed(site, links, items));
+
+    renameSync(partial, final);
+    return { path: final, notes: count, mediaFiles: mediaFiles.length, warnings };
+  } catch (err) {
+    rmSync(partial, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,721 @@
+/**
+ * `starpunk import`: bring notes in from a StarPunk data directory of any version (Python or
+ * TypeScript, read strictly read-only) or from a folder of Markdown files with YAML front matter.
+ * Every note goes through the note service; importing the same source twice creates nothing new.
+ */
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { fixedClock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import { mediaStore } from '../db/store/media.js';
+import { MEDIA_URL_PREFIX } from '../media/service.js';
+import { writeMediaFile } from '../media/storage.js';
+import { resolveUnder } from '../notes/files.js';
+import { createNoteService, type NoteService } from '../notes/service.js';
+import { generateSlug, RESERVED_SLUGS, slugify, validateCustomSlug } from '../notes/slug.js';
+import { parseDbTime, toDbTime } from '../notes/time.js';
+import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';
+import { listRegularFiles, sha256Hex } from './common.js';
+import { parseFrontMatter } from './front-matter.js';
+
+/** One note to import, whatever the source. */
+export interface ImportItem {
+  /** Where it came from, for the report (a file path or "notes row 12"). */
+  source: string;
+  slug: string | undefined;
+  content: string;
+  name: string | null;
+  createdAt: Date;
+  publishedAt: Date;
+  updatedAt: Date | null;
+  deletedAt: Date | null;
+  published: boolean;
+  visibility: Visibility;
+  tags: string[];
+  photos: Photo[];
+  properties?: Mf2Properties;
+}
+
+/** What happened to one note or media file. */
+export interface ImportLine {
+  source: string;
+  outcome: 'imported' | 'skipped' | 'failed';
+  slug?: string;
+  detail?: string;
+}
+
+/** The result of an import. */
+export interface ImportReport {
+  kind: 'starpunk-data-directory' | 'markdown-folder';
+  imported: number;
+  skipped: number;
+  failed: number;
+  media: { copied: number; skipped: number; failed: number };
+  lines: ImportLine[];
+  mediaLines: ImportLine[];
+}
+
+/** Options for importNotes. */
+export interface ImportOptions {
+  /** A data directory (holding starpunk.db), a database file, or a folder of Markdown files. */
+  source: string;
+  /** The target: an open, migrated database and its folders. */
+  db: Db;
+  databasePath: string;
+  notesPath: string;
+  mediaPath: string;
+  now?: () => Date;
+}
+
+/** A media file to copy into MEDIA_PATH, with what is known about it. */
+interface MediaCopy {
+  /** Path relative to both media folders. */
+  rel: string;
+  mimeType?: string;
+  width?: number | null;
+  height?: number | null;
+  alt?: string;
+  originalName?: string | null;
+  createdAt?: Date;
+  /** The variants JSON to record (StarPunk TypeScript sources), else '{}'. */
+  variants?: string;
+}
+
+const VISIBILITIES: readonly string[] = ['public', 'unlisted', 'private'];
+
+// Properties StarPunk derives from the note's own state; taken from an export's mf2.json they would go stale.
+const DERIVED_PROPERTIES = ['url', 'published', 'updated', 'post-status', 'visibility'];
+
+const MIME_BY_EXT: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.svg': 'image/svg+xml',
+  '.mp4': 'video/mp4',
+  '.mp3': 'audio/mpeg',
+};
+
+/** The slug a source slug (or file name) becomes here: kept when valid, else cleaned up; undefined when nothing is left. */
+export function importSlug(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const v = validateCustomSlug(raw);
+  if (v.ok) return v.slug;
+  const s = slugify(raw, 20);
+  if (s === '') return undefined;
+  return RESERVED_SLUGS.has(s) ? `${s}-note` : s;
+}
+
+function urlForMedia(rel: string): string {
+  return MEDIA_URL_PREFIX + rel.split('/').map(encodeURIComponent).join('/');
+}
+
+function normaliseMediaRel(raw: string): string {
+  return raw.replace(/^\/+/, '').replace(/^media\//, '');
+}
+
+function parseTime(value: unknown, what: string): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (value instanceof Date) return value;
+  if (typeof value === 'string') {
+    try {
+      return parseDbTime(value);
+    } catch {
+      const d = new Date(value);
+      if (!Number.isNaN(d.getTime())) return d;
+    }
+  }
+  throw new Error(`unreadable ${what} "${String(value)}"`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source: a StarPunk data directory (Python 0.x/1.x or this StarPunk), opened read-only
+// ---------------------------------------------------------------------------------------------
+
+function tableNames(db: Database.Database): Set<string> {
+  return new Set(
+    (
+      db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')").all() as { name: string }[]
+    ).map((r) => r.name),
+  );
+}
+
+function columnsOf(db: Database.Database, table: string): Set<string> {
+  return new Set(
+    (db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).map((c) => c.name),
+  );
+}
+
+const firstOf = (cols: Set<string>, names: string[]) => names.find((n) => cols.has(n));
+
+/** True when the database file's header says WAL journal mode (bytes 18 and 19 are 2). */
+function isWalDatabase(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(20);
+    readSync(fd, header, 0, 20, 0);
+    return header[18] === 2;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens a source database read-only without creating anything beside it. A rollback-journal
+ * database (every Python StarPunk) is opened in place. A WAL database whose -wal file is absent
+ * would get fresh -wal and -shm files even when opened read-only, so a private copy is opened instead.
+ */
+function openSourceReadOnly(dbPath: string): { db: Database.Database; dispose: () => void } {
+  if (!isWalDatabase(dbPath) || existsSync(`${dbPath}-wal`)) {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    return { db, dispose: () => db.close() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'starpunk-import-'));
+  const copy = join(dir, 'source.db');
+  copyFileSync(dbPath, copy);
+  const db = new Database(copy, { readonly: true, fileMustExist: true });
+  return {
+    db,
+    dispose: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Tags per note id, from a `tags` + `note_tags` pair of tables (Python 1.x or ours), in the author's order. */
+function readSourceTags(src: Database.Database, tables: Set<string>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  if (!tables.has('tags') || !tables.has('note_tags')) return out;
+  const nt = columnsOf(src, 'note_tags');
+  const t = columnsOf(src, 'tags');
+  if (!nt.has('note_id') || !nt.has('tag_id') || !t.has('id')) return out;
+  const label = nt.has('display_name')
+    ? 'nt.display_name'
+    : t.has('display_name')
+      ? 't.display_name'
+      : 't.name';
+  const order = nt.has('position') ? 'nt.position' : 't.id';
+  const rows = src
+    .prepare(
+      `SELECT nt.note_id AS note_id, ${label} AS tag FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
+       ORDER BY nt.note_id, ${order}`,
+    )
+    .all() as { note_id: number; tag: string | null }[];
+  for (const r of rows) {
+    if (typeof r.tag !== 'string' || r.tag.trim() === '') continue;
+    const list = out.get(r.note_id) ?? [];
+    list.push(r.tag);
+    out.set(r.note_id, list);
+  }
+  return out;
+}
+
+/** Media rows (any version that has a media table) and Python 1.x note attachments (note_media). */
+function readSourceMedia(
+  src: Database.Database,
+  tables: Set<string>,
+): { copies: MediaCopy[]; photos: Map<number, Photo[]> } {
+  const copies: MediaCopy[] = [];
+  const photos = new Map<number, Photo[]>();
+  if (!tables.has('media')) return { copies, photos };
+  const m = columnsOf(src, 'media');
+  const pathCol = firstOf(m, ['file_path', 'path', 'stored_path', 'stored_filename']);
+  if (!pathCol || !m.has('id')) return { copies, photos };
+  const pick = (names: string[]) => {
+    const c = firstOf(m, names);
+    return c ? `"${c}"` : 'NULL';
+  };
+  const rows = src
+    .prepare(
+      `SELECT id, "${pathCol}" AS path, ${pick(['mime_type'])} AS mime, ${pick(['width'])} AS width,
+         ${pick(['height'])} AS height, ${pick(['alt'])} AS alt, ${pick(['original_name', 'filename'])} AS original,
+         ${pick(['created_at', 'uploaded_at'])} AS created, ${pick(['variants'])} AS variants
+       FROM media ORDER BY id`,
+    )
+    .all() as {
+    id: number;
+    path: string | null;
+    mime: string | null;
+    width: number | null;
+    height: number | null;
+    alt: string | null;
+    original: string | null;
+    created: string | null;
+    variants: string | null;
+  }[];
+  const pathById = new Map<number, string>();
+  for (const r of rows) {
+    if (typeof r.path !== 'string' || r.path === '') continue;
+    const rel = normaliseMediaRel(r.path);
+    pathById.set(r.id, rel);
+    let created: Date | undefined;
+    try {
+      created = parseTime(r.created, 'time') ?? undefined;
+    } catch {
+      created = undefined;
+    }
+    copies.push({
+      rel,
+      ...(r.mime ? { mimeType: r.mime } : {}),
+      width: r.width,
+      height: r.height,
+      alt: r.alt ?? '',
+      originalName: r.original,
+      ...(created ? { createdAt: created } : {}),
+      variants: r.variants ?? '{}',
+    });
+    // Variants of this StarPunk's media sit beside the main file and are listed in `variants`.
+    if (r.variants) {
+      try {
+        for (const v of Object.values(JSON.parse(r.variants) as Record<string, { path?: unknown }>)) {
+          if (v && typeof v.path === 'string') {
+            copies.push({ rel: v.path, variants: 'variant' });
+          }
+        }
+      } catch {
+        // Unreadable variants: the main file is still copied.
+      }
+    }
+  }
+  if (tables.has('note_media')) {
+    const nm = columnsOf(src, 'note_media');
+    if (nm.has('note_id') && nm.has('media_id')) {
+      const caption = nm.has('caption') ? 'nm.caption' : nm.has('alt') ? 'nm.alt' : 'NULL';
+      const order = nm.has('display_order')
+        ? 'nm.display_order'
+        : nm.has('position')
+          ? 'nm.position'
+          : 'nm.media_id';
+      const links = src
+        .prepare(
+          `SELECT nm.note_id AS note_id, nm.media_id AS media_id, ${caption} AS alt FROM note_media nm
+           ORDER BY nm.note_id, ${order}`,
+        )
+        .all() as { note_id: number; media_id: number; alt: string | null }[];
+      for (const l of links) {
+        const rel = pathById.get(l.media_id);
+        if (!rel) continue;
+        const list = photos.get(l.note_id) ?? [];
+        list.push({ url: urlForMedia(rel), alt: l.alt ?? '' });
+        photos.set(l.note_id, list);
+      }
+    }
+  }
+  return { copies, photos };
+}
+
+interface SourceNoteRow {
+  id: number;
+  slug: string;
+  file_path: string;
+  published: unknown;
+  created_at: string | null;
+  updated_at: string | null;
+  deleted_at: string | null;
+  name: string | null;
+  published_at: string | null;
+  edited_at: string | null;
+  visibility: string | null;
+  properties: string | null;
+}
+
+function itemFromRow(
+  row: SourceNoteRow,
+  notesDir: string,
+  hasEditedAt: boolean,
+  tags: Map<number, string[]>,
+  photos: Map<number, Photo[]>,
+  now: Date,
+): ImportItem {
+  const file = resolveUnder(notesDir, row.file_path);
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`its file ${row.file_path} is missing`);
+    throw err;
+  }
+  const createdAt = parseTime(row.created_at, 'created_at') ?? now;
+  const updated = parseTime(row.updated_at, 'updated_at');
+  // Python StarPunk touched updated_at on every save; like migration 005, only a later time is an edit.
+  const updatedAt = hasEditedAt
+    ? parseTime(row.edited_at, 'edited_at')
+    : updated && updated.getTime() - createdAt.getTime() > 1000
+      ? updated
+      : null;
+  let properties: Mf2Properties | undefined;
+  if (row.properties) {
+    try {
+      const p = JSON.parse(row.properties) as unknown;
+      if (p && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).length > 0) {
+        properties = p as Mf2Properties;
+      }
+    } catch {
+      properties = undefined;
+    }
+  }
+  return {
+    source: `notes row ${row.id} (${row.file_path})`,
+    slug: importSlug(row.slug),
+    content,
+    name: row.name,
+    createdAt,
+    publishedAt: parseTime(row.published_at, 'published_at') ?? createdAt,
+    updatedAt,
+    deletedAt: parseTime(row.deleted_at, 'deleted_at'),
+    published: row.published === 1 || row.published === true || row.published === '1',
+    visibility: (VISIBILITIES.includes(row.visibility ?? '') ? row.visibility : 'public') as Visibility,
+    tags: tags.get(row.id) ?? [],
+    photos: photos.get(row.id) ?? [],
+    ...(properties ? { properties } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source: a folder of Markdown files (a StarPunk export, a static-site generator's content…)
+// ---------------------------------------------------------------------------------------------
+
+function asString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+function asList(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(asString).filter((s): s is string => s !== undefined && s.trim() !== '');
+  const s = asString(v);
+  return s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '')
+    : [];
+}
+
+function asPhotos(v: unknown): Photo[] {
+  const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+  const out: Photo[] = [];
+  for (const p of list) {
+    if (typeof p === 'string' && p.trim() !== '') out.push({ url: p.trim(), alt: '' });
+    else if (p && typeof p === 'object') {
+      const o = p as Record<string, unknown>;
+      const url = asString(o.url) ?? asString(o.value) ?? asString(o.src);
+      if (url) out.push({ url, alt: asString(o.alt) ?? '' });
+    }
+  }
+  return out;
+}
+
+/** Reads one Markdown file into an ImportItem; front matter keys follow common static-site usage. */
+function itemFromMarkdown(root: string, rel: string, mf2: Map<string, Mf2Properties>): ImportItem {
+  const full = join(root, rel);
+  const { data, body } = parseFrontMatter(readFileSync(full, 'utf8'));
+  let stem = basename(rel, extname(rel));
+  // Hugo page bundles (posts/my-post/index.md) are named by their folder.
+  if ((stem === 'index' || stem === '_index') && rel.includes('/')) stem = basename(dirname(rel));
+  const dated = /^(\d{4}-\d{2}-\d{2})-(.+)$/.exec(stem);
+  const slug = importSlug(asString(data.slug) ?? (dated ? dated[2] : stem));
+  // `published: false` is Jekyll's way of saying draft; a date there is the publication time.
+  const published =
+    parseTime(typeof data.published === 'boolean' ? undefined : data.published, 'published') ??
+    parseTime(data.date, 'date') ??
+    (dated ? parseTime(dated[1], 'date') : null) ??
+    statSync(full).mtime;
+  const created = parseTime(data.created, 'created') ?? published;
+  const status = asString(data.status) ?? asString(data['post-status']);
+  const draft = data.draft === true || status === 'draft' || data.published === false;
+  const visibility = asString(data.visibility);
+  return {
+    source: rel,
+    slug,
+    content: body,
+    name: asString(data.title) ?? asString(data.name) ?? null,
+    createdAt: created,
+    publishedAt: published,
+    updatedAt: parseTime(data.updated ?? data.lastmod ?? data.modified, 'updated'),
+    deletedAt: parseTime(data.deleted, 'deleted'),
+    published: !draft,
+    visibility: (visibility && VISIBILITIES.includes(visibility) ? visibility : 'public') as Visibility,
+    tags: asList(data.tags ?? data.categories ?? data.category),
+    photos: asPhotos(data.photos ?? data.photo),
+    ...(slug && mf2.has(slug) ? { properties: mf2.get(slug)! } : {}),
+  };
+}
+
+/** Parses a JSON file of an export, naming the file when it is not valid JSON. */
+function readJson(path: string): { items?: unknown } {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { items?: unknown } | null) ?? {};
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The stored properties of each note in an export's mf2.json, by slug. */
+function readMf2(root: string): Map<string, Mf2Properties> {
+  const out = new Map<string, Mf2Properties>();
+  const path = join(root, 'mf2.json');
+  if (!existsSync(path)) return out;
+  const doc = readJson(path);
+  if (!Array.isArray(doc.items)) return out;
+  for (const item of doc.items as { properties?: Record<string, unknown> }[]) {
+    const props = item?.properties;
+    const url = Array.isArray(props?.url) ? props.url[0] : undefined;
+    if (!props || typeof url !== 'string') continue;
+    const m = /\/notes\/([^/?#]+)$/.exec(url);
+    if (!m) continue;
+    const clean: Mf2Properties = {};
+    for (const [k, v] of Object.entries(props))
+      if (!DERIVED_PROPERTIES.includes(k) && Array.isArray(v)) clean[k] = v;
+    out.set(decodeURIComponent(m[1]!), clean);
+  }
+  return out;
+}
+
+/** The media an export lists in media.json, to be copied from its media/ folder. */
+function readMediaJson(root: string): MediaCopy[] {
+  const path = join(root, 'media.json');
+  if (!existsSync(path)) return [];
+  const doc = readJson(path);
+  if (!Array.isArray(doc.items)) return [];
+  const out: MediaCopy[] = [];
+  for (const raw of doc.items as Record<string, unknown>[]) {
+    const rel = asString(raw?.path);
+    if (!rel) continue;
+    const created = asString(raw.created_at);
+    out.push({
+      rel,
+      ...(asString(raw.mime_type) ? { mimeType: asString(raw.mime_type)! } : {}),
+      width: typeof raw.width === 'number' ? raw.width : null,
+      height: typeof raw.height === 'number' ? raw.height : null,
+      alt: asString(raw.alt) ?? '',
+      originalName: asString(raw.original_name) ?? null,
+      ...(created ? { createdAt: new Date(created) } : {}),
+      variants: JSON.stringify(raw.variants ?? {}),
+    });
+    const variants = raw.variants && typeof raw.variants === 'object' ? Object.values(raw.variants) : [];
+    for (const v of variants as { path?: unknown }[]) {
+      if (v && typeof v.path === 'string') {
+        out.push({ rel: v.path, variants: 'variant' });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing: media files, then notes through the note service
+// ---------------------------------------------------------------------------------------------
+
+async function copyMedia(
+  copies: MediaCopy[],
+  sourceRoot: string,
+  opts: ImportOptions,
+  now: Date,
+  report: ImportReport,
+): Promise<void> {
+  const store = mediaStore(opts.db);
+  for (const c of copies) {
+    const line = (outcome: ImportLine['outcome'], detail?: string) => {
+      report.mediaLines.push({ source: c.rel, outcome, ...(detail ? { detail } : {}) });
+      report.media[outcome === 'imported' ? 'copied' : outcome]++;
+    };
+    try {
+      const rel = c.rel;
+      const from = resolveUnder(sourceRoot, rel);
+      if (!existsSync(from)) {
+        line('failed', 'the file is missing in the source');
+        continue;
+      }
+      const bytes = readFileSync(from);
+      const hash = sha256Hex(bytes);
+      const target = resolveUnder(opts.mediaPath, rel);
+      let copied = false;
+      if (existsSync(target)) {
+        if (sha256Hex(readFileSync(target)) !== hash) {
+          line('failed', 'a different file already exists at this path; left as it is');
+          continue;
+        }
+      } else {
+        await writeMediaFile(opts.mediaPath, rel, bytes);
+        copied = true;
+      }
+      // Variant files are listed in their main file's row, so they get no row of their own.
+      if (c.variants !== 'variant' && !store.findByPath(rel)) {
+        store.insertMedia({
+          file_path: rel,
+          mime_type: c.mimeType ?? MIME_BY_EXT[extname(rel).toLowerCase()] ?? 'application/octet-stream',
+          size: bytes.length,
+          width: c.width ?? null,
+          height: c.height ?? null,
+          original_name: c.originalName ?? null,
+          alt: c.alt ?? '',
+          sha256: hash,
+          variants: c.variants ?? '{}',
+          created_at: toDbTime(c.createdAt ?? now),
+        });
+        copied = true;
+      }
+      line(copied ? 'imported' : 'skipped', copied ? undefined : 'already present');
+    } catch (err) {
+      line('failed', err instanceof Error ? err.message : String(err));
+    }
+  }
+}
+
+function importItem(
+  source: ImportItem,
+  notes: NoteService,
+  clock: ReturnType<typeof fixedClock>,
+): ImportLine {
+  const content = source.content.replace(/\r\n/g, '\n');
+  // Without a usable slug, the one the service would generate; it depends only on the item, so a
+  // second import finds the note again.
+  const item = {
+    ...source,
+    slug: source.slug ?? generateSlug({ name: source.name, content, now: source.createdAt }),
+  };
+  const existing = notes.getNoteBySlug(item.slug);
+  if (existing) {
+    if (existing.contentHash === notes.hashOf(content)) {
+      return { source: item.source, outcome: 'skipped', slug: item.slug, detail: 'already imported' };
+    }
+    return {
+      source: item.source,
+      outcome: 'failed',
+      slug: item.slug,
+      detail: `a different note already uses the slug "${item.slug}"; it was left as it is`,
+    };
+  }
+  clock.set(item.createdAt);
+  const note = notes.createNote({
+    content,
+    name: item.name,
+    slug: item.slug,
+    published: item.published,
+    publishedAt: item.publishedAt,
+    visibility: item.visibility,
+    tags: item.tags,
+    photos: item.photos,
+    ...(item.properties ? { properties: item.properties } : {}),
+  });
+  // The service stamps edits and trashing with its clock, so the clock is set to when they happened.
+  if (item.updatedAt && item.updatedAt.getTime() > note.createdAt.getTime()) {
+    clock.set(item.updatedAt);
+    notes.updateNote(note.id, {});
+  }
+  if (item.deletedAt) {
+    clock.set(item.deletedAt);
+    notes.trashNote(note.id);
+  }
+  const renamed = note.slug !== item.slug ? `stored as "${note.slug}" (its path was taken)` : undefined;
+  return {
+    source: item.source,
+    outcome: 'imported',
+    slug: note.slug,
+    ...(renamed ? { detail: renamed } : {}),
+  };
+}
+
+function record(report: ImportReport, line: ImportLine): void {
+  report.lines.push(line);
+  report[line.outcome]++;
+}
+
+/** Imports a data directory or a Markdown folder into the target; see the module comment. */
+export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
+  const now = (opts.now ?? (() => new Date()))();
+  if (!existsSync(opts.source)) throw new Error(`nothing to import at ${opts.source}`);
+  const st = statSync(opts.source);
+  let dbPath: string | undefined;
+  if (st.isDirectory() && existsSync(join(opts.source, 'starpunk.db')))
+    dbPath = join(opts.source, 'starpunk.db');
+  else if (st.isFile() && /\.(db|sqlite3?)$/i.test(opts.source)) dbPath = opts.source;
+  else if (!st.isDirectory())
+    throw new Error(`${opts.source} is neither a data directory nor a folder of Markdown files`);
+  if (dbPath && existsSync(opts.databasePath) && realpathSync(dbPath) === realpathSync(opts.databasePath)) {
+    throw new Error('refusing to import a data directory into itself');
+  }
+
+  const report: ImportReport = {
+    kind: dbPath ? 'starpunk-data-directory' : 'markdown-folder',
+    imported: 0,
+    skipped: 0,
+    failed: 0,
+    media: { copied: 0, skipped: 0, failed: 0 },
+    lines: [],
+    mediaLines: [],
+  };
+  const clock = fixedClock(now);
+  const notes = createNoteService({ db: opts.db, notesPath: opts.notesPath, clock });
+  const attempt = (source: string, make: () => ImportItem) => {
+    try {
+      record(report, importItem(make(), notes, clock));
+    } catch (err) {
+      record(report, { source, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  if (dbPath) {
+    const root = dirname(dbPath);
+    const { db: src, dispose } = openSourceReadOnly(dbPath);
+    try {
+      const tables = tableNames(src);
+      if (!tables.has('notes')) throw new Error(`${dbPath} has no notes table: is it a StarPunk database?`);
+      const cols = columnsOf(src, 'notes');
+      if (!cols.has('slug') || !cols.has('file_path'))
+        throw new Error(`${dbPath}: the notes table lacks slug or file_path`);
+      const pick = (c: string, ...alts: string[]) => {
+        const found = firstOf(cols, [c, ...alts]);
+        return found ? `"${found}" AS ${c}` : `NULL AS ${c}`;
+      };
+      const tags = readSourceTags(src, tables);
+      const media = readSourceMedia(src, tables);
+      await copyMedia(media.copies, join(root, 'media'), opts, now, report);
+      const order = cols.has('created_at') ? 'created_at, id' : 'id';
+      const rows = src
+        .prepare(
+          `SELECT id, slug, file_path, ${pick('published')}, ${pick('created_at')}, ${pick('updated_at')},
+             ${pick('deleted_at')}, ${pick('name', 'title')}, ${pick('published_at')}, ${pick('edited_at')},
+             ${pick('visibility')}, ${pick('properties')} FROM notes ORDER BY ${order}`,
+        )
+        .all() as SourceNoteRow[];
+      const notesDir = join(root, 'notes');
+      for (const row of rows) {
+        attempt(`notes row ${row.id} (${row.file_path})`, () =>
+          itemFromRow(row, notesDir, cols.has('edited_at'), tags, media.photos, now),
+        );
+      }
+    } finally {
+      dispose();
+    }
+    return report;
+  }
+
+  const root = opts.source;
+  const mf2 = readMf2(root);
+  await copyMedia(readMediaJson(root), join(root, 'media'), opts, now, report);
+  const files = listRegularFiles(root).filter(
+    (rel) =>
+      /\.(md|markdown)$/i.test(rel) && !(rel.startsWith('media/') && existsSync(join(root, 'media.json'))),
+  );
+  for (const rel of files) attempt(rel, () => itemFromMarkdown(root, rel, mf2));
+  return report;
+}
