@@ -22,16 +22,25 @@ export interface MicropubRequest {
 
 const MAX_DEPTH = 16;
 
-function depthOf(v: unknown, d = 0): number {
-  if (d > MAX_DEPTH) return d;
-  if (Array.isArray(v)) return Math.max(d, ...v.map((x) => depthOf(x, d + 1)));
-  if (v && typeof v === 'object') return Math.max(d, ...Object.values(v).map((x) => depthOf(x, d + 1)));
-  return d;
+/** How deeply a JSON value nests, stopping early past the limit (iterative: huge arrays are fine). */
+function depthOf(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > MAX_DEPTH) return max;
+    if (v && typeof v === 'object') {
+      for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+    }
+  }
+  return max;
 }
 
 function splitReserved(props: Record<string, unknown[]>) {
   const properties: Mf2Properties = {};
   const commands: Record<string, unknown[]> = {};
+  // Plain objects below: names like "constructor" are ordinary own properties here.
   for (const [k, v] of Object.entries(props)) {
     if (k === 'access_token' || k === 'h' || k === 'action' || k === 'url') continue;
     if (k.startsWith('mp-')) commands[k] = v;
@@ -40,14 +49,16 @@ function splitReserved(props: Record<string, unknown[]>) {
   return { properties, commands };
 }
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+/** What a property name may look like (no __proto__ and friends: they start with an underscore). */
+export const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
 /**
  * Form-encoded and multipart bodies (§3.3.1): `name[]` and repeated names become arrays, single
  * values become one-element arrays. Returns the action-free pieces.
  */
 export function fromFormFields(entries: Iterable<[string, string | File]>): MicropubRequest {
-  const props: Record<string, unknown[]> = {};
+  // No prototype: a field named "constructor" or "toString" is just a field.
+  const props: Record<string, unknown[]> = Object.create(null);
   const files: { property: string; file: File }[] = [];
   let h: string | undefined;
   let action: string | undefined;
@@ -93,9 +104,10 @@ export function fromJson(body: unknown): MicropubRequest {
   }
   if (depthOf(body) > MAX_DEPTH) throw new AppError('invalid_request', 'The JSON body is nested too deeply.');
   const o = body as Record<string, unknown>;
-  const action = parseAction(
-    typeof o.action === 'string' ? o.action : o.action === undefined ? undefined : String(o.action),
-  );
+  if (o.action !== undefined && typeof o.action !== 'string') {
+    throw new AppError('invalid_request', '"action" must be a string.');
+  }
+  const action = parseAction(o.action);
   if (action !== 'create') {
     if (typeof o.url !== 'string') throw new AppError('invalid_request', `The ${action} action needs a url.`);
     return {
@@ -118,7 +130,7 @@ export function fromJson(body: unknown): MicropubRequest {
   if (!rawProps || typeof rawProps !== 'object' || Array.isArray(rawProps)) {
     throw new AppError('invalid_request', 'A JSON create needs a "properties" object.');
   }
-  const props: Record<string, unknown[]> = {};
+  const props: Record<string, unknown[]> = Object.create(null);
   for (const [k, v] of Object.entries(rawProps as Record<string, unknown>)) {
     if (!NAME.test(k))
       throw new AppError('invalid_request', `"${k.slice(0, 40)}" is not a valid property name.`);

@@ -87,7 +87,17 @@ export function stageNoteFile(root: string, rel: string, body: string): StagedFi
   mkdirSync(dirname(finalPath), { recursive: true });
   const pendingPath = join(dirname(finalPath), `.${basename(finalPath)}.${hash.slice(0, 16)}.pending`);
   if (existsSync(pendingPath)) unlinkSync(pendingPath);
-  writeDurably(pendingPath, bytes);
+  try {
+    writeDurably(pendingPath, bytes);
+  } catch (err) {
+    // A write that failed (disk full) must not leave a partial pending file behind.
+    try {
+      unlinkSync(pendingPath);
+    } catch {
+      // never created
+    }
+    throw err;
+  }
   return { finalPath, pendingPath, hash };
 }
 
