@@ -53,7 +53,15 @@ export function resolveSessionSecret(config: Config): string {
     if (s.length >= 32) return s;
   }
   const secret = randomBytes(32).toString('base64url');
-  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  try {
+    // 'wx': if another process created it first, use theirs (two servers starting together).
+    writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const theirs = readFileSync(path, 'utf8').trim();
+    if (theirs.length >= 32) return theirs;
+    writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  }
   chmodSync(path, 0o600);
   return secret;
 }

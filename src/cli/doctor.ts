@@ -1,5 +1,6 @@
 import { MigrationRefused, migrationStatus } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
+import { checkMedia } from '../media/doctor.js';
 import { checkNotes } from '../notes/doctor.js';
 import { configFromIo, EXIT, type Io } from './context.js';
 
@@ -31,12 +32,12 @@ export function doctorCommand(_args: string[], io: Io): number {
   const db = openDatabase(config.databasePath, { readonly: true });
   try {
     const integrity = db.pragma('integrity_check') as { integrity_check: string }[];
-    const problems = checkNotes(db, config.notesPath);
+    const problems = [...checkNotes(db, config.notesPath), ...checkMedia(db, config.mediaPath)];
     const bad = integrity.length !== 1 || integrity[0]?.integrity_check !== 'ok';
     if (bad) io.stdout(`database integrity: ${integrity.map((r) => r.integrity_check).join('; ')}\n`);
     for (const p of problems) io.stdout(`${p.kind.padEnd(14)} ${p.path}  ${p.detail}\n`);
     if (problems.length === 0 && !bad) {
-      io.stdout('ok: every note file matches the database\n');
+      io.stdout('ok: every note and media file matches the database\n');
       return EXIT.ok;
     }
     io.stdout(`${problems.length + (bad ? 1 : 0)} problem(s) found\n`);

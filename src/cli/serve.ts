@@ -5,6 +5,7 @@ import { systemClock } from '../clock.js';
 import { runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { createLogger } from '../logger.js';
+import { recoverMedia } from '../media/doctor.js';
 import { createNoteService } from '../notes/service.js';
 import { appVersion } from '../version.js';
 import { configFromIo, EXIT, ensureDataDirs, type Io, resolveSessionSecret } from './context.js';
@@ -38,6 +39,9 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   const version = appVersion();
   const notes = createNoteService({ db, notesPath: config.notesPath, clock: systemClock, logger });
   notes.recover();
+  const strayMedia = recoverMedia(db, config.mediaPath);
+  if (strayMedia.length > 0)
+    logger.warn({ removed: strayMedia }, 'removed files left by interrupted uploads');
   if (notes.isIndexStale()) {
     const started = performance.now();
     const n = notes.reindex();

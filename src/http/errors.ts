@@ -34,6 +34,13 @@ function respond(c: Context, err: AppError, site: PageSite): Response {
 export function errorHandler(logger: Logger, site: PageSite, metrics?: Metrics): ErrorHandler {
   return (err, c) => {
     if (isAppError(err)) return respond(c, err, site);
+    // A client that hung up mid-body is not a server error; nobody is left to answer.
+    const msg = err instanceof Error ? err.message : '';
+    const errCode = (err as NodeJS.ErrnoException).code;
+    if (msg === 'aborted' || errCode === 'ECONNRESET' || errCode === 'ERR_STREAM_PREMATURE_CLOSE') {
+      logger.info({ path: c.req.path }, 'client aborted the request body');
+      return respond(c, new AppError('invalid_request', 'The request body was cut off.'), site);
+    }
     // Storage failures are the disk's fault, not the request's: say so, keep serving.
     const code =
       (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;

@@ -77,8 +77,8 @@ export function sanitiseOriginalName(name: string | undefined): string | null {
   return chars.length > MAX_ORIGINAL_NAME_LENGTH ? chars.slice(0, MAX_ORIGINAL_NAME_LENGTH).join('') : base;
 }
 
-/** The variant paths recorded in a row, tolerating a hand-edited or older shape (name → path). */
-function variantPaths(json: string): Record<string, string> {
+/** The file paths of a media row's size variants, from its `variants` JSON. */
+export function variantPaths(json: string): Record<string, string> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);

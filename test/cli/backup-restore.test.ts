@@ -232,7 +232,7 @@ describe('starpunk backup', () => {
     const b = join(tempDir(), 'b');
     expect((await cli(['restore', path], b)).code).toBe(0);
     const doctor = await cli(['doctor'], b);
-    expect(doctor.out).toBe('ok: every note file matches the database\n');
+    expect(doctor.out).toBe('ok: every note and media file matches the database\n');
     const restored = openSite(b);
     const count = restored.notes.countForAdmin().all;
     restored.close();
@@ -261,7 +261,7 @@ describe('starpunk backup', () => {
       for (const archive of archives) {
         const b = join(tempDir(), 'b');
         expect((await cli(['restore', archive], b)).code).toBe(0);
-        expect((await cli(['doctor'], b)).out).toBe('ok: every note file matches the database\n');
+        expect((await cli(['doctor'], b)).out).toBe('ok: every note and media file matches the database\n');
       }
     } finally {
       writeFileSync(stop, '');

@@ -33,7 +33,7 @@ async function doctor() {
 describe('starpunk doctor', () => {
   it('is clean on a consistent data directory', async () => {
     const r = await doctor();
-    expect(r).toEqual({ code: 0, out: 'ok: every note file matches the database\n' });
+    expect(r).toEqual({ code: 0, out: 'ok: every note and media file matches the database\n' });
   });
 
   it('reports a missing file, a hash mismatch, an orphan file and a pending write, and exits 1', async () => {
