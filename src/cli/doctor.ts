@@ -1,7 +1,7 @@
 import { MigrationRefused, migrationStatus } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { checkMedia } from '../media/doctor.js';
-import { checkNotes } from '../notes/doctor.js';
+import { checkNotes, checkSearchIndex } from '../notes/doctor.js';
 import { configFromIo, EXIT, type Io } from './context.js';
 
 /** `starpunk doctor`: check files against the database; exit 1 when anything is wrong. */
@@ -32,7 +32,11 @@ export function doctorCommand(_args: string[], io: Io): number {
   const db = openDatabase(config.databasePath, { readonly: true });
   try {
     const integrity = db.pragma('integrity_check') as { integrity_check: string }[];
-    const problems = [...checkNotes(db, config.notesPath), ...checkMedia(db, config.mediaPath)];
+    const problems = [
+      ...checkNotes(db, config.notesPath),
+      ...checkMedia(db, config.mediaPath),
+      ...checkSearchIndex(db),
+    ];
     const bad = integrity.length !== 1 || integrity[0]?.integrity_check !== 'ok';
     if (bad) io.stdout(`database integrity: ${integrity.map((r) => r.integrity_check).join('; ')}\n`);
     for (const p of problems) io.stdout(`${p.kind.padEnd(14)} ${p.path}  ${p.detail}\n`);

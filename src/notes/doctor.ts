@@ -4,7 +4,7 @@ import { hashBytes, readNoteFile, walkNoteFiles } from './files.js';
 
 /** One problem `starpunk doctor` found. */
 export interface DriftProblem {
-  kind: 'missing_file' | 'hash_mismatch' | 'orphan_file' | 'pending_write' | 'unsafe_path';
+  kind: 'missing_file' | 'hash_mismatch' | 'orphan_file' | 'pending_write' | 'unsafe_path' | 'search_index';
   path: string;
   detail: string;
 }
@@ -58,5 +58,33 @@ export function checkNotes(db: Db, notesPath: string): DriftProblem[] {
       problems.push({ kind: 'orphan_file', path: rel, detail: 'a Markdown file no note refers to' });
     }
   }
+  return problems;
+}
+
+/** Checks that the full-text index holds exactly one entry per note (`starpunk reindex` repairs it). */
+export function checkSearchIndex(db: Db): DriftProblem[] {
+  const missing = (
+    db.prepare('SELECT count(*) AS n FROM notes WHERE id NOT IN (SELECT rowid FROM notes_fts)').get() as {
+      n: number;
+    }
+  ).n;
+  const extra = (
+    db.prepare('SELECT count(*) AS n FROM notes_fts WHERE rowid NOT IN (SELECT id FROM notes)').get() as {
+      n: number;
+    }
+  ).n;
+  const problems: DriftProblem[] = [];
+  if (missing > 0)
+    problems.push({
+      kind: 'search_index',
+      path: 'notes_fts',
+      detail: `${missing} note(s) missing from the search index; run starpunk reindex`,
+    });
+  if (extra > 0)
+    problems.push({
+      kind: 'search_index',
+      path: 'notes_fts',
+      detail: `${extra} index entr(y/ies) for notes that no longer exist; run starpunk reindex`,
+    });
   return problems;
 }

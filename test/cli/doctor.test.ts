@@ -51,6 +51,18 @@ describe('starpunk doctor', () => {
     expect(r.out).toContain('4 problem(s) found');
   });
 
+  it('reports a search index out of step, and reindex repairs it', async () => {
+    const config = loadConfig({ DATA_PATH: dir }, dir);
+    const db = openDatabase(config.databasePath);
+    db.prepare('DELETE FROM notes_fts WHERE rowid = (SELECT min(rowid) FROM notes_fts)').run();
+    db.close();
+    const r = await doctor();
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/search_index\s+notes_fts\s+1 note\(s\) missing from the search index/);
+    expect(await main(['reindex'], captureIo({ DATA_PATH: dir, LOG_LEVEL: 'error' }, dir))).toBe(0);
+    expect((await doctor()).code).toBe(0);
+  });
+
   it('reindex rebuilds the search index', async () => {
     const io = captureIo({ DATA_PATH: dir, LOG_LEVEL: 'error' }, dir);
     const code = await main(['reindex'], io);
