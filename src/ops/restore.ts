@@ -17,8 +17,11 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { systemClock } from '../clock.js';
 import { type MigrationLogger, type MigrationReport, runMigrations } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
 import { resolveUnder } from '../notes/files.js';
+import { createNoteService } from '../notes/service.js';
 import {
   ARCHIVE_DB,
   ARCHIVE_MANIFEST,
@@ -271,6 +274,14 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       backupsDir: join(staging, 'backups'),
       logger: options.logger,
     });
+    // An archive from an older version has no search index yet: build it, as serve would.
+    const db = openDatabase(join(staging, ARCHIVE_DB));
+    try {
+      const notes = createNoteService({ db, notesPath: join(staging, 'notes'), clock: systemClock });
+      if (notes.isIndexStale()) notes.reindex();
+    } finally {
+      db.close();
+    }
     if (oldMode !== undefined) chmodSync(staging, oldMode);
     fsyncPath(staging);
   } catch (err) {
