@@ -2,6 +2,7 @@
  * `starpunk export`: everything in portable formats — each note as Markdown with YAML front
  * matter, the media files (with media.json), every note as mf2 JSON, and a JSON Feed 1.1.
  */
+
 import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
@@ -15,6 +16,7 @@ import { plainText } from '../notes/markdown.js';
 import { createNoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
+import { noteToFeedItem } from '../site/feed-item.js';
 import { siteUrls } from '../site/urls.js';
 import { fileStamp, listRegularFiles, sha256Hex } from './common.js';
 import { stringifyFrontMatter } from './front-matter.js';
@@ -151,16 +153,7 @@ export function exportSite(options: ExportOptions): ExportResult {
     const items: FeedItem[] = [];
     for (let page = notes.listPublicNotes(500); page.length > 0; ) {
       for (const n of page) {
-        items.push({
-          url: urls.note(n.slug),
-          name: n.name,
-          contentHtml: n.contentHtml,
-          textForTitle: plainText(n.contentHtml),
-          published: n.publishedAt,
-          updated: n.updatedAt,
-          tags: n.tags.map((t) => t.name),
-          photos: n.photos.map((p) => ({ ...p, url: new URL(p.url, urls.home).toString() })),
-        });
+        items.push(noteToFeedItem(n, urls));
       }
       const last = page.at(-1)!;
       page = notes.listPublicNotes(500, { publishedAt: toDbTime(last.publishedAt), id: last.id });

@@ -397,20 +397,24 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     return c.redirect('/admin/media?flash=media-deleted', 303);
   });
 
+  /** The token list as the tokens page shows it. */
+  const tokenViews = () =>
+    deps.tokens.listTokens().map((t) => ({
+      id: t.id,
+      client: t.clientId ?? '—',
+      scope: t.scope,
+      createdAt: t.createdAt,
+      lastUsedAt: t.lastUsedAt,
+      expiresAt: t.expiresAt,
+      revoked: t.revoked,
+    }));
+
   // Tokens -----------------------------------------------------------------------------------
   app.get('/admin/tokens', (c) =>
     c.html(
       renderTokens({
         frame: frame(c),
-        tokens: deps.tokens.listTokens().map((t) => ({
-          id: t.id,
-          client: t.clientId ?? '—',
-          scope: t.scope,
-          createdAt: t.createdAt,
-          lastUsedAt: t.lastUsedAt,
-          expiresAt: t.expiresAt,
-          revoked: t.revoked,
-        })),
+        tokens: tokenViews(),
       }),
     ),
   );
@@ -427,15 +431,7 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
       scope: str(body.scope),
       expiresInSeconds: days ? days * 86400 : null,
     });
-    const list = deps.tokens.listTokens().map((t) => ({
-      id: t.id,
-      client: t.clientId ?? '—',
-      scope: t.scope,
-      createdAt: t.createdAt,
-      lastUsedAt: t.lastUsedAt,
-      expiresAt: t.expiresAt,
-      revoked: t.revoked,
-    }));
+    const list = tokenViews();
     c.header('Cache-Control', 'no-store');
     return c.html(
       renderTokens({ frame: frame(c), tokens: list, minted: { token: minted.token, scope: minted.scope } }),

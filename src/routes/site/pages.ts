@@ -25,6 +25,7 @@ import { buildFtsQuery, markExcerpt } from '../../notes/search-query.js';
 import type { NoteService } from '../../notes/service.js';
 import { tagKey } from '../../notes/tags.js';
 import type { Note } from '../../notes/types.js';
+import { noteToFeedItem } from '../../site/feed-item.js';
 import { pageSiteFrom } from '../../site/page-site.js';
 import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
 import { renderHomePage, renderNotePage, renderSearchPage, renderTagPage } from '../../views/pages.js';
@@ -233,16 +234,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
   const feedLinks = { rss: urls.feeds.rss, atom: urls.feeds.atom, json: urls.feeds.json, html: urls.home };
 
   function feedItems(): FeedItem[] {
-    return notes.listPublicNotes(FEED_SIZE).map((n) => ({
-      url: urls.note(n.slug),
-      name: n.name,
-      contentHtml: n.contentHtml,
-      textForTitle: plainText(n.contentHtml),
-      published: n.publishedAt,
-      updated: n.updatedAt,
-      tags: n.tags.map((t) => t.name),
-      photos: n.photos.map((p) => ({ ...p, url: new URL(p.url, urls.home).toString() })),
-    }));
+    return notes.listPublicNotes(FEED_SIZE).map((n) => noteToFeedItem(n, urls));
   }
 
   type FeedKind = 'rss' | 'atom' | 'json';
