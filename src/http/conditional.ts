@@ -41,20 +41,20 @@ export function isNotModified(c: Context, v: Validators): boolean {
 /** Sets ETag, Last-Modified and Cache-Control on the response being built. */
 export function setValidators(
   c: Context,
-  v: Validators,
+  v: Validators & { lastModifiedText?: string },
   cacheControl = 'public, max-age=0, must-revalidate',
 ): void {
   c.header('ETag', v.etag);
-  c.header('Last-Modified', v.lastModified.toUTCString());
+  c.header('Last-Modified', v.lastModifiedText ?? v.lastModified.toUTCString());
   c.header('Cache-Control', cacheControl);
 }
 
 /** A small LRU of rendered bodies keyed by URL and ETag: a repeat request skips rendering. */
-export function createRenderCache(max = 256) {
-  const entries = new Map<string, { etag: string; body: string }>();
+export function createRenderCache<B = string>(max = 256) {
+  const entries = new Map<string, { etag: string; body: B }>();
   return {
     /** The cached body for `key` if it was rendered for this ETag. */
-    get(key: string, etag: string): string | undefined {
+    get(key: string, etag: string): B | undefined {
       const e = entries.get(key);
       if (!e || e.etag !== etag) return undefined;
       entries.delete(key);
@@ -62,7 +62,7 @@ export function createRenderCache(max = 256) {
       return e.body;
     },
     /** Remembers a rendered body. */
-    set(key: string, etag: string, body: string): void {
+    set(key: string, etag: string, body: B): void {
       entries.delete(key);
       entries.set(key, { etag, body });
       if (entries.size > max) entries.delete(entries.keys().next().value as string);

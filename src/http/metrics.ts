@@ -34,8 +34,12 @@ export function statusClass(status: number): string {
 /** In-memory request metrics for the admin health page and `/metrics`. */
 export function createMetrics(now: () => number = Date.now) {
   const started = now();
-  const durations: number[] = [];
-  const stamps: number[] = [];
+  // The latest durations, in a ring (p50/p95 of the health page).
+  const durations = new Float64Array(2000);
+  let durationsFilled = 0;
+  // Requests per second over the last five minutes, in a ring of 300 one-second slots.
+  const perSecond = new Uint32Array(300);
+  const secondOf = new Float64Array(300);
   const errors: { at: Date; path: string; message: string }[] = [];
   const series = new Map<string, RequestSeries>();
   let total = 0;
@@ -61,10 +65,15 @@ export function createMetrics(now: () => number = Date.now) {
     record(durationMs: number, status: number, route = 'unmatched', method = 'GET'): void {
       total++;
       if (status >= 500) errors5xx++;
-      durations.push(durationMs);
-      stamps.push(now());
-      if (durations.length > 2000) durations.shift();
-      if (stamps.length > 20000) stamps.shift();
+      durations[total % durations.length] = durationMs;
+      durationsFilled = Math.min(durationsFilled + 1, durations.length);
+      const second = Math.floor(now() / 1000);
+      const slot = second % perSecond.length;
+      if (secondOf[slot] !== second) {
+        secondOf[slot] = second;
+        perSecond[slot] = 0;
+      }
+      perSecond[slot]!++;
       const upper = method.toUpperCase();
       const s = seriesFor({
         method: KNOWN_METHODS.has(upper) ? upper : 'OTHER',
@@ -74,9 +83,7 @@ export function createMetrics(now: () => number = Date.now) {
       const seconds = durationMs / 1000;
       s.count++;
       s.sumSeconds += seconds;
-      LATENCY_BUCKETS.forEach((le, i) => {
-        if (seconds <= le) s.buckets[i]!++;
-      });
+      for (let i = LATENCY_BUCKETS.length - 1; i >= 0 && seconds <= LATENCY_BUCKETS[i]!; i--) s.buckets[i]!++;
     },
     /** Records an unexpected error (message only, never request data). */
     recordError(path: string, message: string): void {
@@ -95,11 +102,15 @@ export function createMetrics(now: () => number = Date.now) {
     },
     /** A snapshot of the figures. */
     snapshot() {
-      const sorted = [...durations].sort((a, b) => a - b);
+      const sorted = durations.slice(0, durationsFilled).sort();
       const pct = (q: number) =>
         sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0;
-      const cutoff = now() - 5 * 60_000;
-      const recent = stamps.filter((s) => s >= cutoff).length;
+      // The last 300 whole seconds (the current, partial one included).
+      const current = Math.floor(now() / 1000);
+      let recent = 0;
+      for (let i = 0; i < perSecond.length; i++) {
+        if (secondOf[i]! > current - perSecond.length) recent += perSecond[i]!;
+      }
       return {
         total,
         errors5xx,

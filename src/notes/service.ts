@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { changeToken as createChangeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
 import {
   type AdminFilter,
@@ -56,6 +57,16 @@ export interface NoteInput {
 
 /** What an edit may change (the slug never changes). */
 export type NoteChanges = Partial<Omit<NoteInput, 'slug'>>;
+
+/**
+ * What decides every public list right now: the change counter, when it last moved (or the newest
+ * visible note went live) and when the next scheduled note goes live. Immutable; one object per state.
+ */
+export interface TimelineState {
+  readonly generation: number;
+  readonly lastModified: Date;
+  readonly nextScheduled: string | null;
+}
 
 /** A note together with its Markdown source. */
 export type NoteWithSource = Note & { content: string };
@@ -126,6 +137,10 @@ export function createNoteService(deps: NoteServiceDeps) {
   const tags: TagsStore = tagsStore(db);
   const search: SearchStore = searchStore(db);
   const siteState = siteStateStore(db);
+  const changeToken = createChangeToken(db);
+  let timeline:
+    | { token: string; computedAt: number; expiresAt: number | null; state: TimelineState }
+    | undefined;
 
   /** Turns a row into a Note; renders and caches HTML when the cache is stale. */
   function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
@@ -376,8 +391,21 @@ export function createNoteService(deps: NoteServiceDeps) {
      * What decides every public list right now: the change counter, when it moved, the newest
      * visible note and when the next scheduled one goes live (so caches expire exactly then).
      */
-    timelineState(): { generation: number; lastModified: Date; nextScheduled: string | null } {
-      const now = toDbTime(clock.now());
+    timelineState(): TimelineState {
+      // Memoised until the database changes (here or in another process), the next scheduled note
+      // goes live, or the clock moves backwards (tests): the same object comes back until then, so
+      // callers may key their own memos on it.
+      const at = clock.now().getTime();
+      const token = changeToken();
+      if (
+        timeline &&
+        timeline.token === token &&
+        at >= timeline.computedAt &&
+        (timeline.expiresAt === null || at < timeline.expiresAt)
+      ) {
+        return timeline.state;
+      }
+      const now = toDbTime(new Date(at));
       const state = siteState.findSiteState();
       const newest = notes.findNewestPublic(now);
       let last = parseDbTime(state.changed_at);
@@ -385,11 +413,15 @@ export function createNoteService(deps: NoteServiceDeps) {
         const published = parseDbTime(newest.published_at);
         if (published > last) last = published;
       }
-      return {
-        generation: state.generation,
-        lastModified: last,
-        nextScheduled: notes.findNextScheduled(now),
+      const nextScheduled = notes.findNextScheduled(now);
+      const result: TimelineState = { generation: state.generation, lastModified: last, nextScheduled };
+      timeline = {
+        token,
+        computedAt: at,
+        expiresAt: nextScheduled === null ? null : parseDbTime(nextScheduled).getTime(),
+        state: result,
       };
+      return result;
     },
 
     /** The owner's list of notes in one state, newest first (or ranked when searching). */

@@ -19,6 +19,11 @@ export function tagsStore(db: Db) {
     `SELECT nt.note_id, t.name, nt.display_name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
      WHERE nt.note_id = ? ORDER BY nt.position`,
   );
+  // Many notes in one statement: their ids travel as one JSON array (no limit on how many).
+  const forNotes = db.prepare(
+    `SELECT nt.note_id, t.name, nt.display_name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
+     WHERE nt.note_id IN (SELECT value FROM json_each(?)) ORDER BY nt.note_id, nt.position`,
+  );
   const dropUnused = db.prepare('DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM note_tags)');
   const allTags = db.prepare(
     `SELECT t.name, t.display_name, count(nt.note_id) AS uses FROM tags t
@@ -41,7 +46,13 @@ export function tagsStore(db: Db) {
     /** Tags of many notes at once, keyed by note id. */
     listForNotes: (noteIds: number[]) => {
       const out = new Map<number, NoteTagRow[]>();
-      for (const id of noteIds) out.set(id, forNote.all(id) as NoteTagRow[]);
+      if (noteIds.length === 1) {
+        out.set(noteIds[0]!, forNote.all(noteIds[0]) as NoteTagRow[]);
+        return out;
+      }
+      for (const id of noteIds) out.set(id, []);
+      for (const row of forNotes.all(JSON.stringify(noteIds)) as NoteTagRow[])
+        out.get(row.note_id)?.push(row);
       return out;
     },
     /** Removes tags no note uses any more. */

@@ -22,7 +22,7 @@ import {
 import { negotiate } from '../../http/negotiate.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import { buildFtsQuery, markExcerpt } from '../../notes/search-query.js';
-import type { NoteService } from '../../notes/service.js';
+import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagKey } from '../../notes/tags.js';
 import type { Note } from '../../notes/types.js';
 import { noteToFeedItem } from '../../site/feed-item.js';
@@ -68,16 +68,29 @@ export function siteRoutes(deps: SiteDeps): Hono {
     note: (slug: string) => `/notes/${encodeURIComponent(slug)}`,
     tag: (key: string) => urls.tag(key).slice(urls.home.length - 1),
   };
-  const cache = createRenderCache();
+  const cache = createRenderCache<Buffer<ArrayBuffer>>();
   // Anything that changes what a page shows besides the notes: code version and configuration.
   const configKey = weakEtag([deps.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
 
-  function validators(variant: string): Validators {
+  // ETags of the variants served in the current timeline state; a new state starts a new map.
+  let etags = new Map<string, string>();
+  let etagsOf: TimelineState | undefined;
+  let lastModifiedText = '';
+
+  function validators(variant: string): Validators & { lastModifiedText: string } {
     const t = notes.timelineState();
-    return {
-      etag: weakEtag([configKey, t.generation, t.nextScheduled, variant]),
-      lastModified: t.lastModified,
-    };
+    if (t !== etagsOf) {
+      etags = new Map();
+      etagsOf = t;
+      lastModifiedText = t.lastModified.toUTCString();
+    }
+    let etag = etags.get(variant);
+    if (etag === undefined) {
+      etag = weakEtag([configKey, t.generation, t.nextScheduled, variant]);
+      // Bounded: variants include client-chosen cursors.
+      if (etags.size < 4096) etags.set(variant, etag);
+    }
+    return { etag, lastModified: t.lastModified, lastModifiedText };
   }
 
   /** Answers 304 when the client's copy is current, else renders (or reuses a cached render). */
@@ -86,11 +99,11 @@ export function siteRoutes(deps: SiteDeps): Hono {
     setValidators(c, v);
     c.header('Content-Type', type);
     if (isNotModified(c, v)) return c.body(null, 304);
-    const key = `${variant}`;
-    let body = cache.get(key, v.etag);
+    let body = cache.get(variant, v.etag);
     if (body === undefined) {
-      body = render();
-      cache.set(key, v.etag, body);
+      // Kept encoded: a cache hit then sends bytes without re-encoding the page every time.
+      body = Buffer.from(render(), 'utf8');
+      cache.set(variant, v.etag, body);
     }
     return c.body(body, status as 200);
   }

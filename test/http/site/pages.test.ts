@@ -1,5 +1,8 @@
 import { mf2 } from 'microformats-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/db/open.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createNoteService } from '../../../src/notes/service.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
@@ -184,6 +187,41 @@ describe('hidden notes stay hidden everywhere', () => {
     const after = await t.get('/feed.json', { 'If-None-Match': etag });
     expect(after.status).toBe(200);
     expect(await after.text()).toContain('Scheduled note');
+  });
+});
+
+describe('cached pages and another writer', () => {
+  it('a note written by another process (another connection) shows at once, with a new ETag', async () => {
+    t.notes.createNote({ content: 'First note' });
+    const first = await t.get('/');
+    const etag = first.headers.get('etag')!;
+    expect((await t.get('/', { 'If-None-Match': etag })).status).toBe(304);
+    // A second connection to the same file, as `starpunk import` or a second server would write.
+    const other = openDatabase(t.config.databasePath);
+    try {
+      const writer = createNoteService({
+        db: other,
+        notesPath: t.config.notesPath,
+        clock: t.clock,
+        logger: silentLogger(),
+      });
+      writer.createNote({ content: 'Written elsewhere' });
+    } finally {
+      other.close();
+    }
+    const after = await t.get('/', { 'If-None-Match': etag });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(etag);
+    expect(await after.text()).toContain('Written elsewhere');
+    expect(await (await t.get('/feed.json')).text()).toContain('Written elsewhere');
+  });
+
+  it('a clock set back before a scheduled note hides it again (the memo is not trusted backwards)', async () => {
+    t.notes.createNote({ content: 'Scheduled note', publishedAt: new Date('2026-11-27T13:00:00Z') });
+    t.clock.set('2026-11-27T13:00:01Z');
+    expect(await (await t.get('/')).text()).toContain('Scheduled note');
+    t.clock.set('2026-11-27T12:30:00Z');
+    expect(await (await t.get('/')).text()).not.toContain('Scheduled note');
   });
 });
 
