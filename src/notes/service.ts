@@ -3,6 +3,7 @@ import { changeToken as createChangeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
 import {
   type AdminFilter,
+  type NoteKeyRow,
   type NoteRow,
   type NotesStore,
   notesStore,
@@ -31,7 +32,7 @@ import { plainText, renderMarkdown } from './markdown.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
 import { normaliseTags } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
-import type { Mf2Properties, Note, Photo, Visibility } from './types.js';
+import type { Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js';
 
 /** The most a note body may hold (bytes of Markdown). */
 export const MAX_NOTE_BYTES = 512 * 1024;
@@ -170,12 +171,17 @@ export function createNoteService(deps: NoteServiceDeps) {
       tags: (tagRows ?? []).map((t) => ({ name: t.display_name, key: t.name })),
       photos: photosFromProperties(properties),
       properties,
+      revision: row.revision,
     };
   }
 
   function presentMany(rows: NoteRow[]): Note[] {
     const tagMap = tags.listForNotes(rows.map((r) => r.id));
     return rows.map((r) => present(r, tagMap.get(r.id)));
+  }
+
+  function toKey(row: NoteKeyRow): NoteKey {
+    return { id: row.id, publishedAt: parseDbTime(row.published_at), revision: row.revision };
   }
 
   function withSource(note: Note): NoteWithSource {
@@ -371,6 +377,32 @@ export function createNoteService(deps: NoteServiceDeps) {
     /** One page of the public timeline, newest first. */
     listPublicNotes(limit: number, cursor?: TimelineCursor): Note[] {
       return presentMany(notes.listPublic(toDbTime(clock.now()), limit, cursor));
+    },
+
+    /** Keys of one page of the public timeline: what listPublicNotes would list, without content. */
+    listPublicNoteKeys(limit: number, cursor?: TimelineCursor): NoteKey[] {
+      return notes.listPublicKeys(toDbTime(clock.now()), limit, cursor).map(toKey);
+    },
+
+    /** Keys of one page of public notes with a tag, or undefined when the tag is unknown. */
+    listPublicNoteKeysByTag(
+      key: string,
+      limit: number,
+      cursor?: TimelineCursor,
+    ): { tag: { key: string; name: string }; keys: NoteKey[] } | undefined {
+      const tag = tags.findTag(key);
+      if (!tag) return undefined;
+      return {
+        tag: { key: tag.name, name: tag.display_name },
+        keys: notes.listPublicKeysByTag(tag.id, toDbTime(clock.now()), limit, cursor).map(toKey),
+      };
+    },
+
+    /** These notes (trash included), in the order asked; ids that do not exist are left out. */
+    getNotesByIds(ids: readonly number[]): Note[] {
+      if (ids.length === 0) return [];
+      const byId = new Map(presentMany(notes.findByIds(ids)).map((n) => [n.id, n]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
     },
 
     /** One page of public notes with a tag (by key), or undefined when the tag is unknown. */

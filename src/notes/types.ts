@@ -45,6 +45,15 @@ export interface Note {
   photos: Photo[];
   /** Everything the client sent, kept for q=source. */
   properties: Mf2Properties;
+  /** Moves whenever the note or its tags change (a rendered entry is current for one revision). */
+  revision: number;
+}
+
+/** A note's place in a public list and its revision, without its content. */
+export interface NoteKey {
+  id: number;
+  publishedAt: Date;
+  revision: number;
 }
 
 /** Facts about the site that pages and feeds need. */

@@ -12,7 +12,6 @@ import { notesStore } from '../db/store/notes.js';
 import { type FeedItem, renderJsonFeed } from '../feeds/index.js';
 import { noteToMf2 } from '../micropub/present.js';
 import { readNoteFile, resolveUnder } from '../notes/files.js';
-import { plainText } from '../notes/markdown.js';
 import { createNoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';

@@ -1,3 +1,4 @@
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
 /** Site facts every page shows. */
@@ -74,6 +75,35 @@ export function Layout(props: LayoutProps) {
       </body>
     </html>
   );
+}
+
+// Where a frame's <main> content goes. NUL cannot come from configuration (environment variables
+// cannot hold it) and nothing else is rendered into a frame.
+const SLOT = '\u0000main\u0000';
+const frames = new WeakMap<PageSite, Map<string, readonly [string, string]>>();
+
+/**
+ * A complete document around `content`, with the page shell (head, header, footer) rendered once
+ * per site, title, description and canonical URL and reused after: the shell is most of a page's
+ * markup, and the same for every page of a list.
+ */
+export function renderInLayout(props: Omit<LayoutProps, 'children'>, content: unknown): string {
+  let bySite = frames.get(props.site);
+  if (!bySite) {
+    bySite = new Map();
+    frames.set(props.site, bySite);
+  }
+  const key = `${props.title}\u0000${props.description ?? ''}\u0000${props.canonical ?? ''}`;
+  let frame = bySite.get(key);
+  if (!frame) {
+    const whole = renderDocument(<Layout {...props}>{raw(SLOT)}</Layout>);
+    const at = whole.indexOf(SLOT);
+    frame = [whole.slice(0, at), whole.slice(at + SLOT.length)] as const;
+    // Bounded: titles include tag names and note titles.
+    if (bySite.size >= 512) bySite.clear();
+    bySite.set(key, frame);
+  }
+  return `${frame[0]}${String(content)}${frame[1]}`;
 }
 
 /** Renders a JSX page to a complete HTML document. */

@@ -1,7 +1,7 @@
 import { raw } from 'hono/html';
 import type { Note } from '../notes/types.js';
 import { Entry } from './entry.js';
-import { Layout, type PageSite, renderDocument } from './layout.js';
+import { Layout, type PageSite, renderDocument, renderInLayout } from './layout.js';
 
 /** What list pages need to link notes and tags. */
 export interface ListLinks {
@@ -20,21 +20,26 @@ function Pager(props: { older?: string }) {
   ) : null;
 }
 
-/** The home page: an h-feed of notes with its author h-card. */
+/** One note as an entry of a list page (home, tag pages): HTML to reuse while the note is unchanged. */
+export function renderListEntry(note: Note, links: ListLinks): string {
+  return (<Entry note={note} url={links.note(note.slug)} tagUrl={links.tag} standalone={false} />).toString();
+}
+
+/** The home page: an h-feed of notes with its author h-card; `entries` from renderListEntry. */
 export function renderHomePage(p: {
   site: PageSite;
-  notes: Note[];
-  links: ListLinks;
+  entries: string[];
   older?: string;
   isFirst: boolean;
 }): string {
   const author = { name: p.site.author || p.site.name, url: p.site.url };
-  return renderDocument(
-    <Layout
-      title={p.isFirst ? p.site.name : `Older notes · ${p.site.name}`}
-      site={p.site}
-      canonical={p.isFirst ? p.site.url : undefined}
-    >
+  return renderInLayout(
+    {
+      title: p.isFirst ? p.site.name : `Older notes · ${p.site.name}`,
+      site: p.site,
+      canonical: p.isFirst ? p.site.url : undefined,
+    },
+    <>
       <div class="h-feed">
         <h1 class="p-name visually-hidden">{p.site.name}</h1>
         <p class="p-author h-card visually-hidden">
@@ -42,16 +47,14 @@ export function renderHomePage(p: {
             {author.name}
           </a>
         </p>
-        {p.notes.length === 0 ? (
+        {p.entries.length === 0 ? (
           <p class="notice">{p.isFirst ? 'Nothing published yet.' : 'No older notes.'}</p>
         ) : (
-          p.notes.map((n) => (
-            <Entry note={n} url={p.links.note(n.slug)} tagUrl={p.links.tag} standalone={false} />
-          ))
+          raw(p.entries.join(''))
         )}
       </div>
       <Pager older={p.older} />
-    </Layout>,
+    </>,
   );
 }
 
@@ -64,41 +67,34 @@ export function renderNotePage(p: {
   excerpt: string;
 }): string {
   const title = p.note.name ?? (p.excerpt || 'Note');
-  return renderDocument(
-    <Layout title={`${title} · ${p.site.name}`} site={p.site} canonical={p.url} description={p.excerpt}>
-      <Entry
-        note={p.note}
-        url={p.url}
-        tagUrl={p.links.tag}
-        standalone={true}
-        author={{ name: p.site.author || p.site.name, url: p.site.url }}
-      />
-    </Layout>,
+  return renderInLayout(
+    { title: `${title} · ${p.site.name}`, site: p.site, canonical: p.url, description: p.excerpt },
+    <Entry
+      note={p.note}
+      url={p.url}
+      tagUrl={p.links.tag}
+      standalone={true}
+      author={{ name: p.site.author || p.site.name, url: p.site.url }}
+    />,
   );
 }
 
-/** A tag's page: an h-feed of the notes carrying it. */
+/** A tag's page: an h-feed of the notes carrying it; `entries` from renderListEntry. */
 export function renderTagPage(p: {
   site: PageSite;
   tagName: string;
-  notes: Note[];
-  links: ListLinks;
+  entries: string[];
   older?: string;
 }): string {
-  return renderDocument(
-    <Layout title={`#${p.tagName} · ${p.site.name}`} site={p.site}>
+  return renderInLayout(
+    { title: `#${p.tagName} · ${p.site.name}`, site: p.site },
+    <>
       <div class="h-feed">
         <h1 class="p-name">Notes tagged “{p.tagName}”</h1>
-        {p.notes.length === 0 ? (
-          <p class="notice">No notes with this tag.</p>
-        ) : (
-          p.notes.map((n) => (
-            <Entry note={n} url={p.links.note(n.slug)} tagUrl={p.links.tag} standalone={false} />
-          ))
-        )}
+        {p.entries.length === 0 ? <p class="notice">No notes with this tag.</p> : raw(p.entries.join(''))}
       </div>
       <Pager older={p.older} />
-    </Layout>,
+    </>,
   );
 }
 

@@ -21,6 +21,15 @@ export interface NoteRow {
   properties: string;
   content_html: string | null;
   html_hash: string | null;
+  /** Moved by the database on every change of the row or its tags (migration 011). */
+  revision: number;
+}
+
+/** A note's place in a list and its revision: enough to reuse a rendered entry. */
+export interface NoteKeyRow {
+  id: number;
+  published_at: string;
+  revision: number;
 }
 
 /** Columns written when a note is created. */
@@ -57,10 +66,30 @@ export interface TimelineCursor {
 }
 
 const COLUMNS = `id, slug, file_path, published, created_at, updated_at, deleted_at, content_hash, name,
-  published_at, edited_at, visibility, properties, content_html, html_hash`;
+  published_at, edited_at, visibility, properties, content_html, html_hash, revision`;
+/** The columns of a list's keys (see NoteKeyRow). */
+const KEY_COLUMNS = 'id, published_at, revision';
 
 // What a visitor may see in lists: published, public, not trashed, not scheduled for later.
 const PUBLIC_FILTER = `published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at <= @now`;
+
+/** A cursor as query parameters; one from the future (hand-made) must not reveal scheduled notes. */
+function clampCursor(now: string, cursor: TimelineCursor): { before: string; beforeId: number } {
+  return cursor.publishedAt > now
+    ? { before: now, beforeId: Number.MAX_SAFE_INTEGER }
+    : { before: cursor.publishedAt, beforeId: cursor.id };
+}
+
+/** Parameters of the by-tag lists. */
+function tagArgs(tagId: number, now: string, limit: number, cursor?: TimelineCursor) {
+  return {
+    tagId,
+    now,
+    limit,
+    before: cursor?.publishedAt ?? '9999-12-31T23:59:59.999Z',
+    beforeId: cursor?.id ?? Number.MAX_SAFE_INTEGER,
+  };
+}
 
 /** Prepared statements for the notes table; build once per connection (after migrations). */
 export function notesStore(db: Db) {
@@ -82,18 +111,22 @@ export function notesStore(db: Db) {
   const trash = db.prepare('UPDATE notes SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
   const restore = db.prepare('UPDATE notes SET deleted_at = NULL WHERE id = ?');
   const purge = db.prepare('DELETE FROM notes WHERE id = ?');
-  const timelineFirst = db.prepare(
-    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
-     ORDER BY published_at DESC, id DESC LIMIT @limit`,
-  );
+  // The public timeline, as whole rows or as keys only (lists whose entries are cached).
+  const timelineFirstSql = (cols: string) =>
+    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+     ORDER BY published_at DESC, id DESC LIMIT @limit`;
   // The cursor is clamped to now by the caller, so "published_at <= now" is implied and the
   // index range starts at the cursor instead of at the newest note.
-  const timelineAfter = db.prepare(
-    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline
+  const timelineAfterSql = (cols: string) =>
+    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public'
        AND (published_at, id) < (@before, @beforeId)
-     ORDER BY published_at DESC, id DESC LIMIT @limit`,
-  );
+     ORDER BY published_at DESC, id DESC LIMIT @limit`;
+  const timelineFirst = db.prepare(timelineFirstSql(COLUMNS));
+  const timelineAfter = db.prepare(timelineAfterSql(COLUMNS));
+  const keysFirst = db.prepare(timelineFirstSql(KEY_COLUMNS));
+  const keysAfter = db.prepare(timelineAfterSql(KEY_COLUMNS));
+  const byIds = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id IN (SELECT value FROM json_each(?))`);
   const newestPublic = db.prepare(
     `SELECT published_at, id FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT 1`,
@@ -104,14 +137,16 @@ export function notesStore(db: Db) {
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now
      ORDER BY published_at ASC LIMIT 1`,
   );
-  const byTag = db.prepare(
-    `SELECT ${COLUMNS.split(',')
+  const byTagSql = (cols: string) =>
+    `SELECT ${cols
+      .split(',')
       .map((c) => `n.${c.trim()}`)
       .join(', ')} FROM note_tags nt JOIN notes n ON n.id = nt.note_id
      WHERE nt.tag_id = @tagId AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
        AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
-     ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
-  );
+     ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`;
+  const byTag = db.prepare(byTagSql(COLUMNS));
+  const keysByTag = db.prepare(byTagSql(KEY_COLUMNS));
   const batch = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id > ? ORDER BY id LIMIT ?`);
   const allPaths = db.prepare('SELECT id, slug, file_path, content_hash, deleted_at FROM notes ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM notes');
@@ -197,23 +232,21 @@ export function notesStore(db: Db) {
     /** Public timeline page, newest first, strictly older than `cursor` when given. */
     listPublic: (now: string, limit: number, cursor?: TimelineCursor) =>
       (cursor
-        ? timelineAfter.all({
-            limit,
-            // A cursor from the future (hand-made) must not reveal scheduled notes.
-            ...(cursor.publishedAt > now
-              ? { before: now, beforeId: Number.MAX_SAFE_INTEGER }
-              : { before: cursor.publishedAt, beforeId: cursor.id }),
-          })
+        ? timelineAfter.all({ limit, ...clampCursor(now, cursor) })
         : timelineFirst.all({ now, limit })) as NoteRow[],
+    /** Keys of one page of the public timeline (see listPublic). */
+    listPublicKeys: (now: string, limit: number, cursor?: TimelineCursor) =>
+      (cursor
+        ? keysAfter.all({ limit, ...clampCursor(now, cursor) })
+        : keysFirst.all({ now, limit })) as NoteKeyRow[],
     /** Public notes carrying a tag, newest first. */
     listPublicByTag: (tagId: number, now: string, limit: number, cursor?: TimelineCursor) =>
-      byTag.all({
-        tagId,
-        now,
-        limit,
-        before: cursor?.publishedAt ?? '9999-12-31T23:59:59.999Z',
-        beforeId: cursor?.id ?? Number.MAX_SAFE_INTEGER,
-      }) as NoteRow[],
+      byTag.all(tagArgs(tagId, now, limit, cursor)) as NoteRow[],
+    /** Keys of public notes carrying a tag (see listPublicByTag). */
+    listPublicKeysByTag: (tagId: number, now: string, limit: number, cursor?: TimelineCursor) =>
+      keysByTag.all(tagArgs(tagId, now, limit, cursor)) as NoteKeyRow[],
+    /** Rows of these notes, in no particular order (missing ids are left out). */
+    findByIds: (ids: readonly number[]) => byIds.all(JSON.stringify(ids)) as NoteRow[],
     /** The newest publicly visible note's position, or undefined. */
     findNewestPublic: (now: string) =>
       newestPublic.get({ now }) as { published_at: string; id: number } | undefined,

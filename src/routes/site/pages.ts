@@ -24,18 +24,24 @@ import { excerpt, plainText } from '../../notes/markdown.js';
 import { buildFtsQuery, markExcerpt } from '../../notes/search-query.js';
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagKey } from '../../notes/tags.js';
-import type { Note } from '../../notes/types.js';
+import type { Note, NoteKey } from '../../notes/types.js';
 import { noteToFeedItem } from '../../site/feed-item.js';
 import { pageSiteFrom } from '../../site/page-site.js';
 import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
-import { renderHomePage, renderNotePage, renderSearchPage, renderTagPage } from '../../views/pages.js';
+import {
+  renderHomePage,
+  renderListEntry,
+  renderNotePage,
+  renderSearchPage,
+  renderTagPage,
+} from '../../views/pages.js';
 
 /** Notes on one page of the home page, tag pages and feeds. */
 export const PAGE_SIZE = 20;
 const FEED_SIZE = 50;
 const SEARCH_PAGE = 20;
 
-function encodeCursor(n: Note): string {
+function encodeCursor(n: { publishedAt: Date; id: number }): string {
   return `${n.publishedAt.getTime()}-${n.id}`;
 }
 
@@ -69,6 +75,23 @@ export function siteRoutes(deps: SiteDeps): Hono {
     tag: (key: string) => urls.tag(key).slice(urls.home.length - 1),
   };
   const cache = createRenderCache<Buffer<ArrayBuffer>>();
+  // Rendered list entries by note id, current for one revision: a page the render cache misses
+  // (another cursor, a tag page, the first request after a write) re-renders only changed notes.
+  const entries = createRenderCache<string>(2048);
+
+  function listEntries(keys: NoteKey[]): string[] {
+    const missing = keys.filter((k) => entries.get(String(k.id), String(k.revision)) === undefined);
+    for (const note of notes.getNotesByIds(missing.map((k) => k.id))) {
+      entries.set(String(note.id), String(note.revision), renderListEntry(note, listLinks));
+    }
+    // A note changed between the two queries is shown as it is now; a vanished one is left out.
+    return keys.flatMap((k) => {
+      const html = entries.get(String(k.id), String(k.revision));
+      if (html !== undefined) return [html];
+      const note = notes.getNotesByIds([k.id])[0];
+      return note ? [renderListEntry(note, listLinks)] : [];
+    });
+  }
   // Anything that changes what a page shows besides the notes: code version and configuration.
   const configKey = weakEtag([deps.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
 
@@ -77,13 +100,33 @@ export function siteRoutes(deps: SiteDeps): Hono {
   let etagsOf: TimelineState | undefined;
   let lastModifiedText = '';
 
-  function validators(variant: string): Validators & { lastModifiedText: string } {
+  // Notes looked up by slug in the current state (null: none), so a note page served again costs no query.
+  let bySlug = new Map<string, Note | null>();
+
+  function currentState(): TimelineState {
     const t = notes.timelineState();
     if (t !== etagsOf) {
       etags = new Map();
+      bySlug = new Map();
       etagsOf = t;
       lastModifiedText = t.lastModified.toUTCString();
     }
+    return t;
+  }
+
+  function noteBySlug(slug: string): Note | undefined {
+    currentState();
+    let note = bySlug.get(slug);
+    if (note === undefined) {
+      note = notes.getNoteBySlug(slug) ?? null;
+      if (bySlug.size >= 1024) bySlug.clear();
+      bySlug.set(slug, note);
+    }
+    return note ?? undefined;
+  }
+
+  function validators(variant: string): Validators & { lastModifiedText: string } {
+    const t = currentState();
     let etag = etags.get(variant);
     if (etag === undefined) {
       etag = weakEtag([configKey, t.generation, t.nextScheduled, variant]);
@@ -115,11 +158,11 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const before = c.req.query('before');
     const cursor = decodeCursor(before);
     return cached(c, `home:${before ?? ''}`, HTML, () => {
-      const page = notes.listPublicNotes(PAGE_SIZE + 1, cursor);
+      const page = notes.listPublicNoteKeys(PAGE_SIZE + 1, cursor);
       const shown = page.slice(0, PAGE_SIZE);
       const older =
         page.length > PAGE_SIZE ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
-      return renderHomePage({ site, notes: shown, links: listLinks, older, isFirst: cursor === undefined });
+      return renderHomePage({ site, entries: listEntries(shown), older, isFirst: cursor === undefined });
     });
   });
 
@@ -127,7 +170,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   app.get('/notes/:slug', (c) => {
     const slug = c.req.param('slug');
-    const note = notes.getNoteBySlug(slug);
+    const note = noteBySlug(slug);
     // Drafts, private and scheduled notes do not exist for a visitor.
     if (!note?.published || note.visibility === 'private' || note.publishedAt > deps.clock.now()) {
       throw new AppError('not_found', 'There is no note at this address.');
@@ -150,14 +193,14 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const before = c.req.query('before');
     const cursor = decodeCursor(before);
     return cached(c, `tag:${key}:${before ?? ''}`, HTML, () => {
-      const found = notes.listPublicNotesByTag(key, PAGE_SIZE + 1, cursor);
+      const found = notes.listPublicNoteKeysByTag(key, PAGE_SIZE + 1, cursor);
       if (!found) throw new AppError('not_found', 'No note carries this tag.');
-      const shown = found.notes.slice(0, PAGE_SIZE);
+      const shown = found.keys.slice(0, PAGE_SIZE);
       const older =
-        found.notes.length > PAGE_SIZE
+        found.keys.length > PAGE_SIZE
           ? `${listLinks.tag(key)}?before=${encodeCursor(shown[shown.length - 1]!)}`
           : undefined;
-      return renderTagPage({ site, tagName: found.tag.name, notes: shown, links: listLinks, older });
+      return renderTagPage({ site, tagName: found.tag.name, entries: listEntries(shown), older });
     });
   });
 

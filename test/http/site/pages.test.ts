@@ -216,6 +216,38 @@ describe('cached pages and another writer', () => {
     expect(await (await t.get('/feed.json')).text()).toContain('Written elsewhere');
   });
 
+  it('a list entry is rendered again when only its tags change, even at the same instant', async () => {
+    const note = t.notes.createNote({ content: 'Same words', tags: ['first'] });
+    t.notes.createNote({ content: 'Another note' });
+    expect(await (await t.get('/')).text()).toContain('/tag/first');
+    // The clock does not move: nothing but the revision tells the entry cache the note changed.
+    t.notes.updateNote(note.id, { tags: ['second'] });
+    const home = await (await t.get('/?before=9999999999999-1')).text();
+    expect(home).toContain('/tag/second');
+    expect(home).not.toContain('/tag/first');
+    expect(await (await t.get('/tag/second')).text()).toContain('Same words');
+  });
+
+  it('a list entry edited through another connection is shown as edited', async () => {
+    const note = t.notes.createNote({ content: 'Before the edit' });
+    expect(await (await t.get('/')).text()).toContain('Before the edit');
+    const other = openDatabase(t.config.databasePath);
+    try {
+      const writer = createNoteService({
+        db: other,
+        notesPath: t.config.notesPath,
+        clock: t.clock,
+        logger: silentLogger(),
+      });
+      writer.updateNote(note.id, { content: 'After the edit' });
+    } finally {
+      other.close();
+    }
+    const home = await (await t.get('/')).text();
+    expect(home).toContain('After the edit');
+    expect(home).not.toContain('Before the edit');
+  });
+
   it('a clock set back before a scheduled note hides it again (the memo is not trusted backwards)', async () => {
     t.notes.createNote({ content: 'Scheduled note', publishedAt: new Date('2026-11-27T13:00:00Z') });
     t.clock.set('2026-11-27T13:00:01Z');
