@@ -480,10 +480,13 @@ export function createNoteService(deps: NoteServiceDeps) {
     searchPublic(fts: string, limit: number, offset: number) {
       const now = toDbTime(clock.now());
       const hits = search.searchNotes(fts, now, limit, offset);
-      const byId = new Map(presentMany(hits.map((h) => notes.findById(h.id)!)).map((n) => [n.id, n]));
+      const byId = new Map(presentMany(notes.findByIds(hits.map((h) => h.id))).map((n) => [n.id, n]));
       return {
         total: search.countMatches(fts, now),
-        hits: hits.map((h) => ({ note: byId.get(h.id)!, excerpt: h.excerpt, title: h.title })),
+        hits: hits.flatMap((h) => {
+          const note = byId.get(h.id);
+          return note ? [{ note, excerpt: h.excerpt, title: h.title }] : [];
+        }),
       };
     },
 

@@ -16,13 +16,19 @@ export function searchStore(db: Db) {
   const count = db.prepare('SELECT count(*) AS n FROM notes_fts');
   // Only what a visitor may see; bm25 weights titles above bodies.
   const VISIBLE = `n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public' AND n.published_at <= @now`;
-  const search = db.prepare(
-    `SELECT n.id AS id, bm25(notes_fts, 5.0, 1.0) AS rank,
-        snippet(notes_fts, 1, char(1), char(2), '…', 16) AS excerpt,
-        highlight(notes_fts, 0, char(1), char(2)) AS title
+  // Ranking first, over ids only; excerpts after, for the page's rows only. (snippet() and
+  // highlight() in the ranking query ran for every match before the sort: thousands of excerpts
+  // built to show twenty.)
+  const ranked = db.prepare(
+    `SELECT n.id AS id, bm25(notes_fts, 5.0, 1.0) AS rank
      FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
      WHERE notes_fts MATCH @query AND ${VISIBLE}
      ORDER BY rank LIMIT @limit OFFSET @offset`,
+  );
+  const excerpts = db.prepare(
+    `SELECT rowid AS id, snippet(notes_fts, 1, char(1), char(2), '…', 16) AS excerpt,
+        highlight(notes_fts, 0, char(1), char(2)) AS title
+     FROM notes_fts WHERE notes_fts MATCH @query AND rowid IN (SELECT value FROM json_each(@ids))`,
   );
   const total = db.prepare(
     `SELECT count(*) AS n FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
@@ -42,8 +48,24 @@ export function searchStore(db: Db) {
     /** Number of indexed notes. */
     countIndexed: () => (count.get() as { n: number }).n,
     /** Ranked hits for an FTS5 query (already built safely by the caller). */
-    searchNotes: (query: string, now: string, limit: number, offset: number) =>
-      search.all({ query, now, limit, offset }) as SearchHitRow[],
+    searchNotes: (query: string, now: string, limit: number, offset: number): SearchHitRow[] => {
+      const hits = ranked.all({ query, now, limit, offset }) as { id: number; rank: number }[];
+      if (hits.length === 0) return [];
+      const text = new Map(
+        (
+          excerpts.all({ query, ids: JSON.stringify(hits.map((h) => h.id)) }) as {
+            id: number;
+            excerpt: string;
+            title: string | null;
+          }[]
+        ).map((e) => [e.id, e]),
+      );
+      return hits.map((h) => ({
+        ...h,
+        excerpt: text.get(h.id)?.excerpt ?? '',
+        title: text.get(h.id)?.title ?? null,
+      }));
+    },
     /** How many visible notes match. */
     countMatches: (query: string, now: string) => (total.get({ query, now }) as { n: number }).n,
   };
