@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: StarPunk's benchmarks. Figures are printed as a table and written to
- * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|http] [--notes=100000]
+ * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|http] [--notes=100000] [--duration=5] [--warmup=1]
+ * (seconds per load and of warm-up before it; shorter runs are for trying the bench, not for figures)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,7 +20,12 @@ const notes = Number(args.get('notes') ?? 100_000);
 
 const sections: Record<string, () => Promise<BenchResult[]> | BenchResult[]> = {
   migrations: () => benchMigrations({ notes, freshRuns: 20 }),
-  http: () => benchHttp({ notes }),
+  http: () =>
+    benchHttp({
+      notes,
+      ...(args.has('duration') ? { durationS: Number(args.get('duration')) } : {}),
+      ...(args.has('warmup') ? { warmupS: Number(args.get('warmup')) } : {}),
+    }),
 };
 
 const results: Record<string, BenchResult[]> = {};

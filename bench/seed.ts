@@ -23,7 +23,7 @@ const COMMON = `the a of and to in is it that was for on with as at this my by f
   small good new old first last next morning evening night week walk read wrote made found saw
   thought think tried tested fixed built started finished shipped learned noticed liked needed`.split(/\s+/);
 // Topic words: each note picks one or two, so a search for one of them hits a few percent of notes.
-const TOPICS = `garden bicycle lighthouse river coffee bread sourdough library concert harbour mountain
+export const TOPICS = `garden bicycle lighthouse river coffee bread sourdough library concert harbour mountain
   forest train station museum market kitchen notebook camera lens film printer keyboard server
   database migration compiler parser feed webmention microformats indieauth micropub sqlite
   typescript markdown terminal editor podcast album guitar piano chess puzzle lantern orchard
@@ -93,6 +93,9 @@ export interface SeedReport {
   durationMs: number;
   newestSlug: string;
   middleSlug: string;
+  /** Publication times (ms) of the newest and the oldest note: notes are one minute apart. */
+  newestAt: number;
+  oldestAt: number;
   searchWord: string;
   searchHits: number;
 }
@@ -252,6 +255,8 @@ export async function seedNotes(opts: SeedOptions): Promise<SeedReport> {
       durationMs: performance.now() - started,
       newestSlug: planned.at(-1)?.slug ?? '',
       middleSlug: planned[Math.floor(opts.count / 2)]?.slug ?? '',
+      newestAt: newest,
+      oldestAt: newest - (opts.count - 1) * 60_000,
       searchWord: SEARCH_WORD,
       searchHits: hits.n,
     };

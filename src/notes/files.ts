@@ -5,8 +5,8 @@ import {
   fsyncSync,
   linkSync,
   mkdirSync,
+  opendirSync,
   openSync,
-  readdirSync,
   readFileSync,
   renameSync,
   unlinkSync,
@@ -163,19 +163,27 @@ export function undoPurge(root: string, rel: string, aside: string | undefined):
   if (aside) renameSync(aside, resolveUnder(root, rel));
 }
 
-/** Walks the notes folder, yielding relative paths of every file (dot files included). */
+/**
+ * Walks the notes folder, yielding relative paths of every file (dot files included). Directories
+ * are read one entry at a time, so a folder of 30,000 notes is never held as one array (at start-up
+ * such arrays outlived young-generation collections and kept the heap large long after).
+ */
 export function* walkNoteFiles(root: string, dir = ''): Generator<string> {
-  let entries: import('node:fs').Dirent[];
+  let handle: import('node:fs').Dir;
   try {
-    entries = readdirSync(join(root, dir), { withFileTypes: true });
+    handle = opendirSync(join(root, dir), { bufferSize: 256 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  for (const e of entries) {
-    const rel = dir ? `${dir}/${e.name}` : e.name;
-    if (e.isDirectory()) yield* walkNoteFiles(root, rel);
-    else if (e.isFile()) yield rel;
+  try {
+    for (let e = handle.readSync(); e !== null; e = handle.readSync()) {
+      const rel = dir ? `${dir}/${e.name}` : e.name;
+      if (e.isDirectory()) yield* walkNoteFiles(root, rel);
+      else if (e.isFile()) yield rel;
+    }
+  } finally {
+    handle.closeSync();
   }
 }
 
@@ -198,6 +206,8 @@ export function recoverPendingWrites(
 ): RecoveryReport {
   const report: RecoveryReport = { completed: [], discarded: [], restored: [], purged: [] };
   for (const rel of walkNoteFiles(root)) {
+    // Only dot files can be leftovers; the notes themselves are passed over at once.
+    if (!rel.includes('/.') && !rel.startsWith('.')) continue;
     const name = basename(rel);
     const dir = dirname(rel) === '.' ? '' : dirname(rel);
     const target = dir ? `${dir}/` : '';

@@ -518,8 +518,9 @@ export function createNoteService(deps: NoteServiceDeps) {
 
     /** Finishes or undoes file writes a crash interrupted; see files.ts. */
     recover() {
-      const byPath = new Map(notes.listPaths().map((r) => [r.file_path, r]));
-      const report = recoverPendingWrites(notesPath, (rel) => byPath.get(rel));
+      // Rows are looked up only for the leftovers found (rare), not loaded for every note: at
+      // 100,000 notes that map alone grew the heap by tens of megabytes at every start.
+      const report = recoverPendingWrites(notesPath, (rel) => notes.findByPath(rel));
       const total =
         report.completed.length + report.discarded.length + report.restored.length + report.purged.length;
       if (total > 0) deps.logger?.warn({ recovery: report }, 'recovered interrupted note writes');

@@ -156,7 +156,12 @@ describe('Dockerfile', () => {
   it('starts `starpunk serve` from the compiled package bin', () => {
     const cmds = runtimeStage!.filter((i) => i.keyword === 'CMD');
     expect(cmds).toHaveLength(1);
-    expect(JSON.parse(cmds[0]!.args)).toEqual(['node', 'dist/src/main.js', 'serve']);
+    expect(JSON.parse(cmds[0]!.args)).toEqual([
+      'node',
+      '--max-semi-space-size=2',
+      'dist/src/main.js',
+      'serve',
+    ]);
     expect(pkg.bin.starpunk).toBe('dist/src/main.js');
   });
 
@@ -263,7 +268,7 @@ describe('deploy/starpunk.service', () => {
   it('runs `starpunk serve` as its own user and restarts on failure, but not on a configuration error', () => {
     expect(unit.Unit!.After).toContain('network-online.target');
     expect(unit.Install!.WantedBy).toEqual(['multi-user.target']);
-    expect(one('ExecStart')).toMatch(/\/node \/opt\/starpunk\/dist\/src\/main\.js serve$/);
+    expect(one('ExecStart')).toMatch(/\/node --max-semi-space-size=2 \/opt\/starpunk\/dist\/src\/main\.js serve$/);
     expect(one('User')).toBe('starpunk');
     expect(one('Restart')).toBe('on-failure');
     expect(one('RestartPreventExitStatus')).toBe('2');
@@ -291,7 +296,8 @@ describe('deploy/starpunk.service', () => {
     expect(cli).toContain(
       `DATA_PATH=${service.Environment!.find((e) => e.startsWith('DATA_PATH='))!.slice(10)}`,
     );
-    expect(cli).toContain(one('ExecStart').replace(/ serve$/, ''));
+    // The same node and script (the CLI's short-lived commands need no young-generation cap).
+    expect(cli).toContain(one('ExecStart').replace(/ serve$/, '').replace(' --max-semi-space-size=2', ''));
     expect(cli).toContain(`-u ${one('User')}`);
     expect(statSync(join(ROOT, 'deploy/starpunk-cli')).mode & 0o111).not.toBe(0);
   });

@@ -97,6 +97,7 @@ export function notesStore(db: Db) {
   const bySlug = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE slug = ?`);
   const slugTaken = db.prepare('SELECT 1 FROM notes WHERE slug = ?');
   const pathTaken = db.prepare('SELECT 1 FROM notes WHERE file_path = ?');
+  const byPath = db.prepare('SELECT id, content_hash FROM notes WHERE file_path = ?');
   const insert =
     db.prepare(`INSERT INTO notes (slug, file_path, published, created_at, updated_at, published_at,
       content_hash, name, visibility, properties, content_html, html_hash)
@@ -255,6 +256,8 @@ export function notesStore(db: Db) {
       (nextScheduled.get({ now }) as { at: string } | undefined)?.at ?? null,
     /** Up to `limit` note rows with ids above `afterId`, in id order (batches for reindex and export). */
     listBatch: (afterId: number, limit: number) => batch.all(afterId, limit) as NoteRow[],
+    /** The note whose file is at this path (its hash), or undefined. */
+    findByPath: (path: string) => byPath.get(path) as { id: number; content_hash: string | null } | undefined,
     /** Id, slug, path and hash of every note (for doctor). */
     listPaths: () =>
       allPaths.all() as Pick<NoteRow, 'id' | 'slug' | 'file_path' | 'content_hash' | 'deleted_at'>[],

@@ -13,7 +13,9 @@ export function searchStore(db: Db) {
   const remove = db.prepare('DELETE FROM notes_fts WHERE rowid = ?');
   const insert = db.prepare('INSERT INTO notes_fts (rowid, name, body) VALUES (?, ?, ?)');
   const clear = db.prepare('DELETE FROM notes_fts');
-  const count = db.prepare('SELECT count(*) AS n FROM notes_fts');
+  // The docsize shadow table has one small row per indexed note: counting it reads far less than
+  // counting through the FTS table, which walks every indexed text (14 MB of memory at 100,000 notes).
+  const count = db.prepare('SELECT count(*) AS n FROM notes_fts_docsize');
   // Only what a visitor may see; bm25 weights titles above bodies.
   const VISIBLE = `n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public' AND n.published_at <= @now`;
   // Ranking first, over ids only; excerpts after, for the page's rows only. (snippet() and

@@ -204,7 +204,28 @@ export function siteRoutes(deps: SiteDeps): Hono {
     });
   });
 
+  // Results of recent searches in the current state: a repeated search (a popular word, a reader
+  // paging back) costs no ranking. Bounded; emptied whenever the notes change.
+  let searches = new Map<string, ReturnType<typeof searchNow>>();
+  let searchesOf: TimelineState | undefined;
+
   function runSearch(q: string, limit: number, offset: number) {
+    const t = currentState();
+    if (t !== searchesOf) {
+      searches = new Map();
+      searchesOf = t;
+    }
+    const key = `${limit}:${offset}:${q}`;
+    let r = searches.get(key);
+    if (!r) {
+      r = searchNow(q, limit, offset);
+      if (searches.size >= 128) searches.delete(searches.keys().next().value as string);
+      searches.set(key, r);
+    }
+    return r;
+  }
+
+  function searchNow(q: string, limit: number, offset: number) {
     const built = buildFtsQuery(q);
     if (!built.ok) return { message: built.message, total: 0, results: [] };
     const { total, hits } = notes.searchPublic(built.fts, limit, offset);

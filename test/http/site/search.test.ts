@@ -20,6 +20,18 @@ describe('GET /search', () => {
     expect(await (await t.get('/search?q=deja')).text()).toContain('1 note matches.');
   });
 
+  it('a repeated search sees notes written, edited or deleted since (here or by a scheduled time)', async () => {
+    expect(await (await t.get('/search?q=lantern')).text()).toContain('No notes match');
+    const note = t.notes.createNote({ content: 'A lantern by the door' });
+    expect(await (await t.get('/search?q=lantern')).text()).toContain('1 note matches.');
+    t.notes.updateNote(note.id, { content: 'A candle by the door' });
+    expect(await (await t.get('/search?q=lantern')).text()).toContain('No notes match');
+    t.notes.createNote({ content: 'Scheduled lantern', publishedAt: new Date('2026-11-27T13:00:00Z') });
+    expect(await (await t.get('/search?q=lantern')).text()).toContain('No notes match');
+    t.clock.set('2026-11-27T13:00:01Z');
+    expect(await (await t.get('/search?q=lantern')).text()).toContain('1 note matches.');
+  });
+
   it('lets no markup through from notes or queries except <mark>', async () => {
     t.notes.createNote({ content: 'Beware <img src=x onerror=alert(1)> trap' });
     const html = await (await t.get('/search?q=%3Cscript%3Ealert(1)%3C/script%3E+trap')).text();
