@@ -644,7 +644,7 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
             problems,
           figures: {
             notes: count,
-            path: ep.nextPath ? `${ep.path}?before=<cursor per request>` : ep.path,
+            path: ep.nextPath ? ep.label : ep.path,
             method: ep.method ?? 'GET',
             ratioToNodeHttp: l.rps / ceiling,
             p50Ms: l.p50,
