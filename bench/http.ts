@@ -449,11 +449,11 @@ const SITE_URL = 'https://bench.example/';
 
 /** Runs a StarPunk CLI command (same build as the server) to completion; its stdout, or throws. */
 function cli(
-  server: { command: string; args: string[] },
+  server: { command: string; main: string },
   env: Record<string, string>,
   args: string[],
 ): string {
-  const r = spawnSync(server.command, [server.args[0]!, ...args], {
+  const r = spawnSync(server.command, [server.main, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
