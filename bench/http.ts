@@ -448,11 +448,7 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const SITE_URL = 'https://bench.example/';
 
 /** Runs a StarPunk CLI command (same build as the server) to completion; its stdout, or throws. */
-function cli(
-  server: { command: string; main: string },
-  env: Record<string, string>,
-  args: string[],
-): string {
+function cli(server: { command: string; main: string }, env: Record<string, string>, args: string[]): string {
   const r = spawnSync(server.command, [server.main, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     encoding: 'utf8',
