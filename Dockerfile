@@ -21,7 +21,8 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: no compilers, no sources, not root ----------------------------------------------
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production DATA_PATH=/data HOST=0.0.0.0 PORT=8000
+# Two malloc arenas: libvips worker threads otherwise each grow their own (about 20 MB more under uploads).
+ENV NODE_ENV=production DATA_PATH=/data HOST=0.0.0.0 PORT=8000 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -546,6 +546,8 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
       const seed = seeds[i]!;
       const dataPath = join(root, `notes-${i}-${count}`);
       const env = {
+        // As `npm start`, the Dockerfile and the systemd unit set it.
+        MALLOC_ARENA_MAX: '2',
         DATA_PATH: dataPath,
         LOG_LEVEL: 'error',
         SITE_URL: SITE_URL,

@@ -17,6 +17,9 @@ export interface AccessToken {
   expiresAt: Date | null;
 }
 
+/** How finely a token's last use is recorded. */
+const USE_RESOLUTION_MS = 60_000;
+
 /** Access tokens: minted, verified and revoked by hash; the token itself is never stored. */
 export function createTokenService(deps: { db: Db; clock: Clock }) {
   const store = tokensStore(deps.db);
@@ -28,6 +31,20 @@ export function createTokenService(deps: { db: Db; clock: Clock }) {
     scopes: parseScope(r.scope),
     expiresAt: r.expires_at === NEVER ? null : new Date(r.expires_at),
   });
+  /**
+   * Notes when a token was last used, to the minute: a client polling q=source does not turn every
+   * read into a write. Bookkeeping only: when the disk is full or read-only the request goes on.
+   */
+  const recordUse = (r: TokenRow) => {
+    const now = deps.clock.now();
+    if (r.last_used_at && now.getTime() - Date.parse(r.last_used_at) < USE_RESOLUTION_MS) return;
+    try {
+      store.updateTokenUse(r.id, now.toISOString());
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!/^SQLITE_(FULL|READONLY|IOERR|BUSY)/.test(code)) throw err;
+    }
+  };
   return {
     /** Mints a token; returns its value (shown once) and id. */
     mintToken(p: { me: string; clientId: string | null; scope: string; expiresInSeconds: number | null }) {
@@ -59,7 +76,7 @@ export function createTokenService(deps: { db: Db; clock: Clock }) {
       const row = store.findTokenByHash(sha256Hex(token));
       if (row?.kind !== 'access' || row.revoked_at || new Date(row.expires_at) <= deps.clock.now())
         return undefined;
-      store.updateTokenUse(row.id, iso());
+      recordUse(row);
       return present(row);
     },
     /** Revokes a token by id; false when unknown or already revoked. */

@@ -147,7 +147,7 @@ describe('Dockerfile', () => {
     const volumes = rt.filter((i) => i.keyword === 'VOLUME').map((i) => i.args);
     expect(volumes).toEqual(['/data']);
     const env = Object.assign({}, ...rt.filter((i) => i.keyword === 'ENV').map((i) => envPairs(i.args)));
-    expect(env).toMatchObject({ DATA_PATH: '/data', HOST: '0.0.0.0' });
+    expect(env).toMatchObject({ DATA_PATH: '/data', HOST: '0.0.0.0', MALLOC_ARENA_MAX: '2' });
     // The data directory exists and belongs to that user before the volume is declared.
     const prep = rt.find((i) => i.keyword === 'RUN' && i.args.includes('/data'))!;
     expect(prep.args).toContain(`chown ${users.at(-1)}`);
@@ -268,7 +268,9 @@ describe('deploy/starpunk.service', () => {
   it('runs `starpunk serve` as its own user and restarts on failure, but not on a configuration error', () => {
     expect(unit.Unit!.After).toContain('network-online.target');
     expect(unit.Install!.WantedBy).toEqual(['multi-user.target']);
-    expect(one('ExecStart')).toMatch(/\/node --max-semi-space-size=2 \/opt\/starpunk\/dist\/src\/main\.js serve$/);
+    expect(one('ExecStart')).toMatch(
+      /\/node --max-semi-space-size=2 \/opt\/starpunk\/dist\/src\/main\.js serve$/,
+    );
     expect(one('User')).toBe('starpunk');
     expect(one('Restart')).toBe('on-failure');
     expect(one('RestartPreventExitStatus')).toBe('2');
@@ -297,7 +299,11 @@ describe('deploy/starpunk.service', () => {
       `DATA_PATH=${service.Environment!.find((e) => e.startsWith('DATA_PATH='))!.slice(10)}`,
     );
     // The same node and script (the CLI's short-lived commands need no young-generation cap).
-    expect(cli).toContain(one('ExecStart').replace(/ serve$/, '').replace(' --max-semi-space-size=2', ''));
+    expect(cli).toContain(
+      one('ExecStart')
+        .replace(/ serve$/, '')
+        .replace(' --max-semi-space-size=2', ''),
+    );
     expect(cli).toContain(`-u ${one('User')}`);
     expect(statSync(join(ROOT, 'deploy/starpunk-cli')).mode & 0o111).not.toBe(0);
   });
