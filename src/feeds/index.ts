@@ -1,5 +1,5 @@
 export { renderAtom } from './atom.js';
-export { renderJsonFeed } from './json-feed.js';
+export { jsonFeedFrame, renderJsonFeed, renderJsonFeedItem } from './json-feed.js';
 export { renderOpml } from './opml.js';
 export { renderRss } from './rss.js';
 export type { FeedItem, FeedLinks, FeedPhoto, FeedSite } from './types.js';

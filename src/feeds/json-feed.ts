@@ -47,6 +47,15 @@ function presentItem(site: FeedSite, item: FeedItem): Record<string, unknown> {
 
 /** Renders a JSON Feed 1.1 document for the items, keeping their order (newest first). */
 export function renderJsonFeed(site: FeedSite, links: FeedLinks, items: FeedItem[]): string {
+  const { head, tail } = jsonFeedFrame(site, links);
+  return `${head}${items.map((item) => renderJsonFeedItem(site, item)).join(',')}${tail}`;
+}
+
+/**
+ * The JSON Feed document around its items, for writing a feed of any length piece by piece:
+ * `head`, the items from renderJsonFeedItem joined by commas, then `tail`.
+ */
+export function jsonFeedFrame(site: FeedSite, links: FeedLinks): { head: string; tail: string } {
   const feed: Record<string, unknown> = {
     version: JSON_FEED_VERSION,
     title: siteTitle(site),
@@ -57,6 +66,13 @@ export function renderJsonFeed(site: FeedSite, links: FeedLinks, items: FeedItem
   feed.language = siteLanguage(site);
   const author = cleanText(site.author).trim();
   if (author !== '') feed.authors = [{ name: author }];
-  feed.items = items.map((item) => presentItem(site, item));
-  return JSON.stringify(feed);
+  // `items` is the last member, so the document ends with its array.
+  feed.items = [];
+  const empty = JSON.stringify(feed);
+  return { head: empty.slice(0, -2), tail: empty.slice(-2) };
+}
+
+/** One item of a JSON Feed document (see jsonFeedFrame). */
+export function renderJsonFeedItem(site: FeedSite, item: FeedItem): string {
+  return JSON.stringify(presentItem(site, item));
 }

@@ -3,13 +3,22 @@
  * matter, the media files (with media.json), every note as mf2 JSON, and a JSON Feed 1.1.
  */
 
-import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { type MediaRow, mediaStore } from '../db/store/media.js';
 import { notesStore } from '../db/store/notes.js';
-import { type FeedItem, renderJsonFeed } from '../feeds/index.js';
+import { jsonFeedFrame, renderJsonFeedItem } from '../feeds/index.js';
 import { noteToMf2 } from '../micropub/present.js';
 import { readNoteFile, resolveUnder } from '../notes/files.js';
 import { createNoteService } from '../notes/service.js';
@@ -19,6 +28,25 @@ import { noteToFeedItem } from '../site/feed-item.js';
 import { siteUrls } from '../site/urls.js';
 import { fileStamp, listRegularFiles, sha256Hex } from './common.js';
 import { stringifyFrontMatter } from './front-matter.js';
+
+/**
+ * A file holding `{ "items": [...] }` as `JSON.stringify(value, null, 2)` would write it, written one
+ * item at a time so an export of any size never holds every item at once.
+ */
+function itemsFile(path: string) {
+  const fd = openSync(path, 'wx');
+  let n = 0;
+  return {
+    add(item: unknown): void {
+      const json = JSON.stringify(item, null, 2).replace(/\n/g, '\n    ');
+      writeSync(fd, `${n++ === 0 ? '{\n  "items": [\n' : ',\n'}    ${json}`);
+    },
+    close(): void {
+      writeSync(fd, n === 0 ? '{\n  "items": []\n}\n' : '\n  ]\n}\n');
+      closeSync(fd);
+    },
+  };
+}
 
 /** Options for exportSite. */
 export interface ExportOptions {
@@ -97,7 +125,7 @@ export function exportSite(options: ExportOptions): ExportResult {
     const urls = siteUrls(config);
     const notesOut = join(partial, 'notes');
     mkdirSync(notesOut);
-    const mf2: Record<string, unknown>[] = [];
+    const mf2 = itemsFile(join(partial, 'mf2.json'));
     const warnings: string[] = [];
     let count = 0;
     for (let rows = store.listBatch(0, 500); rows.length > 0; rows = store.listBatch(rows.at(-1)!.id, 500)) {
@@ -122,11 +150,11 @@ export function exportSite(options: ExportOptions): ExportResult {
         writeFileSync(target, stringifyFrontMatter(frontMatterOf(note), body), { flag: 'wx' });
         const entry: Record<string, unknown> = noteToMf2(note, urls.note(note.slug));
         if (note.deletedAt) entry.deleted = note.deletedAt.toISOString();
-        mf2.push(entry);
+        mf2.add(entry);
         count++;
       }
     }
-    writeFileSync(join(partial, 'mf2.json'), `${JSON.stringify({ items: mf2 }, null, 2)}\n`);
+    mf2.close();
 
     const media = mediaStore(db);
     const mediaRows: Record<string, unknown>[] = [];
@@ -149,14 +177,6 @@ export function exportSite(options: ExportOptions): ExportResult {
       copyFileSync(resolveUnder(config.mediaPath, rel), target);
     }
 
-    const items: FeedItem[] = [];
-    for (let page = notes.listPublicNotes(500); page.length > 0; ) {
-      for (const n of page) {
-        items.push(noteToFeedItem(n, urls));
-      }
-      const last = page.at(-1)!;
-      page = notes.listPublicNotes(500, { publishedAt: toDbTime(last.publishedAt), id: last.id });
-    }
     const site = {
       url: config.siteUrl,
       name: config.siteName,
@@ -164,7 +184,24 @@ export function exportSite(options: ExportOptions): ExportResult {
       description: config.siteDescription,
     };
     const links = { rss: urls.feeds.rss, atom: urls.feeds.atom, json: urls.feeds.json, html: urls.home };
-    writeFileSync(join(partial, 'feed.json'), renderJsonFeed(site, links, items));
+    // Written item by item: the whole site as one array took hundreds of megabytes at 100,000 notes.
+    const frame = jsonFeedFrame(site, links);
+    const feed = openSync(join(partial, 'feed.json'), 'wx');
+    try {
+      writeSync(feed, frame.head);
+      let first = true;
+      for (let page = notes.listPublicNotes(500); page.length > 0; ) {
+        for (const n of page) {
+          writeSync(feed, `${first ? '' : ','}${renderJsonFeedItem(site, noteToFeedItem(n, urls))}`);
+          first = false;
+        }
+        const last = page.at(-1)!;
+        page = notes.listPublicNotes(500, { publishedAt: toDbTime(last.publishedAt), id: last.id });
+      }
+      writeSync(feed, frame.tail);
+    } finally {
+      closeSync(feed);
+    }
 
     renameSync(partial, final);
     return { path: final, notes: count, mediaFiles: mediaFiles.length, warnings };

@@ -84,6 +84,11 @@ describe('starpunk export', () => {
       { url: expect.stringMatching(/^\/media\/2025\/03\/.+\.png$/), alt: 'A red square' },
     ]);
 
+    // Written item by item, yet exactly what JSON.stringify(…, null, 2) writes.
+    const mf2Text = readFileSync(join(path, 'mf2.json'), 'utf8');
+    expect(mf2Text).toBe(`${JSON.stringify(JSON.parse(mf2Text), null, 2)}\n`);
+    const feedText = readFileSync(join(path, 'feed.json'), 'utf8');
+    expect(feedText).toBe(JSON.stringify(JSON.parse(feedText)));
     const mf2 = JSON.parse(readFileSync(join(path, 'mf2.json'), 'utf8')) as {
       items: { type: string[]; properties: Record<string, unknown[]>; deleted?: string }[];
     };
