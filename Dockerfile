@@ -37,4 +37,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM from `docker stop` reaches node directly (exec form): in-flight requests finish first.
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-semi-space-size=2", "dist/src/main.js", "serve"]
+CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=128", "dist/src/main.js", "serve"]

@@ -159,10 +159,15 @@ describe('Dockerfile', () => {
     expect(JSON.parse(cmds[0]!.args)).toEqual([
       'node',
       '--max-semi-space-size=2',
+      '--max-old-space-size=128',
       'dist/src/main.js',
       'serve',
     ]);
     expect(pkg.bin.starpunk).toBe('dist/src/main.js');
+    // The same heap limits as `npm start` (ADR 0006).
+    expect(pkg.scripts.start).toContain(
+      'node --max-semi-space-size=2 --max-old-space-size=128 dist/src/main.js serve',
+    );
   });
 
   it('has a HEALTHCHECK on /health that needs only node', () => {
@@ -269,7 +274,7 @@ describe('deploy/starpunk.service', () => {
     expect(unit.Unit!.After).toContain('network-online.target');
     expect(unit.Install!.WantedBy).toEqual(['multi-user.target']);
     expect(one('ExecStart')).toMatch(
-      /\/node --max-semi-space-size=2 \/opt\/starpunk\/dist\/src\/main\.js serve$/,
+      /\/node --max-semi-space-size=2 --max-old-space-size=128 \/opt\/starpunk\/dist\/src\/main\.js serve$/,
     );
     expect(one('User')).toBe('starpunk');
     expect(one('Restart')).toBe('on-failure');
@@ -302,7 +307,7 @@ describe('deploy/starpunk.service', () => {
     expect(cli).toContain(
       one('ExecStart')
         .replace(/ serve$/, '')
-        .replace(' --max-semi-space-size=2', ''),
+        .replace(' --max-semi-space-size=2 --max-old-space-size=128', ''),
     );
     expect(cli).toContain(`-u ${one('User')}`);
     expect(statSync(join(ROOT, 'deploy/starpunk-cli')).mode & 0o111).not.toBe(0);

@@ -74,7 +74,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
     note: (slug: string) => `/notes/${encodeURIComponent(slug)}`,
     tag: (key: string) => urls.tag(key).slice(urls.home.length - 1),
   };
-  const cache = createRenderCache<Buffer<ArrayBuffer>>();
+  const cache = createRenderCache<string | Buffer<ArrayBuffer>>();
   // Rendered list entries by note id, current for one revision: a page the render cache misses
   // (another cursor, a tag page, the first request after a write) re-renders only changed notes.
   const entries = createRenderCache<string>(2048);
@@ -142,13 +142,19 @@ export function siteRoutes(deps: SiteDeps): Hono {
     setValidators(c, v);
     c.header('Content-Type', type);
     if (isNotModified(c, v)) return c.body(null, 304);
-    let body = cache.get(variant, v.etag);
-    if (body === undefined) {
-      // Kept encoded: a cache hit then sends bytes without re-encoding the page every time.
-      body = Buffer.from(render(), 'utf8');
+    const hit = cache.get(variant, v.etag);
+    if (hit === undefined) {
+      const body = render();
       cache.set(variant, v.etag, body);
+      return c.body(body, status as 200);
     }
-    return c.body(body, status as 200);
+    if (typeof hit !== 'string') return c.body(hit, status as 200);
+    // Asked for twice: kept encoded from now on, so later hits send bytes without re-encoding.
+    // (Not at once: pages asked for only once, like old cursors, would churn buffers outside the
+    // heap faster than the collector frees them.)
+    const bytes = Buffer.from(hit, 'utf8');
+    cache.set(variant, v.etag, bytes);
+    return c.body(bytes, status as 200);
   }
 
   const HTML = 'text/html; charset=utf-8';
