@@ -6,27 +6,58 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { benchHttp } from './http.js';
 import { type BenchResult, benchMigrations } from './migrations.js';
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k!, v ?? 'true'] as const;
-  }),
-);
-const only = args.get('only');
-const notes = Number(args.get('notes') ?? 100_000);
+const USAGE =
+  'usage: npm run bench [-- --only=migrations|http] [--notes=100000] [--duration=5] [--warmup=1]\n';
+
+/** A bad command line: say what is wrong and how to call it, run nothing. */
+function refuse(message: string): never {
+  process.stderr.write(`npm run bench: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let values: Record<string, string | undefined>;
+try {
+  ({ values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      only: { type: 'string' },
+      notes: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+    },
+    strict: true,
+  }));
+} catch (err) {
+  refuse((err as Error).message);
+}
+
+/** A number option within [min, max], or `fallback` when absent. */
+function numberOption(name: string, fallback: number, min: number, max: number, whole = false): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
+    refuse(`--${name} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (got "${raw}")`);
+  }
+  return n;
+}
+
+const notes = numberOption('notes', 100_000, 1, 10_000_000, true);
+const durationS = numberOption('duration', 5, 0.5, 600);
+const warmupS = numberOption('warmup', 1, 0, 600);
 
 const sections: Record<string, () => Promise<BenchResult[]> | BenchResult[]> = {
   migrations: () => benchMigrations({ notes, freshRuns: 20 }),
-  http: () =>
-    benchHttp({
-      notes,
-      ...(args.has('duration') ? { durationS: Number(args.get('duration')) } : {}),
-      ...(args.has('warmup') ? { warmupS: Number(args.get('warmup')) } : {}),
-    }),
+  http: () => benchHttp({ notes, durationS, warmupS }),
 };
+const only = values.only;
+if (only !== undefined && !(only in sections)) {
+  refuse(`--only must be one of ${Object.keys(sections).join(', ')} (got "${only}")`);
+}
 
 const results: Record<string, BenchResult[]> = {};
 for (const [name, fn] of Object.entries(sections)) {

@@ -63,3 +63,24 @@ export class AppError extends Error {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/**
+ * Whether an error is the storage's fault: `full` (no space or quota left) or `unwritable`
+ * (read-only, no permission, cannot open); undefined for anything else. The code may sit on the
+ * error or on its cause.
+ */
+export function storageFailure(err: unknown): 'full' | 'unwritable' | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT') return 'full';
+  if (
+    code === 'EACCES' ||
+    code === 'EROFS' ||
+    code === 'EPERM' ||
+    code === 'SQLITE_READONLY' ||
+    code === 'SQLITE_CANTOPEN'
+  ) {
+    return 'unwritable';
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, isAppError, storageFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { renderErrorPage } from '../views/error-page.js';
 import type { PageSite } from '../views/layout.js';
@@ -42,9 +42,8 @@ export function errorHandler(logger: Logger, site: PageSite, metrics?: Metrics):
       return respond(c, new AppError('invalid_request', 'The request body was cut off.'), site);
     }
     // Storage failures are the disk's fault, not the request's: say so, keep serving.
-    const code =
-      (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;
-    if (code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT') {
+    const storage = storageFailure(err);
+    if (storage === 'full') {
       logger.error({ err, path: c.req.path }, 'out of disk space');
       metrics?.recordError(c.req.path, 'out of disk space');
       return respond(
@@ -56,13 +55,7 @@ export function errorHandler(logger: Logger, site: PageSite, metrics?: Metrics):
         site,
       );
     }
-    if (
-      code === 'EACCES' ||
-      code === 'EROFS' ||
-      code === 'EPERM' ||
-      code === 'SQLITE_READONLY' ||
-      code === 'SQLITE_CANTOPEN'
-    ) {
+    if (storage === 'unwritable') {
       logger.error({ err, path: c.req.path }, 'storage not writable');
       metrics?.recordError(c.req.path, 'storage not writable');
       return respond(

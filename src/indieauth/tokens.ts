@@ -2,7 +2,7 @@ import { randomToken, sha256Hex } from '../auth/crypto.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { type TokenRow, tokensStore } from '../db/store/tokens.js';
-import { AppError } from '../errors.js';
+import { AppError, storageFailure } from '../errors.js';
 import { formatScope, parseScope } from './scopes.js';
 
 /** Tokens without an expiry are stored with this far-future date (the column is NOT NULL). */
@@ -41,8 +41,8 @@ export function createTokenService(deps: { db: Db; clock: Clock }) {
     try {
       store.updateTokenUse(r.id, now.toISOString());
     } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      if (!/^SQLITE_(FULL|READONLY|IOERR|BUSY)/.test(code)) throw err;
+      // A full or read-only disk, or a writer holding the lock past the busy timeout.
+      if (!storageFailure(err) && (err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
     }
   };
   return {

@@ -1,11 +1,10 @@
 import sharp, { type Metadata } from 'sharp';
+import { AppError } from '../errors.js';
 
 // Every upload is a new image: libvips' operation cache (up to 50 MB by default) would only hold
 // memory, and one worker thread per image keeps a burst of uploads from multiplying its buffers.
 sharp.cache(false);
 sharp.concurrency(1);
-
-import { AppError } from '../errors.js';
 
 /** The image formats StarPunk stores, by the name sharp gives them (AVIF is sharp's "heif" + AV1). */
 export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif';

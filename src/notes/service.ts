@@ -405,20 +405,6 @@ export function createNoteService(deps: NoteServiceDeps) {
       return ids.flatMap((id) => byId.get(id) ?? []);
     },
 
-    /** One page of public notes with a tag (by key), or undefined when the tag is unknown. */
-    listPublicNotesByTag(
-      key: string,
-      limit: number,
-      cursor?: TimelineCursor,
-    ): { tag: { key: string; name: string }; notes: Note[] } | undefined {
-      const tag = tags.findTag(key);
-      if (!tag) return undefined;
-      return {
-        tag: { key: tag.name, name: tag.display_name },
-        notes: presentMany(notes.listPublicByTag(tag.id, toDbTime(clock.now()), limit, cursor)),
-      };
-    },
-
     /**
      * What decides every public list right now: the change counter, when it moved, the newest
      * visible note and when the next scheduled one goes live (so caches expire exactly then).

@@ -24,7 +24,7 @@ import { readNoteFile, resolveUnder } from '../notes/files.js';
 import { createNoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
-import { noteToFeedItem } from '../site/feed-item.js';
+import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../site/feed-item.js';
 import { siteUrls } from '../site/urls.js';
 import { fileStamp, listRegularFiles, sha256Hex } from './common.js';
 import { stringifyFrontMatter } from './front-matter.js';
@@ -177,13 +177,8 @@ export function exportSite(options: ExportOptions): ExportResult {
       copyFileSync(resolveUnder(config.mediaPath, rel), target);
     }
 
-    const site = {
-      url: config.siteUrl,
-      name: config.siteName,
-      author: config.siteAuthor,
-      description: config.siteDescription,
-    };
-    const links = { rss: urls.feeds.rss, atom: urls.feeds.atom, json: urls.feeds.json, html: urls.home };
+    const site = feedSiteFrom(config);
+    const links = feedLinksFrom(urls);
     // Written item by item: the whole site as one array took hundreds of megabytes at 100,000 notes.
     const frame = jsonFeedFrame(site, links);
     const feed = openSync(join(partial, 'feed.json'), 'wx');

@@ -1,4 +1,5 @@
-import type { FeedItem } from '../feeds/index.js';
+import type { Config } from '../config.js';
+import type { FeedItem, FeedLinks, FeedSite } from '../feeds/index.js';
 import { plainText } from '../notes/markdown.js';
 import type { Note } from '../notes/types.js';
 import type { SiteUrls } from './urls.js';
@@ -15,4 +16,21 @@ export function noteToFeedItem(n: Note, urls: SiteUrls): FeedItem {
     tags: n.tags.map((t) => t.name),
     photos: n.photos.map((p) => ({ ...p, url: new URL(p.url, urls.home).toString() })),
   };
+}
+
+/** The site as the feeds describe it. */
+export function feedSiteFrom(
+  config: Pick<Config, 'siteUrl' | 'siteName' | 'siteAuthor' | 'siteDescription'>,
+): FeedSite {
+  return {
+    url: config.siteUrl,
+    name: config.siteName,
+    author: config.siteAuthor,
+    description: config.siteDescription,
+  };
+}
+
+/** The feeds' links to themselves and to the home page. */
+export function feedLinksFrom(urls: SiteUrls): FeedLinks {
+  return { rss: urls.feeds.rss, atom: urls.feeds.atom, json: urls.feeds.json, html: urls.home };
 }

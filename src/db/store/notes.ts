@@ -138,16 +138,12 @@ export function notesStore(db: Db) {
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now
      ORDER BY published_at ASC LIMIT 1`,
   );
-  const byTagSql = (cols: string) =>
-    `SELECT ${cols
-      .split(',')
-      .map((c) => `n.${c.trim()}`)
-      .join(', ')} FROM note_tags nt JOIN notes n ON n.id = nt.note_id
+  const keysByTag = db.prepare(
+    `SELECT n.id, n.published_at, n.revision FROM note_tags nt JOIN notes n ON n.id = nt.note_id
      WHERE nt.tag_id = @tagId AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
        AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
-     ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`;
-  const byTag = db.prepare(byTagSql(COLUMNS));
-  const keysByTag = db.prepare(byTagSql(KEY_COLUMNS));
+     ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
+  );
   const batch = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id > ? ORDER BY id LIMIT ?`);
   const allPaths = db.prepare('SELECT id, slug, file_path, content_hash, deleted_at FROM notes ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM notes');
@@ -240,10 +236,7 @@ export function notesStore(db: Db) {
       (cursor
         ? keysAfter.all({ limit, ...clampCursor(now, cursor) })
         : keysFirst.all({ now, limit })) as NoteKeyRow[],
-    /** Public notes carrying a tag, newest first. */
-    listPublicByTag: (tagId: number, now: string, limit: number, cursor?: TimelineCursor) =>
-      byTag.all(tagArgs(tagId, now, limit, cursor)) as NoteRow[],
-    /** Keys of public notes carrying a tag (see listPublicByTag). */
+    /** Keys of public notes carrying a tag, newest first. */
     listPublicKeysByTag: (tagId: number, now: string, limit: number, cursor?: TimelineCursor) =>
       keysByTag.all(tagArgs(tagId, now, limit, cursor)) as NoteKeyRow[],
     /** Rows of these notes, in no particular order (missing ids are left out). */

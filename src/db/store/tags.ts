@@ -15,10 +15,6 @@ export function tagsStore(db: Db) {
   const link = db.prepare(
     'INSERT OR IGNORE INTO note_tags (note_id, tag_id, position, display_name) VALUES (?, ?, ?, ?)',
   );
-  const forNote = db.prepare(
-    `SELECT nt.note_id, t.name, nt.display_name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
-     WHERE nt.note_id = ? ORDER BY nt.position`,
-  );
   // Many notes in one statement: their ids travel as one JSON array (no limit on how many).
   const forNotes = db.prepare(
     `SELECT nt.note_id, t.name, nt.display_name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
@@ -46,10 +42,6 @@ export function tagsStore(db: Db) {
     /** Tags of many notes at once, keyed by note id. */
     listForNotes: (noteIds: number[]) => {
       const out = new Map<number, NoteTagRow[]>();
-      if (noteIds.length === 1) {
-        out.set(noteIds[0]!, forNote.all(noteIds[0]) as NoteTagRow[]);
-        return out;
-      }
       for (const id of noteIds) out.set(id, []);
       for (const row of forNotes.all(JSON.stringify(noteIds)) as NoteTagRow[])
         out.get(row.note_id)?.push(row);

@@ -25,7 +25,7 @@ import { buildFtsQuery, markExcerpt } from '../../notes/search-query.js';
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagKey } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
-import { noteToFeedItem } from '../../site/feed-item.js';
+import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../../site/feed-item.js';
 import { pageSiteFrom } from '../../site/page-site.js';
 import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
 import {
@@ -102,12 +102,16 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   // Notes looked up by slug in the current state (null: none), so a note page served again costs no query.
   let bySlug = new Map<string, Note | null>();
+  // Results of recent searches in the current state: a repeated search (a popular word, a reader
+  // paging back) costs no ranking. Bounded.
+  let searches = new Map<string, ReturnType<typeof searchNow>>();
 
   function currentState(): TimelineState {
     const t = notes.timelineState();
     if (t !== etagsOf) {
       etags = new Map();
       bySlug = new Map();
+      searches = new Map();
       etagsOf = t;
       lastModifiedText = t.lastModified.toUTCString();
     }
@@ -210,17 +214,8 @@ export function siteRoutes(deps: SiteDeps): Hono {
     });
   });
 
-  // Results of recent searches in the current state: a repeated search (a popular word, a reader
-  // paging back) costs no ranking. Bounded; emptied whenever the notes change.
-  let searches = new Map<string, ReturnType<typeof searchNow>>();
-  let searchesOf: TimelineState | undefined;
-
   function runSearch(q: string, limit: number, offset: number) {
-    const t = currentState();
-    if (t !== searchesOf) {
-      searches = new Map();
-      searchesOf = t;
-    }
+    currentState();
     const key = `${limit}:${offset}:${q}`;
     let r = searches.get(key);
     if (!r) {
@@ -308,13 +303,8 @@ export function siteRoutes(deps: SiteDeps): Hono {
   });
 
   // Feeds ---------------------------------------------------------------------------------
-  const feedSite = {
-    url: config.siteUrl,
-    name: config.siteName,
-    author: config.siteAuthor,
-    description: config.siteDescription,
-  };
-  const feedLinks = { rss: urls.feeds.rss, atom: urls.feeds.atom, json: urls.feeds.json, html: urls.home };
+  const feedSite = feedSiteFrom(config);
+  const feedLinks = feedLinksFrom(urls);
 
   function feedItems(): FeedItem[] {
     return notes.listPublicNotes(FEED_SIZE).map((n) => noteToFeedItem(n, urls));

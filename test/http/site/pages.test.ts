@@ -2,7 +2,7 @@ import { mf2 } from 'microformats-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/db/open.js';
 import { silentLogger } from '../../../src/logger.js';
-import { createNoteService } from '../../../src/notes/service.js';
+import { createNoteService, type NoteService } from '../../../src/notes/service.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
@@ -190,25 +190,25 @@ describe('hidden notes stay hidden everywhere', () => {
   });
 });
 
+/** Writes through a second connection to the same file, as `starpunk import` or a second server would. */
+function writeElsewhere(write: (writer: NoteService) => unknown): void {
+  const other = openDatabase(t.config.databasePath);
+  try {
+    write(
+      createNoteService({ db: other, notesPath: t.config.notesPath, clock: t.clock, logger: silentLogger() }),
+    );
+  } finally {
+    other.close();
+  }
+}
+
 describe('cached pages and another writer', () => {
   it('a note written by another process (another connection) shows at once, with a new ETag', async () => {
     t.notes.createNote({ content: 'First note' });
     const first = await t.get('/');
     const etag = first.headers.get('etag')!;
     expect((await t.get('/', { 'If-None-Match': etag })).status).toBe(304);
-    // A second connection to the same file, as `starpunk import` or a second server would write.
-    const other = openDatabase(t.config.databasePath);
-    try {
-      const writer = createNoteService({
-        db: other,
-        notesPath: t.config.notesPath,
-        clock: t.clock,
-        logger: silentLogger(),
-      });
-      writer.createNote({ content: 'Written elsewhere' });
-    } finally {
-      other.close();
-    }
+    writeElsewhere((writer) => writer.createNote({ content: 'Written elsewhere' }));
     const after = await t.get('/', { 'If-None-Match': etag });
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(etag);
@@ -231,18 +231,7 @@ describe('cached pages and another writer', () => {
   it('a list entry edited through another connection is shown as edited', async () => {
     const note = t.notes.createNote({ content: 'Before the edit' });
     expect(await (await t.get('/')).text()).toContain('Before the edit');
-    const other = openDatabase(t.config.databasePath);
-    try {
-      const writer = createNoteService({
-        db: other,
-        notesPath: t.config.notesPath,
-        clock: t.clock,
-        logger: silentLogger(),
-      });
-      writer.updateNote(note.id, { content: 'After the edit' });
-    } finally {
-      other.close();
-    }
+    writeElsewhere((writer) => writer.updateNote(note.id, { content: 'After the edit' }));
     const home = await (await t.get('/')).text();
     expect(home).toContain('After the edit');
     expect(home).not.toContain('Before the edit');
