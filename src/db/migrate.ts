@@ -3,6 +3,16 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { type NotePathStats, notePathNormaliser } from '../legacy/note-paths.js';
+import {
+  carryPythonData,
+  FOREIGN_PREFIX,
+  hasPythonStash,
+  type PythonCarryReport,
+  planPythonStash,
+  stashPythonData,
+} from '../legacy/python-lineage.js';
+import { type ConvergencePlan, checkConvergence, rebuildTable, type TableTarget } from './converge.js';
 import { INITIAL_SCHEMA } from './initial-schema.js';
 import { type Db, registerFunctions } from './open.js';
 import {
@@ -40,7 +50,8 @@ export type RefusalReason =
   | 'out_of_order'
   | 'bad_file_name'
   | 'effect_missing'
-  | 'not_starpunk';
+  | 'not_starpunk'
+  | 'cannot_converge';
 
 /** The runner refused, changing nothing. */
 export class MigrationRefused extends Error {
@@ -92,6 +103,16 @@ export interface MigrationReport {
   drift: string[];
   scrubbed: boolean;
   durationMs: number;
+  /** Tables brought to their canonical shape, keeping their rows (hand-repaired databases). */
+  converged: ConvergencePlan[];
+  /** Indexes, triggers and views dropped, created or replaced to match a fresh install. */
+  tidied: string[];
+  /** A Python StarPunk 1.x database: what was recognised and carried over. */
+  python: PythonCarryReport | null;
+  /** What migration 012 found when it normalised note paths (null when it did not run here). */
+  notePaths: NotePathStats | null;
+  /** Everything that could not be carried over or was dropped, said exactly (also logged). */
+  lost: string[];
 }
 
 /** The smallest logger the runner needs (pino's shape). */
@@ -99,6 +120,9 @@ export interface MigrationLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
 }
+
+/** How a connection is being migrated: for real, as a rehearsal on a copy, or as a dry run. */
+type Mode = 'real' | 'rehearsal' | 'dry';
 
 /** Options for runMigrations. */
 export interface RunOptions {
@@ -109,6 +133,12 @@ export interface RunOptions {
   logger?: MigrationLogger;
   now?: () => Date;
   busyTimeoutMs?: number;
+  /** The data directory (default: the database's folder); note paths may be relative to it. */
+  dataPath?: string;
+  /** The notes folder (default: DATA_PATH/notes). */
+  notesPath?: string;
+  /** The media folder (default: DATA_PATH/media). */
+  mediaPath?: string;
 }
 
 /** Hex SHA-256 of a migration's text, with line endings normalised so a checkout on Windows still matches. */
@@ -166,6 +196,34 @@ interface Expected {
   states: SchemaSnapshot[]; // states[0] = baseline, states[i] = after migration i
   effects: Effect[][]; // effects[i-1] = effect of migration i
   rawSql: Map<string, string>[]; // per state: object name -> original CREATE sql
+  objects: Map<string, SchemaObject>[]; // per state: object name -> type, table and CREATE sql
+}
+
+interface SchemaObject {
+  type: string;
+  tbl: string;
+  sql: string;
+}
+
+function objectsOf(db: Db): Map<string, SchemaObject> {
+  const rows = db
+    .prepare(
+      "SELECT type, name, tbl_name AS tbl, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
+    )
+    .all() as (SchemaObject & { name: string })[];
+  return new Map(rows.map((r) => [r.name, { type: r.type, tbl: r.tbl, sql: r.sql }]));
+}
+
+/** The canonical shape of `table` in expected state `k`: structure, CREATE text, its indexes and triggers. */
+function targetFor(expected: Expected, k: number, table: string): TableTarget {
+  const objects = expected.objects[k]!;
+  const own = [...objects.entries()].filter(([, o]) => o.tbl === table);
+  return {
+    info: expected.states[k]!.tables.get(table)!,
+    sql: objects.get(table)!.sql,
+    indexes: own.filter(([, o]) => o.type === 'index').map(([name, o]) => ({ name, sql: o.sql })),
+    triggers: own.filter(([, o]) => o.type === 'trigger').map(([name, o]) => ({ name, sql: o.sql })),
+  };
 }
 
 const expectedCache = new Map<string, Expected>();
@@ -231,6 +289,14 @@ function effectsBetween(before: SchemaSnapshot, after: SchemaSnapshot, raw: Map<
   return effects;
 }
 
+/** Registers `starpunk_note_path()`, which migration 012 calls for every note row. */
+function registerNotePathFunction(
+  db: Db,
+  fn: (value: unknown, slug: unknown, createdAt: unknown) => unknown,
+): void {
+  db.function('starpunk_note_path', { varargs: true }, fn as (...args: unknown[]) => unknown);
+}
+
 /** Replays baseline + every migration in memory and returns each intermediate schema. */
 function expectedStates(files: MigrationFile[]): Expected {
   const key = files.map((f) => `${f.name}:${f.checksum}`).join('|');
@@ -239,9 +305,11 @@ function expectedStates(files: MigrationFile[]): Expected {
   const mem = new Database(':memory:');
   try {
     registerFunctions(mem);
+    registerNotePathFunction(mem, (v: unknown) => v);
     mem.exec(INITIAL_SCHEMA);
     const states = [inspectSchema(mem)];
     const rawSql = [rawSqlOf(mem)];
+    const objects = [objectsOf(mem)];
     const effects: Effect[][] = [];
     for (const f of files) {
       try {
@@ -254,8 +322,9 @@ function expectedStates(files: MigrationFile[]): Expected {
       effects.push(effectsBetween(states[states.length - 1]!, s, raw));
       states.push(s);
       rawSql.push(raw);
+      objects.push(objectsOf(mem));
     }
-    const expected = { states, effects, rawSql };
+    const expected = { states, effects, rawSql, objects };
     expectedCache.set(key, expected);
     return expected;
   } finally {
@@ -297,41 +366,285 @@ function readApplied(db: Db): AppliedRow[] {
   );
   const checksum = cols.has('checksum') ? 'checksum' : 'NULL AS checksum';
   const adopted = cols.has('adopted') ? 'adopted' : '0 AS adopted';
-  return db
-    .prepare(`SELECT id, migration_name, applied_at, ${checksum}, ${adopted} FROM ${BOOKKEEPING} ORDER BY id`)
-    .all() as AppliedRow[];
+  // Rows of the Python StarPunk's own lineage, once converted, are history: never ours to plan with.
+  return (
+    db
+      .prepare(
+        `SELECT id, migration_name, applied_at, ${checksum}, ${adopted} FROM ${BOOKKEEPING} ORDER BY id`,
+      )
+      .all() as AppliedRow[]
+  ).filter((r) => !r.migration_name.startsWith(FOREIGN_PREFIX));
 }
 
-/** Is a migration's effect already present in `actual`? 'yes' adopts it, 'no' runs it. */
-function effectPresence(effects: Effect[], actual: SchemaSnapshot): 'yes' | 'no' {
+/** Every name recorded in the bookkeeping table, as it is written there. */
+function recordedNames(db: Db): string[] {
+  if (!userTables(db).includes(BOOKKEEPING)) return [];
+  return (db.prepare(`SELECT migration_name FROM ${BOOKKEEPING}`).all() as { migration_name: string }[]).map(
+    (r) => r.migration_name,
+  );
+}
+
+function sameNames(a: TableInfo, b: TableInfo): boolean {
+  const names = (t: TableInfo) =>
+    t.columns
+      .map((c) => c.name.toLowerCase())
+      .sort()
+      .join(',');
+  return names(a) === names(b);
+}
+
+/**
+ * Is a migration's structural effect already present in `actual`? 'all' adopts it, 'none' runs it,
+ * 'some' adopts it piece by piece when every missing piece can be made on its own (a new table, an
+ * added column, a dropped table), else runs it. A table the migration creates counts as present in
+ * any shape (a hand-repaired table is brought to its shape, keeping its rows); a table it rebuilds
+ * counts as present when it has exactly the new shape, or the new columns in another shape.
+ */
+function effectPresence(
+  effects: Effect[],
+  actual: SchemaSnapshot,
+  before: SchemaSnapshot,
+): 'all' | 'some' | 'none' {
   const structural = effects.filter(
     (e) => e.kind === 'table-exact' || e.kind === 'columns-added' || e.kind === 'table-dropped',
   );
   if (structural.length > 0) {
-    const all = structural.every((e) => {
+    let present = 0;
+    let piecewise = true;
+    for (const e of structural) {
+      let here: boolean;
       if (e.kind === 'table-exact') {
         const t = actual.tables.get(e.table);
-        return t !== undefined && tableSignature(t) === tableSignature(e.info);
-      }
-      if (e.kind === 'columns-added') {
+        const old = before.tables.get(e.table);
+        if (!old) here = t !== undefined;
+        else {
+          here =
+            t !== undefined &&
+            (tableSignature(t) === tableSignature(e.info) ||
+              (tableSignature(t) !== tableSignature(old) && sameNames(t, e.info)));
+          if (!here) piecewise = false;
+        }
+      } else if (e.kind === 'columns-added') {
         const t = actual.tables.get(e.table);
-        return t !== undefined && e.columns.every((c) => t.columns.some((a) => sameColumn(a, c)));
-      }
-      return !actual.tables.has((e as { table: string }).table);
-    });
-    return all ? 'yes' : 'no';
+        here =
+          t !== undefined &&
+          e.columns.every((c) => t.columns.some((a) => a.name.toLowerCase() === c.name.toLowerCase()));
+      } else here = !actual.tables.has((e as { table: string }).table);
+      if (here) present++;
+    }
+    if (present === structural.length) return 'all';
+    if (present === 0 || !piecewise) return 'none';
+    return 'some';
   }
   // Only indexes/triggers/views: adopt if any of them is already there (running would collide).
   const objects = effects.filter(
     (e) => e.kind === 'index-created' || e.kind === 'trigger-created' || e.kind === 'view-created',
   );
-  if (objects.length === 0) return 'no'; // a data-only migration always runs
+  if (objects.length === 0) return 'none'; // a data-only migration always runs
   const present = objects.some((e) => {
     if (e.kind === 'index-created') return actual.indexes.has(e.index.name);
     if (e.kind === 'trigger-created') return actual.triggers.has(e.name);
     return actual.views.has((e as { name: string }).name);
   });
-  return present ? 'yes' : 'no';
+  return present ? 'all' : 'none';
+}
+
+function columnDefinition(c: ColumnInfo): string {
+  return `"${c.name}"${c.type ? ` ${c.type}` : ''}${c.notnull ? ' NOT NULL' : ''}${c.dflt !== null ? ` DEFAULT ${c.dflt}` : ''}`;
+}
+
+/**
+ * Makes the structural part of migration `index`'s effect real without running it: creates the
+ * tables it creates, brings existing ones to their shape (keeping rows), adds its columns, drops
+ * what it drops. Returns what it did; throws MigrationRefused when a table cannot keep its rows.
+ */
+function adoptStructure(
+  db: Db,
+  expected: Expected,
+  index: number,
+  name: string,
+  converged: ConvergencePlan[],
+): string[] {
+  const done: string[] = [];
+  const final = expected.states[expected.states.length - 1]!;
+  for (const e of expected.effects[index - 1]!) {
+    const actual = inspectSchema(db);
+    if (e.kind === 'table-exact') {
+      const t = actual.tables.get(e.table);
+      if (!t) {
+        db.exec(expected.objects[index]!.get(e.table)!.sql);
+        done.push(`create table ${e.table}`);
+        continue;
+      }
+      if (tableSignature(t) === tableSignature(e.info)) continue;
+      // Columns that a later migration adds are left for it (it will adopt them).
+      const finalTable = final.tables.get(e.table);
+      const later = t.columns.some(
+        (c) =>
+          !e.info.columns.some((x) => x.name.toLowerCase() === c.name.toLowerCase()) &&
+          finalTable?.columns.some((x) => x.name.toLowerCase() === c.name.toLowerCase()),
+      );
+      if (later) continue;
+      const check = checkConvergence(db, t, e.info);
+      if (!check.plan) {
+        throw new MigrationRefused(
+          'cannot_converge',
+          `migration ${name} finds table ${e.table} in a shape it cannot bring to StarPunk's without losing rows: ` +
+            check.problems.join('; '),
+        );
+      }
+      rebuildTable(db, t, targetFor(expected, index, e.table));
+      converged.push(check.plan);
+      done.push(`rebuild table ${e.table} (${check.plan.changes.join('; ') || 'same columns'})`);
+    } else if (e.kind === 'columns-added') {
+      const t = actual.tables.get(e.table);
+      if (!t) continue;
+      for (const c of e.columns) {
+        if (t.columns.some((a) => a.name.toLowerCase() === c.name.toLowerCase())) continue;
+        db.exec(`ALTER TABLE "${e.table}" ADD COLUMN ${columnDefinition(c)}`);
+        done.push(`add column ${e.table}.${c.name}`);
+      }
+    } else if (e.kind === 'table-dropped' && actual.tables.has(e.table)) {
+      db.exec(`DROP TABLE "${e.table}"`);
+      done.push(`drop table ${e.table}`);
+    }
+  }
+  return done;
+}
+
+/** Drops the indexes, triggers and views a migration is about to create under a name already taken. */
+function clearCollisions(db: Db, effects: Effect[], actual: SchemaSnapshot): string[] {
+  const out: string[] = [];
+  for (const e of effects) {
+    if (e.kind === 'index-created' && actual.indexes.has(e.index.name)) {
+      db.exec(`DROP INDEX "${e.index.name}"`);
+      out.push(`drop index ${e.index.name} (recreated by the migration)`);
+    } else if (e.kind === 'trigger-created' && actual.triggers.has(e.name)) {
+      db.exec(`DROP TRIGGER "${e.name}"`);
+      out.push(`drop trigger ${e.name} (recreated by the migration)`);
+    } else if (e.kind === 'view-created' && actual.views.has(e.name)) {
+      db.exec(`DROP VIEW "${e.name}"`);
+      out.push(`drop view ${e.name} (recreated by the migration)`);
+    }
+  }
+  return out;
+}
+
+/** What it takes to make a fully migrated database identical to a fresh install. */
+interface FinalFixes {
+  rebuild: { actual: TableInfo; plan: ConvergencePlan }[];
+  create: string[];
+  problems: string[];
+  /** Index, trigger and view differences (applied after the rebuilds). */
+  objects: number;
+}
+
+function finalFixes(db: Db, expected: Expected): FinalFixes {
+  const k = expected.states.length - 1;
+  const final = expected.states[k]!;
+  const actual = inspectSchema(db);
+  const out: FinalFixes = { rebuild: [], create: [], problems: [], objects: 0 };
+  for (const [name, target] of final.tables) {
+    const t = actual.tables.get(name);
+    if (!t) {
+      out.create.push(name);
+      continue;
+    }
+    if (tableSignature(t) === tableSignature(target)) continue;
+    if (t.virtual && target.virtual && name === 'notes_fts') {
+      // The search index holds nothing that is not in the note files: rebuilt by `serve`.
+      out.rebuild.push({
+        actual: t,
+        plan: { table: name, changes: ['search index recreated'], dropped: [] },
+      });
+      continue;
+    }
+    const check = checkConvergence(db, t, target);
+    if (check.plan) out.rebuild.push({ actual: t, plan: check.plan });
+    else out.problems.push(...check.problems);
+  }
+  for (const [name, i] of final.indexes) {
+    const have = actual.indexes.get(name);
+    if (!have || indexSignature(have) !== indexSignature(i)) out.objects++;
+  }
+  for (const [name, i] of actual.indexes)
+    if (!final.indexes.has(name) && final.tables.has(i.table)) out.objects++;
+  for (const [name, sql] of final.triggers) if (actual.triggers.get(name) !== sql) out.objects++;
+  for (const name of foreignTriggers(db, final)) if (name) out.objects++;
+  for (const [name, sql] of final.views) if (actual.views.get(name) !== sql) out.objects++;
+  return out;
+}
+
+/** Triggers on StarPunk's own tables that a fresh install does not have. */
+function foreignTriggers(db: Db, final: SchemaSnapshot): string[] {
+  return (
+    db.prepare("SELECT name, tbl_name AS tbl FROM sqlite_schema WHERE type = 'trigger'").all() as {
+      name: string;
+      tbl: string;
+    }[]
+  )
+    .filter((t) => !final.triggers.has(t.name) && final.tables.has(t.tbl))
+    .map((t) => t.name);
+}
+
+function hasFinalFixes(f: FinalFixes): boolean {
+  return f.rebuild.length > 0 || f.create.length > 0 || f.objects > 0;
+}
+
+/** Applies finalFixes (inside the caller's transaction); returns the objects it tidied. */
+function applyFinalFixes(
+  db: Db,
+  expected: Expected,
+  fixes: FinalFixes,
+  converged: ConvergencePlan[],
+): string[] {
+  const k = expected.states.length - 1;
+  const final = expected.states[k]!;
+  const objects = expected.objects[k]!;
+  const tidied: string[] = [];
+  for (const name of fixes.create) {
+    db.exec(objects.get(name)!.sql);
+    tidied.push(`create table ${name}`);
+  }
+  for (const r of fixes.rebuild) {
+    if (r.actual.virtual) {
+      db.exec(`DROP TABLE "${r.plan.table}"`);
+      db.exec(objects.get(r.plan.table)!.sql);
+    } else rebuildTable(db, r.actual, targetFor(expected, k, r.plan.table));
+    converged.push(r.plan);
+  }
+  const actual = inspectSchema(db);
+  for (const [name, i] of actual.indexes) {
+    // Only on StarPunk's own tables: an index on a table of the person's own is theirs.
+    if (!final.indexes.has(name) && final.tables.has(i.table)) {
+      db.exec(`DROP INDEX "${name}"`);
+      tidied.push(`drop index ${name} (not part of StarPunk's schema)`);
+    }
+  }
+  for (const [name, i] of final.indexes) {
+    const have = actual.indexes.get(name);
+    if (have && indexSignature(have) === indexSignature(i)) continue;
+    if (have) db.exec(`DROP INDEX "${name}"`);
+    db.exec(objects.get(name)!.sql);
+    tidied.push(`${have ? 'recreate' : 'create'} index ${name}`);
+  }
+  for (const name of foreignTriggers(db, final)) {
+    db.exec(`DROP TRIGGER "${name}"`);
+    tidied.push(`drop trigger ${name} (not part of StarPunk's schema)`);
+  }
+  for (const [kind, word] of [
+    ['triggers', 'TRIGGER'],
+    ['views', 'VIEW'],
+  ] as const) {
+    for (const [name, sql] of final[kind]) {
+      const have = actual[kind].get(name);
+      if (have === sql) continue;
+      if (have !== undefined) db.exec(`DROP ${word} "${name}"`);
+      db.exec(objects.get(name)!.sql);
+      tidied.push(`${have !== undefined ? 'recreate' : 'create'} ${word.toLowerCase()} ${name}`);
+    }
+  }
+  return tidied;
 }
 
 /** The statements that complete an adopted migration: missing indexes, triggers and views. */
@@ -557,10 +870,12 @@ function nowText(now: () => Date): string {
 /**
  * Brings the database at `dbPath` to the current schema, or refuses without changing it.
  *
- * Rules (see docs/decisions/0001-migrations.md): a fresh file gets INITIAL_SCHEMA and then every
- * migration; each pending migration runs in its own BEGIN IMMEDIATE transaction that re-reads
+ * Rules (see docs/decisions/0001-migrations.md and 0007): a fresh file gets INITIAL_SCHEMA and then
+ * every migration; each pending migration runs in its own BEGIN IMMEDIATE transaction that re-reads
  * the applied set inside the lock and records itself before COMMIT; a migration whose effect is
- * already present is adopted (recorded, missing indexes created) instead of re-run.
+ * already present is adopted (recorded, its tables brought to shape, missing indexes created)
+ * instead of re-run. Before an existing database is touched, the whole procedure is rehearsed on a
+ * copy in memory: whatever would fail or be refused fails there, and the file stays byte-identical.
  */
 export function runMigrations(options: RunOptions): MigrationReport {
   const started = performance.now();
@@ -576,7 +891,7 @@ export function runMigrations(options: RunOptions): MigrationReport {
     if (existsSync(options.dbPath) && statSync(options.dbPath).size > 0) {
       const src = new Database(options.dbPath, { fileMustExist: true, readonly: true });
       try {
-        copy = new Database(src.serialize());
+        copy = inMemoryCopy(src);
       } finally {
         src.close();
       }
@@ -584,7 +899,7 @@ export function runMigrations(options: RunOptions): MigrationReport {
       copy = new Database(':memory:');
     }
     try {
-      const report = migrateConnection(copy, files, expected, { ...options, logger: undefined }, now, true);
+      const report = migrateConnection(copy, files, expected, { ...options, logger: undefined }, now, 'dry');
       report.durationMs = performance.now() - started;
       return report;
     } finally {
@@ -595,7 +910,20 @@ export function runMigrations(options: RunOptions): MigrationReport {
   mkdirSync(dirname(options.dbPath), { recursive: true });
   const db = new Database(options.dbPath);
   try {
-    const report = migrateConnection(db, files, expected, options, now, false);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30000}`);
+    if (needsWork(db, files, expected) === 'existing') {
+      const copy = inMemoryCopy(db);
+      try {
+        migrateConnection(copy, files, expected, { ...options, logger: undefined }, now, 'rehearsal');
+      } catch (err) {
+        if (err instanceof MigrationRefused) throw err;
+        const name = err instanceof MigrationFailed ? err.migration : 'the upgrade';
+        throw new MigrationFailed(name, err instanceof MigrationFailed ? err.cause : err, true);
+      } finally {
+        copy.close();
+      }
+    }
+    const report = migrateConnection(db, files, expected, options, now, 'real');
     report.durationMs = performance.now() - started;
     logger?.info(
       {
@@ -613,22 +941,80 @@ export function runMigrations(options: RunOptions): MigrationReport {
   }
 }
 
+/** An in-memory copy of a database; a WAL file's header is switched to rollback mode, which memory needs. */
+function inMemoryCopy(db: Db): Db {
+  const image = db.serialize();
+  // Bytes 18 and 19 of the header are the read/write format versions: 2 = WAL, 1 = rollback journal.
+  if (image[18] === 2) image[18] = 1;
+  if (image[19] === 2) image[19] = 1;
+  return new Database(image);
+}
+
+/** Reads what a database needs (throwing MigrationRefused as planning would): nothing, a fresh install, or work on existing data. */
+function needsWork(db: Db, files: MigrationFile[], expected: Expected): 'none' | 'fresh' | 'existing' {
+  if (userTables(db).length === 0) return 'fresh';
+  const recorded = new Set(recordedNames(db));
+  if (planStash(db, files, expected, recorded) || hasPythonStash(db)) return 'existing';
+  const plan = planFor(db, files, expected);
+  if (plan.pending.length > 0 || plan.repairs.length > 0 || plan.bookkeepingChanges) return 'existing';
+  return hasFinalFixes(finalFixes(db, expected)) ? 'existing' : 'none';
+}
+
+function planStash(db: Db, files: MigrationFile[], expected: Expected, recorded: Set<string>) {
+  const final = expected.states[expected.states.length - 1]!;
+  const actual = inspectSchema(db);
+  return planPythonStash(
+    db,
+    [...recorded],
+    (name) => recorded.has(name) && files.some((f) => f.name === name),
+    (table) => {
+      const t = actual.tables.get(table);
+      const want = final.tables.get(table);
+      return t !== undefined && want !== undefined && tableSignature(t) === tableSignature(want);
+    },
+  );
+}
+
+/** Runs one step of the upgrade in its own IMMEDIATE transaction, naming it when it fails. */
+function step<T>(db: Db, name: string, work: () => T): T {
+  try {
+    return db.transaction(work).immediate();
+  } catch (err) {
+    if (err instanceof MigrationRefused || err instanceof MigrationFailed) throw err;
+    throw new MigrationFailed(name, err);
+  }
+}
+
 function migrateConnection(
   db: Db,
   files: MigrationFile[],
   expected: Expected,
   options: RunOptions,
   now: () => Date,
-  dryRun: boolean,
+  mode: Mode,
 ): MigrationReport {
   const logger = options.logger;
+  const dryRun = mode === 'dry';
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30000}`);
   registerFunctions(db);
+  const dataPath = options.dataPath ?? dirname(options.dbPath);
+  const roots = {
+    dataPath,
+    notesPath: options.notesPath ?? join(dataPath, 'notes'),
+  };
+  const mediaPath = options.mediaPath ?? join(dataPath, 'media');
+  // Files come back from .trash/ only for real: a rehearsal or dry run computes the same answer.
+  const notePaths = notePathNormaliser(roots, mode === 'real');
+  registerNotePathFunction(db, notePaths.fn);
 
   // Everything up to here only reads: a refusal leaves the file byte-identical.
-  const plan = planFor(db, files, expected);
+  const recorded = new Set(recordedNames(db));
+  const fresh0 = userTables(db).length === 0;
+  const stash = fresh0 ? undefined : planStash(db, files, expected, recorded);
+  let plan = stash ? undefined : planFor(db, files, expected);
+  const waiting = !fresh0 && hasPythonStash(db);
   const report: MigrationReport = {
-    fresh: plan.fresh,
+    fresh: fresh0,
     dryRun,
     backupPath: null,
     outcomes: [],
@@ -637,51 +1023,72 @@ function migrateConnection(
     drift: [],
     scrubbed: false,
     durationMs: 0,
+    converged: [],
+    tidied: [],
+    python: null,
+    notePaths: null,
+    lost: [],
   };
-  const previously = new Map(plan.applied.map((r) => [r.migration_name, r]));
-  const work = plan.pending.length > 0 || plan.repairs.length > 0 || plan.bookkeepingChanges;
+  const pendingWork =
+    stash !== undefined ||
+    waiting ||
+    (plan !== undefined && (plan.pending.length > 0 || plan.repairs.length > 0 || plan.bookkeepingChanges));
+  const fixesNow = pendingWork || fresh0 ? undefined : finalFixes(db, expected);
 
-  if (!work) {
+  if (!pendingWork && !(fixesNow && hasFinalFixes(fixesNow))) {
+    const previously = new Map(plan!.applied.map((r) => [r.migration_name, r]));
     report.outcomes = files.map((f) => {
       const r = previously.get(f.name)!;
       return { name: f.name, state: r.adopted ? 'adopted' : 'applied', appliedAt: r.applied_at };
     });
+    if (fixesNow && fixesNow.problems.length > 0) {
+      report.drift = fixesNow.problems;
+      logger?.warn({ drift: report.drift }, 'schema differs from a fresh install');
+    }
     return report;
   }
 
-  if (!dryRun) {
-    if (!plan.fresh) report.backupPath = backupBeforeMigrating(db, options.backupsDir, now());
-    db.pragma('journal_mode = WAL');
-  }
+  if (mode === 'real' && !fresh0) report.backupPath = backupBeforeMigrating(db, options.backupsDir, now());
+  if (mode === 'real') db.pragma('journal_mode = WAL');
   // Deleted content (old plaintext tokens) is overwritten, not just unlinked from the b-tree.
   db.pragma('secure_delete = ON');
   // Table rebuilds must not trip foreign keys midway; each migration is checked before COMMIT.
   db.pragma('foreign_keys = OFF');
 
-  if (plan.fresh) {
-    const create = db.transaction(() => {
+  let ranSomething = false;
+  if (stash) {
+    step(db, 'the conversion of the Python StarPunk 1.x tables', () => stashPythonData(db, stash));
+    logger?.info(
+      { recorded: stash.recorded, tables: stash.tables, searchIndex: stash.dropFts },
+      'Python StarPunk 1.x database recognised: its tables are set aside to be carried over',
+    );
+    ranSomething = true;
+    plan = planFor(db, files, expected);
+  }
+  const thePlan = plan!;
+  const previously = new Map(thePlan.applied.map((r) => [r.migration_name, r]));
+
+  if (thePlan.fresh) {
+    step(db, 'the baseline schema', () => {
       // Another process may have created it while we waited for the lock.
       if (userTables(db).length === 0) db.exec(INITIAL_SCHEMA);
     });
-    create.immediate();
   }
   ensureBookkeeping(db, files);
 
-  if (plan.repairs.length > 0) {
-    const repair = db.transaction(() => {
+  if (thePlan.repairs.length > 0) {
+    step(db, 'the repair of missing indexes', () => {
       const actual = inspectSchema(db);
-      for (const r of plan.repairs) {
+      for (const r of thePlan.repairs) {
         const name = /INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?/i.exec(r.sql)?.[1];
         if (name && actual.indexes.has(name)) continue;
         db.exec(r.sql);
         report.repaired.push(r.label);
       }
     });
-    repair.immediate();
     for (const r of report.repaired) logger?.warn({ repair: r }, 'repaired a missing index');
   }
 
-  let ranSomething = false;
   let failed: MigrationFailed | undefined;
   for (const f of files) {
     if (failed) {
@@ -699,7 +1106,7 @@ function migrateConnection(
     }
     const index = f.number;
     let outcome: MigrationOutcome | undefined;
-    const step = db.transaction(() => {
+    const migrate = db.transaction(() => {
       const row = db
         .prepare(`SELECT applied_at, adopted FROM ${BOOKKEEPING} WHERE migration_name = ?`)
         .get(f.name) as { applied_at: string; adopted: number } | undefined;
@@ -710,20 +1117,23 @@ function migrateConnection(
       }
       // A fresh database walks exactly the rehearsed path, so no effect can already be present:
       // skip the inspection (it is most of a fresh install's cost).
-      const actual = plan.fresh ? undefined : inspectSchema(db);
+      const actual = thePlan.fresh ? undefined : inspectSchema(db);
       const effects = expected.effects[index - 1]!;
       const at = nowText(now);
-      if (actual && effectPresence(effects, actual) === 'yes') {
-        const stmts = adoptionStatements(effects, actual);
+      const presence = actual ? effectPresence(effects, actual, expected.states[index - 1]!) : 'none';
+      if (actual && presence !== 'none') {
+        const created = adoptStructure(db, expected, index, f.name, report.converged);
+        const stmts = adoptionStatements(effects, inspectSchema(db));
         for (const s of stmts) db.exec(s.sql);
         outcome = {
           name: f.name,
           state: 'adopted-now',
           action: 'adopt',
           appliedAt: at,
-          created: stmts.map((s) => s.label),
+          created: [...created, ...stmts.map((s) => s.label)],
         };
       } else {
+        if (actual) clearCollisions(db, effects, actual);
         db.exec(f.sql);
         outcome = { name: f.name, state: 'ran', action: 'run', appliedAt: at };
       }
@@ -735,8 +1145,9 @@ function migrateConnection(
       ).run(f.name, at, f.checksum, outcome.state === 'adopted-now' ? 1 : 0);
     });
     try {
-      step.immediate();
+      migrate.immediate();
     } catch (err) {
+      if (err instanceof MigrationRefused) throw err;
       failed = new MigrationFailed(f.name, err);
       report.outcomes.push({ name: f.name, state: 'failed' });
       continue;
@@ -745,9 +1156,10 @@ function migrateConnection(
     report.outcomes.push(o);
     if (o.state === 'ran') {
       ranSomething = true;
+      if (f.sql.includes('starpunk_note_path(')) report.notePaths = notePaths.stats;
       for (const n of f.notices) {
         report.notices.push(`${f.name}: ${n}`);
-        if (!plan.fresh) logger?.warn({ migration: f.name }, n);
+        if (!thePlan.fresh) logger?.warn({ migration: f.name }, n);
       }
     }
     if (o.state === 'ran' || o.state === 'adopted-now') {
@@ -757,8 +1169,36 @@ function migrateConnection(
       );
     }
   }
+
+  if (!failed && !thePlan.fresh) {
+    try {
+      step(db, 'the final check against a fresh install', () => {
+        const fixes = finalFixes(db, expected);
+        if (fixes.problems.length > 0) {
+          throw new MigrationRefused(
+            'cannot_converge',
+            `a table cannot be brought to StarPunk's shape without losing rows: ${fixes.problems.join('; ')}`,
+          );
+        }
+        if (hasFinalFixes(fixes)) report.tidied = applyFinalFixes(db, expected, fixes, report.converged);
+      });
+      if (hasPythonStash(db)) {
+        const at = nowText(now);
+        report.python = step(db, 'carrying over the Python StarPunk 1.x data', () =>
+          carryPythonData(db, mediaPath, at),
+        );
+        ranSomething = true;
+      }
+    } catch (err) {
+      if (mode === 'real' && err instanceof MigrationRefused)
+        failed = new MigrationFailed('the upgrade', err);
+      else if (err instanceof MigrationFailed) failed = err;
+      else throw err;
+    }
+  }
   db.pragma('foreign_keys = ON');
-  if (ranSomething && !plan.fresh && !dryRun) {
+  if (report.converged.length > 0) ranSomething = true;
+  if (ranSomething && !thePlan.fresh && mode === 'real') {
     // Rewrite the file so no freed page still holds an old plaintext secret, then empty the WAL.
     // Done even when a later migration failed: what earlier ones removed must stay removed.
     db.exec('VACUUM');
@@ -769,6 +1209,30 @@ function migrateConnection(
     logger?.warn({ migration: failed.migration, error: failed.message }, 'migration failed');
     throw failed;
   }
+
+  for (const c of report.converged) {
+    for (const d of c.dropped)
+      report.lost.push(`column ${d} was dropped: it is not part of StarPunk's schema`);
+    logger?.warn({ table: c.table, changes: c.changes }, 'table brought to its canonical shape, rows kept');
+  }
+  for (const t of report.tidied) logger?.info({ change: t }, 'schema tidied to match a fresh install');
+  if (report.python) {
+    report.lost.push(...report.python.lost);
+    const { lost: _lost, ...counts } = report.python;
+    logger?.info(counts, 'Python StarPunk data carried over');
+  }
+  if (report.notePaths) {
+    const np = report.notePaths;
+    if (np.rewritten > 0 || np.fromTrash.length > 0)
+      logger?.info({ rewritten: np.rewritten, fromTrash: np.fromTrash.length }, 'note paths normalised');
+    for (const rel of np.missing)
+      report.lost.push(`note file ${rel} is missing (the note is kept; see starpunk doctor)`);
+  }
+  if (report.lost.length > 0)
+    logger?.warn(
+      { count: report.lost.length, items: report.lost.slice(0, 50) },
+      'some data could not be carried over as it was',
+    );
 
   const final = expected.states[expected.states.length - 1]!;
   const actual = inspectSchema(db);
