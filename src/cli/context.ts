@@ -38,6 +38,17 @@ export function configFromIo(io: Io): Config | undefined {
   }
 }
 
+/** What the migration runner needs to know of the configuration: the database, and the folders stored paths are relative to. */
+export function migrationPaths(config: Config) {
+  return {
+    dbPath: config.databasePath,
+    backupsDir: config.backupsPath,
+    dataPath: config.dataPath,
+    notesPath: config.notesPath,
+    mediaPath: config.mediaPath,
+  };
+}
+
 /** Creates the data directory and its content folders if they are missing. */
 export function ensureDataDirs(config: Config): void {
   for (const dir of [config.dataPath, config.notesPath, config.mediaPath])

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { exportSite } from '../ops/export.js';
-import { configFromIo, EXIT, ensureDataDirs, type Io } from './context.js';
+import { configFromIo, EXIT, ensureDataDirs, type Io, migrationPaths } from './context.js';
 import { reportMigrationError } from './migrate.js';
 
 const USAGE = 'usage: starpunk export [--out DIR]\n';
@@ -28,7 +28,7 @@ export function exportCommand(args: string[], io: Io): number {
   }
   try {
     ensureDataDirs(config);
-    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath });
+    runMigrations({ ...migrationPaths(config) });
   } catch (err) {
     return reportMigrationError(err, io);
   }

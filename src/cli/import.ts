@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { importNotes } from '../ops/import.js';
-import { configFromIo, EXIT, ensureDataDirs, type Io } from './context.js';
+import { configFromIo, EXIT, ensureDataDirs, type Io, migrationPaths } from './context.js';
 import { reportMigrationError } from './migrate.js';
 
 const USAGE = 'usage: starpunk import <path>   (a StarPunk data directory, or a folder of Markdown files)\n';
@@ -23,7 +23,7 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
   if (!config) return EXIT.config;
   try {
     ensureDataDirs(config);
-    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath });
+    runMigrations({ ...migrationPaths(config) });
   } catch (err) {
     return reportMigrationError(err, io);
   }

@@ -1,6 +1,12 @@
-import { MigrationFailed, MigrationRefused, migrationStatus, runMigrations } from '../db/migrate.js';
+import {
+  MigrationFailed,
+  MigrationRefused,
+  type MigrationReport,
+  migrationStatus,
+  runMigrations,
+} from '../db/migrate.js';
 import { createLogger } from '../logger.js';
-import { configFromIo, EXIT, ensureDataDirs, type Io } from './context.js';
+import { configFromIo, EXIT, ensureDataDirs, type Io, migrationPaths } from './context.js';
 
 const USAGE = 'usage: starpunk migrate [--status] [--dry-run]\n';
 
@@ -22,10 +28,16 @@ export function migrateCommand(args: string[], io: Io): number {
         io.stdout(`${o.state.padEnd(8)} ${o.name}${o.appliedAt ? `  (${o.appliedAt})` : ''}\n`);
       }
       for (const u of s.unknown) io.stdout(`unknown  ${u}  (recorded by a newer StarPunk)\n`);
+      for (const p of s.python) {
+        io.stdout(
+          `python   ${p.name}  (Python StarPunk ${p.release}${p.appliedAt ? `, ${p.appliedAt}` : ''}; ` +
+            `${p.converted ? 'history: its data was carried over' : 'will be converted on the next start'})\n`,
+        );
+      }
       return EXIT.ok;
     }
     if (args.includes('--dry-run')) {
-      const r = runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath, dryRun: true });
+      const r = runMigrations({ ...migrationPaths(config), dryRun: true });
       if (r.fresh) io.stdout('fresh database: would create the v0.1.0 baseline, then:\n');
       let any = false;
       for (const o of r.outcomes) {
@@ -46,14 +58,36 @@ export function migrateCommand(args: string[], io: Io): number {
     }
     ensureDataDirs(config);
     const logger = createLogger(config.logLevel);
-    const r = runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath, logger });
+    const r = runMigrations({ ...migrationPaths(config), logger });
     for (const o of r.outcomes) io.stdout(`${o.state.padEnd(11)} ${o.name}\n`);
     if (r.backupPath) io.stdout(`backup written to ${r.backupPath}\n`);
     for (const n of r.notices) io.stdout(`notice: ${n}\n`);
+    printUpgradeDetails(r, io);
     return EXIT.ok;
   } catch (err) {
     return reportMigrationError(err, io);
   }
+}
+
+/** Prints what an upgrade did beyond running migrations: converged tables, Python data, note paths, losses. */
+export function printUpgradeDetails(r: MigrationReport, io: Io): void {
+  for (const c of r.converged) io.stdout(`converged  table ${c.table}: ${c.changes.join('; ')}\n`);
+  for (const t of r.tidied) io.stdout(`tidied     ${t}\n`);
+  if (r.python) {
+    const p = r.python;
+    io.stdout(
+      `python     Python StarPunk ${p.releases.join(', ') || '1.x'} data carried over: ${p.tags} tag(s) on ` +
+        `${p.noteTags} note link(s), ${p.media} media file(s) with ${p.variants} variant(s), ${p.photos} photo(s) on notes` +
+        `${p.profile ? ', the author profile' : ''}\n`,
+    );
+  }
+  if (r.notePaths && (r.notePaths.rewritten > 0 || r.notePaths.fromTrash.length > 0)) {
+    io.stdout(
+      `paths      ${r.notePaths.rewritten} note path(s) made relative to the notes folder` +
+        `${r.notePaths.fromTrash.length > 0 ? `, ${r.notePaths.fromTrash.length} file(s) copied back from .trash/` : ''}\n`,
+    );
+  }
+  for (const l of r.lost) io.stdout(`not kept   ${l}\n`);
 }
 
 /** Prints a migration failure or refusal in one clear paragraph; returns the exit code. */
@@ -64,7 +98,11 @@ export function reportMigrationError(err: unknown, io: Io): number {
   }
   if (err instanceof MigrationFailed) {
     io.stderr(
-      `starpunk: ${err.message}\n  earlier migrations stay applied; fix the problem and run again.\n`,
+      `starpunk: ${err.message}\n  ${
+        err.rehearsal
+          ? 'nothing was changed; a backup of this database and the message above help when you ask for help.'
+          : 'earlier migrations stay applied, and the pre-migration backup is in the backups folder; fix the problem and run again.'
+      }\n`,
     );
     return EXIT.failure;
   }

@@ -4,7 +4,7 @@ import { systemClock } from '../clock.js';
 import { runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { AppError } from '../errors.js';
-import { configFromIo, EXIT, type Io, resolveSessionSecret } from './context.js';
+import { configFromIo, EXIT, type Io, migrationPaths, resolveSessionSecret } from './context.js';
 import { reportMigrationError } from './migrate.js';
 
 /** Reads one line from stdin without echo when it is a terminal. */
@@ -36,7 +36,7 @@ export async function passwordCommand(args: string[], io: Io, read = readPasswor
   const config = configFromIo(io);
   if (!config) return EXIT.config;
   try {
-    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath });
+    runMigrations({ ...migrationPaths(config) });
   } catch (err) {
     return reportMigrationError(err, io);
   }

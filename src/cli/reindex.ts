@@ -2,7 +2,7 @@ import { systemClock } from '../clock.js';
 import { runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { createNoteService } from '../notes/service.js';
-import { configFromIo, EXIT, type Io } from './context.js';
+import { configFromIo, EXIT, type Io, migrationPaths } from './context.js';
 import { reportMigrationError } from './migrate.js';
 
 /** `starpunk reindex`: rebuild the full-text index from the note files. */
@@ -10,7 +10,7 @@ export function reindexCommand(_args: string[], io: Io): number {
   const config = configFromIo(io);
   if (!config) return EXIT.config;
   try {
-    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath });
+    runMigrations({ ...migrationPaths(config) });
   } catch (err) {
     return reportMigrationError(err, io);
   }

@@ -8,7 +8,14 @@ import { createLogger } from '../logger.js';
 import { recoverMedia } from '../media/doctor.js';
 import { createNoteService } from '../notes/service.js';
 import { appVersion } from '../version.js';
-import { configFromIo, EXIT, ensureDataDirs, type Io, resolveSessionSecret } from './context.js';
+import {
+  configFromIo,
+  EXIT,
+  ensureDataDirs,
+  type Io,
+  migrationPaths,
+  resolveSessionSecret,
+} from './context.js';
 import { reportMigrationError } from './migrate.js';
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
@@ -31,7 +38,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
     return EXIT.failure;
   }
   try {
-    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath, logger });
+    runMigrations({ ...migrationPaths(config), logger });
   } catch (err) {
     return reportMigrationError(err, io);
   }

@@ -3,7 +3,7 @@ import { runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { AppError } from '../errors.js';
 import { createTokenService } from '../indieauth/tokens.js';
-import { configFromIo, EXIT, type Io } from './context.js';
+import { configFromIo, EXIT, type Io, migrationPaths } from './context.js';
 import { reportMigrationError } from './migrate.js';
 
 const USAGE = `usage: starpunk token create --scope "<scopes>" [--client-id URL] [--expires-in SECONDS]
@@ -28,7 +28,7 @@ export function tokenCommand(args: string[], io: Io): number {
   const config = configFromIo(io);
   if (!config) return EXIT.config;
   try {
-    runMigrations({ dbPath: config.databasePath, backupsDir: config.backupsPath });
+    runMigrations({ ...migrationPaths(config) });
   } catch (err) {
     return reportMigrationError(err, io);
   }

@@ -8,6 +8,7 @@ import {
   carryPythonData,
   FOREIGN_PREFIX,
   hasPythonStash,
+  PYTHON_MIGRATIONS,
   type PythonCarryReport,
   planPythonStash,
   stashPythonData,
@@ -66,6 +67,8 @@ export class MigrationRefused extends Error {
 /** A migration failed and was rolled back; earlier ones stay applied. */
 export class MigrationFailed extends Error {
   readonly migration: string;
+  /** True when it failed on a copy, so the database itself was not touched. */
+  readonly rehearsal: boolean;
   constructor(migration: string, cause: unknown, rehearsal = false) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     super(
@@ -76,6 +79,7 @@ export class MigrationFailed extends Error {
     );
     this.name = 'MigrationFailed';
     this.migration = migration;
+    this.rehearsal = rehearsal;
   }
 }
 
@@ -290,11 +294,13 @@ function effectsBetween(before: SchemaSnapshot, after: SchemaSnapshot, raw: Map<
 }
 
 /** Registers `starpunk_note_path()`, which migration 012 calls for every note row. */
-function registerNotePathFunction(
+function registerNotePathFunctions(
   db: Db,
   fn: (value: unknown, slug: unknown, createdAt: unknown) => unknown,
+  hash: (rel: unknown, recorded: unknown) => unknown,
 ): void {
   db.function('starpunk_note_path', { varargs: true }, fn as (...args: unknown[]) => unknown);
+  db.function('starpunk_note_hash', { varargs: true }, hash as (...args: unknown[]) => unknown);
 }
 
 /** Replays baseline + every migration in memory and returns each intermediate schema. */
@@ -305,7 +311,11 @@ function expectedStates(files: MigrationFile[]): Expected {
   const mem = new Database(':memory:');
   try {
     registerFunctions(mem);
-    registerNotePathFunction(mem, (v: unknown) => v);
+    registerNotePathFunctions(
+      mem,
+      (v: unknown) => v,
+      (_r: unknown, h: unknown) => h,
+    );
     mem.exec(INITIAL_SCHEMA);
     const states = [inspectSchema(mem)];
     const rawSql = [rawSqlOf(mem)];
@@ -1005,7 +1015,7 @@ function migrateConnection(
   const mediaPath = options.mediaPath ?? join(dataPath, 'media');
   // Files come back from .trash/ only for real: a rehearsal or dry run computes the same answer.
   const notePaths = notePathNormaliser(roots, mode === 'real');
-  registerNotePathFunction(db, notePaths.fn);
+  registerNotePathFunctions(db, notePaths.fn, notePaths.hash);
 
   // Everything up to here only reads: a refusal leaves the file byte-identical.
   const recorded = new Set(recordedNames(db));
@@ -1246,15 +1256,38 @@ function migrateConnection(
 export function migrationStatus(
   dbPath: string,
   migrationsDir: string = MIGRATIONS_DIR,
-): { exists: boolean; outcomes: MigrationOutcome[]; unknown: string[] } {
+): {
+  exists: boolean;
+  outcomes: MigrationOutcome[];
+  unknown: string[];
+  /** The Python StarPunk's own migrations recorded in this database (history once converted). */
+  python: { name: string; release: string; appliedAt: string | null; converted: boolean }[];
+} {
   const files = loadMigrationFiles(migrationsDir);
   if (!existsSync(dbPath))
-    return { exists: false, outcomes: files.map((f) => ({ name: f.name, state: 'pending' })), unknown: [] };
+    return {
+      exists: false,
+      outcomes: files.map((f) => ({ name: f.name, state: 'pending' })),
+      unknown: [],
+      python: [],
+    };
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
     const applied = readApplied(db);
     const byName = new Map(applied.map((r) => [r.migration_name, r]));
     const known = new Set(files.map((f) => f.name));
+    const all = userTables(db).includes(BOOKKEEPING)
+      ? (db.prepare(`SELECT migration_name, applied_at FROM ${BOOKKEEPING} ORDER BY id`).all() as {
+          migration_name: string;
+          applied_at: string | null;
+        }[])
+      : [];
+    const python = all.flatMap((r) => {
+      const converted = r.migration_name.startsWith(FOREIGN_PREFIX);
+      const name = converted ? r.migration_name.slice(FOREIGN_PREFIX.length) : r.migration_name;
+      const release = PYTHON_MIGRATIONS.get(name) ?? (converted ? 'an older Python StarPunk' : undefined);
+      return release ? [{ name, release, appliedAt: r.applied_at, converted }] : [];
+    });
     return {
       exists: true,
       outcomes: files.map((f) => {
@@ -1262,7 +1295,10 @@ export function migrationStatus(
         if (!r) return { name: f.name, state: 'pending' };
         return { name: f.name, state: r.adopted ? 'adopted' : 'applied', appliedAt: r.applied_at };
       }),
-      unknown: applied.filter((r) => !known.has(r.migration_name)).map((r) => r.migration_name),
+      unknown: applied
+        .filter((r) => !known.has(r.migration_name) && !PYTHON_MIGRATIONS.has(r.migration_name))
+        .map((r) => r.migration_name),
+      python,
     };
   } finally {
     db.close();

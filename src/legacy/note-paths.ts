@@ -8,7 +8,17 @@
  * this machine or an old one), `./`-prefixed or Windows-separated ones. A soft-deleted Python note
  * may have had its file moved to `DATA_PATH/.trash/`.
  */
-import { constants, copyFileSync, existsSync, mkdirSync, opendirSync, renameSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  opendirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { notePathFor } from '../notes/files.js';
 import { parseDbTime } from '../notes/time.js';
@@ -198,18 +208,25 @@ export interface NotePathStats {
   fromTrash: string[];
   /** Notes whose file is nowhere to be found (their row is kept; `doctor` lists them). */
   missing: string[];
+  /** Notes whose file did not hash to the recorded content_hash (edited outside the program): the file wins. */
+  rehashed: string[];
 }
 
 /**
- * The SQL function `starpunk_note_path(file_path, slug, created_at)` used by migration 012: the
- * stored value rewritten relative to the notes folder. With `restore` off (rehearsals, dry runs)
+ * The SQL functions of migration 012: `starpunk_note_path(file_path, slug, created_at)`, the
+ * stored value rewritten relative to the notes folder, and `starpunk_note_hash(file_path,
+ * content_hash)`, the hash of the file found there (the file is the truth; mismatches are reported). With `restore` off (rehearsals, dry runs)
  * nothing is copied out of the trash; the result is the same.
  */
 export function notePathNormaliser(
   roots: NotePathRoots,
   restore: boolean,
-): { fn: (value: unknown, slug: unknown, createdAt: unknown) => unknown; stats: NotePathStats } {
-  const stats: NotePathStats = { rewritten: 0, fromTrash: [], missing: [] };
+): {
+  fn: (value: unknown, slug: unknown, createdAt: unknown) => unknown;
+  hash: (rel: unknown, recorded: unknown) => unknown;
+  stats: NotePathStats;
+} {
+  const stats: NotePathStats = { rewritten: 0, fromTrash: [], missing: [], rehashed: [] };
   const trash = new TrashIndex(join(roots.dataPath, '.trash'));
   // The migration calls it twice per row (WHERE, then SET): the second call answers from memory.
   let last: { value: string; rel: string } | undefined;
@@ -235,5 +252,19 @@ export function notePathNormaliser(
     last = { value, rel };
     return rel;
   };
-  return { fn, stats };
+  // The hash of the file at a (normalised) path, or the recorded one when there is no file.
+  let lastHash: { rel: string; hash: unknown } | undefined;
+  const hash = (rel: unknown, recorded: unknown): unknown => {
+    if (typeof rel !== 'string') return recorded;
+    if (lastHash?.rel === rel) return lastHash.hash;
+    let out = recorded;
+    const full = join(roots.notesPath, rel);
+    if (safeRel(rel) && isFile(full)) {
+      out = createHash('sha256').update(readFileSync(full)).digest('hex');
+      if (out !== recorded) stats.rehashed.push(rel);
+    }
+    lastHash = { rel, hash: out };
+    return out;
+  };
+  return { fn, hash, stats };
 }

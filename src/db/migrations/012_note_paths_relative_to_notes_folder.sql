@@ -7,3 +7,8 @@
 -- is nowhere is rewritten to its best guess and reported (see docs/decisions/0007).
 UPDATE notes SET file_path = starpunk_note_path(file_path, slug, created_at)
     WHERE file_path IS NOT starpunk_note_path(file_path, slug, created_at);
+
+-- The file is the truth: a content_hash that does not match it (a file edited by hand, a hash
+-- computed before line endings changed) is recorded anew, and the upgrade report names the note.
+UPDATE notes SET content_hash = starpunk_note_hash(file_path, content_hash)
+    WHERE content_hash IS NOT starpunk_note_hash(file_path, content_hash);
