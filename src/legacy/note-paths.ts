@@ -228,11 +228,13 @@ export function notePathNormaliser(
 } {
   const stats: NotePathStats = { rewritten: 0, fromTrash: [], missing: [], rehashed: [] };
   const trash = new TrashIndex(join(roots.dataPath, '.trash'));
-  // The migration calls it twice per row (WHERE, then SET): the second call answers from memory.
-  let last: { value: string; rel: string } | undefined;
+  // The migration calls it twice per row (WHERE, then SET, possibly in two passes): later calls
+  // answer from memory, so nothing is counted or copied twice.
+  const seen = new Map<string, string>();
   const fn = (value: unknown, slug: unknown, createdAt: unknown): unknown => {
     if (typeof value !== 'string' || value === '') return value;
-    if (last?.value === value) return last.rel;
+    const known = seen.get(value);
+    if (known !== undefined) return known;
     const located = locateNoteFile(value, roots);
     let rel = located.rel;
     if (located.kind === 'missing') {
@@ -249,21 +251,21 @@ export function notePathNormaliser(
       } else stats.missing.push(rel);
     }
     if (rel !== value) stats.rewritten++;
-    last = { value, rel };
+    seen.set(value, rel);
     return rel;
   };
   // The hash of the file at a (normalised) path, or the recorded one when there is no file.
-  let lastHash: { rel: string; hash: unknown } | undefined;
+  const hashed = new Map<string, unknown>();
   const hash = (rel: unknown, recorded: unknown): unknown => {
     if (typeof rel !== 'string') return recorded;
-    if (lastHash?.rel === rel) return lastHash.hash;
+    if (hashed.has(rel)) return hashed.get(rel);
     let out = recorded;
     const full = join(roots.notesPath, rel);
     if (safeRel(rel) && isFile(full)) {
       out = createHash('sha256').update(readFileSync(full)).digest('hex');
       if (out !== recorded) stats.rehashed.push(rel);
     }
-    lastHash = { rel, hash: out };
+    hashed.set(rel, out);
     return out;
   };
   return { fn, hash, stats };

@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,6 +20,7 @@ import {
   FIXTURE_NOTES,
   HISTORICAL_STATES,
   type HistoricalState,
+  PATH_STYLES,
   REFUSED_STATES,
   SECRETS,
   sha256,
@@ -58,7 +69,11 @@ describe('upgrading every historical StarPunk database', () => {
     const { dbPath, notesDir } = buildHistoricalDataDir(dir, state);
     const notesBefore = readRows(
       dbPath,
-      'SELECT id, slug, file_path, published, created_at, updated_at, deleted_at, content_hash FROM notes ORDER BY id',
+      'SELECT id, slug, published, created_at, updated_at, deleted_at, content_hash FROM notes ORDER BY id',
+    );
+    // As the Python StarPunk stored it: relative to the data directory.
+    expect(readRows(dbPath, 'SELECT file_path FROM notes ORDER BY id')).toEqual(
+      FIXTURE_NOTES.map((n) => ({ file_path: `notes/${n.path}` })),
     );
     const filesBefore = FIXTURE_NOTES.map((n) => readFileSync(join(notesDir, n.path)));
 
@@ -71,13 +86,18 @@ describe('upgrading every historical StarPunk database', () => {
     expect(diffSnapshots(freshSchema(), upgraded)).toEqual([]);
     expect(report.drift).toEqual([]);
 
-    // Every note row and file is unchanged.
+    // Every note row and file is unchanged, but for the path, now relative to the notes folder.
     expect(
       readRows(
         dbPath,
-        'SELECT id, slug, file_path, published, created_at, updated_at, deleted_at, content_hash FROM notes ORDER BY id',
+        'SELECT id, slug, published, created_at, updated_at, deleted_at, content_hash FROM notes ORDER BY id',
       ),
     ).toEqual(notesBefore);
+    expect(readRows(dbPath, 'SELECT file_path FROM notes ORDER BY id')).toEqual(
+      FIXTURE_NOTES.map((n) => ({ file_path: n.path })),
+    );
+    expect(report.notePaths?.rewritten).toBe(FIXTURE_NOTES.length);
+    expect(report.notePaths?.missing).toEqual([]);
     FIXTURE_NOTES.forEach((n, i) => {
       expect(readFileSync(join(notesDir, n.path)).equals(filesBefore[i]!)).toBe(true);
     });
@@ -120,7 +140,7 @@ describe('upgrading every historical StarPunk database', () => {
     expect(statSync(report.backupPath!).mode & 0o777).toBe(0o600);
     const backupNotes = readRows(
       report.backupPath!,
-      'SELECT id, slug, file_path, published, created_at, updated_at, deleted_at, content_hash FROM notes ORDER BY id',
+      'SELECT id, slug, published, created_at, updated_at, deleted_at, content_hash FROM notes ORDER BY id',
     );
     expect(backupNotes).toEqual(notesBefore);
 
@@ -132,6 +152,68 @@ describe('upgrading every historical StarPunk database', () => {
     expect(again.outcomes.every((o) => o.state === 'applied' || o.state === 'adopted')).toBe(true);
     expect(fileBytes(dbPath)).toBe(bytesAfter);
     expect(readdirSync(join(dir, 'backups'))).toEqual(backupsAfter);
+  });
+
+  it.each(PATH_STYLES)('finds every note file whose path was stored %s', (style) => {
+    const dir = tempDir();
+    const { dbPath } = buildHistoricalDataDir(
+      dir,
+      HISTORICAL_STATES['v1.0.0-rc.3 current (001 and 002 recorded)'],
+      style,
+    );
+    const report = runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+    expect(readRows(dbPath, 'SELECT file_path FROM notes ORDER BY id')).toEqual(
+      FIXTURE_NOTES.map((n) => ({ file_path: n.path })),
+    );
+    expect(report.notePaths?.missing).toEqual([]);
+    expect(report.lost).toEqual([]);
+  });
+
+  it('copies a soft-deleted note back from .trash/ when that is the only copy, and names a missing one', () => {
+    const dir = tempDir();
+    const { dbPath, notesDir } = buildHistoricalDataDir(
+      dir,
+      HISTORICAL_STATES['v1.0.0-rc.3 current (001 and 002 recorded)'],
+    );
+    const gone = FIXTURE_NOTES.find((n) => n.slug === 'gone-note')!;
+    const plain = FIXTURE_NOTES.find((n) => n.slug === 'plain-note')!;
+    const trash = join(dir, '.trash');
+    mkdirSync(trash, { recursive: true });
+    renameSync(join(notesDir, gone.path), join(trash, 'gone-note.md'));
+    rmSync(join(notesDir, plain.path));
+    const before = fileBytes(dbPath);
+    // A dry run and the rehearsal compute the same answer without copying anything.
+    const dry = runMigrations({ dbPath, backupsDir: join(dir, 'backups'), dryRun: true });
+    expect(dry.notePaths?.fromTrash).toEqual([gone.path]);
+    expect(existsSync(join(notesDir, gone.path))).toBe(false);
+    expect(fileBytes(dbPath)).toBe(before);
+
+    const report = runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+    expect(report.notePaths?.fromTrash).toEqual([gone.path]);
+    expect(readFileSync(join(notesDir, gone.path), 'utf8')).toBe(gone.body);
+    expect(existsSync(join(trash, 'gone-note.md'))).toBe(true);
+    expect(report.notePaths?.missing).toEqual([plain.path]);
+    expect(report.lost.join('\n')).toContain(`note file ${plain.path} is missing`);
+    // The row of the missing note is kept, with the path where its file belongs.
+    expect(readRows(dbPath, "SELECT file_path FROM notes WHERE slug = 'plain-note'")).toEqual([
+      { file_path: plain.path },
+    ]);
+  });
+
+  it('takes the file as the truth when its hash does not match (CRLF written by a browser form)', () => {
+    const dir = tempDir();
+    const { dbPath, notesDir } = buildHistoricalDataDir(
+      dir,
+      HISTORICAL_STATES['v1.0.0-rc.3 current (001 and 002 recorded)'],
+    );
+    const n = FIXTURE_NOTES[1];
+    const crlf = 'Just a plain note,\r\nwritten in a browser.\r\n';
+    writeFileSync(join(notesDir, n.path), crlf);
+    const report = runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+    expect(report.notePaths?.rehashed).toEqual([n.path]);
+    expect(readRows(dbPath, `SELECT content_hash FROM notes WHERE slug = '${n.slug}'`)).toEqual([
+      { content_hash: sha256(Buffer.from(crlf)) },
+    ]);
   });
 
   it('adopts what SCHEMA_SQL already created instead of re-running it (rc.2 partial)', () => {

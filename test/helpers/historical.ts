@@ -246,10 +246,55 @@ export const FIXTURE_NOTES = [
   },
 ] as const;
 
+/**
+ * How a fixture writes `notes.file_path`. The Python StarPunk's path helpers all take the data
+ * directory (`generate_note_path(slug, created_at, data_dir)`, `Note.from_row(row, data_dir)`), and
+ * its storage decision shows `data/notes/2024/11/my-first-note.md`: the stored value is relative to
+ * the data directory, `notes/2024/11/<slug>.md`. No line of the code that writes it was seen, so
+ * the other plausible spellings are fixtures too.
+ */
+export type PathStyle =
+  | 'data-relative'
+  | 'notes-relative'
+  | 'absolute'
+  | 'absolute-moved'
+  | 'dot-relative'
+  | 'backslash';
+
+/** Every spelling of a stored note path a Python data directory may hold. */
+export const PATH_STYLES: readonly PathStyle[] = [
+  'data-relative',
+  'notes-relative',
+  'absolute',
+  'absolute-moved',
+  'dot-relative',
+  'backslash',
+];
+
+/** The value a fixture stores in notes.file_path for a file at `notes/<rel>` under `dir`. */
+export function storedPath(dir: string, rel: string, style: PathStyle): string {
+  switch (style) {
+    case 'data-relative':
+      return `notes/${rel}`;
+    case 'notes-relative':
+      return rel;
+    case 'absolute':
+      return join(dir, 'notes', rel);
+    case 'absolute-moved':
+      // The directory was copied from another machine: the absolute path no longer exists.
+      return `/home/olduser/starpunk/data/notes/${rel}`;
+    case 'dot-relative':
+      return `./notes/${rel}`;
+    case 'backslash':
+      return `notes\\${rel.split('/').join('\\')}`;
+  }
+}
+
 /** Creates `dir/starpunk.db` and `dir/notes/...` in the given historical state. */
 export function buildHistoricalDataDir(
   dir: string,
   state: HistoricalState,
+  style: PathStyle = 'data-relative',
 ): { dbPath: string; notesDir: string } {
   const dbPath = join(dir, 'starpunk.db');
   const notesDir = join(dir, 'notes');
@@ -266,7 +311,15 @@ export function buildHistoricalDataDir(
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, n.body, 'utf8');
       const at = `2024-11-${String(10 + i).padStart(2, '0')} 12:00:00`;
-      insertNote.run(n.slug, n.path, n.published, at, at, n.deleted, sha256(Buffer.from(n.body, 'utf8')));
+      insertNote.run(
+        n.slug,
+        storedPath(dir, n.path, style),
+        n.published,
+        at,
+        at,
+        n.deleted,
+        sha256(Buffer.from(n.body, 'utf8')),
+      );
     });
     if (state.sessions === 'plain') {
       db.prepare('INSERT INTO sessions (session_token, me, expires_at) VALUES (?, ?, ?)').run(
