@@ -26,6 +26,7 @@ import { mediaRoutes } from './routes/site/media.js';
 import { metricsRoutes } from './routes/site/metrics.js';
 import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
+import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
 import { pageSiteFrom } from './site/page-site.js';
 
 /** Everything the application needs, built once by the composition root. */
@@ -61,7 +62,9 @@ export interface AppServices {
 export function buildApp(
   deps: AppDeps,
 ): Hono<{ Variables: RequestVars & SessionVars }> & { services: AppServices } {
-  const { config, db, clock, logger } = deps;
+  const { db, clock, logger } = deps;
+  // Settings saved in the database (the author profile) take precedence over the variables.
+  const config = withAuthorProfile(deps.config, readAuthorProfile(db));
   const fetch = deps.fetch ?? createSafeFetch();
   const notes = deps.notes ?? createNoteService({ db, notesPath: config.notesPath, clock, logger });
   const media = deps.media ?? createMediaService({ db, mediaPath: config.mediaPath, clock, logger });

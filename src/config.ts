@@ -26,6 +26,14 @@ export interface Config {
   tokenLifetimeDays: number;
   /** Bearer token that may read /metrics (besides the signed-in admin); unset: admin only. */
   metricsToken: string | undefined;
+  /** The author profile saved in the database, applied by the composition root (src/settings/profile.ts). */
+  author?: {
+    name: string;
+    photo: string;
+    url: string;
+    note: string;
+    relMe: string[];
+  };
 }
 
 /** Every configuration problem found, reported together. */

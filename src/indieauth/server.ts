@@ -67,6 +67,8 @@ export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Conf
     if (!scopes.has('profile')) return undefined;
     const profile: Record<string, string> = { url: me };
     profile.name = config.siteAuthor || config.siteName;
+    // IndieAuth §5.3.4: photo is an absolute URL.
+    if (config.author?.photo) profile.photo = new URL(config.author.photo, config.siteUrl).href;
     return profile;
   }
 

@@ -5,10 +5,14 @@
  */
 import {
   closeSync,
+  constants,
   copyFileSync,
   existsSync,
+  fstatSync,
+  lstatSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   realpathSync,
@@ -16,11 +20,13 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { fixedClock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { mediaStore } from '../db/store/media.js';
+import { settingsStore } from '../db/store/settings.js';
+import { findInTrash, locateNoteFile, TrashIndex } from '../legacy/note-paths.js';
 import { MEDIA_URL_PREFIX } from '../media/service.js';
 import { writeMediaFile } from '../media/storage.js';
 import { resolveUnder } from '../notes/files.js';
@@ -163,6 +169,39 @@ function columnsOf(db: Database.Database, table: string): Set<string> {
 
 const firstOf = (cols: Set<string>, names: string[]) => names.find((n) => cols.has(n));
 
+/** A file of the source that is not a regular file inside it (a symbolic link, a device…). */
+export class UnsafeSourceFile extends Error {}
+
+/**
+ * Reads a file of the import source, refusing anything that is not a regular file really inside
+ * `root`: a symbolic link (to a private file elsewhere) would otherwise become a public note or a
+ * served media file. The last component is opened without following links, and the real path of
+ * its folder must lie inside the real path of the root.
+ */
+export function readSourceFile(root: string, full: string): Buffer {
+  const st = lstatSync(full);
+  if (st.isSymbolicLink()) throw new UnsafeSourceFile(`${full} is a symbolic link; it was not imported`);
+  if (!st.isFile()) throw new UnsafeSourceFile(`${full} is not a regular file; it was not imported`);
+  const realRoot = realpathSync(root);
+  const realDir = realpathSync(dirname(full));
+  const back = relative(realRoot, realDir);
+  if (
+    back.startsWith('..') ||
+    back.split(sep).includes('..') ||
+    (back !== '' && /^([A-Za-z]:|\/)/.test(back))
+  ) {
+    throw new UnsafeSourceFile(`${full} lies outside ${root} (through a linked folder); it was not imported`);
+  }
+  const fd = openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile())
+      throw new UnsafeSourceFile(`${full} is not a regular file; it was not imported`);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** True when the database file's header says WAL journal mode (bytes 18 and 19 are 2). */
 function isWalDatabase(path: string): boolean {
   const fd = openSync(path, 'r');
@@ -210,7 +249,8 @@ function readSourceTags(src: Database.Database, tables: Set<string>): Map<number
     : t.has('display_name')
       ? 't.display_name'
       : 't.name';
-  const order = nt.has('position') ? 'nt.position' : 't.id';
+  // Without a position, the order the links were written in (the author's order).
+  const order = nt.has('position') ? 'nt.position' : 'nt.rowid';
   const rows = src
     .prepare(
       `SELECT nt.note_id AS note_id, ${label} AS tag FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
@@ -293,6 +333,45 @@ function readSourceMedia(
       }
     }
   }
+  // Python 1.4+: size variants in their own table, paths relative to media/ like the main file.
+  if (tables.has('media_variants')) {
+    const mv = columnsOf(src, 'media_variants');
+    const kindCol = firstOf(mv, ['variant_type', 'variant', 'type', 'name']);
+    const vPath = firstOf(mv, ['path', 'file_path', 'filename']);
+    if (kindCol && vPath && mv.has('media_id')) {
+      const pick = (n: string[]) => {
+        const c = firstOf(mv, n);
+        return c ? `"${c}"` : 'NULL';
+      };
+      const variants = src
+        .prepare(
+          `SELECT media_id, "${kindCol}" AS kind, "${vPath}" AS path, ${pick(['width'])} AS width,
+             ${pick(['height'])} AS height, ${pick(['size_bytes', 'size'])} AS size FROM media_variants ORDER BY rowid`,
+        )
+        .all() as {
+        media_id: number;
+        kind: string;
+        path: string;
+        width: number;
+        height: number;
+        size: number;
+      }[];
+      const byMedia = new Map<number, Record<string, unknown>>();
+      for (const v of variants) {
+        if (typeof v.path !== 'string' || typeof v.kind !== 'string') continue;
+        const rel = normaliseMediaRel(v.path);
+        const map = byMedia.get(v.media_id) ?? {};
+        map[v.kind] = { path: rel, width: v.width, height: v.height, size: v.size };
+        byMedia.set(v.media_id, map);
+        copies.push({ rel, variants: 'variant' });
+      }
+      for (const [id, rel] of pathById) {
+        const main = copies.find((c) => c.rel === rel && c.variants !== 'variant');
+        const map = byMedia.get(id);
+        if (main && map) main.variants = JSON.stringify(map);
+      }
+    }
+  }
   if (tables.has('note_media')) {
     const nm = columnsOf(src, 'note_media');
     if (nm.has('note_id') && nm.has('media_id')) {
@@ -312,8 +391,11 @@ function readSourceMedia(
         const rel = pathById.get(l.media_id);
         if (!rel) continue;
         const list = photos.get(l.note_id) ?? [];
-        list.push({ url: urlForMedia(rel), alt: l.alt ?? '' });
+        list.push({ url: urlForMedia(rel), alt: l.alt?.trim() ?? '' });
         photos.set(l.note_id, list);
+        // The media library's alt text: the first caption the photo was given.
+        const main = copies.find((c) => c.rel === rel && c.variants !== 'variant');
+        if (main && !main.alt && l.alt?.trim()) main.alt = l.alt.trim();
       }
     }
   }
@@ -337,21 +419,25 @@ interface SourceNoteRow {
 
 function itemFromRow(
   row: SourceNoteRow,
-  notesDir: string,
+  root: string,
+  trash: TrashIndex,
   hasEditedAt: boolean,
   tags: Map<number, string[]>,
   photos: Map<number, Photo[]>,
   now: Date,
 ): ImportItem {
-  const file = resolveUnder(notesDir, row.file_path);
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new Error(`its file ${row.file_path} is missing`);
-    throw err;
+  // Python StarPunk stored the path relative to the data directory (notes/2024/11/x.md); this
+  // StarPunk relative to the notes folder; hand-made directories anything (legacy/note-paths.ts).
+  const roots = { dataPath: root, notesPath: join(root, 'notes') };
+  const located = locateNoteFile(row.file_path, roots);
+  let file: string | undefined;
+  if (located.kind === 'found') file = join(roots.notesPath, located.rel);
+  else {
+    const hit = findInTrash(row.file_path, { slug: row.slug, createdAt: row.created_at }, roots, trash);
+    if (hit) file = hit.trashFile;
   }
+  if (!file) throw new Error(`its file ${row.file_path} is missing`);
+  const content = readSourceFile(root, file).toString('utf8');
   const createdAt = parseTime(row.created_at, 'created_at') ?? now;
   const updated = parseTime(row.updated_at, 'updated_at');
   // Python StarPunk touched updated_at on every save; like migration 005, only a later time is an edit.
@@ -386,6 +472,54 @@ function itemFromRow(
     photos: photos.get(row.id) ?? [],
     ...(properties ? { properties } : {}),
   };
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The author profile of the source (a Python 1.2+ `author_profile`, or this StarPunk's `author.*`
+ * settings) into the target's settings, unless the target already has one.
+ */
+function importProfile(src: Database.Database, tables: Set<string>, target: Db, now: Date): void {
+  const fields: [string, string][] = [];
+  if (tables.has('author_profile')) {
+    const cols = columnsOf(src, 'author_profile');
+    const order = firstOf(cols, ['discovered_at', 'cached_until']);
+    const p = src
+      .prepare(`SELECT * FROM author_profile${order ? ` ORDER BY "${order}" DESC` : ''} LIMIT 1`)
+      .get() as Record<string, unknown> | undefined;
+    if (p) {
+      for (const k of ['name', 'photo', 'url', 'note'])
+        if (typeof p[k] === 'string' && p[k].trim() !== '') fields.push([`author.${k}`, p[k].trim()]);
+      const raw = p.rel_me_links ?? p.rel_me;
+      let links: unknown = [];
+      try {
+        links = typeof raw === 'string' ? JSON.parse(raw) : [];
+      } catch {
+        links = [];
+      }
+      const urls = Array.isArray(links)
+        ? links.filter((u): u is string => typeof u === 'string' && /^(https?:|mailto:)/i.test(u))
+        : [];
+      if (urls.length > 0) fields.push(['author.rel_me', JSON.stringify(urls)]);
+    }
+  } else if (tables.has('settings')) {
+    const rows = src.prepare("SELECT key, value FROM settings WHERE key LIKE 'author.%'").all() as {
+      key: string;
+      value: string;
+    }[];
+    for (const r of rows) fields.push([r.key, r.value]);
+  }
+  if (fields.length === 0) return;
+  const store = settingsStore(target);
+  if (store.findSetting('author.name') !== undefined) return;
+  for (const [k, v] of fields) store.upsertSetting(k, v, toDbTime(now));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -426,7 +560,7 @@ function asPhotos(v: unknown): Photo[] {
 /** Reads one Markdown file into an ImportItem; front matter keys follow common static-site usage. */
 function itemFromMarkdown(root: string, rel: string, mf2: Map<string, Mf2Properties>): ImportItem {
   const full = join(root, rel);
-  const { data, body } = parseFrontMatter(readFileSync(full, 'utf8'));
+  const { data, body } = parseFrontMatter(readSourceFile(root, full).toString('utf8'));
   let stem = basename(rel, extname(rel));
   // Hugo page bundles (posts/my-post/index.md) are named by their folder.
   if ((stem === 'index' || stem === '_index') && rel.includes('/')) stem = basename(dirname(rel));
@@ -540,11 +674,11 @@ async function copyMedia(
     try {
       const rel = c.rel;
       const from = resolveUnder(sourceRoot, rel);
-      if (!existsSync(from)) {
+      if (!existsSync(from) && !isLink(from)) {
         line('failed', 'the file is missing in the source');
         continue;
       }
-      const bytes = readFileSync(from);
+      const bytes = readSourceFile(sourceRoot, from);
       const hash = sha256Hex(bytes);
       const target = resolveUnder(opts.mediaPath, rel);
       let copied = false;
@@ -697,12 +831,13 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
              ${pick('visibility')}, ${pick('properties')} FROM notes ORDER BY ${order}`,
         )
         .all() as SourceNoteRow[];
-      const notesDir = join(root, 'notes');
+      const trash = new TrashIndex(join(root, '.trash'));
       for (const row of rows) {
         attempt(`notes row ${row.id} (${row.file_path})`, () =>
-          itemFromRow(row, notesDir, cols.has('edited_at'), tags, media.photos, now),
+          itemFromRow(row, root, trash, cols.has('edited_at'), tags, media.photos, now),
         );
       }
+      importProfile(src, tables, opts.db, now);
     } finally {
       dispose();
     }
@@ -717,5 +852,27 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
       /\.(md|markdown)$/i.test(rel) && !(rel.startsWith('media/') && existsSync(join(root, 'media.json'))),
   );
   for (const rel of files) attempt(rel, () => itemFromMarkdown(root, rel, mf2));
+  // Links are never followed (they could point at any private file); each one is reported.
+  for (const rel of linkedMarkdown(root)) {
+    record(report, { source: rel, outcome: 'failed', detail: 'a symbolic link; it was not imported' });
+  }
   return report;
+}
+
+/** Markdown files under `root` that are symbolic links (not followed, not imported, reported). */
+function linkedMarkdown(root: string, dir = ''): string[] {
+  const out: string[] = [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(join(root, dir), { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...linkedMarkdown(root, rel));
+    else if (e.isSymbolicLink() && /\.(md|markdown)$/i.test(e.name)) out.push(rel);
+  }
+  return out.sort();
 }

@@ -9,6 +9,9 @@ export function pageSiteFrom(config: Config): PageSite {
     url: config.siteUrl,
     author: config.siteAuthor,
     description: config.siteDescription,
+    authorPhoto: config.author?.photo ?? '',
+    authorNote: config.author?.note ?? '',
+    relMe: config.author?.relMe ?? [],
     links: discoveryLinks(siteUrls(config), config.adminMe),
   };
 }

@@ -7,6 +7,12 @@ export interface PageSite {
   url: string;
   author: string;
   description: string;
+  /** The author's photo (saved profile), or ''. */
+  authorPhoto?: string;
+  /** A short bio (saved profile), or ''. */
+  authorNote?: string;
+  /** The author's other profiles, linked with rel="me". */
+  relMe?: string[];
   links: { rel: string; href: string; type?: string; title?: string }[];
 }
 
@@ -38,6 +44,9 @@ export function Layout(props: LayoutProps) {
         {site.links.map((l) => (
           <link rel={l.rel} href={l.href} type={l.type} title={l.title} />
         ))}
+        {(site.relMe ?? []).map((href) => (
+          <link rel="me" href={href} />
+        ))}
       </head>
       <body>
         <a class="skip-link" href="#main">
@@ -65,12 +74,28 @@ export function Layout(props: LayoutProps) {
           {props.children}
         </main>
         <footer class="site-footer">
-          <p class="h-card">
+          <div class="h-card">
+            {site.authorPhoto && <img class="u-photo" src={site.authorPhoto} alt="" width={48} height={48} />}
             <a class="p-name u-url" href={site.url} rel="me">
               {site.author || site.name}
             </a>
-            {site.description && <span class="p-note"> — {site.description}</span>}
-          </p>
+            {site.authorNote ? (
+              <span class="p-note"> — {site.authorNote}</span>
+            ) : (
+              site.description && <span class="p-note"> — {site.description}</span>
+            )}
+            {(site.relMe ?? []).length > 0 && (
+              <ul class="rel-me">
+                {(site.relMe ?? []).map((href) => (
+                  <li>
+                    <a class="u-url" href={href} rel="me">
+                      {href.replace(/^mailto:/i, '').replace(/^https?:\/\//i, '')}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
         </footer>
       </body>
     </html>
