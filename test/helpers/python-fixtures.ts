@@ -27,7 +27,8 @@ const MIGRATIONS: Record<PythonRelease, string[]> = {
   '1.5': [],
 };
 
-const at = (r: PythonRelease, min: PythonRelease) => PYTHON_RELEASES.indexOf(r) >= PYTHON_RELEASES.indexOf(min);
+const at = (r: PythonRelease, min: PythonRelease) =>
+  PYTHON_RELEASES.indexOf(r) >= PYTHON_RELEASES.indexOf(min);
 
 /** Which of two shapes a Python table is built in (the exact DDL was never seen). */
 export type ShapeVariant = 'a' | 'b';
@@ -252,7 +253,11 @@ export interface PythonDataDir {
   tags: Map<string, string[]>;
 }
 
-async function jpeg(colour: { r: number; g: number; b: number }, width: number, height: number): Promise<Buffer> {
+async function jpeg(
+  colour: { r: number; g: number; b: number },
+  width: number,
+  height: number,
+): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: colour } })
     .jpeg({ quality: 80 })
     .toBuffer();
@@ -310,7 +315,10 @@ export async function buildPythonDataDir(
       tags: hasTags ? ['Café Life'] : [],
       photos: hasMedia
         ? [
-            { rel: '2024/12/0b8f6a3e-5c1d-4e7a-9d2b-1f3c5e7a9b0d.jpg', caption: 'The second photo, shown first' },
+            {
+              rel: '2024/12/0b8f6a3e-5c1d-4e7a-9d2b-1f3c5e7a9b0d.jpg',
+              caption: 'The second photo, shown first',
+            },
             { rel: '2024/12/7d2e4f6a-8b0c-4d1e-a3f5-b7c9d1e3f5a7.jpg', caption: '' },
           ]
         : [],
@@ -390,7 +398,10 @@ export async function buildPythonDataDir(
     mediaBytes.set(m.rel, await jpeg({ r: shade, g: 90, b: 200 - shade / 2 }, m.w, m.h));
     for (const [v, rel] of Object.entries(m.variants)) {
       const w = v === 'thumb' ? 150 : 640;
-      mediaBytes.set(rel, await jpeg({ r: shade, g: 90, b: 200 - shade / 2 }, w, Math.round((w * m.h) / m.w)));
+      mediaBytes.set(
+        rel,
+        await jpeg({ r: shade, g: 90, b: 200 - shade / 2 }, w, Math.round((w * m.h) / m.w)),
+      );
     }
   }
   for (const [rel, bytes] of mediaBytes) {
@@ -409,7 +420,10 @@ export async function buildPythonDataDir(
     if (hasVariants) db.exec(VARIANTS[variant]);
     const record = db.prepare('INSERT INTO schema_migrations (migration_name, applied_at) VALUES (?, ?)');
     let day = 1;
-    for (const r of ['001_add_code_verifier_to_auth_state.sql', '002_secure_tokens_and_authorization_codes.sql'])
+    for (const r of [
+      '001_add_code_verifier_to_auth_state.sql',
+      '002_secure_tokens_and_authorization_codes.sql',
+    ])
       record.run(r, `2024-11-${String(day++).padStart(2, '0')} 08:00:00`);
     for (const rel of PYTHON_RELEASES) {
       if (!at(release, rel)) break;
