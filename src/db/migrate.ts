@@ -394,13 +394,16 @@ function recordedNames(db: Db): string[] {
   );
 }
 
-function sameNames(a: TableInfo, b: TableInfo): boolean {
-  const names = (t: TableInfo) =>
-    t.columns
-      .map((c) => c.name.toLowerCase())
-      .sort()
-      .join(',');
-  return names(a) === names(b);
+/**
+ * Does `actual` have the new shape a rebuilding migration produces, perhaps hand-altered? It keeps
+ * none of the columns the migration removes, and has at least one of those it introduces.
+ */
+function hasNewShape(actual: TableInfo, target: TableInfo, before: TableInfo): boolean {
+  const lower = (t: TableInfo) => new Set(t.columns.map((c) => c.name.toLowerCase()));
+  const [a, t, b] = [lower(actual), lower(target), lower(before)];
+  const removed = [...b].filter((c) => !t.has(c));
+  const introduced = [...t].filter((c) => !b.has(c));
+  return !removed.some((c) => a.has(c)) && (introduced.length === 0 || introduced.some((c) => a.has(c)));
 }
 
 /**
@@ -431,7 +434,7 @@ function effectPresence(
           here =
             t !== undefined &&
             (tableSignature(t) === tableSignature(e.info) ||
-              (tableSignature(t) !== tableSignature(old) && sameNames(t, e.info)));
+              (tableSignature(t) !== tableSignature(old) && hasNewShape(t, e.info, old)));
           if (!here) piecewise = false;
         }
       } else if (e.kind === 'columns-added') {
@@ -719,6 +722,8 @@ function verifyClaims(
           continue;
         }
         for (const c of e.info.columns) {
+          // A column that can be added empty is brought back when the table converges.
+          if (!c.notnull || c.dflt !== null) continue;
           if (!t.columns.some((a) => a.name === c.name) && !removedLater(expected, i, e.table, c.name)) {
             problems.push(`${name} is recorded but column ${e.table}.${c.name} does not exist`);
           }
@@ -921,7 +926,7 @@ export function runMigrations(options: RunOptions): MigrationReport {
   const db = new Database(options.dbPath);
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30000}`);
-    if (needsWork(db, files, expected) === 'existing') {
+    if (db.transaction(() => needsWork(db, files, expected)).deferred() === 'existing') {
       const copy = inMemoryCopy(db);
       try {
         migrateConnection(copy, files, expected, { ...options, logger: undefined }, now, 'rehearsal');
@@ -1017,12 +1022,24 @@ function migrateConnection(
   const notePaths = notePathNormaliser(roots, mode === 'real');
   registerNotePathFunctions(db, notePaths.fn, notePaths.hash);
 
-  // Everything up to here only reads: a refusal leaves the file byte-identical.
-  const recorded = new Set(recordedNames(db));
-  const fresh0 = userTables(db).length === 0;
-  const stash = fresh0 ? undefined : planStash(db, files, expected, recorded);
-  let plan = stash ? undefined : planFor(db, files, expected);
-  const waiting = !fresh0 && hasPythonStash(db);
+  // Everything up to here only reads, in one read transaction so that a second process migrating
+  // at the same moment is seen either before or after each of its steps, never half-way.
+  const reads = db.transaction(() => {
+    const recorded = new Set(recordedNames(db));
+    const fresh0 = userTables(db).length === 0;
+    const stash = fresh0 ? undefined : planStash(db, files, expected, recorded);
+    const plan = stash ? undefined : planFor(db, files, expected);
+    const waiting = !fresh0 && hasPythonStash(db);
+    const pending =
+      stash !== undefined ||
+      waiting ||
+      (plan !== undefined && (plan.pending.length > 0 || plan.repairs.length > 0 || plan.bookkeepingChanges));
+    const fixes = pending || fresh0 ? undefined : finalFixes(db, expected);
+    return { fresh0, stash, plan, pending, fixes };
+  });
+  const first = reads.deferred();
+  const { fresh0, stash, pending: pendingWork, fixes: fixesNow } = first;
+  let plan = first.plan;
   const report: MigrationReport = {
     fresh: fresh0,
     dryRun,
@@ -1039,11 +1056,6 @@ function migrateConnection(
     notePaths: null,
     lost: [],
   };
-  const pendingWork =
-    stash !== undefined ||
-    waiting ||
-    (plan !== undefined && (plan.pending.length > 0 || plan.repairs.length > 0 || plan.bookkeepingChanges));
-  const fixesNow = pendingWork || fresh0 ? undefined : finalFixes(db, expected);
 
   if (!pendingWork && !(fixesNow && hasFinalFixes(fixesNow))) {
     const previously = new Map(plan!.applied.map((r) => [r.migration_name, r]));
