@@ -21,7 +21,7 @@ import {
 } from '../../http/conditional.js';
 import { negotiate } from '../../http/negotiate.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
-import { buildFtsQuery, markExcerpt } from '../../notes/search-query.js';
+import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-query.js';
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagKey } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
@@ -328,8 +328,10 @@ export function siteRoutes(deps: SiteDeps): Hono {
         note: h.note,
         url: urls.note(h.note.slug),
         title: h.note.name
-          ? markExcerpt(h.title ?? h.note.name)
-          : markExcerpt(excerpt(plainText(h.note.contentHtml), 80) || 'Note'),
+          ? h.title
+            ? markExcerpt(h.title)
+            : escapeExcerpt(h.note.name)
+          : escapeExcerpt(excerpt(plainText(h.note.contentHtml), 80) || 'Note'),
         excerptHtml: markExcerpt(h.excerpt),
       })),
     };
