@@ -176,13 +176,14 @@ async function extractInto(archive: string, target: string, manifest: BackupMani
         if (entry.path === ARCHIVE_MANIFEST) return;
         const full = resolveUnder(target, entry.path);
         if (entry.type === 'directory') {
-          mkdirSync(full, { recursive: true });
+          mkdirSync(full, { recursive: true, mode: 0o700 });
           return;
         }
         if (!expected.has(entry.path)) throw new UnsafeArchiveError(`"${entry.path}" is not in the manifest`);
-        mkdirSync(dirname(full), { recursive: true });
+        mkdirSync(dirname(full), { recursive: true, mode: 0o700 });
         // 'wx': a path that already exists (a duplicate entry) is an error, never an overwrite.
-        const fd = openSync(full, 'wx', entry.path === ARCHIVE_DB ? 0o600 : 0o644);
+        // Owner-only like everything StarPunk writes: notes may be private, the database holds secrets.
+        const fd = openSync(full, 'wx', 0o600);
         current = { path: entry.path, fd, hash: createHash('sha256'), size: 0 };
       },
       data(chunk) {
@@ -268,7 +269,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   let migrations: MigrationReport;
   try {
     files = await extractInto(options.archive, staging, manifest);
-    for (const dir of ['notes', 'media']) mkdirSync(join(staging, dir), { recursive: true });
+    for (const dir of ['notes', 'media']) mkdirSync(join(staging, dir), { recursive: true, mode: 0o700 });
     migrations = runMigrations({
       dbPath: join(staging, ARCHIVE_DB),
       backupsDir: join(staging, 'backups'),
@@ -282,7 +283,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     } finally {
       db.close();
     }
-    if (oldMode !== undefined) chmodSync(staging, oldMode);
+    // The old directory's mode, minus what other users could do (an older version made it 0755).
+    if (oldMode !== undefined) chmodSync(staging, oldMode & ~0o077);
     fsyncPath(staging);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
