@@ -49,10 +49,10 @@ export function migrationPaths(config: Config) {
   };
 }
 
-/** Creates the data directory and its content folders if they are missing. */
+/** Creates the data directory and its content folders if they are missing, for the owner only (0700). */
 export function ensureDataDirs(config: Config): void {
   for (const dir of [config.dataPath, config.notesPath, config.mediaPath])
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 /** The session secret: configured, or read from (or generated into) DATA_PATH/.secret, mode 0600. */

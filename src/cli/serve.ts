@@ -4,7 +4,7 @@ import { buildApp } from '../app.js';
 import { systemClock } from '../clock.js';
 import { runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { recoverMedia } from '../media/doctor.js';
 import { createNoteService } from '../notes/service.js';
 import { appVersion } from '../version.js';
@@ -17,9 +17,28 @@ import {
   resolveSessionSecret,
 } from './context.js';
 import { reportMigrationError } from './migrate.js';
+import { type TightenedPath, tightenDataPermissions } from './permissions.js';
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Says which paths of the data directory were open to other local users and are private now. */
+function reportTightened(paths: TightenedPath[], logger: Logger): void {
+  const done = paths.filter((p) => !p.error);
+  const failed = paths.filter((p) => p.error);
+  if (done.length > 0) {
+    logger.warn(
+      { paths: done },
+      'made the data directory private: other local users could read it (files inside the folders keep their modes; the folders now keep others out)',
+    );
+  }
+  if (failed.length > 0) {
+    logger.warn(
+      { paths: failed },
+      'other local users can read parts of the data directory; could not change that',
+    );
+  }
+}
 
 /**
  * `starpunk serve`: open (or create) the data directory, migrate, serve HTTP until SIGTERM/SIGINT.
@@ -37,6 +56,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
     io.stderr(`starpunk: cannot prepare the data directory ${config.dataPath}: ${(err as Error).message}\n`);
     return EXIT.failure;
   }
+  reportTightened(tightenDataPermissions(config), logger);
   try {
     runMigrations({ ...migrationPaths(config), logger });
   } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFtsQuery, markExcerpt } from './search-query.js';
+import { buildFtsQuery, escapeExcerpt, markExcerpt } from './search-query.js';
 
 describe('buildFtsQuery', () => {
   it('quotes every word and joins them with AND', () => {
@@ -40,5 +40,14 @@ describe('markExcerpt', () => {
     expect(markExcerpt('<script>x</script> \u0001hit\u0002 & "q"')).toBe(
       '&lt;script&gt;x&lt;/script&gt; <mark>hit</mark> &amp; &quot;q&quot;',
     );
+  });
+  it('drops a marker without its partner, so the markup is always well-formed', () => {
+    expect(markExcerpt('a \u0002b\u0001 \u0001c\u0001d\u0002 e\u0001')).toBe('a b c<mark>d</mark> e');
+  });
+});
+
+describe('escapeExcerpt', () => {
+  it('escapes and marks nothing', () => {
+    expect(escapeExcerpt('\u0001<b>\u0002')).toBe('&lt;b&gt;');
   });
 });

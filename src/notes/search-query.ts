@@ -41,10 +41,6 @@ export function buildFtsQuery(input: string): FtsQuery {
   return { ok: true, fts: parts.slice(0, MAX_TERMS).join(' AND ') };
 }
 
-/** The markers search.ts asks SQLite's snippet() to put around matches. */
-export const MARK_OPEN = String.fromCharCode(1);
-export const MARK_CLOSE = String.fromCharCode(2);
-
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -53,10 +49,25 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
-/** Escapes text for HTML, then turns the \u0001…\u0002 match markers into <mark> — the only markup. */
+// The markers search.ts asks SQLite's snippet() and highlight() to put around matches.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the match markers are what is parsed
+const MARKED = /\u0001([^\u0001\u0002]*)\u0002/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the match markers are what is removed
+const STRAY = /[\u0001\u0002]/g;
+
+/**
+ * Escapes text for HTML, then turns each \u0001…\u0002 pair into <mark> — the only markup. A
+ * marker without its partner (from text indexed before markers were kept out of the index) is
+ * dropped, so the result is always well-formed.
+ */
 export function markExcerpt(text: string): string {
   return text
     .replace(/[&<>"']/g, (c) => ESCAPES[c]!)
-    .replaceAll(MARK_OPEN, '<mark>')
-    .replaceAll(MARK_CLOSE, '</mark>');
+    .replace(MARKED, '<mark>$1</mark>')
+    .replace(STRAY, '');
+}
+
+/** Escapes plain text (no matches to mark) for HTML; marker characters in it are dropped. */
+export function escapeExcerpt(text: string): string {
+  return text.replace(STRAY, '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }

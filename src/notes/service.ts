@@ -60,12 +60,13 @@ export interface NoteInput {
 export type NoteChanges = Partial<Omit<NoteInput, 'slug'>>;
 
 /**
- * What decides every public list right now: the change counter, when it last moved (or the newest
- * visible note went live) and when the next scheduled note goes live. Immutable; one object per state.
+ * What decides every public list right now: the note change counter and when the next scheduled
+ * note goes live. Immutable; one object per state, so caches key on its identity. Both fields
+ * move on hidden notes too: they key in-process memos and must never reach a response (public
+ * validators come from the visible notes themselves).
  */
 export interface TimelineState {
   readonly generation: number;
-  readonly lastModified: Date;
   readonly nextScheduled: string | null;
 }
 
@@ -181,7 +182,14 @@ export function createNoteService(deps: NoteServiceDeps) {
   }
 
   function toKey(row: NoteKeyRow): NoteKey {
-    return { id: row.id, publishedAt: parseDbTime(row.published_at), revision: row.revision };
+    const publishedAt = parseDbTime(row.published_at);
+    const editedAt = row.edited_at ? parseDbTime(row.edited_at).getTime() : 0;
+    return {
+      id: row.id,
+      publishedAt,
+      revision: row.revision,
+      changedAt: new Date(Math.max(publishedAt.getTime(), editedAt)),
+    };
   }
 
   function withSource(note: Note): NoteWithSource {
@@ -384,17 +392,21 @@ export function createNoteService(deps: NoteServiceDeps) {
       return notes.listPublicKeys(toDbTime(clock.now()), limit, cursor).map(toKey);
     },
 
-    /** Keys of one page of public notes with a tag, or undefined when the tag is unknown. */
+    /**
+     * Keys of one page of public notes with a tag, or undefined when no publicly visible note
+     * carries it (a tag only drafts, private, unlisted, scheduled or trashed notes use is unknown).
+     */
     listPublicNoteKeysByTag(
       key: string,
       limit: number,
       cursor?: TimelineCursor,
     ): { tag: { key: string; name: string }; keys: NoteKey[] } | undefined {
-      const tag = tags.findTag(key);
+      const now = toDbTime(clock.now());
+      const tag = tags.findPublicTag(key, now);
       if (!tag) return undefined;
       return {
         tag: { key: tag.name, name: tag.display_name },
-        keys: notes.listPublicKeysByTag(tag.id, toDbTime(clock.now()), limit, cursor).map(toKey),
+        keys: notes.listPublicKeysByTag(tag.id, now, limit, cursor).map(toKey),
       };
     },
 
@@ -406,8 +418,8 @@ export function createNoteService(deps: NoteServiceDeps) {
     },
 
     /**
-     * What decides every public list right now: the change counter, when it moved, the newest
-     * visible note and when the next scheduled one goes live (so caches expire exactly then).
+     * What decides every public list right now: the note change counter and when the next
+     * scheduled note goes live (so caches expire exactly then).
      */
     timelineState(): TimelineState {
       // Memoised until the database changes (here or in another process), the next scheduled note
@@ -424,15 +436,15 @@ export function createNoteService(deps: NoteServiceDeps) {
         return timeline.state;
       }
       const now = toDbTime(new Date(at));
-      const state = siteState.findSiteState();
-      const newest = notes.findNewestPublic(now);
-      let last = parseDbTime(state.changed_at);
-      if (newest) {
-        const published = parseDbTime(newest.published_at);
-        if (published > last) last = published;
-      }
+      const { generation } = siteState.findSiteState();
       const nextScheduled = notes.findNextScheduled(now);
-      const result: TimelineState = { generation: state.generation, lastModified: last, nextScheduled };
+      // A write that touched no note (a session, a token's last use) leaves the lists as they
+      // were: same counter and same next scheduled note mean the same visible notes, so the same
+      // object comes back and the callers' memos stay warm.
+      const result: TimelineState =
+        timeline?.state.generation === generation && timeline.state.nextScheduled === nextScheduled
+          ? timeline.state
+          : { generation, nextScheduled };
       timeline = {
         token,
         computedAt: at,

@@ -54,6 +54,8 @@ export interface NoteKey {
   id: number;
   publishedAt: Date;
   revision: number;
+  /** When a reader last saw the note change: the later of its publication and its last edit. */
+  changedAt: Date;
 }
 
 /** Facts about the site that pages and feeds need. */

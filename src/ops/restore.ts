@@ -12,6 +12,7 @@ import {
   openSync,
   renameSync,
   rmSync,
+  statfsSync,
   statSync,
   writeSync,
 } from 'node:fs';
@@ -30,7 +31,14 @@ import {
   type BackupManifest,
 } from './backup.js';
 import { fileStamp, fsyncPath, isEmptyTree } from './common.js';
-import { readTarGz, safeArchivePath, type TarEntry, UnsafeArchiveError } from './tar.js';
+import {
+  ExpansionLimitError,
+  formatBytes,
+  readTarGz,
+  safeArchivePath,
+  type TarEntry,
+  UnsafeArchiveError,
+} from './tar.js';
 
 /** The restore would overwrite something, or the archive is not one StarPunk can restore; nothing changed. */
 export class RestoreRefused extends Error {
@@ -41,6 +49,40 @@ export class RestoreRefused extends Error {
 }
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+/**
+ * How many times its compressed size a backup may expand to. Real ones stay far below (text and
+ * SQLite pages about 3–10×, images about 1×, a new site's nearly empty database about 30×);
+ * gzip itself tops out near 1,000×, which only a crafted archive reaches.
+ */
+export const MAX_EXPANSION_RATIO = 200;
+/** Archives that expand to less than this are not held to the ratio (small ones compress oddly well). */
+export const EXPANSION_FLOOR_BYTES = 64 * 1024 * 1024;
+
+/** The most the decompressed stream of this archive may hold before reading it is refused. */
+function expansionLimit(archive: string): number {
+  return Math.max(statSync(archive).size * MAX_EXPANSION_RATIO, EXPANSION_FLOOR_BYTES);
+}
+
+/** Free space a restore needs: the archive's files, plus room for the migrations and search index that follow. */
+export function spaceNeeded(declaredBytes: number): number {
+  return declaredBytes + Math.ceil(declaredBytes / 10) + 16 * 1024 * 1024;
+}
+
+/** Bytes free for this user on the filesystem that holds `path` (or its nearest existing parent). */
+function freeBytes(path: string): number {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  const fs = statfsSync(at);
+  return fs.bavail * fs.bsize;
+}
+
+function expansionRefusal(archive: string, limit: number): UnsafeArchiveError {
+  return new UnsafeArchiveError(
+    `the archive expands to more than ${formatBytes(limit)}, over ${MAX_EXPANSION_RATIO} times its own ` +
+      `${formatBytes(statSync(archive).size)}: no StarPunk backup does that (a decompression bomb?)`,
+  );
+}
 
 const ManifestSchema = z.object({
   format: z.literal(BACKUP_FORMAT),
@@ -95,33 +137,47 @@ export async function verifyBackup(archive: string): Promise<BackupManifest> {
   let current: { entry: TarEntry; hash: Hash; size: number } | undefined;
   let manifestChunks: Buffer[] | undefined;
   let manifestBytes = 0;
-  await readTarGz(archive, {
-    entry(entry) {
-      checkEntry(entry, seen);
-      if (entry.type !== 'file') return;
-      current = { entry, hash: createHash('sha256'), size: 0 };
-      if (entry.path === ARCHIVE_MANIFEST) {
-        if (entry.size > MAX_MANIFEST_BYTES)
-          throw new UnsafeArchiveError('the manifest is implausibly large');
-        manifestChunks = [];
-      }
-    },
-    data(chunk) {
-      if (!current) return;
-      current.hash.update(chunk);
-      current.size += chunk.length;
-      if (current.entry.path === ARCHIVE_MANIFEST && manifestChunks) {
-        manifestBytes += chunk.length;
-        manifestChunks.push(Buffer.from(chunk));
-      }
-    },
-    end(entry) {
-      if (current && entry.type === 'file') {
-        actual.set(entry.path, { sha256: current.hash.digest('hex'), size: current.size });
-      }
-      current = undefined;
-    },
-  });
+  // Held to the expansion limit while reading, header by header and byte by byte: a bomb is
+  // refused after reading at most the limit, never decompressed whole.
+  const limit = expansionLimit(archive);
+  let announced = 0;
+  try {
+    await readTarGz(
+      archive,
+      {
+        entry(entry) {
+          checkEntry(entry, seen);
+          if (entry.type !== 'file') return;
+          announced += entry.size;
+          if (announced > limit) throw expansionRefusal(archive, limit);
+          current = { entry, hash: createHash('sha256'), size: 0 };
+          if (entry.path === ARCHIVE_MANIFEST) {
+            if (entry.size > MAX_MANIFEST_BYTES)
+              throw new UnsafeArchiveError('the manifest is implausibly large');
+            manifestChunks = [];
+          }
+        },
+        data(chunk) {
+          if (!current) return;
+          current.hash.update(chunk);
+          current.size += chunk.length;
+          if (current.entry.path === ARCHIVE_MANIFEST && manifestChunks) {
+            manifestBytes += chunk.length;
+            manifestChunks.push(Buffer.from(chunk));
+          }
+        },
+        end(entry) {
+          if (current && entry.type === 'file') {
+            actual.set(entry.path, { sha256: current.hash.digest('hex'), size: current.size });
+          }
+          current = undefined;
+        },
+      },
+      { maxBytes: limit },
+    );
+  } catch (err) {
+    throw err instanceof ExpansionLimitError ? expansionRefusal(archive, limit) : err;
+  }
   if (!manifestChunks || manifestBytes === 0)
     throw new UnsafeArchiveError('the archive has no manifest.json');
   let parsed: unknown;
@@ -167,44 +223,62 @@ export async function verifyBackup(archive: string): Promise<BackupManifest> {
 async function extractInto(archive: string, target: string, manifest: BackupManifest): Promise<number> {
   const expected = new Map(manifest.files.map((f) => [f.path, f]));
   const seen = new Set<string>();
-  let current: { path: string; fd: number; hash: Hash; size: number } | undefined;
+  let current: { path: string; fd: number; hash: Hash; size: number; want: number } | undefined;
   let count = 0;
+  // Every byte written is counted against what the verified manifest declared: an archive swapped
+  // or grown since it was verified is stopped at the first byte too many, not after writing it all.
+  const declared = manifest.files.reduce((sum, f) => sum + f.size, 0);
+  let written = 0;
+  const changed = (path: string) =>
+    new UnsafeArchiveError(`"${path}" changed since the archive was verified`);
   try {
-    await readTarGz(archive, {
-      entry(entry) {
-        checkEntry(entry, seen);
-        if (entry.path === ARCHIVE_MANIFEST) return;
-        const full = resolveUnder(target, entry.path);
-        if (entry.type === 'directory') {
-          mkdirSync(full, { recursive: true });
-          return;
-        }
-        if (!expected.has(entry.path)) throw new UnsafeArchiveError(`"${entry.path}" is not in the manifest`);
-        mkdirSync(dirname(full), { recursive: true });
-        // 'wx': a path that already exists (a duplicate entry) is an error, never an overwrite.
-        const fd = openSync(full, 'wx', entry.path === ARCHIVE_DB ? 0o600 : 0o644);
-        current = { path: entry.path, fd, hash: createHash('sha256'), size: 0 };
+    await readTarGz(
+      archive,
+      {
+        entry(entry) {
+          checkEntry(entry, seen);
+          if (entry.path === ARCHIVE_MANIFEST) return;
+          const full = resolveUnder(target, entry.path);
+          if (entry.type === 'directory') {
+            mkdirSync(full, { recursive: true, mode: 0o700 });
+            return;
+          }
+          const want = expected.get(entry.path);
+          if (!want) throw new UnsafeArchiveError(`"${entry.path}" is not in the manifest`);
+          if (entry.size !== want.size) throw changed(entry.path);
+          mkdirSync(dirname(full), { recursive: true, mode: 0o700 });
+          // 'wx': a path that already exists (a duplicate entry) is an error, never an overwrite.
+          // Owner-only like everything StarPunk writes: notes may be private, the database holds secrets.
+          const fd = openSync(full, 'wx', 0o600);
+          current = { path: entry.path, fd, hash: createHash('sha256'), size: 0, want: want.size };
+        },
+        data(chunk) {
+          if (!current) return;
+          written += chunk.length;
+          if (current.size + chunk.length > current.want || written > declared) throw changed(current.path);
+          let off = 0;
+          while (off < chunk.length) off += writeSync(current.fd, chunk, off, chunk.length - off);
+          current.hash.update(chunk);
+          current.size += chunk.length;
+        },
+        end() {
+          if (!current) return;
+          const c = current;
+          current = undefined;
+          fsyncSync(c.fd);
+          closeSync(c.fd);
+          const want = expected.get(c.path)!;
+          if (want.sha256 !== c.hash.digest('hex') || want.size !== c.size) throw changed(c.path);
+          count++;
+        },
       },
-      data(chunk) {
-        if (!current) return;
-        let off = 0;
-        while (off < chunk.length) off += writeSync(current.fd, chunk, off, chunk.length - off);
-        current.hash.update(chunk);
-        current.size += chunk.length;
-      },
-      end() {
-        if (!current) return;
-        const c = current;
-        current = undefined;
-        fsyncSync(c.fd);
-        closeSync(c.fd);
-        const want = expected.get(c.path)!;
-        if (want.sha256 !== c.hash.digest('hex') || want.size !== c.size) {
-          throw new UnsafeArchiveError(`"${c.path}" changed since the archive was verified`);
-        }
-        count++;
-      },
-    });
+      // The stream may hold headers and padding besides the files, never a bomb's worth.
+      { maxBytes: expansionLimit(archive) },
+    );
+  } catch (err) {
+    throw err instanceof ExpansionLimitError
+      ? new UnsafeArchiveError('the archive changed since it was verified')
+      : err;
   } finally {
     if (current) closeSync(current.fd);
   }
@@ -245,6 +319,15 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   const manifest = await verifyBackup(options.archive);
 
   const dataPath = options.dataPath;
+  // Before anything is written: the files must fit, with room to spare for what restore does next.
+  const declared = manifest.files.reduce((sum, f) => sum + f.size, 0);
+  const free = freeBytes(dirname(dataPath));
+  if (spaceNeeded(declared) > free) {
+    throw new RestoreRefused(
+      `not enough free space beside ${dataPath}: the backup holds ${formatBytes(declared)} and restoring it ` +
+        `needs about ${formatBytes(spaceNeeded(declared))}, but only ${formatBytes(free)} is free`,
+    );
+  }
   let oldMode: number | undefined;
   let replaceEmpty = false;
   if (existsSync(dataPath)) {
@@ -268,7 +351,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   let migrations: MigrationReport;
   try {
     files = await extractInto(options.archive, staging, manifest);
-    for (const dir of ['notes', 'media']) mkdirSync(join(staging, dir), { recursive: true });
+    for (const dir of ['notes', 'media']) mkdirSync(join(staging, dir), { recursive: true, mode: 0o700 });
     migrations = runMigrations({
       dbPath: join(staging, ARCHIVE_DB),
       backupsDir: join(staging, 'backups'),
@@ -282,10 +365,17 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     } finally {
       db.close();
     }
-    if (oldMode !== undefined) chmodSync(staging, oldMode);
+    // The old directory's mode, minus what other users could do (an older version made it 0755).
+    if (oldMode !== undefined) chmodSync(staging, oldMode & ~0o077);
     fsyncPath(staging);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'SQLITE_FULL') {
+      throw new RestoreRefused(
+        `the disk filled up while restoring into ${dirname(dataPath)}; the partial copy was removed`,
+      );
+    }
     throw err;
   }
 

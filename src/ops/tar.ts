@@ -31,6 +31,26 @@ export class UnsafeArchiveError extends Error {
   }
 }
 
+/** A decompressed archive grew past the limit its reader set (a decompression bomb, or a lie). */
+export class ExpansionLimitError extends UnsafeArchiveError {
+  constructor(readonly limit: number) {
+    super(`the archive expands to more than ${formatBytes(limit)}`);
+    this.name = 'ExpansionLimitError';
+  }
+}
+
+/** A byte count for people: "1.5 GB", "640 KB", "12 bytes". */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
 function writeString(buf: Buffer, offset: number, length: number, value: string): void {
   const bytes = Buffer.from(value, 'utf8');
   if (bytes.length > length) throw new Error(`tar header field too long: ${value}`);
@@ -356,15 +376,27 @@ export class StrictTarParser {
   }
 }
 
-/** Streams a .tar.gz file through a StrictTarParser; rejects on any unsafe, corrupt or truncated content. */
-export async function readTarGz(path: string, handler: TarHandler): Promise<void> {
+/**
+ * Streams a .tar.gz file through a StrictTarParser; rejects on any unsafe, corrupt or truncated
+ * content, and, with `maxBytes`, as soon as the decompressed stream (headers, padding and anything
+ * after the end marker included) grows past that many bytes.
+ */
+export async function readTarGz(
+  path: string,
+  handler: TarHandler,
+  options: { maxBytes?: number } = {},
+): Promise<void> {
   const parser = new StrictTarParser(handler);
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  let total = 0;
   // pipeline reports its own abort when the consumer throws; the consumer's error is the one that matters.
   let failure: unknown;
   try {
     await pipeline(createReadStream(path), createGunzip(), async (source: AsyncIterable<Buffer>) => {
       for await (const chunk of source) {
         try {
+          total += chunk.length;
+          if (total > maxBytes) throw new ExpansionLimitError(maxBytes);
           parser.push(chunk);
         } catch (err) {
           failure = err;

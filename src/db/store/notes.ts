@@ -30,6 +30,7 @@ export interface NoteKeyRow {
   id: number;
   published_at: string;
   revision: number;
+  edited_at: string | null;
 }
 
 /** Columns written when a note is created. */
@@ -68,7 +69,7 @@ export interface TimelineCursor {
 const COLUMNS = `id, slug, file_path, published, created_at, updated_at, deleted_at, content_hash, name,
   published_at, edited_at, visibility, properties, content_html, html_hash, revision`;
 /** The columns of a list's keys (see NoteKeyRow). */
-const KEY_COLUMNS = 'id, published_at, revision';
+const KEY_COLUMNS = 'id, published_at, revision, edited_at';
 
 // What a visitor may see in lists: published, public, not trashed, not scheduled for later.
 const PUBLIC_FILTER = `published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at <= @now`;
@@ -128,10 +129,6 @@ export function notesStore(db: Db) {
   const keysFirst = db.prepare(timelineFirstSql(KEY_COLUMNS));
   const keysAfter = db.prepare(timelineAfterSql(KEY_COLUMNS));
   const byIds = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id IN (SELECT value FROM json_each(?))`);
-  const newestPublic = db.prepare(
-    `SELECT published_at, id FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
-     ORDER BY published_at DESC, id DESC LIMIT 1`,
-  );
   // Through the partial timeline index, so this costs a lookup, not a scan of every note.
   const nextScheduled = db.prepare(
     `SELECT published_at AS at FROM notes INDEXED BY idx_notes_public_timeline
@@ -139,7 +136,7 @@ export function notesStore(db: Db) {
      ORDER BY published_at ASC LIMIT 1`,
   );
   const keysByTag = db.prepare(
-    `SELECT n.id, n.published_at, n.revision FROM note_tags nt JOIN notes n ON n.id = nt.note_id
+    `SELECT n.id, n.published_at, n.revision, n.edited_at FROM note_tags nt JOIN notes n ON n.id = nt.note_id
      WHERE nt.tag_id = @tagId AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
        AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
      ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
@@ -241,9 +238,6 @@ export function notesStore(db: Db) {
       keysByTag.all(tagArgs(tagId, now, limit, cursor)) as NoteKeyRow[],
     /** Rows of these notes, in no particular order (missing ids are left out). */
     findByIds: (ids: readonly number[]) => byIds.all(JSON.stringify(ids)) as NoteRow[],
-    /** The newest publicly visible note's position, or undefined. */
-    findNewestPublic: (now: string) =>
-      newestPublic.get({ now }) as { published_at: string; id: number } | undefined,
     /** When the next scheduled public note goes live, or null. */
     findNextScheduled: (now: string) =>
       (nextScheduled.get({ now }) as { at: string } | undefined)?.at ?? null,

@@ -8,6 +8,15 @@ export interface SearchHitRow {
   title: string | null;
 }
 
+// snippet() and highlight() below put char(1) and char(2) around matches: the indexed text must
+// never hold them, or a note's own would read as highlights. The tokenizer treats both as
+// separators, like a space, so matching is unchanged.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the highlight markers are exactly what is removed
+const MARKERS = /[\u0001\u0002]/g;
+function withoutMarkers(text: string): string {
+  return text.replace(MARKERS, ' ');
+}
+
 /** Prepared statements for the notes_fts full-text index. */
 export function searchStore(db: Db) {
   const remove = db.prepare('DELETE FROM notes_fts WHERE rowid = ?');
@@ -41,7 +50,7 @@ export function searchStore(db: Db) {
     /** Puts (or replaces) a note's text in the index. */
     indexNote: (id: number, name: string | null, body: string) => {
       remove.run(id);
-      insert.run(id, name ?? '', body);
+      insert.run(id, withoutMarkers(name ?? ''), withoutMarkers(body));
     },
     /** Removes a note from the index. */
     unindexNote: (id: number) => remove.run(id),

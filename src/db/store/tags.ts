@@ -20,6 +20,15 @@ export function tagsStore(db: Db) {
     `SELECT nt.note_id, t.name, nt.display_name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id
      WHERE nt.note_id IN (SELECT value FROM json_each(?)) ORDER BY nt.note_id, nt.position`,
   );
+  // A tag exists for a visitor only while a note they can see carries it; its heading takes the
+  // spelling of the oldest such note (a spelling only a hidden note used is never shown).
+  const publicTag = db.prepare(
+    `SELECT t.id, t.name, nt.display_name FROM tags t
+     JOIN note_tags nt ON nt.tag_id = t.id JOIN notes n ON n.id = nt.note_id
+     WHERE t.name = @key AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
+       AND n.published_at <= @now
+     ORDER BY n.published_at, n.id LIMIT 1`,
+  );
   const dropUnused = db.prepare('DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM note_tags)');
   const allTags = db.prepare(
     `SELECT t.name, t.display_name, count(nt.note_id) AS uses FROM tags t
@@ -27,9 +36,9 @@ export function tagsStore(db: Db) {
   );
 
   return {
-    /** The tag with this normalised key, or undefined. */
-    findTag: (key: string) =>
-      findTag.get(key) as { id: number; name: string; display_name: string } | undefined,
+    /** The tag with this key if a publicly visible note carries it (with that note's spelling), or undefined. */
+    findPublicTag: (key: string, now: string) =>
+      publicTag.get({ key, now }) as { id: number; name: string; display_name: string } | undefined,
     /** Replaces a note's tags, in order; creates tags that do not exist yet. */
     replaceNoteTags: (noteId: number, tags: { key: string; name: string }[]) => {
       clear.run(noteId);

@@ -21,7 +21,7 @@ import {
 } from '../../http/conditional.js';
 import { negotiate } from '../../http/negotiate.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
-import { buildFtsQuery, markExcerpt } from '../../notes/search-query.js';
+import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-query.js';
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagKey } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
@@ -53,6 +53,18 @@ function decodeCursor(value: string | undefined): TimelineCursor | undefined {
     throw new AppError('invalid_request', 'That page link is not valid; start again from the first page.');
   }
   return { publishedAt: at.toISOString(), id: Number(m[2]) };
+}
+
+/** Validators of a list page or feed and the notes they were computed from. */
+interface PublicView {
+  keys: NoteKey[];
+  /** The tag's spelling on a tag page, else empty. */
+  label: string;
+  etag: string;
+  lastModified: Date;
+  lastModifiedText: string;
+  /** ETags of the formats built on this view (feeds), computed once. */
+  formats: Map<string, string>;
 }
 
 /** Dependencies of the public site routes. */
@@ -95,10 +107,13 @@ export function siteRoutes(deps: SiteDeps): Hono {
   // Anything that changes what a page shows besides the notes: code version and configuration.
   const configKey = weakEtag([deps.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
 
-  // ETags of the variants served in the current timeline state; a new state starts a new map.
-  let etags = new Map<string, string>();
-  let etagsOf: TimelineState | undefined;
-  let lastModifiedText = '';
+  // Validators of the list pages and feeds served in the current timeline state (null: not found);
+  // a new state starts a new map. Bounded: variants include client-chosen cursors and tags.
+  let views = new Map<string, PublicView | null>();
+  let viewsOf: TimelineState | undefined;
+  // The last content fingerprint and Last-Modified given out per variant, across states, so that
+  // Last-Modified never goes back when a note leaves a list (trashed, made private). Bounded.
+  const served = new Map<string, { base: string; lastModified: number }>();
 
   // Notes looked up by slug in the current state (null: none), so a note page served again costs no query.
   let bySlug = new Map<string, Note | null>();
@@ -108,12 +123,11 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   function currentState(): TimelineState {
     const t = notes.timelineState();
-    if (t !== etagsOf) {
-      etags = new Map();
+    if (t !== viewsOf) {
+      views = new Map();
       bySlug = new Map();
       searches = new Map();
-      etagsOf = t;
-      lastModifiedText = t.lastModified.toUTCString();
+      viewsOf = t;
     }
     return t;
   }
@@ -129,20 +143,90 @@ export function siteRoutes(deps: SiteDeps): Hono {
     return note ?? undefined;
   }
 
-  function validators(variant: string): Validators & { lastModifiedText: string } {
-    const t = currentState();
-    let etag = etags.get(variant);
-    if (etag === undefined) {
-      etag = weakEtag([configKey, t.generation, t.nextScheduled, variant]);
-      // Bounded: variants include client-chosen cursors.
-      if (etags.size < 4096) etags.set(variant, etag);
+  /**
+   * Last-Modified of a list: the newest change among its notes, except that a list whose notes
+   * changed without a newer one (a note trashed, made private, restored) moves to now, so a client
+   * that sends only If-Modified-Since still sees the change. Remembered per process only: after a
+   * restart such a list falls back to its notes' own times.
+   */
+  function steadyLastModified(variant: string, base: string, newest: number): number {
+    const prev = served.get(variant);
+    let at = newest;
+    if (prev?.base === base) at = prev.lastModified;
+    else if (prev && Math.floor(newest / 1000) <= Math.floor(prev.lastModified / 1000)) {
+      // HTTP dates have whole seconds: step past the previous one.
+      at =
+        Math.max(Math.floor(deps.clock.now().getTime() / 1000), Math.floor(prev.lastModified / 1000) + 1) *
+        1000;
     }
-    return { etag, lastModified: t.lastModified, lastModifiedText };
+    if (served.size >= 4096 && !served.has(variant)) served.clear();
+    served.set(variant, { base, lastModified: at });
+    return at;
+  }
+
+  /**
+   * The validators of a list page or feed, from what a visitor can see of it only: its notes'
+   * ids and revisions (plus `parts`, e.g. the tag's spelling), never the site-wide change counter,
+   * which drafts and private notes move too. Computed once per variant and timeline state.
+   */
+  function publicView(
+    variant: string,
+    load: () => { keys: NoteKey[]; label?: string } | undefined,
+  ): PublicView | undefined {
+    currentState();
+    const memo = views.get(variant);
+    if (memo !== undefined) return memo ?? undefined;
+    const loaded = load();
+    let view: PublicView | null = null;
+    if (loaded) {
+      const base = weakEtag([
+        configKey,
+        variant,
+        loaded.label,
+        ...loaded.keys.map((k) => `${k.id}.${k.revision}`),
+      ]);
+      let newest = 0;
+      for (const k of loaded.keys) newest = Math.max(newest, k.changedAt.getTime());
+      const lastModified = new Date(steadyLastModified(variant, base, newest));
+      view = {
+        keys: loaded.keys,
+        label: loaded.label ?? '',
+        // The date is part of the tag: feeds print it, so a body is cached for one date only.
+        etag: weakEtag([base, lastModified.getTime()]),
+        lastModified,
+        lastModifiedText: lastModified.toUTCString(),
+        formats: new Map(),
+      };
+    }
+    if (views.size < 4096) views.set(variant, view);
+    return view ?? undefined;
+  }
+
+  // A note page shows that note only: its validators come from it alone. Kept per Note object,
+  // which noteBySlug keeps for the current state.
+  const noteValidatorMemo = new WeakMap<Note, Validators & { lastModifiedText: string }>();
+  function noteValidators(note: Note): Validators & { lastModifiedText: string } {
+    let v = noteValidatorMemo.get(note);
+    if (!v) {
+      const lastModified = new Date(Math.max(note.publishedAt.getTime(), note.updatedAt?.getTime() ?? 0));
+      v = {
+        etag: weakEtag([configKey, 'note', note.id, note.revision]),
+        lastModified,
+        lastModifiedText: lastModified.toUTCString(),
+      };
+      noteValidatorMemo.set(note, v);
+    }
+    return v;
   }
 
   /** Answers 304 when the client's copy is current, else renders (or reuses a cached render). */
-  function cached(c: Context, variant: string, type: string, render: () => string, status = 200): Response {
-    const v = validators(variant);
+  function cached(
+    c: Context,
+    variant: string,
+    type: string,
+    v: Validators & { lastModifiedText: string },
+    render: () => string,
+  ): Response {
     setValidators(c, v);
     c.header('Content-Type', type);
     if (isNotModified(c, v)) return c.body(null, 304);
@@ -150,15 +234,15 @@ export function siteRoutes(deps: SiteDeps): Hono {
     if (hit === undefined) {
       const body = render();
       cache.set(variant, v.etag, body);
-      return c.body(body, status as 200);
+      return c.body(body, 200);
     }
-    if (typeof hit !== 'string') return c.body(hit, status as 200);
+    if (typeof hit !== 'string') return c.body(hit, 200);
     // Asked for twice: kept encoded from now on, so later hits send bytes without re-encoding.
     // (Not at once: pages asked for only once, like old cursors, would churn buffers outside the
     // heap faster than the collector frees them.)
     const bytes = Buffer.from(hit, 'utf8');
     cache.set(variant, v.etag, bytes);
-    return c.body(bytes, status as 200);
+    return c.body(bytes, 200);
   }
 
   const HTML = 'text/html; charset=utf-8';
@@ -167,11 +251,12 @@ export function siteRoutes(deps: SiteDeps): Hono {
     c.header('Link', homeLinks);
     const before = c.req.query('before');
     const cursor = decodeCursor(before);
-    return cached(c, `home:${before ?? ''}`, HTML, () => {
-      const page = notes.listPublicNoteKeys(PAGE_SIZE + 1, cursor);
-      const shown = page.slice(0, PAGE_SIZE);
+    const variant = `home:${before ?? ''}`;
+    const view = publicView(variant, () => ({ keys: notes.listPublicNoteKeys(PAGE_SIZE + 1, cursor) }))!;
+    return cached(c, variant, HTML, view, () => {
+      const shown = view.keys.slice(0, PAGE_SIZE);
       const older =
-        page.length > PAGE_SIZE ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
+        view.keys.length > PAGE_SIZE ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
       return renderHomePage({ site, entries: listEntries(shown), older, isFirst: cursor === undefined });
     });
   });
@@ -187,7 +272,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
     }
     if (note.deletedAt) throw new AppError('gone', 'This note was deleted.');
     const url = urls.note(note.slug);
-    return cached(c, `note:${note.id}:${note.contentHash}`, HTML, () =>
+    return cached(c, `note:${note.id}`, HTML, noteValidators(note), () =>
       renderNotePage({
         site,
         note,
@@ -202,15 +287,21 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const key = tagKey(c.req.param('tag'));
     const before = c.req.query('before');
     const cursor = decodeCursor(before);
-    return cached(c, `tag:${key}:${before ?? ''}`, HTML, () => {
+    const variant = `tag:${key}:${before ?? ''}`;
+    const view = publicView(variant, () => {
       const found = notes.listPublicNoteKeysByTag(key, PAGE_SIZE + 1, cursor);
-      if (!found) throw new AppError('not_found', 'No note carries this tag.');
-      const shown = found.keys.slice(0, PAGE_SIZE);
+      return found && { keys: found.keys, label: found.tag.name };
+    });
+    // Decided before any header is set: a tag only hidden notes carry answers exactly like one
+    // nobody ever used.
+    if (!view) throw new AppError('not_found', 'No note carries this tag.');
+    return cached(c, variant, HTML, view, () => {
+      const shown = view.keys.slice(0, PAGE_SIZE);
       const older =
-        found.keys.length > PAGE_SIZE
+        view.keys.length > PAGE_SIZE
           ? `${listLinks.tag(key)}?before=${encodeCursor(shown[shown.length - 1]!)}`
           : undefined;
-      return renderTagPage({ site, tagName: found.tag.name, entries: listEntries(shown), older });
+      return renderTagPage({ site, tagName: view.label, entries: listEntries(shown), older });
     });
   });
 
@@ -237,8 +328,10 @@ export function siteRoutes(deps: SiteDeps): Hono {
         note: h.note,
         url: urls.note(h.note.slug),
         title: h.note.name
-          ? markExcerpt(h.title ?? h.note.name)
-          : markExcerpt(excerpt(plainText(h.note.contentHtml), 80) || 'Note'),
+          ? h.title
+            ? markExcerpt(h.title)
+            : escapeExcerpt(h.note.name)
+          : escapeExcerpt(excerpt(plainText(h.note.contentHtml), 80) || 'Note'),
         excerptHtml: markExcerpt(h.excerpt),
       })),
     };
@@ -310,13 +403,29 @@ export function siteRoutes(deps: SiteDeps): Hono {
     return notes.listPublicNotes(FEED_SIZE).map((n) => noteToFeedItem(n, urls));
   }
 
+  /** The feeds' notes: one view shared by every format and the OPML file. */
+  function feedView(): PublicView {
+    return publicView('feed', () => ({ keys: notes.listPublicNoteKeys(FEED_SIZE) }))!;
+  }
+
+  /** The validators of one format of the feed view (the format is part of the tag). */
+  function feedValidators(kind: string): Validators & { lastModifiedText: string } {
+    const view = feedView();
+    let etag = view.formats.get(kind);
+    if (etag === undefined) {
+      etag = weakEtag([view.etag, kind]);
+      view.formats.set(kind, etag);
+    }
+    return { etag, lastModified: view.lastModified, lastModifiedText: view.lastModifiedText };
+  }
+
   type FeedKind = 'rss' | 'atom' | 'json';
   function feed(c: Context, kind: FeedKind): Response {
-    return cached(c, `feed:${kind}`, FEED_CONTENT_TYPES[kind], () => {
+    const v = feedValidators(kind);
+    return cached(c, `feed:${kind}`, FEED_CONTENT_TYPES[kind], v, () => {
       const items = feedItems();
-      const updated = notes.timelineState().lastModified;
-      if (kind === 'rss') return renderRss(feedSite, feedLinks, items, updated);
-      if (kind === 'atom') return renderAtom(feedSite, feedLinks, items, updated);
+      if (kind === 'rss') return renderRss(feedSite, feedLinks, items, v.lastModified);
+      if (kind === 'atom') return renderAtom(feedSite, feedLinks, items, v.lastModified);
       return renderJsonFeed(feedSite, feedLinks, items);
     });
   }
@@ -344,11 +453,12 @@ export function siteRoutes(deps: SiteDeps): Hono {
   app.get('/feed.xml', (c) => feed(c, 'rss'));
   app.get('/feed.atom', (c) => feed(c, 'atom'));
   app.get('/feed.json', (c) => feed(c, 'json'));
-  app.get('/opml.xml', (c) =>
-    cached(c, 'opml', FEED_CONTENT_TYPES.opml, () =>
-      renderOpml(feedSite, feedLinks, notes.timelineState().lastModified),
-    ),
-  );
+  app.get('/opml.xml', (c) => {
+    const v = feedValidators('opml');
+    return cached(c, 'opml', FEED_CONTENT_TYPES.opml, v, () =>
+      renderOpml(feedSite, feedLinks, v.lastModified),
+    );
+  });
 
   return app;
 }
