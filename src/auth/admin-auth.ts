@@ -77,14 +77,23 @@ export function createAdminAuth(deps: AdminAuthDeps) {
       return settings.findSetting(PASSWORD_KEY) !== undefined;
     },
 
-    /** Stores a new admin password (argon2id); at least 10 characters. */
-    async setPassword(password: string): Promise<void> {
+    /**
+     * Stores a new admin password (argon2id; at least 10 characters) and ends every admin session
+     * in the same transaction: a password change is how an owner locks out a stolen cookie.
+     * Returns how many sessions were ended.
+     */
+    async setPassword(password: string): Promise<number> {
       if (password.length < 10)
         throw new AppError('invalid_request', 'Choose a password of at least 10 characters.');
       if (password.length > 1024) throw new AppError('invalid_request', 'That password is too long.');
       const hashed = await argonHash(password, { algorithm: 2 });
-      settings.upsertSetting(PASSWORD_KEY, hashed, iso(clock.now()));
-      settings.deleteSetting(SETUP_KEY);
+      return deps.db
+        .transaction(() => {
+          settings.upsertSetting(PASSWORD_KEY, hashed, iso(clock.now()));
+          settings.deleteSetting(SETUP_KEY);
+          return sessions.deleteAllSessions();
+        })
+        .immediate();
     },
 
     /** Checks a password; argon2 verification is constant-time and slow on purpose. */
@@ -163,6 +172,11 @@ export function createAdminAuth(deps: AdminAuthDeps) {
     /** Ends one session. */
     endSession(id: number): boolean {
       return sessions.deleteSession(id);
+    },
+
+    /** Ends every session ("sign out everywhere"); returns how many there were. */
+    endAllSessions(): number {
+      return sessions.deleteAllSessions();
     },
 
     /** Live sessions, for the admin's session list. */

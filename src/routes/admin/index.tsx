@@ -8,7 +8,7 @@ import { migrationStatus } from '../../db/migrate.js';
 import type { AdminFilter } from '../../db/store/notes.js';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../http/metrics.js';
-import { requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
+import { clearSessionCookie, requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
 import type { TokenService } from '../../indieauth/tokens.js';
 import type { MediaService } from '../../media/service.js';
 import { excerpt, plainText, renderMarkdown } from '../../notes/markdown.js';
@@ -464,6 +464,12 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     deps.auth.endSession(id);
     if (id === c.get('session')!.id) return c.redirect('/', 303);
     return c.redirect('/admin/sessions?flash=ended', 303);
+  });
+  // "Sign out everywhere": every session ends, this one too, so the owner signs in afresh.
+  app.post('/admin/sessions/end-all', (c) => {
+    deps.auth.endAllSessions();
+    clearSessionCookie(c, config.siteUrl.startsWith('https:'));
+    return c.redirect('/auth/login', 303);
   });
 
   // Health -----------------------------------------------------------------------------------
