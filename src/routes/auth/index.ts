@@ -31,6 +31,15 @@ export function safeNext(next: unknown, siteUrl: string): string {
   return target;
 }
 
+/** The fields of a sign-in form; a body that cannot be parsed is a 400, never a crash. */
+async function readForm(c: Context): Promise<Record<string, unknown>> {
+  try {
+    return await c.req.parseBody();
+  } catch {
+    throw new AppError('invalid_request', 'The form could not be read. Reload the page and try again.');
+  }
+}
+
 /** Dependencies of the sign-in routes. */
 export interface AuthRouteDeps {
   config: Config;
@@ -87,7 +96,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
   app.post('/auth/login', async (c) => {
     const ip = clientIp(c, config.trustProxy);
     limit(ip);
-    const body = await c.req.parseBody();
+    const body = await readForm(c);
     const next = safeNext(body.next, config.siteUrl);
     const password = typeof body.password === 'string' ? body.password : '';
     if (!auth.hasPassword() || !(await auth.verifyPassword(password))) {
@@ -132,7 +141,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
   app.post('/auth/setup', async (c) => {
     const ip = clientIp(c, config.trustProxy);
     limit(ip);
-    const body = await c.req.parseBody();
+    const body = await readForm(c);
     const token = typeof body.token === 'string' ? body.token : '';
     if (auth.hasPassword() || !auth.isSetupTokenValid(token)) {
       throw new AppError('not_found', 'This setup link is invalid, expired or already used.');
@@ -153,7 +162,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
   app.post('/auth/dev-login', async (c) => {
     if (!config.devMode || !config.devAdminMe)
       throw new AppError('not_found', 'There is nothing at this address.');
-    const body = await c.req.parseBody();
+    const body = await readForm(c);
     deps.logger.warn({ me: config.devAdminMe }, 'DEV_MODE sign-in without credentials');
     startSession(c, config.devAdminMe, clientIp(c, config.trustProxy));
     return c.redirect(safeNext(body.next, config.siteUrl), 303);
