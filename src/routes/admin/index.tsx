@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Clock } from '../../clock.js';
@@ -83,14 +83,35 @@ function valuesFromNote(n: Note, content: string, now: Date): EditorValues {
   };
 }
 
+/**
+ * Parses a posted form once, up front (Hono keeps the result for the handler): a body that
+ * cannot be parsed is a 400 page before any handler acts on half a request, never a 500.
+ */
+function readableForm(): MiddlewareHandler<{ Variables: SessionVars }> {
+  return async (c, next) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (
+      c.req.method === 'POST' &&
+      (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded')
+    ) {
+      try {
+        await c.req.parseBody();
+      } catch {
+        throw new AppError('invalid_request', 'The form could not be read. Reload the page and try again.');
+      }
+    }
+    await next();
+  };
+}
+
 /** The admin: dashboard, editor, trash, media, tokens, sessions, health. Session + CSRF on every route. */
 export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
   const { config, clock, notes, media } = deps;
 
   // Mounted once for the whole surface: a new admin route is protected without anyone remembering.
-  app.use('/admin', requireAdmin(), requireCsrf(deps.auth));
-  app.use('/admin/*', requireAdmin(), requireCsrf(deps.auth));
+  app.use('/admin', requireAdmin(), requireCsrf(deps.auth), readableForm());
+  app.use('/admin/*', requireAdmin(), requireCsrf(deps.auth), readableForm());
 
   function frame(c: Context<{ Variables: SessionVars }>): AdminFrame {
     const s = c.get('session')!;
