@@ -64,10 +64,45 @@ export function sameOrigin(a: URL, b: URL): boolean {
   );
 }
 
+/** Redirects followed within the client_id's origin before giving up. */
+const MAX_CLIENT_REDIRECTS = 5;
+
+/**
+ * GETs the client_id URL, following redirects only within its own origin: a document another
+ * origin serves says nothing about this client, whatever it claims (a client_id on a site with an
+ * open redirect must not let the redirect's target declare redirect URIs). Undefined when the
+ * chain leaves the origin, loops, or fails.
+ */
+async function fetchFromClientOrigin(
+  clientId: URL,
+  fetch: FetchLike,
+): Promise<{ res: Response; url: URL } | undefined> {
+  let url = clientId;
+  for (let hop = 0; hop <= MAX_CLIENT_REDIRECTS; hop++) {
+    const res = await fetch(url.toString(), {
+      headers: { Accept: 'application/json, text/html;q=0.9' },
+      redirect: 'manual',
+    });
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (location === null) return { res, url };
+    await res.body?.cancel();
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      return undefined;
+    }
+    if (!sameOrigin(clientId, next)) return undefined;
+    url = next;
+  }
+  return undefined;
+}
+
 /**
  * Fetches what a client says about itself: a JSON client metadata document, or (older clients)
- * an HTML page with an h-app/h-x-app and rel=redirect_uri links. Loopback client_ids are never
- * fetched; failures leave the information empty (the consent page then shows the bare client_id).
+ * an HTML page with an h-app/h-x-app and rel=redirect_uri links, read from the client_id's own
+ * origin only. Loopback client_ids are never fetched; failures leave the information empty (the
+ * consent page then shows the bare client_id).
  */
 export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<ClientInfo> {
   const info: ClientInfo = {
@@ -80,16 +115,19 @@ export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<
   };
   if (isLoopbackHost(clientId.hostname)) return info;
   let res: Response;
+  let base: string;
   let body: string;
   try {
-    res = await fetch(clientId.toString(), { headers: { Accept: 'application/json, text/html;q=0.9' } });
-    if (!res.ok) return info;
+    const fetched = await fetchFromClientOrigin(clientId, fetch);
+    if (!fetched?.res.ok) return info;
+    res = fetched.res;
+    // Relative URLs resolve against where the document was read: the client's own origin.
+    base = fetched.url.toString();
     body = await readLimited(res, 512 * 1024);
   } catch {
     return info;
   }
   const type = res.headers.get('content-type') ?? '';
-  const base = res.url || clientId.toString();
   const abs = (u: unknown) => {
     if (typeof u !== 'string') return undefined;
     try {
