@@ -50,6 +50,19 @@ async function formBody(c: Context): Promise<Record<string, string>> {
   return fields;
 }
 
+/**
+ * Why an authorization request's PKCE parameters are refused, or undefined when they are fine.
+ * IndieAuth §5.2 requires PKCE; only S256 is supported, whose challenge is the base64url SHA-256
+ * of the verifier: exactly 43 characters (RFC 7636 §4.2). A missing method means "plain" (§4.3).
+ */
+function pkceProblem(challenge: string | undefined, method: string | undefined): string | undefined {
+  if (!challenge) return 'code_challenge is required: use PKCE with the S256 method.';
+  if (method !== 'S256') return 'Only the S256 code_challenge_method is supported.';
+  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
+    return 'code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).';
+  return undefined;
+}
+
 /** Wraps a protocol handler so that its OAuthErrors are answered in OAuth JSON. */
 function protocol<E extends Env>(handler: (c: Context<E>) => Promise<Response> | Response) {
   return async (c: Context<E>): Promise<Response> => {
@@ -161,13 +174,10 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
         303,
       );
     }
-    if (q.code_challenge && q.code_challenge_method !== 'S256') {
+    const pkce = pkceProblem(q.code_challenge, q.code_challenge_method);
+    if (pkce) {
       return c.redirect(
-        redirectWith(checked.redirect, {
-          error: 'invalid_request',
-          error_description: 'Only the S256 code_challenge_method is supported.',
-          state: q.state,
-        }),
+        redirectWith(checked.redirect, { error: 'invalid_request', error_description: pkce, state: q.state }),
         303,
       );
     }
@@ -180,14 +190,13 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
         me: config.adminMe,
         redirectDeclared: checked.declared,
         sameOriginRedirect: checked.same,
-        pkce: Boolean(q.code_challenge),
         request: {
           response_type: 'code',
           client_id: checked.clientId,
           redirect_uri: checked.redirect.toString(),
           state: q.state ?? '',
-          code_challenge: q.code_challenge ?? '',
-          code_challenge_method: q.code_challenge ? 'S256' : '',
+          code_challenge: q.code_challenge!,
+          code_challenge_method: 'S256',
           me: q.me ?? '',
           scopes: [...parseScope(q.scope)],
         },
@@ -230,14 +239,20 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
       .concat(body.scope ?? [])
       .filter((s): s is string => typeof s === 'string');
     const granted = ticked.filter((s) => requested.has(s));
-    const challenge = one('code_challenge') || null;
+    const challenge = one('code_challenge');
+    const pkce = pkceProblem(challenge, one('code_challenge_method'));
+    if (pkce || challenge === undefined) {
+      return c.redirect(
+        redirectWith(checked.redirect, { error: 'invalid_request', error_description: pkce, state }),
+        303,
+      );
+    }
     const code = server.issueCode({
       clientId: checked.clientId,
       redirectUri: checked.redirect.toString(),
       scope: granted.join(' '),
       state: state ?? null,
       codeChallenge: challenge,
-      codeChallengeMethod: challenge ? 'S256' : null,
     });
     return c.redirect(redirectWith(checked.redirect, { code, state }), 303);
   });
