@@ -250,7 +250,12 @@ export function createAdminAuth(deps: AdminAuthDeps) {
           'This sign-in attempt expired or was already used. Please sign in again.',
         );
       }
-      if (params.error) throw new AppError('forbidden', `The authorization server said: ${params.error}.`);
+      if (params.error) {
+        // Anyone holding a fresh state can build this link: show a well-formed OAuth error code
+        // (RFC 6749 §4.1.2.1: access_denied, …), never free text from the URL.
+        const code = /^[a-z_]{1,64}$/.test(params.error) ? params.error : 'an unrecognised error';
+        throw new AppError('forbidden', `The authorization server said: ${code}.`);
+      }
       if (!params.code) throw new AppError('invalid_request', 'The sign-in response has no code.');
       if (row.issuer && params.iss !== row.issuer) {
         throw new AppError(

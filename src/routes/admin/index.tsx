@@ -369,29 +369,32 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
 
   // Media library ----------------------------------------------------------------------------
   const isUsed = (url: string) => notes.isMediaUsed(url);
-  app.get('/admin/media', (c) => {
-    const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
+  /**
+   * The media library page. A failed upload or delete is answered here, with its message and
+   * status, rather than by a redirect: no admin page shows text taken from the URL.
+   */
+  function mediaLibrary(c: Context<{ Variables: SessionVars }>, page: number, error?: AppError): Response {
     const items = media.listMedia(PAGE + 1, (page - 1) * PAGE);
     const f = frame(c);
-    const err = c.req.query('error');
-    if (err) f.flash = { kind: 'error', text: err.slice(0, 300) };
-    return c.html(
-      renderMediaLibrary({
-        frame: f,
-        items: items.slice(0, PAGE),
-        page,
-        hasMore: items.length > PAGE,
-        siteUrl: config.siteUrl,
-        isUsed,
-      }),
-    );
-  });
+    if (error) f.flash = { kind: 'error', text: error.message };
+    const html = renderMediaLibrary({
+      frame: f,
+      items: items.slice(0, PAGE),
+      page,
+      hasMore: items.length > PAGE,
+      siteUrl: config.siteUrl,
+      isUsed,
+    });
+    return c.html(html, (error?.status ?? 200) as 200);
+  }
+  app.get('/admin/media', (c) =>
+    mediaLibrary(c, Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1)),
+  );
   app.post('/admin/media', async (c) => {
     const body = await c.req.parseBody();
     const file = body.file;
-    if (!(file instanceof File) || file.size === 0) {
-      return c.redirect(`/admin/media?error=${encodeURIComponent('Choose a file to upload.')}`, 303);
-    }
+    if (!(file instanceof File) || file.size === 0)
+      return mediaLibrary(c, 1, new AppError('invalid_request', 'Choose a file to upload.'));
     try {
       await media.saveUpload({
         bytes: Buffer.from(await file.arrayBuffer()),
@@ -400,19 +403,16 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
         alt: str(body.alt).trim(),
       });
     } catch (err) {
-      if (err instanceof AppError && err.status < 500)
-        return c.redirect(`/admin/media?error=${encodeURIComponent(err.message)}`, 303);
+      if (err instanceof AppError && err.status < 500) return mediaLibrary(c, 1, err);
       throw err;
     }
     return c.redirect('/admin/media?flash=uploaded', 303);
   });
   app.post('/admin/media/:id/delete', (c) => {
-    const id = Number(c.req.param('id'));
     try {
-      media.deleteMedia(id, isUsed);
+      media.deleteMedia(Number(c.req.param('id')), isUsed);
     } catch (err) {
-      if (err instanceof AppError && err.status < 500)
-        return c.redirect(`/admin/media?error=${encodeURIComponent(err.message)}`, 303);
+      if (err instanceof AppError && err.status < 500) return mediaLibrary(c, 1, err);
       throw err;
     }
     return c.redirect('/admin/media?flash=media-deleted', 303);
