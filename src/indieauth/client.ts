@@ -1,7 +1,7 @@
 import LinkHeader from 'http-link-header';
-import { mf2 } from 'microformats-parser';
 import type { FetchLike } from '../http/safe-fetch.js';
 import { readLimited } from '../http/safe-fetch.js';
+import { parseMicroformats } from './microformats.js';
 
 /** What the consent page shows about a client. */
 export interface ClientInfo {
@@ -156,7 +156,7 @@ export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<
   }
   if (type.includes('html')) {
     info.fetched = true;
-    const parsed = mf2(body, { baseUrl: base });
+    const parsed = parseMicroformats(body, base);
     const app = parsed.items.find((i) => i.type?.some((t) => t === 'h-app' || t === 'h-x-app'));
     const first = (k: string) => {
       const v = app?.properties[k]?.[0];
