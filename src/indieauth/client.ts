@@ -21,6 +21,20 @@ export function isLoopbackHost(host: string): boolean {
   return h === '127.0.0.1' || h === '::1' || h === 'localhost' || h.endsWith('.localhost');
 }
 
+/** The spellings the WHATWG URL parser takes for a "." or ".." path segment (compared lower-cased). */
+const DOT_SEGMENTS = new Set(['.', '%2e', '..', '.%2e', '%2e.', '%2e%2e']);
+
+/**
+ * True when the path of a URL as written has a "." or ".." segment, which the URL parser would
+ * silently resolve away: it drops tabs and newlines, takes "\\" as "/" in http(s) URLs, and
+ * reads "%2e" in any case as a dot, so the raw text is checked the same way.
+ */
+function hasDotSegment(input: string): boolean {
+  const raw = input.replace(/[\t\n\r]/g, '');
+  const path = raw.replace(/^[a-z][a-z0-9+.-]*:[\\/]*[^\\/?#]*/i, '').split(/[?#]/)[0] ?? '';
+  return path.split(/[\\/]/).some((segment) => DOT_SEGMENTS.has(segment.toLowerCase()));
+}
+
 /**
  * Validates a client_id (IndieAuth §3.3): http(s), a path, no dot segments, no fragment, no
  * credentials; the host a domain name or loopback, never another IP literal. Returns the
@@ -41,8 +55,7 @@ export function validateClientId(
   if (u.hash || input.includes('#')) return { ok: false, reason: 'client_id must not contain a fragment' };
   if (u.username || u.password)
     return { ok: false, reason: 'client_id must not contain a user name or password' };
-  const rawPath = input.replace(/^[a-z]+:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? '';
-  if (rawPath.split('/').some((s) => s === '.' || s === '..' || s === '%2e' || s === '%2e%2e')) {
+  if (hasDotSegment(input)) {
     return { ok: false, reason: 'client_id must not contain . or .. path segments' };
   }
   const host = u.hostname.replace(/^\[|\]$/g, '');
