@@ -26,7 +26,7 @@ const DOT_SEGMENTS = new Set(['.', '%2e', '..', '.%2e', '%2e.', '%2e%2e']);
 
 /**
  * True when the path of a URL as written has a "." or ".." segment, which the URL parser would
- * silently resolve away: it drops tabs and newlines, takes "\\" as "/" in http(s) URLs, and
+ * silently resolve away: it drops tabs and newlines, takes a backslash as "/" in http(s) URLs, and
  * reads "%2e" in any case as a dot, so the raw text is checked the same way.
  */
 function hasDotSegment(input: string): boolean {
