@@ -77,14 +77,23 @@ export function createAdminAuth(deps: AdminAuthDeps) {
       return settings.findSetting(PASSWORD_KEY) !== undefined;
     },
 
-    /** Stores a new admin password (argon2id); at least 10 characters. */
-    async setPassword(password: string): Promise<void> {
+    /**
+     * Stores a new admin password (argon2id; at least 10 characters) and ends every admin session
+     * in the same transaction: a password change is how an owner locks out a stolen cookie.
+     * Returns how many sessions were ended.
+     */
+    async setPassword(password: string): Promise<number> {
       if (password.length < 10)
         throw new AppError('invalid_request', 'Choose a password of at least 10 characters.');
       if (password.length > 1024) throw new AppError('invalid_request', 'That password is too long.');
       const hashed = await argonHash(password, { algorithm: 2 });
-      settings.upsertSetting(PASSWORD_KEY, hashed, iso(clock.now()));
-      settings.deleteSetting(SETUP_KEY);
+      return deps.db
+        .transaction(() => {
+          settings.upsertSetting(PASSWORD_KEY, hashed, iso(clock.now()));
+          settings.deleteSetting(SETUP_KEY);
+          return sessions.deleteAllSessions();
+        })
+        .immediate();
     },
 
     /** Checks a password; argon2 verification is constant-time and slow on purpose. */
@@ -165,6 +174,11 @@ export function createAdminAuth(deps: AdminAuthDeps) {
       return sessions.deleteSession(id);
     },
 
+    /** Ends every session ("sign out everywhere"); returns how many there were. */
+    endAllSessions(): number {
+      return sessions.deleteAllSessions();
+    },
+
     /** Live sessions, for the admin's session list. */
     listSessions() {
       return sessions.listSessions(iso(clock.now())).map((r) => ({
@@ -236,7 +250,12 @@ export function createAdminAuth(deps: AdminAuthDeps) {
           'This sign-in attempt expired or was already used. Please sign in again.',
         );
       }
-      if (params.error) throw new AppError('forbidden', `The authorization server said: ${params.error}.`);
+      if (params.error) {
+        // Anyone holding a fresh state can build this link: show a well-formed OAuth error code
+        // (RFC 6749 §4.1.2.1: access_denied, …), never free text from the URL.
+        const code = /^[a-z_]{1,64}$/.test(params.error) ? params.error : 'an unrecognised error';
+        throw new AppError('forbidden', `The authorization server said: ${code}.`);
+      }
       if (!params.code) throw new AppError('invalid_request', 'The sign-in response has no code.');
       if (row.issuer && params.iss !== row.issuer) {
         throw new AppError(

@@ -1,7 +1,7 @@
 import LinkHeader from 'http-link-header';
-import { mf2 } from 'microformats-parser';
 import { AppError } from '../errors.js';
 import { type FetchLike, readLimited } from '../http/safe-fetch.js';
+import { parseMicroformats } from '../indieauth/microformats.js';
 
 /** What a profile URL says about its authorization server. */
 export interface AuthServer {
@@ -26,7 +26,7 @@ function relsFrom(res: Response, body: string, url: string): Map<string, string>
     }
   }
   if ((res.headers.get('content-type') ?? '').includes('html')) {
-    const parsed = mf2(body, { baseUrl: url });
+    const parsed = parseMicroformats(body, url);
     for (const [rel, hrefs] of Object.entries(parsed.rels)) {
       if (!rels.has(rel) && hrefs[0]) rels.set(rel, hrefs[0]);
     }

@@ -50,8 +50,11 @@ export async function passwordCommand(args: string[], io: Io, read = readPasswor
       secret: resolveSessionSecret(config),
       fetch: () => Promise.reject(new Error('no network needed')),
     });
-    await auth.setPassword(password);
+    const ended = await auth.setPassword(password);
     io.stdout('admin password set\n');
+    io.stdout(
+      `signed out ${ended} admin session${ended === 1 ? '' : 's'}: sign in again with the new password\n`,
+    );
     return EXIT.ok;
   } catch (err) {
     if (err instanceof AppError) {

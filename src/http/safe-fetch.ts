@@ -19,8 +19,8 @@ const MAX_REDIRECTS = 5;
 
 /**
  * An SSRF-safe fetch: http(s) only, every hop's address checked (IP literals directly, names at
- * DNS lookup time so a rebinding answer is caught too), redirects followed by hand and re-checked,
- * a timeout on every request.
+ * DNS lookup time so a rebinding answer is caught too), redirects followed by hand and re-checked
+ * (or, with `redirect: 'manual'`, returned to the caller), a timeout on every request.
  */
 export function createSafeFetch(options: { timeoutMs?: number } = {}): FetchLike {
   const agent = new Agent({
@@ -58,6 +58,8 @@ export function createSafeFetch(options: { timeoutMs?: number } = {}): FetchLike
         signal: AbortSignal.timeout(timeoutMs),
       })) as unknown as Response;
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
+        // redirect: 'manual' hands the redirect to the caller, which decides where it may lead.
+        if (init.redirect === 'manual') return res;
         url = new URL(res.headers.get('location')!, url);
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && init.method === 'POST')) {
           init = { ...init, method: 'GET', body: undefined };

@@ -60,7 +60,8 @@ export function requireCsrf(auth: AdminAuth): MiddlewareHandler<{ Variables: Ses
     if (!token) {
       const type = c.req.header('content-type') ?? '';
       if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-        const body = await c.req.parseBody();
+        // A body that cannot be parsed carries no token: the check fails as a 403, not a 500.
+        const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
         token = typeof body._csrf === 'string' ? body._csrf : undefined;
       }
     }

@@ -1,7 +1,7 @@
 import LinkHeader from 'http-link-header';
-import { mf2 } from 'microformats-parser';
 import type { FetchLike } from '../http/safe-fetch.js';
 import { readLimited } from '../http/safe-fetch.js';
+import { parseMicroformats } from './microformats.js';
 
 /** What the consent page shows about a client. */
 export interface ClientInfo {
@@ -19,6 +19,20 @@ export interface ClientInfo {
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === '127.0.0.1' || h === '::1' || h === 'localhost' || h.endsWith('.localhost');
+}
+
+/** The spellings the WHATWG URL parser takes for a "." or ".." path segment (compared lower-cased). */
+const DOT_SEGMENTS = new Set(['.', '%2e', '..', '.%2e', '%2e.', '%2e%2e']);
+
+/**
+ * True when the path of a URL as written has a "." or ".." segment, which the URL parser would
+ * silently resolve away: it drops tabs and newlines, takes a backslash as "/" in http(s) URLs, and
+ * reads "%2e" in any case as a dot, so the raw text is checked the same way.
+ */
+function hasDotSegment(input: string): boolean {
+  const raw = input.replace(/[\t\n\r]/g, '');
+  const path = raw.replace(/^[a-z][a-z0-9+.-]*:[\\/]*[^\\/?#]*/i, '').split(/[?#]/)[0] ?? '';
+  return path.split(/[\\/]/).some((segment) => DOT_SEGMENTS.has(segment.toLowerCase()));
 }
 
 /**
@@ -41,8 +55,7 @@ export function validateClientId(
   if (u.hash || input.includes('#')) return { ok: false, reason: 'client_id must not contain a fragment' };
   if (u.username || u.password)
     return { ok: false, reason: 'client_id must not contain a user name or password' };
-  const rawPath = input.replace(/^[a-z]+:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? '';
-  if (rawPath.split('/').some((s) => s === '.' || s === '..' || s === '%2e' || s === '%2e%2e')) {
+  if (hasDotSegment(input)) {
     return { ok: false, reason: 'client_id must not contain . or .. path segments' };
   }
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -64,10 +77,45 @@ export function sameOrigin(a: URL, b: URL): boolean {
   );
 }
 
+/** Redirects followed within the client_id's origin before giving up. */
+const MAX_CLIENT_REDIRECTS = 5;
+
+/**
+ * GETs the client_id URL, following redirects only within its own origin: a document another
+ * origin serves says nothing about this client, whatever it claims (a client_id on a site with an
+ * open redirect must not let the redirect's target declare redirect URIs). Undefined when the
+ * chain leaves the origin, loops, or fails.
+ */
+async function fetchFromClientOrigin(
+  clientId: URL,
+  fetch: FetchLike,
+): Promise<{ res: Response; url: URL } | undefined> {
+  let url = clientId;
+  for (let hop = 0; hop <= MAX_CLIENT_REDIRECTS; hop++) {
+    const res = await fetch(url.toString(), {
+      headers: { Accept: 'application/json, text/html;q=0.9' },
+      redirect: 'manual',
+    });
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (location === null) return { res, url };
+    await res.body?.cancel();
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      return undefined;
+    }
+    if (!sameOrigin(clientId, next)) return undefined;
+    url = next;
+  }
+  return undefined;
+}
+
 /**
  * Fetches what a client says about itself: a JSON client metadata document, or (older clients)
- * an HTML page with an h-app/h-x-app and rel=redirect_uri links. Loopback client_ids are never
- * fetched; failures leave the information empty (the consent page then shows the bare client_id).
+ * an HTML page with an h-app/h-x-app and rel=redirect_uri links, read from the client_id's own
+ * origin only. Loopback client_ids are never fetched; failures leave the information empty (the
+ * consent page then shows the bare client_id).
  */
 export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<ClientInfo> {
   const info: ClientInfo = {
@@ -80,16 +128,19 @@ export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<
   };
   if (isLoopbackHost(clientId.hostname)) return info;
   let res: Response;
+  let base: string;
   let body: string;
   try {
-    res = await fetch(clientId.toString(), { headers: { Accept: 'application/json, text/html;q=0.9' } });
-    if (!res.ok) return info;
+    const fetched = await fetchFromClientOrigin(clientId, fetch);
+    if (!fetched?.res.ok) return info;
+    res = fetched.res;
+    // Relative URLs resolve against where the document was read: the client's own origin.
+    base = fetched.url.toString();
     body = await readLimited(res, 512 * 1024);
   } catch {
     return info;
   }
   const type = res.headers.get('content-type') ?? '';
-  const base = res.url || clientId.toString();
   const abs = (u: unknown) => {
     if (typeof u !== 'string') return undefined;
     try {
@@ -118,7 +169,7 @@ export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<
   }
   if (type.includes('html')) {
     info.fetched = true;
-    const parsed = mf2(body, { baseUrl: base });
+    const parsed = parseMicroformats(body, base);
     const app = parsed.items.find((i) => i.type?.some((t) => t === 'h-app' || t === 'h-x-app'));
     const first = (k: string) => {
       const v = app?.properties[k]?.[0];

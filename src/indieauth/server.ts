@@ -30,8 +30,8 @@ export interface CodeRequest {
   redirectUri: string;
   scope: string;
   state: string | null;
-  codeChallenge: string | null;
-  codeChallengeMethod: string | null;
+  /** The S256 PKCE challenge: required, every code is bound to one. */
+  codeChallenge: string;
 }
 
 /** The parameters a code is redeemed with. */
@@ -128,13 +128,13 @@ export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Conf
     if (row.redirect_uri !== r.redirectUri) {
       return new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request.');
     }
-    if (row.code_challenge) {
-      if (!r.codeVerifier) return new OAuthError('invalid_grant', 'code_verifier is required (PKCE).');
-      if (!safeEqual(s256(r.codeVerifier), row.code_challenge))
-        return new OAuthError('invalid_grant', 'code_verifier does not match.');
-    } else if (r.codeVerifier) {
-      return new OAuthError('invalid_grant', 'This code was issued without PKCE; no code_verifier expected.');
-    }
+    // PKCE is required (IndieAuth §5.2): a code without a challenge (left by an older version) is
+    // never redeemed, whatever verifier comes with it.
+    if (!row.code_challenge || row.code_challenge_method !== 'S256')
+      return new OAuthError('invalid_grant', 'This code was issued without PKCE and cannot be redeemed.');
+    if (!r.codeVerifier) return new OAuthError('invalid_grant', 'code_verifier is required (PKCE).');
+    if (!safeEqual(s256(r.codeVerifier), row.code_challenge))
+      return new OAuthError('invalid_grant', 'code_verifier does not match.');
     codes.markCodeUsed(row.id, iso(now));
     return row;
   }
@@ -167,7 +167,7 @@ export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Conf
         scope: req.scope || null,
         state: req.state,
         code_challenge: req.codeChallenge,
-        code_challenge_method: req.codeChallengeMethod,
+        code_challenge_method: 'S256',
         created_at: iso(now),
         expires_at: iso(new Date(now.getTime() + CODE_TTL_MS)),
         grant_id: randomToken(16),

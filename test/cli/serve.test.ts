@@ -20,10 +20,16 @@ describe('starpunk serve', () => {
   it('creates the data directory, migrates, serves /health and /, logs each request, stops on SIGTERM', async () => {
     const dir = tempDir();
     const data = join(dir, 'data');
-    const server = await startServer({ DATA_PATH: data });
+    const metricsToken = 'serve-test-metrics-token-0123456789';
+    const server = await startServer({ DATA_PATH: data, METRICS_TOKEN: metricsToken });
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
-    const body = (await health.json()) as { status: string; version: string };
+    // The public learns only the verdict; the metrics token also sees the version.
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const detailed = await fetch(`${server.url}/health`, {
+      headers: { Authorization: `Bearer ${metricsToken}` },
+    });
+    const body = (await detailed.json()) as { status: string; version: string };
     expect(body.status).toBe('ok');
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
     const home = await fetch(`${server.url}/`);
@@ -58,6 +64,7 @@ describe('starpunk serve', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = lines.filter((l) => l.msg === 'request');
     expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+      ['GET', '/health', 200],
       ['GET', '/health', 200],
       ['GET', '/', 200],
       ['GET', '/health', 200],

@@ -24,6 +24,7 @@ export function sessionsStore(db: Db) {
     'SELECT * FROM sessions WHERE expires_at > ? ORDER BY coalesce(last_used_at, created_at) DESC',
   );
   const expired = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
+  const all = db.prepare('DELETE FROM sessions');
   return {
     /** Stores a new session and returns its id. */
     insertSession: (r: Omit<SessionRow, 'id'>) =>
@@ -46,6 +47,8 @@ export function sessionsStore(db: Db) {
     deleteSession: (id: number) => del.run(id).changes === 1,
     /** Sessions still valid at `now`, most recently used first. */
     listSessions: (now: string) => list.all(now) as SessionRow[],
+    /** Ends every session; returns how many there were. */
+    deleteAllSessions: () => all.run().changes,
     /** Removes sessions that expired before `now`. */
     deleteExpiredSessions: (now: string) => expired.run(now).changes,
   };

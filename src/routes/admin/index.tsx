@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Clock } from '../../clock.js';
@@ -8,7 +8,7 @@ import { migrationStatus } from '../../db/migrate.js';
 import type { AdminFilter } from '../../db/store/notes.js';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../http/metrics.js';
-import { requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
+import { clearSessionCookie, requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
 import type { TokenService } from '../../indieauth/tokens.js';
 import type { MediaService } from '../../media/service.js';
 import { excerpt, plainText, renderMarkdown } from '../../notes/markdown.js';
@@ -83,14 +83,35 @@ function valuesFromNote(n: Note, content: string, now: Date): EditorValues {
   };
 }
 
+/**
+ * Parses a posted form once, up front (Hono keeps the result for the handler): a body that
+ * cannot be parsed is a 400 page before any handler acts on half a request, never a 500.
+ */
+function readableForm(): MiddlewareHandler<{ Variables: SessionVars }> {
+  return async (c, next) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (
+      c.req.method === 'POST' &&
+      (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded')
+    ) {
+      try {
+        await c.req.parseBody();
+      } catch {
+        throw new AppError('invalid_request', 'The form could not be read. Reload the page and try again.');
+      }
+    }
+    await next();
+  };
+}
+
 /** The admin: dashboard, editor, trash, media, tokens, sessions, health. Session + CSRF on every route. */
 export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
   const { config, clock, notes, media } = deps;
 
   // Mounted once for the whole surface: a new admin route is protected without anyone remembering.
-  app.use('/admin', requireAdmin(), requireCsrf(deps.auth));
-  app.use('/admin/*', requireAdmin(), requireCsrf(deps.auth));
+  app.use('/admin', requireAdmin(), requireCsrf(deps.auth), readableForm());
+  app.use('/admin/*', requireAdmin(), requireCsrf(deps.auth), readableForm());
 
   function frame(c: Context<{ Variables: SessionVars }>): AdminFrame {
     const s = c.get('session')!;
@@ -348,29 +369,32 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
 
   // Media library ----------------------------------------------------------------------------
   const isUsed = (url: string) => notes.isMediaUsed(url);
-  app.get('/admin/media', (c) => {
-    const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
+  /**
+   * The media library page. A failed upload or delete is answered here, with its message and
+   * status, rather than by a redirect: no admin page shows text taken from the URL.
+   */
+  function mediaLibrary(c: Context<{ Variables: SessionVars }>, page: number, error?: AppError): Response {
     const items = media.listMedia(PAGE + 1, (page - 1) * PAGE);
     const f = frame(c);
-    const err = c.req.query('error');
-    if (err) f.flash = { kind: 'error', text: err.slice(0, 300) };
-    return c.html(
-      renderMediaLibrary({
-        frame: f,
-        items: items.slice(0, PAGE),
-        page,
-        hasMore: items.length > PAGE,
-        siteUrl: config.siteUrl,
-        isUsed,
-      }),
-    );
-  });
+    if (error) f.flash = { kind: 'error', text: error.message };
+    const html = renderMediaLibrary({
+      frame: f,
+      items: items.slice(0, PAGE),
+      page,
+      hasMore: items.length > PAGE,
+      siteUrl: config.siteUrl,
+      isUsed,
+    });
+    return c.html(html, (error?.status ?? 200) as 200);
+  }
+  app.get('/admin/media', (c) =>
+    mediaLibrary(c, Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1)),
+  );
   app.post('/admin/media', async (c) => {
     const body = await c.req.parseBody();
     const file = body.file;
-    if (!(file instanceof File) || file.size === 0) {
-      return c.redirect(`/admin/media?error=${encodeURIComponent('Choose a file to upload.')}`, 303);
-    }
+    if (!(file instanceof File) || file.size === 0)
+      return mediaLibrary(c, 1, new AppError('invalid_request', 'Choose a file to upload.'));
     try {
       await media.saveUpload({
         bytes: Buffer.from(await file.arrayBuffer()),
@@ -379,19 +403,16 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
         alt: str(body.alt).trim(),
       });
     } catch (err) {
-      if (err instanceof AppError && err.status < 500)
-        return c.redirect(`/admin/media?error=${encodeURIComponent(err.message)}`, 303);
+      if (err instanceof AppError && err.status < 500) return mediaLibrary(c, 1, err);
       throw err;
     }
     return c.redirect('/admin/media?flash=uploaded', 303);
   });
   app.post('/admin/media/:id/delete', (c) => {
-    const id = Number(c.req.param('id'));
     try {
-      media.deleteMedia(id, isUsed);
+      media.deleteMedia(Number(c.req.param('id')), isUsed);
     } catch (err) {
-      if (err instanceof AppError && err.status < 500)
-        return c.redirect(`/admin/media?error=${encodeURIComponent(err.message)}`, 303);
+      if (err instanceof AppError && err.status < 500) return mediaLibrary(c, 1, err);
       throw err;
     }
     return c.redirect('/admin/media?flash=media-deleted', 303);
@@ -464,6 +485,12 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     deps.auth.endSession(id);
     if (id === c.get('session')!.id) return c.redirect('/', 303);
     return c.redirect('/admin/sessions?flash=ended', 303);
+  });
+  // "Sign out everywhere": every session ends, this one too, so the owner signs in afresh.
+  app.post('/admin/sessions/end-all', (c) => {
+    deps.auth.endAllSessions();
+    clearSessionCookie(c, config.siteUrl.startsWith('https:'));
+    return c.redirect('/auth/login', 303);
   });
 
   // Health -----------------------------------------------------------------------------------

@@ -9,11 +9,35 @@ import type { Logger } from '../../logger.js';
 import { pageSiteFrom } from '../../site/page-site.js';
 import { renderLoginPage, renderSetupPage } from '../../views/admin/auth-pages.js';
 
-/** Only same-site paths are followed after sign-in (no open redirect). */
-export function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\')
-    ? next
-    : '/admin';
+/**
+ * Where to go after sign-in: `next` resolved against SITE_URL with the WHATWG URL parser (the one
+ * browsers apply to Location, so tabs, newlines and backslashes mean here what they mean there),
+ * kept only when it stays on the site's origin, and returned as its normalised path, query and
+ * fragment. Anything else, or a path a browser could read as another host, is /admin.
+ */
+export function safeNext(next: unknown, siteUrl: string): string {
+  if (typeof next !== 'string' || next.trim() === '') return '/admin';
+  let url: URL;
+  try {
+    url = new URL(next, siteUrl);
+  } catch {
+    return '/admin';
+  }
+  if (url.origin !== new URL(siteUrl).origin) return '/admin';
+  // The parser leaves "\\" as is in the query and fragment; encoded, no lenient reader can misread it.
+  const target = (url.pathname + url.search + url.hash).replaceAll('\\', '%5C');
+  // "/.//evil.example" normalises to "//evil.example": same origin here, another host as a Location.
+  if (!target.startsWith('/') || target.startsWith('//')) return '/admin';
+  return target;
+}
+
+/** The fields of a sign-in form; a body that cannot be parsed is a 400, never a crash. */
+async function readForm(c: Context): Promise<Record<string, unknown>> {
+  try {
+    return await c.req.parseBody();
+  } catch {
+    throw new AppError('invalid_request', 'The form could not be read. Reload the page and try again.');
+  }
 }
 
 /** Dependencies of the sign-in routes. */
@@ -64,7 +88,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
   }
 
   app.get('/auth/login', (c) => {
-    const next = safeNext(c.req.query('next'));
+    const next = safeNext(c.req.query('next'), config.siteUrl);
     if (c.get('session')) return c.redirect(next, 303);
     return c.html(loginPage(next));
   });
@@ -72,8 +96,8 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
   app.post('/auth/login', async (c) => {
     const ip = clientIp(c, config.trustProxy);
     limit(ip);
-    const body = await c.req.parseBody();
-    const next = safeNext(body.next);
+    const body = await readForm(c);
+    const next = safeNext(body.next, config.siteUrl);
     const password = typeof body.password === 'string' ? body.password : '';
     if (!auth.hasPassword() || !(await auth.verifyPassword(password))) {
       deps.logger.warn({ ip }, 'failed password sign-in');
@@ -117,7 +141,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
   app.post('/auth/setup', async (c) => {
     const ip = clientIp(c, config.trustProxy);
     limit(ip);
-    const body = await c.req.parseBody();
+    const body = await readForm(c);
     const token = typeof body.token === 'string' ? body.token : '';
     if (auth.hasPassword() || !auth.isSetupTokenValid(token)) {
       throw new AppError('not_found', 'This setup link is invalid, expired or already used.');
@@ -138,10 +162,10 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
   app.post('/auth/dev-login', async (c) => {
     if (!config.devMode || !config.devAdminMe)
       throw new AppError('not_found', 'There is nothing at this address.');
-    const body = await c.req.parseBody();
+    const body = await readForm(c);
     deps.logger.warn({ me: config.devAdminMe }, 'DEV_MODE sign-in without credentials');
     startSession(c, config.devAdminMe, clientIp(c, config.trustProxy));
-    return c.redirect(safeNext(body.next), 303);
+    return c.redirect(safeNext(body.next, config.siteUrl), 303);
   });
 
   return app;

@@ -1,4 +1,4 @@
-import { type Context, Hono } from 'hono';
+import { type Context, type Env, Hono } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
@@ -27,23 +27,52 @@ function oauthError(c: Context, err: OAuthError): Response {
   return c.json({ error: err.error, error_description: err.message }, err.status as 400, headers);
 }
 
+/**
+ * Reads an OAuth request body (form, multipart or a JSON object) as its string fields. A body that
+ * cannot be read — broken multipart, JSON that is not an object — is an `invalid_request`
+ * (RFC 6749 §5.2); other content types carry no fields.
+ */
 async function formBody(c: Context): Promise<Record<string, string>> {
-  const type = c.req.header('content-type') ?? '';
-  if (type.startsWith('application/json')) {
-    const json = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(json).filter(([, v]) => typeof v === 'string')) as Record<
-      string,
-      string
-    >;
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  let parsed: unknown;
+  try {
+    if (type === 'application/json') parsed = await c.req.json();
+    else if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')
+      parsed = await c.req.parseBody();
+    else return {};
+  } catch {
+    throw new OAuthError('invalid_request', `The request body is not valid ${type}.`);
   }
-  if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-    const body = await c.req.parseBody();
-    return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<
-      string,
-      string
-    >;
-  }
-  return {};
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new OAuthError('invalid_request', 'A JSON request body must be an object.');
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') fields[k] = v;
+  return fields;
+}
+
+/**
+ * Why an authorization request's PKCE parameters are refused, or undefined when they are fine.
+ * IndieAuth §5.2 requires PKCE; only S256 is supported, whose challenge is the base64url SHA-256
+ * of the verifier: exactly 43 characters (RFC 7636 §4.2). A missing method means "plain" (§4.3).
+ */
+function pkceProblem(challenge: string | undefined, method: string | undefined): string | undefined {
+  if (!challenge) return 'code_challenge is required: use PKCE with the S256 method.';
+  if (method !== 'S256') return 'Only the S256 code_challenge_method is supported.';
+  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
+    return 'code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).';
+  return undefined;
+}
+
+/** Wraps a protocol handler so that its OAuthErrors are answered in OAuth JSON. */
+function protocol<E extends Env>(handler: (c: Context<E>) => Promise<Response> | Response) {
+  return async (c: Context<E>): Promise<Response> => {
+    try {
+      return await handler(c);
+    } catch (err) {
+      if (err instanceof OAuthError) return oauthError(c, err);
+      throw err;
+    }
+  };
 }
 
 function bearer(c: Context, body?: Record<string, string>): string | undefined {
@@ -145,13 +174,10 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
         303,
       );
     }
-    if (q.code_challenge && q.code_challenge_method !== 'S256') {
+    const pkce = pkceProblem(q.code_challenge, q.code_challenge_method);
+    if (pkce) {
       return c.redirect(
-        redirectWith(checked.redirect, {
-          error: 'invalid_request',
-          error_description: 'Only the S256 code_challenge_method is supported.',
-          state: q.state,
-        }),
+        redirectWith(checked.redirect, { error: 'invalid_request', error_description: pkce, state: q.state }),
         303,
       );
     }
@@ -164,14 +190,13 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
         me: config.adminMe,
         redirectDeclared: checked.declared,
         sameOriginRedirect: checked.same,
-        pkce: Boolean(q.code_challenge),
         request: {
           response_type: 'code',
           client_id: checked.clientId,
           redirect_uri: checked.redirect.toString(),
           state: q.state ?? '',
-          code_challenge: q.code_challenge ?? '',
-          code_challenge_method: q.code_challenge ? 'S256' : '',
+          code_challenge: q.code_challenge!,
+          code_challenge_method: 'S256',
           me: q.me ?? '',
           scopes: [...parseScope(q.scope)],
         },
@@ -180,29 +205,24 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
   });
 
   app.post('/auth/authorization', async (c, next) => {
-    const body = await formBody(c);
-    if (body.grant_type !== undefined || body.code !== undefined) {
+    try {
+      // An unreadable body is never a consent form: it is a client's redemption gone wrong.
+      const body = await formBody(c);
+      if (body.grant_type === undefined && body.code === undefined) return next();
       // Redemption by the client for the profile (§5.3.2): no session, no CSRF.
-      if (body.grant_type !== 'authorization_code') {
-        return oauthError(
-          c,
-          new OAuthError('unsupported_grant_type', 'Only authorization_code is supported here.'),
-        );
-      }
-      try {
-        const profile = server.redeemForProfile({
-          code: body.code,
-          clientId: body.client_id,
-          redirectUri: body.redirect_uri,
-          codeVerifier: body.code_verifier,
-        });
-        return c.json(profile, 200, NO_STORE);
-      } catch (err) {
-        if (err instanceof OAuthError) return oauthError(c, err);
-        throw err;
-      }
+      if (body.grant_type !== 'authorization_code')
+        throw new OAuthError('unsupported_grant_type', 'Only authorization_code is supported here.');
+      const profile = server.redeemForProfile({
+        code: body.code,
+        clientId: body.client_id,
+        redirectUri: body.redirect_uri,
+        codeVerifier: body.code_verifier,
+      });
+      return c.json(profile, 200, NO_STORE);
+    } catch (err) {
+      if (err instanceof OAuthError) return oauthError(c, err);
+      throw err;
     }
-    return next();
   });
 
   app.post('/auth/authorization', requireCsrf(deps.auth), async (c) => {
@@ -219,21 +239,28 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
       .concat(body.scope ?? [])
       .filter((s): s is string => typeof s === 'string');
     const granted = ticked.filter((s) => requested.has(s));
-    const challenge = one('code_challenge') || null;
+    const challenge = one('code_challenge');
+    const pkce = pkceProblem(challenge, one('code_challenge_method'));
+    if (pkce || challenge === undefined) {
+      return c.redirect(
+        redirectWith(checked.redirect, { error: 'invalid_request', error_description: pkce, state }),
+        303,
+      );
+    }
     const code = server.issueCode({
       clientId: checked.clientId,
       redirectUri: checked.redirect.toString(),
       scope: granted.join(' '),
       state: state ?? null,
       codeChallenge: challenge,
-      codeChallengeMethod: challenge ? 'S256' : null,
     });
     return c.redirect(redirectWith(checked.redirect, { code, state }), 303);
   });
 
-  app.post('/auth/token', async (c) => {
-    const body = await formBody(c);
-    try {
+  app.post(
+    '/auth/token',
+    protocol(async (c) => {
+      const body = await formBody(c);
       if (body.action === 'revoke') {
         // Legacy revocation on the token endpoint.
         server.revoke(body.token);
@@ -259,11 +286,8 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
         'unsupported_grant_type',
         'grant_type must be authorization_code or refresh_token.',
       );
-    } catch (err) {
-      if (err instanceof OAuthError) return oauthError(c, err);
-      throw err;
-    }
-  });
+    }),
+  );
 
   // Legacy token verification: GET the token endpoint with the bearer token.
   app.get('/auth/token', (c) => {
@@ -276,23 +300,26 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
     return c.json({ me: row.me, client_id: row.client_id, scope: row.scope ?? '' }, 200, NO_STORE);
   });
 
-  app.post('/auth/introspect', async (c) => {
-    const body = await formBody(c);
-    // §6.1: the endpoint requires authorization — here, any live access token of ours.
-    if (!server.findAccessToken(bearer(c))) {
-      return oauthError(
-        c,
-        new OAuthError('invalid_token', 'Introspection requires a valid bearer token.', 401),
-      );
-    }
-    return c.json(server.introspect(body.token), 200, NO_STORE);
-  });
+  app.post(
+    '/auth/introspect',
+    protocol(async (c) => {
+      // §6.1: the endpoint requires authorization — here, any live access token of ours, checked
+      // from the header before the body is read.
+      if (!server.findAccessToken(bearer(c)))
+        throw new OAuthError('invalid_token', 'Introspection requires a valid bearer token.', 401);
+      const body = await formBody(c);
+      return c.json(server.introspect(body.token), 200, NO_STORE);
+    }),
+  );
 
-  app.post('/auth/revoke', async (c) => {
-    const body = await formBody(c);
-    server.revoke(body.token);
-    return c.body(null, 200, NO_STORE);
-  });
+  app.post(
+    '/auth/revoke',
+    protocol(async (c) => {
+      const body = await formBody(c);
+      server.revoke(body.token);
+      return c.body(null, 200, NO_STORE);
+    }),
+  );
 
   app.get('/auth/userinfo', (c) => {
     const row = server.findAccessToken(bearer(c));

@@ -6,11 +6,12 @@ import type { Metrics } from '../../http/metrics.js';
 import type { SessionVars } from '../../http/session.js';
 import type { Logger } from '../../logger.js';
 import type { NoteService } from '../../notes/service.js';
+import { isSameToken } from './metrics.js';
 
 /** What the health route needs. */
 export interface HealthDeps {
   db: Db;
-  config: { databasePath: string; dataPath: string };
+  config: { databasePath: string; dataPath: string; metricsToken?: string | undefined };
   clock: Clock;
   version: string;
   notes: NoteService;
@@ -29,9 +30,17 @@ function noteCounts(notes: NoteService): Record<string, number> | undefined {
   }
 }
 
+/** True when the request carries `Authorization: Bearer <METRICS_TOKEN>` (and one is configured). */
+function hasMetricsToken(header: string | undefined, expected: string | undefined): boolean {
+  const presented = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  return presented !== undefined && expected !== undefined && isSameToken(presented, expected);
+}
+
 /**
- * GET /health: 200 `{"status":"ok","version"}` when the database answers and the data directory
- * takes writes, 503 otherwise; the signed-in admin also sees each check, sizes, counts and disk space.
+ * GET /health: 200 `{"status":"ok"}` when the database answers and the data directory takes
+ * writes, 503 `{"status":"error"}` otherwise. Only the signed-in admin and a scraper with the
+ * METRICS_TOKEN also see the version (which tells an attacker which flaws apply), each check,
+ * sizes, counts and disk space.
  */
 export function healthRoutes(deps: HealthDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
@@ -47,8 +56,9 @@ export function healthRoutes(deps: HealthDeps): Hono<{ Variables: SessionVars }>
   app.get('/health', (c) => {
     const report = probe.check();
     const status = report.ok ? 'ok' : 'error';
-    const body: Record<string, unknown> = { status, version: deps.version };
-    if (c.get('session')) {
+    const body: Record<string, unknown> = { status };
+    if (c.get('session') || hasMetricsToken(c.req.header('authorization'), deps.config.metricsToken)) {
+      body.version = deps.version;
       body.checks = report.checks;
       body.database = { bytes: databaseBytes(deps.config.databasePath) };
       body.notes = report.checks.database === 'ok' ? noteCounts(deps.notes) : undefined;

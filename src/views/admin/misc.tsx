@@ -50,6 +50,18 @@ export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }
           ))}
         </tbody>
       </table>
+      <form method="post" action="/admin/sessions/end-all" class="stack">
+        <Csrf token={p.frame.csrf} />
+        <p>
+          Lost a device, or think someone else has your cookie? This ends every session listed above, this one
+          included; you then sign in again.
+        </p>
+        <div class="form-actions">
+          <button type="submit" class="danger">
+            Sign out everywhere
+          </button>
+        </div>
+      </form>
     </>,
   );
 }

@@ -34,7 +34,6 @@ export function renderConsentPage(p: {
   me: string;
   redirectDeclared: boolean;
   sameOriginRedirect: boolean;
-  pkce: boolean;
 }): string {
   const r = p.request;
   const name = p.client.name ?? new URL(r.client_id).host;
@@ -65,12 +64,6 @@ export function renderConsentPage(p: {
           </strong>
           {!p.sameOriginRedirect && p.redirectDeclared && ' (another site, declared by the application)'}
         </p>
-        {!p.pkce && (
-          <p class="flash flash-error" role="alert">
-            This application did not use PKCE. Older clients do this; it is less safe. Approve only if you
-            expected it.
-          </p>
-        )}
       </div>
       <form method="post" action="/auth/authorization" class="stack">
         <Csrf token={p.csrf} />

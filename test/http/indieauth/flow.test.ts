@@ -43,6 +43,7 @@ const pkce = () => {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 };
 
+/** An authorization request; PKCE (required) with a throwaway verifier unless `params` says otherwise. */
 function authorizeUrl(params: Record<string, string>): string {
   const q = new URLSearchParams({
     response_type: 'code',
@@ -50,6 +51,8 @@ function authorizeUrl(params: Record<string, string>): string {
     redirect_uri: REDIRECT,
     state: 'st4te',
     scope: 'create update profile',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
     ...params,
   });
   return `/auth/authorization?${q}`;
@@ -138,7 +141,6 @@ describe('authorization endpoint', () => {
     expect(html).toMatch(/<form method="post"/);
     expect(html).toContain('name="decision" value="approve"');
     expect(html).toContain('name="decision" value="deny"');
-    expect(html).toContain('did not use PKCE');
   });
 
   it('falls back to h-app microformats for client information', async () => {
@@ -367,24 +369,12 @@ describe('token endpoint', () => {
     expect(((await res.json()) as { scope: string }).scope).toBe('create');
   });
 
-  it('accepts an older client without PKCE (flagged at consent) but refuses a verifier for it', async () => {
-    const back = await consent({});
-    const res = await post('/auth/token', {
-      grant_type: 'authorization_code',
-      code: back.searchParams.get('code')!,
-      client_id: CLIENT,
-      redirect_uri: REDIRECT,
+  it('has no path for an older client without PKCE: the request goes back with invalid_request', async () => {
+    const res = await t.get(authorizeUrl({ code_challenge: '', code_challenge_method: '' }), {
+      Cookie: admin.cookie,
     });
-    expect(res.status).toBe(200);
-    const other = await consent({});
-    const withVerifier = await post('/auth/token', {
-      grant_type: 'authorization_code',
-      code: other.searchParams.get('code')!,
-      client_id: CLIENT,
-      redirect_uri: REDIRECT,
-      code_verifier: pkce().verifier,
-    });
-    expect(withVerifier.status).toBe(400);
+    expect(res.status).toBe(303);
+    expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
 
   it('rejects unknown grant types with unsupported_grant_type', async () => {
