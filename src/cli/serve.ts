@@ -66,6 +66,13 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   const version = appVersion();
   const notes = createNoteService({ db, notesPath: config.notesPath, clock: systemClock, logger });
   notes.recover();
+  const missing = notes.scanMissingFiles();
+  if (missing > 0) {
+    logger.warn(
+      { notes: missing },
+      `${missing} note(s) have no Markdown file, so their text cannot be shown; run \`starpunk doctor\` for the list`,
+    );
+  }
   const strayMedia = recoverMedia(db, config.mediaPath);
   if (strayMedia.length > 0)
     logger.warn({ removed: strayMedia }, 'removed files left by interrupted uploads');

@@ -9,6 +9,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -35,6 +36,15 @@ export function resolveUnder(root: string, rel: string): string {
     throw new AppError('invalid_request', `refusing path "${rel}" outside ${base}`);
   }
   return full;
+}
+
+/** True when a note's file exists as a regular file under `root` (an unsafe path counts as missing). */
+export function noteFileExists(root: string, rel: string): boolean {
+  try {
+    return statSync(resolveUnder(root, rel)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The relative path of a note file: YYYY/MM/<slug>.md from the note's creation time (UTC). */

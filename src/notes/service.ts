@@ -20,6 +20,7 @@ import {
   commitReplacedFile,
   discardStaged,
   hashBytes,
+  noteFileExists,
   notePathFor,
   readNoteFile,
   recoverPendingWrites,
@@ -144,13 +145,20 @@ export function createNoteService(deps: NoteServiceDeps) {
     | { token: string; computedAt: number; expiresAt: number | null; state: TimelineState }
     | undefined;
 
+  // Notes whose Markdown file was found missing (at start, or when a page needed it).
+  const missingFiles = new Set<number>();
+
   /** Turns a row into a Note; renders and caches HTML when the cache is stale. */
   function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
     let html: string = row.content_html ?? '';
+    let fileMissing = false;
     if (row.content_html === null || row.html_hash !== row.content_hash) {
       const bytes = readNoteFile(notesPath, row.file_path);
       html = bytes ? renderMarkdown(bytes.toString('utf8')) : '';
       if (bytes && row.content_hash) notes.updateHtml(row.id, html, row.content_hash);
+      fileMissing = bytes === undefined;
+      if (fileMissing) missingFiles.add(row.id);
+      else missingFiles.delete(row.id);
     }
     const properties = parseProperties(row.properties);
     const created = parseDbTime(row.created_at);
@@ -173,6 +181,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       photos: photosFromProperties(properties),
       properties,
       revision: row.revision,
+      ...(fileMissing ? { fileMissing } : {}),
     };
   }
 
@@ -276,6 +285,7 @@ export function createNoteService(deps: NoteServiceDeps) {
         indexFor(newId, input.name?.trim() || null, html);
         return newId;
       }, commitNewFile);
+      missingFiles.delete(id);
       return this.getNoteById(id)!;
     },
 
@@ -332,6 +342,7 @@ export function createNoteService(deps: NoteServiceDeps) {
         }
         indexFor(id, name, html);
       }, commitReplacedFile);
+      missingFiles.delete(id);
       return this.getNoteById(id)!;
     },
 
@@ -363,6 +374,23 @@ export function createNoteService(deps: NoteServiceDeps) {
         throw err;
       }
       commitPurge(aside);
+      missingFiles.delete(id);
+    },
+
+    /**
+     * Looks for every note's Markdown file (serve does it once at start) and returns how many
+     * notes have none: such a note would otherwise show as empty without anyone knowing.
+     */
+    scanMissingFiles(): number {
+      missingFiles.clear();
+      for (const r of notes.iteratePaths())
+        if (!noteFileExists(notesPath, r.file_path)) missingFiles.add(r.id);
+      return missingFiles.size;
+    },
+
+    /** How many notes are known to have no file (see scanMissingFiles), and a few of their slugs. */
+    missingFiles(): { count: number; ids: number[] } {
+      return { count: missingFiles.size, ids: [...missingFiles].slice(0, 20) };
     },
 
     /** The note with this id (any state), or undefined. */

@@ -47,6 +47,8 @@ export interface Note {
   properties: Mf2Properties;
   /** Moves whenever the note or its tags change (a rendered entry is current for one revision). */
   revision: number;
+  /** Set when the note's Markdown file could not be found: its text is unavailable. */
+  fileMissing?: boolean;
 }
 
 /** A note's place in a public list and its revision, without its content. */

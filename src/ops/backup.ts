@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { locateNoteFile } from '../legacy/note-paths.js';
 import { readNoteFile, resolveUnder } from '../notes/files.js';
 import { fileStamp, fsyncPath, listRegularFiles, openHashed, sha256Hex } from './common.js';
 import { TarGzWriter } from './tar.js';
@@ -220,14 +221,29 @@ function stageNotes(snap: Snapshot, notesPath: string, dir: string, paused: bool
   for (const row of snap.notes) {
     let bytes: Buffer | undefined;
     let hash = '';
+    // Where the file goes in the archive: its stored path, or (for an absolute one) where it was found.
+    let archiveRel = row.file_path;
     for (let tries = 0; ; tries++) {
+      let unsafe: unknown;
       try {
         bytes = readNoteFile(notesPath, row.file_path);
       } catch (err) {
-        throw new Error(
-          `note "${row.slug}" points at an unsafe path (${row.file_path}); run \`starpunk doctor\``,
-          { cause: err },
-        );
+        unsafe = err;
+      }
+      // A Python StarPunk directory not yet upgraded stores notes/2024/11/x.md (relative to the data
+      // directory), or an absolute path: the file is found where that points, and archived under
+      // the stored path (the restore's upgrade normalises both).
+      if (!bytes) {
+        const located = locateNoteFile(row.file_path, { dataPath: dirname(notesPath), notesPath });
+        if (located.kind === 'found') {
+          bytes = readNoteFile(notesPath, located.rel);
+          if (unsafe) archiveRel = located.rel;
+        } else if (unsafe) {
+          throw new Error(
+            `note "${row.slug}" points at an unsafe path (${row.file_path}); run \`starpunk doctor\``,
+            { cause: unsafe },
+          );
+        }
       }
       hash = bytes ? sha256Hex(bytes) : '';
       if (bytes && (!row.content_hash || hash === row.content_hash)) break;
@@ -242,10 +258,10 @@ function stageNotes(snap: Snapshot, notesPath: string, dir: string, paused: bool
       }
       sleepSync(10);
     }
-    const target = resolveUnder(dir, row.file_path);
+    const target = resolveUnder(dir, archiveRel);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, bytes!, { flag: 'wx', mode: 0o600 });
-    out.push({ rel: row.file_path, hash });
+    out.push({ rel: archiveRel, hash });
   }
   return out;
 }

@@ -86,6 +86,11 @@ export function Entry(props: {
         const summary = note.properties.summary?.[0];
         return typeof summary === 'string' && !note.contentHtml ? <p class="p-summary">{summary}</p> : null;
       })()}
+      {note.fileMissing && (
+        <p class="note-unavailable" role="note">
+          The text of this note is unavailable at the moment.
+        </p>
+      )}
       <div class="e-content">{raw(note.contentHtml)}</div>
       {(() => {
         const place = placeOf(note.properties.checkin) ?? placeOf(note.properties.location);

@@ -254,3 +254,22 @@ describe('a Python StarPunk 1.x data directory opens in place', () => {
     }
   });
 });
+
+describe('a Python StarPunk 1.5 data directory backed up before it is upgraded', () => {
+  it.each(['data-relative', 'absolute'] as const)(
+    'restores into an upgraded site with every note (paths stored %s)',
+    async (pathStyle) => {
+      const dir = join(tempDir(), 'python');
+      const fx = await buildPythonDataDir(dir, '1.5', { pathStyle });
+      const made = await cli(['backup', '--out', tempDir()], dir);
+      expect(made.err).toBe('');
+      const archive = /backup written to (\S+)/.exec(made.out)![1]!;
+      const target = join(tempDir(), 'restored');
+      const restored = await cli(['restore', archive], target);
+      expect(restored.err).toBe('');
+      expect(restored.code).toBe(0);
+      await expectSiteShows(fx, target);
+      expect((await cli(['doctor'], target)).code).toBe(0);
+    },
+  );
+});

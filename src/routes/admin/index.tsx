@@ -152,6 +152,7 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
         hasMore: list.length > PAGE,
         now: clock.now(),
         title: titleOf,
+        missingFiles: notes.missingFiles().count,
       }),
     );
   });

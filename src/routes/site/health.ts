@@ -38,7 +38,7 @@ function hasMetricsToken(header: string | undefined, expected: string | undefine
 
 /**
  * GET /health: 200 `{"status":"ok"}` when the database answers and the data directory takes
- * writes, 503 `{"status":"error"}` otherwise. Only the signed-in admin and a scraper with the
+ * writes (`"degraded"` when some notes have no file), 503 `{"status":"error"}` otherwise. Only the signed-in admin and a scraper with the
  * METRICS_TOKEN also see the version (which tells an attacker which flaws apply), each check,
  * sizes, counts and disk space.
  */
@@ -55,7 +55,9 @@ export function healthRoutes(deps: HealthDeps): Hono<{ Variables: SessionVars }>
     });
   app.get('/health', (c) => {
     const report = probe.check();
-    const status = report.ok ? 'ok' : 'error';
+    // Serving, but notes whose file is missing show no text: degraded, still 200 for load balancers.
+    const missing = report.ok ? deps.notes.missingFiles().count : 0;
+    const status = report.ok ? (missing > 0 ? 'degraded' : 'ok') : 'error';
     const body: Record<string, unknown> = { status };
     if (c.get('session') || hasMetricsToken(c.req.header('authorization'), deps.config.metricsToken)) {
       body.version = deps.version;
@@ -65,6 +67,8 @@ export function healthRoutes(deps: HealthDeps): Hono<{ Variables: SessionVars }>
       body.disk = diskSpace(deps.config.dataPath);
       body.uptimeSeconds = Math.round(deps.metrics.snapshot().uptimeSeconds);
       body.memory = { rssBytes: process.memoryUsage.rss() };
+      if (missing > 0)
+        body.problems = [`${missing} note(s) have no Markdown file; run starpunk doctor for the list`];
     }
     return c.json(body, report.ok ? 200 : 503, { 'Cache-Control': 'no-store' });
   });

@@ -33,6 +33,8 @@ export function renderDashboard(p: {
   hasMore: boolean;
   now: Date;
   title: (n: Note) => string;
+  /** How many notes have no Markdown file (their text cannot be shown). */
+  missingFiles?: number;
 }): string {
   const qs = (page: number) =>
     `/admin?filter=${p.filter}${p.query ? `&q=${encodeURIComponent(p.query)}` : ''}${page > 1 ? `&page=${page}` : ''}`;
@@ -41,6 +43,13 @@ export function renderDashboard(p: {
     p.frame,
     <>
       <h1>Notes</h1>
+      {(p.missingFiles ?? 0) > 0 && (
+        <div class="flash flash-error" role="alert">
+          {p.missingFiles} note(s) have no Markdown file, so visitors see no text for them. Run{' '}
+          <code>starpunk doctor</code> for the list, and put the files back from a backup or the old data
+          directory.
+        </div>
+      )}
       <nav aria-label="Filter notes">
         <ul class="filters">
           {FILTERS.map(([f, label]) => (
