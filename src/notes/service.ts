@@ -213,6 +213,7 @@ export function createNoteService(deps: NoteServiceDeps) {
   function transact<T>(
     write: (stage: (rel: string, body: string) => StagedFile) => T,
     commit: (s: StagedFile) => void,
+    stillCurrent?: (s: StagedFile) => boolean,
   ): T {
     let staged: StagedFile | undefined;
     const stage = (rel: string, body: string) => {
@@ -228,7 +229,18 @@ export function createNoteService(deps: NoteServiceDeps) {
     }
     // The row is committed; publishing the file can only fail on a broken disk, and recovery
     // finishes it from the pending file at the next start.
-    if (staged) commit(staged);
+    if (staged) {
+      const file = staged;
+      if (!stillCurrent) commit(file);
+      else {
+        // Another process may have committed a later version of the same note between our COMMIT
+        // and now: publish under the write lock, and only while the row still names our file.
+        db.transaction(() => {
+          if (stillCurrent(file)) commit(file);
+          else discardStaged(file);
+        }).immediate();
+      }
+    }
     return result;
   }
 
@@ -341,7 +353,7 @@ export function createNoteService(deps: NoteServiceDeps) {
           tags.deleteUnusedTags();
         }
         indexFor(id, name, html);
-      }, commitReplacedFile);
+      }, commitReplacedFile, (file) => notes.findById(id)?.content_hash === file.hash);
       missingFiles.delete(id);
       return this.getNoteById(id)!;
     },
