@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: StarPunk's benchmarks. Figures are printed as a table and written to
- * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|http] [--notes=100000] [--duration=5] [--warmup=1]
+ * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|python|http] [--notes=100000] [--duration=5] [--warmup=1]
  * (seconds per load and of warm-up before it; shorter runs are for trying the bench, not for figures)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchHttp } from './http.js';
 import { type BenchResult, benchMigrations } from './migrations.js';
+import { benchPythonUpgrade } from './python-upgrade.js';
 
 const USAGE =
-  'usage: npm run bench [-- --only=migrations|http] [--notes=100000] [--duration=5] [--warmup=1]\n';
+  'usage: npm run bench [-- --only=migrations|python|http] [--notes=100000] [--duration=5] [--warmup=1]\n';
 
 /** A bad command line: say what is wrong and how to call it, run nothing. */
 function refuse(message: string): never {
@@ -52,6 +53,7 @@ const warmupS = numberOption('warmup', 1, 0, 600);
 
 const sections: Record<string, () => Promise<BenchResult[]> | BenchResult[]> = {
   migrations: () => benchMigrations({ notes, freshRuns: 20 }),
+  python: () => benchPythonUpgrade({ notes }),
   http: () => benchHttp({ notes, durationS, warmupS }),
 };
 const only = values.only;

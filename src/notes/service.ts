@@ -335,25 +335,29 @@ export function createNoteService(deps: NoteServiceDeps) {
             source,
             tagList.map((t) => t.name),
           );
-      transact((stage) => {
-        const staged = content === undefined ? undefined : stage(current.file_path, source);
-        notes.updateNote(id, {
-          published: changes.published ?? before.published,
-          updated_at: toDbTime(now),
-          edited_at: toDbTime(now),
-          published_at: toDbTime(changes.publishedAt ?? before.publishedAt),
-          content_hash: staged ? staged.hash : (current.content_hash ?? ''),
-          name,
-          visibility: changes.visibility ?? before.visibility,
-          properties: JSON.stringify(properties),
-          content_html: html,
-        });
-        if (changes.tags) {
-          tags.replaceNoteTags(id, tagList);
-          tags.deleteUnusedTags();
-        }
-        indexFor(id, name, html);
-      }, commitReplacedFile, (file) => notes.findById(id)?.content_hash === file.hash);
+      transact(
+        (stage) => {
+          const staged = content === undefined ? undefined : stage(current.file_path, source);
+          notes.updateNote(id, {
+            published: changes.published ?? before.published,
+            updated_at: toDbTime(now),
+            edited_at: toDbTime(now),
+            published_at: toDbTime(changes.publishedAt ?? before.publishedAt),
+            content_hash: staged ? staged.hash : (current.content_hash ?? ''),
+            name,
+            visibility: changes.visibility ?? before.visibility,
+            properties: JSON.stringify(properties),
+            content_html: html,
+          });
+          if (changes.tags) {
+            tags.replaceNoteTags(id, tagList);
+            tags.deleteUnusedTags();
+          }
+          indexFor(id, name, html);
+        },
+        commitReplacedFile,
+        (file) => notes.findById(id)?.content_hash === file.hash,
+      );
       missingFiles.delete(id);
       return this.getNoteById(id)!;
     },

@@ -222,6 +222,16 @@ CREATE TABLE media_variants (
 `,
 };
 
+/** The DDL of a Python StarPunk 1.5 database (shape variant a), for the benchmark's large directories. */
+export const PYTHON_15_DDL = RC3 + RC4 + FTS + AUTHOR_PROFILE + MEDIA.a + TAGS.a + VARIANTS.a;
+
+/** The migration names a Python StarPunk 1.5 database records, in order. */
+export const PYTHON_15_RECORDED = [
+  '001_add_code_verifier_to_auth_state.sql',
+  '002_secure_tokens_and_authorization_codes.sql',
+  ...PYTHON_RELEASES.flatMap((r) => MIGRATIONS[r]),
+];
+
 /** A note as the fixture writes it and as the upgraded site must show it. */
 export interface PythonNote {
   id: number;
