@@ -53,6 +53,7 @@ export function migrateCommand(args: string[], io: Io): number {
       }
       for (const rep of r.repaired) io.stdout(`would repair: ${rep}\n`);
       if (!any && r.repaired.length === 0) io.stdout('nothing to do: the database is up to date\n');
+      printUpgradeDetails(r, io);
       io.stdout('dry run: nothing was changed\n');
       return EXIT.ok;
     }

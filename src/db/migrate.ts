@@ -978,16 +978,29 @@ function needsWork(db: Db, files: MigrationFile[], expected: Expected): 'none' |
 function planStash(db: Db, files: MigrationFile[], expected: Expected, recorded: Set<string>) {
   const final = expected.states[expected.states.length - 1]!;
   const actual = inspectSchema(db);
-  return planPythonStash(
+  const ours = new Set(files.map((f) => f.name));
+  const plan = planPythonStash(
     db,
     [...recorded],
-    (name) => recorded.has(name) && files.some((f) => f.name === name),
+    (name) => recorded.has(name) && ours.has(name),
     (table) => {
       const t = actual.tables.get(table);
       const want = final.tables.get(table);
       return t !== undefined && want !== undefined && tableSignature(t) === tableSignature(want);
     },
   );
+  if (plan) {
+    const unknown = plan.recorded.filter((n) => !ours.has(n) && !PYTHON_MIGRATIONS.has(n));
+    if (unknown.length > 0) {
+      throw new MigrationRefused(
+        'newer_database',
+        `this Python StarPunk database records ${unknown.join(', ')}, which is neither a StarPunk migration nor one ` +
+          'of the Python StarPunk migrations this version knows (rc.4 to 1.5): it was written by a newer Python ' +
+          'StarPunk. Upgrade from a backup made with Python StarPunk 1.5 or older, or ask for help with the file.',
+      );
+    }
+  }
+  return plan;
 }
 
 /** Runs one step of the upgrade in its own IMMEDIATE transaction, naming it when it fails. */

@@ -446,6 +446,9 @@ export async function buildPythonDataDir(
     const fts = at(release, '1.1')
       ? db.prepare('INSERT INTO notes_fts (rowid, slug, title, content) VALUES (?, ?, ?, ?)')
       : undefined;
+    // Variant b writes times as Python's datetime.isoformat() does with a time zone.
+    const stamp = (t: string) =>
+      variant === 'b' ? `${t.replace(' ', 'T')}${t.includes('.') ? '' : '.000000'}+00:00` : t;
     for (const n of notes) {
       const full = join(dir, 'notes', n.rel);
       mkdirSync(dirname(full), { recursive: true });
@@ -455,8 +458,8 @@ export async function buildPythonDataDir(
         n.slug,
         storedPath(dir, n.rel, style),
         n.published ? 1 : 0,
-        n.createdAt,
-        n.createdAt,
+        stamp(n.createdAt),
+        stamp(n.createdAt),
         n.deleted ? '2024-12-24 10:00:00' : null,
         sha256(Buffer.from(n.body, 'utf8')),
       );

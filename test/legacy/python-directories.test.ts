@@ -4,7 +4,7 @@
  * install's, and the site, its feeds, search, doctor, backup and export all work; `import` of the
  * same directory gives the same pages.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -272,4 +272,77 @@ describe('a Python StarPunk 1.5 data directory backed up before it is upgraded',
       expect((await cli(['doctor'], target)).code).toBe(0);
     },
   );
+});
+
+describe('Python StarPunk 1.x data that cannot be carried over as it is', () => {
+  it('is named in the report and the log: links to notes deleted without cascade, a missing photo file', async () => {
+    const dir = join(tempDir(), 'data');
+    await buildPythonDataDir(dir, '1.4');
+    const db = new Database(join(dir, 'starpunk.db'));
+    // Python's sqlite3 never turned foreign keys on: deleting a note left its tag and photo links.
+    db.pragma('foreign_keys = OFF');
+    db.exec('DELETE FROM notes WHERE id = 1');
+    db.close();
+    rmSync(join(dir, 'media', '2024/12/7d2e4f6a-8b0c-4d1e-a3f5-b7c9d1e3f5a7.jpg'));
+    const dry = await cli(['migrate', '--dry-run'], dir);
+    expect(dry.out).toMatch(/python +Python StarPunk .* carried over/);
+    expect(dry.out).toMatch(/dry run: nothing was changed/);
+    const r = await cli(['migrate'], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/not kept +tag "IndieWeb" of note 1: that note no longer exists/);
+    expect(r.out).toMatch(/not kept +tag "Café Life" of note 1: that note no longer exists/);
+    expect(r.out).toMatch(
+      /not kept +media file 2024\/12\/7d2e4f6a-8b0c-4d1e-a3f5-b7c9d1e3f5a7\.jpg: it is missing from the media folder/,
+    );
+    const site = openSite(dir);
+    try {
+      // The photo link of the missing file is kept on its note, in order.
+      const cafe = site.notes.getNoteBySlug('cafe-deja-vu')!;
+      expect(cafe.photos.map((p) => p.url)).toEqual([
+        '/media/2024/12/0b8f6a3e-5c1d-4e7a-9d2b-1f3c5e7a9b0d.jpg',
+        '/media/2024/12/7d2e4f6a-8b0c-4d1e-a3f5-b7c9d1e3f5a7.jpg',
+      ]);
+      expect(cafe.tags.map((t) => t.name)).toEqual(['Café Life']);
+    } finally {
+      site.close();
+    }
+  });
+
+  it('a tokens table re-created by hand after rc.4 dropped it keeps its rows', async () => {
+    const dir = join(tempDir(), 'data');
+    await buildPythonDataDir(dir, '1.2');
+    const db = new Database(join(dir, 'starpunk.db'));
+    db.exec(`CREATE TABLE tokens (id INTEGER PRIMARY KEY AUTOINCREMENT, token_hash TEXT UNIQUE NOT NULL,
+      me TEXT NOT NULL, client_id TEXT, scope TEXT, created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+      expires_at TIMESTAMP NOT NULL, last_used_at TIMESTAMP, revoked_at TIMESTAMP);
+      INSERT INTO tokens (token_hash, me, scope, expires_at) VALUES ('${'a'.repeat(64)}', 'https://example.net/', 'create', '2099-01-01 00:00:00');`);
+    db.close();
+    const r = await cli(['migrate'], dir);
+    expect(r.err).toBe('');
+    const after = new Database(join(dir, 'starpunk.db'), { readonly: true });
+    try {
+      expect(after.prepare('SELECT token_hash, scope FROM tokens').all()).toEqual([
+        { token_hash: 'a'.repeat(64), scope: 'create' },
+      ]);
+      expect(diffSnapshots(freshSchema(), inspectSchema(after))).toEqual([]);
+    } finally {
+      after.close();
+    }
+  });
+
+  it('a Python migration this version does not know is named as such, and nothing is changed', async () => {
+    const dir = join(tempDir(), 'data');
+    const fx = await buildPythonDataDir(dir, '1.5');
+    const db = new Database(fx.dbPath);
+    db.prepare('INSERT INTO schema_migrations (migration_name) VALUES (?)').run('010_add_webmentions.sql');
+    db.close();
+    const before = bytesOf(fx.dbPath);
+    const r = await cli(['migrate'], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /010_add_webmentions\.sql, which is neither a StarPunk migration nor one of the Python/,
+    );
+    expect(r.err).toMatch(/nothing was changed/);
+    expect(bytesOf(fx.dbPath)).toBe(before);
+  });
 });
