@@ -457,6 +457,28 @@ export function createNoteService(deps: NoteServiceDeps) {
       return tags.listTags().map((t) => ({ key: t.name, name: t.display_name, uses: t.uses }));
     },
 
+    /** Tags that at least one public note carries, with their public use count. */
+    listPublicTags() {
+      return tags
+        .listPublicTags(toDbTime(clock.now()))
+        .map((t) => ({ key: t.name, name: t.display_name, uses: t.uses }));
+    },
+
+    /** One page of public notes by offset, newest first (what a visitor could list). */
+    listPublicNotesByOffset(limit: number, offset: number): Note[] {
+      return presentMany(notes.listPublicByOffset(toDbTime(clock.now()), limit, offset));
+    },
+
+    /** True when a visitor may see this note in public lists: published, public, live, not trashed. */
+    isPublic(note: Note): boolean {
+      return (
+        note.published &&
+        note.visibility === 'public' &&
+        note.deletedAt === null &&
+        note.publishedAt <= clock.now()
+      );
+    },
+
     /** How many notes are in each admin list. */
     countForAdmin(): Record<AdminFilter, number> {
       return notes.countForAdmin(toDbTime(clock.now()));
