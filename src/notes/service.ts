@@ -37,6 +37,18 @@ import type { Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js
 /** The most a note body may hold (bytes of Markdown). */
 export const MAX_NOTE_BYTES = 512 * 1024;
 
+/**
+ * The most one stored mf2 property may hold, as JSON. The longest ordinary ones (a summary, fifty
+ * photos with alt text, a location h-card) stay well below; every list parses these on display.
+ */
+export const MAX_PROPERTY_BYTES = 64 * 1024;
+
+/** The most `content` may hold as JSON: a maximal note sent as html and as text side by side. */
+export const MAX_CONTENT_PROPERTY_BYTES = 2 * MAX_NOTE_BYTES;
+
+/** The most all properties but `content` may hold together, as JSON. */
+export const MAX_PROPERTIES_BYTES = 256 * 1024;
+
 const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private'];
 
 /** What a writer (admin, Micropub, import) supplies to create a note. */
@@ -126,6 +138,39 @@ function checkInput(input: NoteChanges, content: string | undefined): void {
   }
   if (input.name && input.name.length > 500)
     throw new AppError('invalid_request', 'A title may be 500 characters at most.');
+}
+
+/**
+ * Refuses properties over their caps, naming the property. On an edit, a property that is stored
+ * unchanged is not held against it (so notes stored before the caps can still be edited), and the
+ * total only counts when it grew.
+ */
+function checkPropertySizes(props: Mf2Properties, before?: Mf2Properties): void {
+  let total = 0;
+  let totalBefore = 0;
+  for (const [name, values] of Object.entries(props)) {
+    const json = JSON.stringify(values) ?? '';
+    const size = Buffer.byteLength(json, 'utf8');
+    const unchanged = before !== undefined && JSON.stringify(before[name]) === json;
+    const max = name === 'content' ? MAX_CONTENT_PROPERTY_BYTES : MAX_PROPERTY_BYTES;
+    if (size > max && !unchanged) {
+      throw new AppError(
+        'invalid_request',
+        `The property "${name.slice(0, 64)}" is too large: ${Math.ceil(size / 1024)} KB, at most ${max / 1024} KB.`,
+      );
+    }
+    if (name !== 'content') total += size + name.length;
+  }
+  for (const [name, values] of Object.entries(before ?? {})) {
+    if (name !== 'content')
+      totalBefore += Buffer.byteLength(JSON.stringify(values) ?? '', 'utf8') + name.length;
+  }
+  if (total > MAX_PROPERTIES_BYTES && (before === undefined || total > totalBefore)) {
+    throw new AppError(
+      'invalid_request',
+      `The properties other than content are too large together: ${Math.ceil(total / 1024)} KB, at most ${MAX_PROPERTIES_BYTES / 1024} KB.`,
+    );
+  }
 }
 
 /**
@@ -242,6 +287,7 @@ export function createNoteService(deps: NoteServiceDeps) {
         content,
         tagList.map((t) => t.name),
       );
+      checkPropertySizes(properties);
       const id = transact((stage) => {
         const base = custom ?? generateSlug({ name: input.name ?? null, content, now });
         // Chosen inside the write lock: two writers cannot take the same slug or file.
@@ -305,6 +351,7 @@ export function createNoteService(deps: NoteServiceDeps) {
             source,
             tagList.map((t) => t.name),
           );
+      checkPropertySizes(properties, before.properties);
       transact((stage) => {
         const staged = content === undefined ? undefined : stage(current.file_path, source);
         notes.updateNote(id, {
