@@ -140,6 +140,57 @@ function checkInput(input: NoteChanges, content: string | undefined): void {
     throw new AppError('invalid_request', 'A title may be 500 characters at most.');
 }
 
+// C0 controls, DEL and C1 controls. Tab and line breaks are legitimate in multi-line text only.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROLS_BUT_TAB_AND_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+// mf2 properties that are one line of text: a title and tags.
+const SINGLE_LINE_PROPERTIES = new Set(['name', 'category']);
+
+/** One line of text: tab and line breaks become spaces, other control characters go. */
+function singleLine(text: string): string {
+  return text.replace(/[\t\n\v\f\r]/g, ' ').replace(CONTROLS, '');
+}
+
+/** Multi-line text: keeps tab and line breaks (CRLF becomes LF), loses other control characters. */
+function multiLine(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(CONTROLS_BUT_TAB_AND_BREAKS, '');
+}
+
+/** A JSON value with every string (and object key) cleaned by `clean`. */
+function cleanValue(value: unknown, clean: (s: string) => string): unknown {
+  if (typeof value === 'string') return clean(value);
+  if (Array.isArray(value)) return value.map((v) => cleanValue(v, clean));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [singleLine(k), cleanValue(v, clean)]));
+  }
+  return value;
+}
+
+/**
+ * What a writer sent, without control characters: they have no business in a note, and one in a
+ * title could reach places where NUL means something (the page template's content marker).
+ */
+function cleanInput<T extends NoteChanges>(input: T): T {
+  const out: T = { ...input };
+  if (typeof out.content === 'string') out.content = multiLine(out.content);
+  if (typeof out.name === 'string') out.name = singleLine(out.name);
+  if (out.tags) out.tags = out.tags.map(singleLine);
+  if (out.photos)
+    out.photos = out.photos.map((p) => ({ ...p, url: singleLine(p.url), alt: multiLine(p.alt) }));
+  if (out.properties) {
+    // fromEntries defines own properties: a key such as "__proto__" stays a plain key.
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties).map(([name, values]) => [
+        singleLine(name),
+        cleanValue(values, SINGLE_LINE_PROPERTIES.has(name) ? singleLine : multiLine) as unknown[],
+      ]),
+    );
+  }
+  return out;
+}
+
 /**
  * Refuses properties over their caps, naming the property. On an edit, a property that is stored
  * unchanged is not held against it (so notes stored before the caps can still be edited), and the
@@ -266,7 +317,8 @@ export function createNoteService(deps: NoteServiceDeps) {
 
   return {
     /** Creates a note; returns it as stored. */
-    createNote(input: NoteInput): Note {
+    createNote(raw: NoteInput): Note {
+      const input = cleanInput(raw);
       const content = (input.content ?? '').replace(/\r\n/g, '\n');
       checkInput(input, content);
       const photos = input.photos ?? [];
@@ -318,7 +370,8 @@ export function createNoteService(deps: NoteServiceDeps) {
     },
 
     /** Applies changes to a note (slug and file path never change); returns the new version. */
-    updateNote(id: number, changes: NoteChanges): Note {
+    updateNote(id: number, rawChanges: NoteChanges): Note {
+      const changes = cleanInput(rawChanges);
       const current = notes.findById(id);
       if (!current) throw new AppError('not_found', 'No such note.');
       const content = changes.content === undefined ? undefined : changes.content.replace(/\r\n/g, '\n');
