@@ -28,7 +28,7 @@ import {
   stagePurge,
   undoPurge,
 } from './files.js';
-import { plainText, renderMarkdown } from './markdown.js';
+import { hasStaleRel, plainText, renderMarkdown } from './markdown.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
 import { normaliseTags } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
@@ -242,7 +242,8 @@ export function createNoteService(deps: NoteServiceDeps) {
   /** Turns a row into a Note; renders and caches HTML when the cache is stale. */
   function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
     let html: string = row.content_html ?? '';
-    if (row.content_html === null || row.html_hash !== row.content_hash) {
+    // HTML cached by an earlier version with rels note content may no longer carry is stale too.
+    if (row.content_html === null || row.html_hash !== row.content_hash || hasStaleRel(html)) {
       const bytes = readNoteFile(notesPath, row.file_path);
       html = bytes ? renderMarkdown(bytes.toString('utf8')) : '';
       if (bytes && row.content_hash) notes.updateHtml(row.id, html, row.content_hash);
