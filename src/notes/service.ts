@@ -153,6 +153,14 @@ function singleLine(text: string): string {
   return text.replace(/[\t\n\v\f\r]/g, ' ').replace(CONTROLS, '');
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A title or tag as stored: cleaned like input when it was stored before input was cleaned. */
+function storedLine(text: string): string {
+  return HAS_CONTROL.test(text) ? singleLine(text) : text;
+}
+
 /** Multi-line text: keeps tab and line breaks (CRLF becomes LF), loses other control characters. */
 function multiLine(text: string): string {
   return text.replace(/\r\n/g, '\n').replace(CONTROLS_BUT_TAB_AND_BREAKS, '');
@@ -254,7 +262,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       id: row.id,
       slug: row.slug,
       filePath: row.file_path,
-      name: row.name,
+      name: row.name === null ? null : storedLine(row.name),
       contentHtml: html,
       contentHash: row.content_hash ?? '',
       published: row.published === 1,
@@ -265,7 +273,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       createdAt: created,
       updatedAt: row.edited_at ? parseDbTime(row.edited_at) : null,
       deletedAt: row.deleted_at ? parseDbTime(row.deleted_at) : null,
-      tags: (tagRows ?? []).map((t) => ({ name: t.display_name, key: t.name })),
+      tags: (tagRows ?? []).map((t) => ({ name: storedLine(t.display_name), key: t.name })),
       photos: photosFromProperties(properties),
       properties,
       revision: row.revision,

@@ -96,6 +96,23 @@ describe('a note name or tag carrying the page marker', () => {
   });
 });
 
+describe('a title and tag stored before the fix', () => {
+  it('are shown cleaned', async () => {
+    const note = t.notes.createNote({
+      slug: 'legacy',
+      name: 'Legacy',
+      content: 'Legacy body text.',
+      tags: ['old'],
+    });
+    t.db.prepare('UPDATE notes SET name = ? WHERE id = ?').run(`Legacy${MARKER}title`, note.id);
+    t.db.prepare('UPDATE note_tags SET display_name = ? WHERE note_id = ?').run(`old${MARKER}`, note.id);
+    const page = await (await t.get('/notes/legacy')).text();
+    expect(titleOf(page)).toContain('Legacymaintitle');
+    expect(titleOf(page)).not.toContain('Legacy body text');
+    expect(page).not.toMatch(CONTROL);
+  });
+});
+
 describe('content keeps tab and newlines, loses the other control characters', () => {
   it('through Micropub', async () => {
     const res = await micropub({
