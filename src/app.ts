@@ -3,6 +3,7 @@ import { type AdminAuth, createAdminAuth } from './auth/admin-auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import { BODY_LIMITS, limitBodies } from './http/body-limit.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
 import { loadSessionIfAvailable } from './http/optional-session.js';
@@ -76,6 +77,22 @@ export function buildApp(
 
   const app = new Hono<{ Variables: RequestVars & SessionVars }>();
   app.use('*', requestLog(logger), recordMetrics(metrics), securityHeaders());
+  // Request bodies: each route reads at most what its purpose needs; a larger body is refused
+  // with 413 before it is read (declared length) or as soon as it runs over (chunked).
+  app.use(
+    '*',
+    limitBodies(BODY_LIMITS.form, [
+      [
+        '/micropub',
+        (type) => (type === 'multipart/form-data' ? BODY_LIMITS.textWithUpload : BODY_LIMITS.text),
+      ],
+      ['/micropub/media', BODY_LIMITS.upload],
+      ['/admin/media', BODY_LIMITS.upload],
+      ['/admin/new', BODY_LIMITS.textWithUpload],
+      [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
+      ['/admin/preview', BODY_LIMITS.text],
+    ]),
+  );
   app.onError(errorHandler(logger, site, metrics));
   app.notFound(notFoundHandler(site));
 

@@ -1,16 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { parseScope } from '../indieauth/scopes.js';
+import { BODY_LIMITS, capRequestBody, contentType } from './body-limit.js';
 
 /** A verified bearer token: whose, which client, which scopes. */
 export interface BearerToken {
   me: string;
   clientId: string | null;
   scopes: Set<string>;
-}
-
-/** Variables the bearer middleware provides. */
-export interface BearerVars {
-  token: BearerToken;
 }
 
 /** Verifies a token value (locally, or at ADMIN_ME's own authorization server). */
@@ -33,13 +29,29 @@ export function bearerError(
   return c.json(body, status);
 }
 
+/** Variables the bearer middleware provides. */
+export interface BearerVars {
+  token: BearerToken;
+  /** Where the token came from: the Authorization header or a form-encoded body. */
+  tokenFrom: 'header' | 'body';
+}
+
 /**
- * Reads the token from the Authorization header or the form/JSON `access_token` field — not
- * both, never the URL query (Micropub §4, RFC 6750 §2) — verifies it, and sets `c.var.token`.
+ * Reads the body of an unauthenticated form-encoded request far enough to find its `access_token`
+ * (RFC 6750 §2.2). The bearer middleware caps the body at BODY_LIMITS.form before calling it.
+ */
+export type BodyTokenReader = (c: Context) => Promise<string | undefined>;
+
+/**
+ * Authenticates a protocol request before its body is read. A token in the Authorization header
+ * is verified without touching the body. Without the header, only an
+ * application/x-www-form-urlencoded body may carry `access_token` (RFC 6750 §2.2, Micropub §4):
+ * it is read up to BODY_LIMITS.form; any other request without a header is refused unread.
+ * Never from the URL query. Sets `c.var.token` and `c.var.tokenFrom`.
  */
 export function requireToken(
   verify: TokenVerifier,
-  readBodyToken: (c: Context) => Promise<string | undefined>,
+  readBodyToken: BodyTokenReader,
 ): MiddlewareHandler<{ Variables: BearerVars }> {
   return async (c, next) => {
     if (new URL(c.req.url).searchParams.has('access_token')) {
@@ -51,20 +63,24 @@ export function requireToken(
       );
     }
     const header = c.req.header('authorization');
-    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (header && !m)
-      return bearerError(c, 401, 'invalid_token', 'The Authorization header must be "Bearer <token>".');
-    const fromBody = c.req.method === 'POST' ? await readBodyToken(c) : undefined;
-    if (m && fromBody !== undefined) {
-      return bearerError(
+    let value: string | undefined;
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!m)
+        return bearerError(c, 401, 'invalid_token', 'The Authorization header must be "Bearer <token>".');
+      value = m[1];
+      c.set('tokenFrom', 'header');
+    } else if (c.req.method === 'POST' && contentType(c) === 'application/x-www-form-urlencoded') {
+      capRequestBody(
         c,
-        400,
-        'invalid_request',
-        'Send the token in the Authorization header or in access_token, not both.',
+        BODY_LIMITS.form,
+        'Send larger requests with the token in an Authorization header, not in the body.',
       );
+      value = await readBodyToken(c);
+      c.set('tokenFrom', 'body');
     }
-    const value = m?.[1] ?? fromBody;
-    if (!value) return bearerError(c, 401, undefined, 'An access token is required.');
+    if (!value)
+      return bearerError(c, 401, undefined, 'An access token is required (Authorization: Bearer <token>).');
     const token = await verify(value);
     if (!token)
       return bearerError(c, 401, 'invalid_token', 'The access token is not valid, expired or revoked.');

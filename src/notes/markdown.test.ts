@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excerpt, plainText, renderMarkdown, sanitizeHtml } from './markdown.js';
+import { excerpt, hasStaleRel, plainText, renderMarkdown, sanitizeHtml } from './markdown.js';
 
 // Hostile HTML goes through both entry points: Markdown (raw HTML is allowed there) and Micropub `{"html": …}`.
 const HOSTILE_HTML: ReadonlyArray<readonly [string, string]> = [
@@ -221,13 +221,24 @@ describe('sanitizeHtml', () => {
     );
   });
 
-  it('adds nofollow ugc noopener to absolute and protocol-relative links, keeping rel=me', () => {
+  it('adds nofollow ugc noopener to absolute and protocol-relative links, dropping rel=me and unknown rels', () => {
     expect(sanitizeHtml('<a href="https://example.com/">x</a>')).toBe(
       '<a href="https://example.com/" rel="nofollow ugc noopener">x</a>',
     );
     expect(sanitizeHtml('<a href="//example.com/" rel="me NOFOLLOW bad\u0000token">x</a>')).toBe(
-      '<a href="//example.com/" rel="me nofollow ugc noopener">x</a>',
+      '<a href="//example.com/" rel="nofollow ugc noopener">x</a>',
     );
+  });
+
+  it('keeps only rel values that say nothing about identity or endpoints, and spots HTML cached with others', () => {
+    expect(sanitizeHtml('<a href="/t" rel="tag license micropub webmention author">t</a>')).toBe(
+      '<a href="/t" rel="tag license">t</a>',
+    );
+    expect(
+      hasStaleRel('<a href="/t" rel="tag license">t</a> <a href="//x/" rel="nofollow ugc noopener">x</a>'),
+    ).toBe(false);
+    expect(hasStaleRel('<p><a href="//x/" rel="me nofollow ugc noopener">x</a></p>')).toBe(true);
+    expect(hasStaleRel('<p>no links</p>')).toBe(false);
   });
 
   it('makes images lazy and keeps only numeric dimensions', () => {

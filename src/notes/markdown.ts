@@ -14,7 +14,28 @@ const FOOTNOTE_CLASSES = [
 ];
 const EXTERNAL_REL = ['nofollow', 'ugc', 'noopener'];
 const ABSOLUTE_HTTP = /^(https?:)?\/\//i;
-const REL_TOKEN = /^[a-z][a-z0-9-]*$/;
+/**
+ * The only rel values note content keeps. Notes appear on the home page, where rel=me is read as
+ * the owner's identity (RelMeAuth, profile verification) and other rels are read to discover the
+ * owner's endpoints (authorization_endpoint, indieauth-metadata, micropub, webmention, …) — from
+ * <a> elements too. Those come from the settings and the layout, never from a note.
+ */
+const CONTENT_REL = new Set([
+  'nofollow',
+  'noopener',
+  'noreferrer',
+  'ugc',
+  'sponsored',
+  'external',
+  'tag',
+  'bookmark',
+  'license',
+  'help',
+  'prev',
+  'next',
+  'in-reply-to',
+  'syndication',
+]);
 const TEXT_ALIGN = /(?:^|;)\s*text-align\s*:\s*(left|right|center)\s*(?:;|$)/i;
 const DIMENSION = /^[0-9]{1,5}$/;
 
@@ -27,13 +48,13 @@ function footnoteIdOnly(attribs: Attributes): Attributes {
   return out;
 }
 
-/** Adds nofollow/ugc/noopener to links that leave the site, keeping the author's own rel tokens (e.g. rel=me). */
+/** Adds nofollow/ugc/noopener to links that leave the site, keeping the author's own harmless rel tokens. */
 function transformLink(tagName: string, attribs: Attributes): sanitize.Tag {
   const out = footnoteIdOnly(attribs);
   const own = (out.rel ?? '')
     .toLowerCase()
     .split(/\s+/)
-    .filter((t) => REL_TOKEN.test(t));
+    .filter((t) => CONTENT_REL.has(t));
   const rel = ABSOLUTE_HTTP.test((out.href ?? '').trim()) ? [...new Set([...own, ...EXTERNAL_REL])] : own;
   if (rel.length > 0) out.rel = rel.join(' ');
   else delete out.rel;
@@ -190,6 +211,18 @@ md.validateLink = () => true;
 /** Sanitises HTML (rendered Markdown or Micropub `{"html": …}` content) to the tags, attributes and URLs StarPunk allows. */
 export function sanitizeHtml(html: string): string {
   return sanitize(html, SANITIZE_OPTIONS);
+}
+
+/**
+ * True when sanitised HTML carries a rel value note content may no longer keep: HTML rendered by
+ * an earlier version, to be rendered again. Cheap: sanitised HTML writes every rel as rel="…".
+ */
+export function hasStaleRel(html: string): boolean {
+  if (!html.includes(' rel="')) return false;
+  for (const m of html.matchAll(/ rel="([^"]*)"/g)) {
+    if (m[1]!.split(' ').some((t) => t !== '' && !CONTENT_REL.has(t))) return true;
+  }
+  return false;
 }
 
 /** Renders Markdown (with footnotes) to sanitised HTML. */

@@ -29,7 +29,7 @@ import {
   stagePurge,
   undoPurge,
 } from './files.js';
-import { plainText, renderMarkdown } from './markdown.js';
+import { hasStaleRel, plainText, renderMarkdown } from './markdown.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
 import { normaliseTags } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
@@ -37,6 +37,18 @@ import type { Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js
 
 /** The most a note body may hold (bytes of Markdown). */
 export const MAX_NOTE_BYTES = 512 * 1024;
+
+/**
+ * The most one stored mf2 property may hold, as JSON. The longest ordinary ones (a summary, fifty
+ * photos with alt text, a location h-card) stay well below; every list parses these on display.
+ */
+export const MAX_PROPERTY_BYTES = 64 * 1024;
+
+/** The most `content` may hold as JSON: a maximal note sent as html and as text side by side. */
+export const MAX_CONTENT_PROPERTY_BYTES = 2 * MAX_NOTE_BYTES;
+
+/** The most all properties but `content` may hold together, as JSON. */
+export const MAX_PROPERTIES_BYTES = 256 * 1024;
 
 const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private'];
 
@@ -130,6 +142,98 @@ function checkInput(input: NoteChanges, content: string | undefined): void {
     throw new AppError('invalid_request', 'A title may be 500 characters at most.');
 }
 
+// C0 controls, DEL and C1 controls. Tab and line breaks are legitimate in multi-line text only.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROLS_BUT_TAB_AND_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+// mf2 properties that are one line of text: a title and tags.
+const SINGLE_LINE_PROPERTIES = new Set(['name', 'category']);
+
+/** One line of text: tab and line breaks become spaces, other control characters go. */
+function singleLine(text: string): string {
+  return text.replace(/[\t\n\v\f\r]/g, ' ').replace(CONTROLS, '');
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A title or tag as stored: cleaned like input when it was stored before input was cleaned. */
+function storedLine(text: string): string {
+  return HAS_CONTROL.test(text) ? singleLine(text) : text;
+}
+
+/** Multi-line text: keeps tab and line breaks (CRLF becomes LF), loses other control characters. */
+function multiLine(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(CONTROLS_BUT_TAB_AND_BREAKS, '');
+}
+
+/** A JSON value with every string (and object key) cleaned by `clean`. */
+function cleanValue(value: unknown, clean: (s: string) => string): unknown {
+  if (typeof value === 'string') return clean(value);
+  if (Array.isArray(value)) return value.map((v) => cleanValue(v, clean));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [singleLine(k), cleanValue(v, clean)]));
+  }
+  return value;
+}
+
+/**
+ * What a writer sent, without control characters: they have no business in a note, and one in a
+ * title could reach places where NUL means something (the page template's content marker).
+ */
+function cleanInput<T extends NoteChanges>(input: T): T {
+  const out: T = { ...input };
+  if (typeof out.content === 'string') out.content = multiLine(out.content);
+  if (typeof out.name === 'string') out.name = singleLine(out.name);
+  if (out.tags) out.tags = out.tags.map(singleLine);
+  if (out.photos)
+    out.photos = out.photos.map((p) => ({ ...p, url: singleLine(p.url), alt: multiLine(p.alt) }));
+  if (out.properties) {
+    // fromEntries defines own properties: a key such as "__proto__" stays a plain key.
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties).map(([name, values]) => [
+        singleLine(name),
+        cleanValue(values, SINGLE_LINE_PROPERTIES.has(name) ? singleLine : multiLine) as unknown[],
+      ]),
+    );
+  }
+  return out;
+}
+
+/**
+ * Refuses properties over their caps, naming the property. On an edit, a property that is stored
+ * unchanged is not held against it (so notes stored before the caps can still be edited), and the
+ * total only counts when it grew.
+ */
+function checkPropertySizes(props: Mf2Properties, before?: Mf2Properties): void {
+  let total = 0;
+  let totalBefore = 0;
+  for (const [name, values] of Object.entries(props)) {
+    const json = JSON.stringify(values) ?? '';
+    const size = Buffer.byteLength(json, 'utf8');
+    const unchanged = before !== undefined && JSON.stringify(before[name]) === json;
+    const max = name === 'content' ? MAX_CONTENT_PROPERTY_BYTES : MAX_PROPERTY_BYTES;
+    if (size > max && !unchanged) {
+      throw new AppError(
+        'invalid_request',
+        `The property "${name.slice(0, 64)}" is too large: ${Math.ceil(size / 1024)} KB, at most ${max / 1024} KB.`,
+      );
+    }
+    if (name !== 'content') total += size + name.length;
+  }
+  for (const [name, values] of Object.entries(before ?? {})) {
+    if (name !== 'content')
+      totalBefore += Buffer.byteLength(JSON.stringify(values) ?? '', 'utf8') + name.length;
+  }
+  if (total > MAX_PROPERTIES_BYTES && (before === undefined || total > totalBefore)) {
+    throw new AppError(
+      'invalid_request',
+      `The properties other than content are too large together: ${Math.ceil(total / 1024)} KB, at most ${MAX_PROPERTIES_BYTES / 1024} KB.`,
+    );
+  }
+}
+
 /**
  * The one way notes are written: file and row change together or not at all (see files.ts for
  * the pending-file protocol), the search index and tags follow in the same transaction.
@@ -152,7 +256,8 @@ export function createNoteService(deps: NoteServiceDeps) {
   function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
     let html: string = row.content_html ?? '';
     let fileMissing = false;
-    if (row.content_html === null || row.html_hash !== row.content_hash) {
+    // HTML cached by an earlier version with rels note content may no longer carry is stale too.
+    if (row.content_html === null || row.html_hash !== row.content_hash || hasStaleRel(html)) {
       const bytes = readNoteFile(notesPath, row.file_path);
       html = bytes ? renderMarkdown(bytes.toString('utf8')) : '';
       if (bytes && row.content_hash) notes.updateHtml(row.id, html, row.content_hash);
@@ -166,7 +271,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       id: row.id,
       slug: row.slug,
       filePath: row.file_path,
-      name: row.name,
+      name: row.name === null ? null : storedLine(row.name),
       contentHtml: html,
       contentHash: row.content_hash ?? '',
       published: row.published === 1,
@@ -177,7 +282,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       createdAt: created,
       updatedAt: row.edited_at ? parseDbTime(row.edited_at) : null,
       deletedAt: row.deleted_at ? parseDbTime(row.deleted_at) : null,
-      tags: (tagRows ?? []).map((t) => ({ name: t.display_name, key: t.name })),
+      tags: (tagRows ?? []).map((t) => ({ name: storedLine(t.display_name), key: t.name })),
       photos: photosFromProperties(properties),
       properties,
       revision: row.revision,
@@ -250,7 +355,8 @@ export function createNoteService(deps: NoteServiceDeps) {
 
   return {
     /** Creates a note; returns it as stored. */
-    createNote(input: NoteInput): Note {
+    createNote(raw: NoteInput): Note {
+      const input = cleanInput(raw);
       const content = (input.content ?? '').replace(/\r\n/g, '\n');
       checkInput(input, content);
       const photos = input.photos ?? [];
@@ -271,6 +377,7 @@ export function createNoteService(deps: NoteServiceDeps) {
         content,
         tagList.map((t) => t.name),
       );
+      checkPropertySizes(properties);
       const id = transact((stage) => {
         const base = custom ?? generateSlug({ name: input.name ?? null, content, now });
         // Chosen inside the write lock: two writers cannot take the same slug or file.
@@ -302,7 +409,8 @@ export function createNoteService(deps: NoteServiceDeps) {
     },
 
     /** Applies changes to a note (slug and file path never change); returns the new version. */
-    updateNote(id: number, changes: NoteChanges): Note {
+    updateNote(id: number, rawChanges: NoteChanges): Note {
+      const changes = cleanInput(rawChanges);
       const current = notes.findById(id);
       if (!current) throw new AppError('not_found', 'No such note.');
       const content = changes.content === undefined ? undefined : changes.content.replace(/\r\n/g, '\n');
@@ -335,6 +443,7 @@ export function createNoteService(deps: NoteServiceDeps) {
             source,
             tagList.map((t) => t.name),
           );
+      checkPropertySizes(properties, before.properties);
       transact(
         (stage) => {
           const staged = content === undefined ? undefined : stage(current.file_path, source);
@@ -511,6 +620,28 @@ export function createNoteService(deps: NoteServiceDeps) {
     /** Every tag with its use count (for q=category and q=config). */
     listTags() {
       return tags.listTags().map((t) => ({ key: t.name, name: t.display_name, uses: t.uses }));
+    },
+
+    /** Tags that at least one public note carries, with their public use count. */
+    listPublicTags() {
+      return tags
+        .listPublicTags(toDbTime(clock.now()))
+        .map((t) => ({ key: t.name, name: t.display_name, uses: t.uses }));
+    },
+
+    /** One page of public notes by offset, newest first (what a visitor could list). */
+    listPublicNotesByOffset(limit: number, offset: number): Note[] {
+      return presentMany(notes.listPublicByOffset(toDbTime(clock.now()), limit, offset));
+    },
+
+    /** True when a visitor may see this note in public lists: published, public, live, not trashed. */
+    isPublic(note: Note): boolean {
+      return (
+        note.published &&
+        note.visibility === 'public' &&
+        note.deletedAt === null &&
+        note.publishedAt <= clock.now()
+      );
     },
 
     /** How many notes are in each admin list. */

@@ -141,6 +141,10 @@ export function notesStore(db: Db) {
        AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
      ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
   );
+  const publicPage = db.prepare(
+    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+     ORDER BY published_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+  );
   const batch = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id > ? ORDER BY id LIMIT ?`);
   const allPaths = db.prepare('SELECT id, slug, file_path, content_hash, deleted_at FROM notes ORDER BY id');
   const countAll = db.prepare('SELECT count(*) AS n FROM notes');
@@ -228,6 +232,9 @@ export function notesStore(db: Db) {
       (cursor
         ? timelineAfter.all({ limit, ...clampCursor(now, cursor) })
         : timelineFirst.all({ now, limit })) as NoteRow[],
+    /** One page of the public timeline by offset (Micropub q=source lists for clients without `update`). */
+    listPublicByOffset: (now: string, limit: number, offset: number) =>
+      publicPage.all({ now, limit, offset }) as NoteRow[],
     /** Keys of one page of the public timeline (see listPublic). */
     listPublicKeys: (now: string, limit: number, cursor?: TimelineCursor) =>
       (cursor

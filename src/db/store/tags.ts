@@ -34,6 +34,13 @@ export function tagsStore(db: Db) {
     `SELECT t.name, t.display_name, count(nt.note_id) AS uses FROM tags t
      LEFT JOIN note_tags nt ON nt.tag_id = t.id GROUP BY t.id ORDER BY t.name`,
   );
+  // Tags at least one publicly visible note carries (same rule as the public timeline).
+  const publicTags = db.prepare(
+    `SELECT t.name, t.display_name, count(*) AS uses FROM tags t
+     JOIN note_tags nt ON nt.tag_id = t.id JOIN notes n ON n.id = nt.note_id
+     WHERE n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public' AND n.published_at <= ?
+     GROUP BY t.id ORDER BY t.name`,
+  );
 
   return {
     /** The tag with this key if a publicly visible note carries it (with that note's spelling), or undefined. */
@@ -60,6 +67,9 @@ export function tagsStore(db: Db) {
     deleteUnusedTags: () => dropUnused.run().changes,
     /** Every tag with its use count. */
     listTags: () => allTags.all() as { name: string; display_name: string; uses: number }[],
+    /** Tags carried by at least one public note at `now`, with how many public notes carry each. */
+    listPublicTags: (now: string) =>
+      publicTags.all(now) as { name: string; display_name: string; uses: number }[],
   };
 }
 
