@@ -14,6 +14,13 @@ import { securityHeaders } from './http/security-headers.js';
 import { loadSession, type SessionVars } from './http/session.js';
 import { createIndieAuthServer } from './indieauth/server.js';
 import { createTokenService, type TokenService } from './indieauth/tokens.js';
+import {
+  createJobQueue,
+  createJobRunner,
+  type JobHandler,
+  type JobQueue,
+  type JobRunner,
+} from './jobs/queue.js';
 import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
@@ -47,6 +54,7 @@ export interface AppDeps {
   tokens?: TokenService;
   auth?: AdminAuth;
   metrics?: Metrics;
+  jobs?: JobQueue;
 }
 
 /** The services the app was built with, for the CLI and tests. */
@@ -57,6 +65,9 @@ export interface AppServices {
   auth: AdminAuth;
   metrics: Metrics;
   indieauth: ReturnType<typeof createIndieAuthServer>;
+  /** The persistent job queue, and the runner `serve` starts (tests call `drain()`). */
+  jobs: JobQueue;
+  runner: JobRunner;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -73,6 +84,10 @@ export function buildApp(
   const auth = deps.auth ?? createAdminAuth({ db, config, clock, secret: deps.secret, fetch, logger });
   const metrics = deps.metrics ?? createMetrics();
   const indieauth = createIndieAuthServer({ db, clock, config });
+  const jobs = deps.jobs ?? createJobQueue({ db, clock, logger });
+  // Each capability that works in the background registers its job kinds here.
+  const jobHandlers: Record<string, JobHandler> = {};
+  const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
 
   const app = new Hono<{ Variables: RequestVars & SessionVars }>();
@@ -125,5 +140,5 @@ export function buildApp(
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
   app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
 
-  return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth } });
+  return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner } });
 }

@@ -82,7 +82,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
     logger.info({ notes: n, durationMs: Math.round(performance.now() - started) }, 'search index rebuilt');
   }
   const app = buildApp({ config, db, clock: systemClock, logger, version, notes, secret });
-  const { auth } = app.services;
+  const { auth, runner } = app.services;
   auth.cleanup();
   const cleanupTimer = setInterval(() => auth.cleanup(), 60 * 60_000);
   cleanupTimer.unref();
@@ -98,6 +98,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
     const server = serve(
       { fetch: app.fetch, hostname: config.host, port: config.port },
       (info: AddressInfo) => {
+        runner.start();
         logger.info(
           { address: info.address, port: info.port, version, siteUrl: config.siteUrl },
           'StarPunk is serving',
@@ -122,9 +123,13 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
       server.close(() => {
         clearTimeout(force);
         clearInterval(cleanupTimer);
-        db.close();
-        logger.info('stopped; database closed');
-        resolveExit(EXIT.ok);
+        // Jobs in flight finish (or their lease expires and another start picks them up).
+        const settled = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
+        void Promise.race([runner.stop(), settled]).then(() => {
+          db.close();
+          logger.info('stopped; database closed');
+          resolveExit(EXIT.ok);
+        });
       });
       // Keep-alive sockets with no request in flight would hold close() open.
       if ('closeIdleConnections' in server) server.closeIdleConnections();

@@ -1,0 +1,172 @@
+/**
+ * The persistent job queue: idempotent enqueue, due order, leases that expire when a process dies
+ * (SIGKILL), backoff with jitter and Retry-After, permanent failures kept for the admin to retry,
+ * and a runner that bounds concurrency and time.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixedClock, systemClock } from '../../src/clock.js';
+import { runMigrations } from '../../src/db/migrate.js';
+import { type Db, openDatabase } from '../../src/db/open.js';
+import { backoffMs, createJobQueue, createJobRunner, type Job, JobError } from '../../src/jobs/queue.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function database(): { db: Db; dbPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'starpunk-jobs-'));
+  const dbPath = join(dir, 'starpunk.db');
+  runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
+  const db = openDatabase(dbPath);
+  cleanups.push(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { db, dbPath };
+}
+
+describe('the job queue', () => {
+  it('adds a job once per idempotency key and leases due jobs oldest first', () => {
+    const { db } = database();
+    const clock = fixedClock('2026-12-01T10:00:00.000Z');
+    const q = createJobQueue({ db, clock });
+    const a = q.enqueue('send', { to: 'a' }, { key: 'send:a' });
+    const again = q.enqueue('send', { to: 'other payload' }, { key: 'send:a' });
+    expect(again.id).toBe(a.id);
+    expect(again.payload).toEqual({ to: 'a' });
+    q.enqueue('send', { to: 'later' }, { runAt: new Date('2026-12-01T11:00:00.000Z') });
+    const b = q.enqueue('send', { to: 'b' });
+    expect(q.lease(['other'], 'w')).toBeUndefined();
+    const la = q.lease(['send'], 'w')!;
+    const lb = q.lease(['send'], 'w')!;
+    expect([la.id, lb.id]).toEqual([a.id, b.id]);
+    q.complete(la, 'w', null);
+    q.complete(lb, 'w', null);
+    // Not due yet.
+    expect(q.lease(['send'], 'w')).toBeUndefined();
+    clock.set('2026-12-01T11:00:00.000Z');
+    expect(q.lease(null, 'w')?.payload).toEqual({ to: 'later' });
+  });
+
+  it('a job whose process died is leased again once its lease expires, and only its owner can finish it', () => {
+    const { db } = database();
+    const clock = fixedClock('2026-12-01T10:00:00.000Z');
+    const q = createJobQueue({ db, clock, leaseMs: 60_000 });
+    q.enqueue('send', {});
+    const first = q.lease(null, 'dead')!;
+    expect(q.lease(null, 'alive')).toBeUndefined();
+    clock.advance(60_001);
+    const second = q.lease(null, 'alive')!;
+    expect(second.id).toBe(first.id);
+    expect(second.attempts).toBe(2);
+    // The dead owner's late completion is ignored; the live one's counts.
+    q.complete(first, 'dead', 'late');
+    expect(q.get(first.id)!.state).toBe('running');
+    q.complete(second, 'alive', { ok: true });
+    expect(q.get(first.id)).toMatchObject({ state: 'done', result: { ok: true } });
+  });
+
+  it('backs off exponentially with jitter, honours Retry-After, fails for good after the last attempt or a permanent error', () => {
+    expect(backoffMs(1, () => 0.5)).toBe(30_000);
+    expect(backoffMs(2, () => 0.5)).toBe(60_000);
+    expect(backoffMs(4, () => 0)).toBe(180_000);
+    expect(backoffMs(4, () => 1)).toBe(300_000);
+    expect(backoffMs(40, () => 0.5)).toBe(6 * 3600_000);
+
+    const { db } = database();
+    const clock = fixedClock('2026-12-01T10:00:00.000Z');
+    const q = createJobQueue({ db, clock, random: () => 0.5 });
+    const job = q.enqueue('send', {}, { maxAttempts: 3 });
+    let leased = q.lease(null, 'w')!;
+    expect(q.fail(leased, 'w', new Error('connection reset'))).toBe('queued');
+    expect(q.get(job.id)).toMatchObject({ state: 'queued', lastError: 'connection reset' });
+    expect(q.get(job.id)!.runAt.toISOString()).toBe('2026-12-01T10:00:30.000Z');
+    clock.set('2026-12-01T10:00:30.000Z');
+    leased = q.lease(null, 'w')!;
+    expect(q.fail(leased, 'w', new JobError('429', { retryAfterMs: 3600_000 }))).toBe('queued');
+    expect(q.get(job.id)!.runAt.toISOString()).toBe('2026-12-01T11:00:30.000Z');
+    clock.set('2026-12-01T11:00:30.000Z');
+    leased = q.lease(null, 'w')!;
+    expect(q.fail(leased, 'w', new Error('still down'))).toBe('failed');
+    expect(q.lease(null, 'w')).toBeUndefined();
+    // The admin's retry starts it again from the first attempt.
+    expect(q.retry(job.id)).toBe(true);
+    expect(q.lease(null, 'w')).toMatchObject({ id: job.id, attempts: 1 });
+
+    const bad = q.enqueue('send', {});
+    const b = q.lease(null, 'w2')!;
+    expect(b.id).toBe(bad.id);
+    expect(q.fail(b, 'w2', new JobError('410 Gone', { retryable: false }))).toBe('failed');
+  });
+
+  it('survives a SIGKILL: the job a killed process had leased runs again in another, exactly once', async () => {
+    const { db, dbPath } = database();
+    const q = createJobQueue({ db, clock: systemClock, leaseMs: 300 });
+    const job = q.enqueue('slow', { n: 1 }, { key: 'slow:1' });
+    const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+    const child = spawn(tsx, [join(import.meta.dirname, 'worker-lease.ts'), dbPath, '300'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const leased = await new Promise<{ leased: number | null }>((resolve) => {
+      child.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString())));
+    });
+    expect(leased.leased).toBe(job.id);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(q.get(job.id)!.state).toBe('running');
+    const ran: number[] = [];
+    const runner = createJobRunner({
+      queue: q,
+      handlers: {
+        slow: async (j: Job) => {
+          ran.push(j.id);
+          return 'done';
+        },
+      },
+    });
+    expect(await runner.drain()).toBe(0); // the dead process's lease has not expired yet
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await runner.drain()).toBe(1);
+    expect(await runner.drain()).toBe(0);
+    expect(ran).toEqual([job.id]);
+    expect(q.get(job.id)).toMatchObject({ state: 'done', attempts: 2, result: 'done' });
+  });
+
+  it('the runner runs at most `concurrency` jobs at once and times out a hung handler', async () => {
+    const { db } = database();
+    const q = createJobQueue({ db, clock: systemClock });
+    for (let i = 0; i < 5; i++) q.enqueue('work', { i });
+    q.enqueue('hang', {});
+    let active = 0;
+    let peak = 0;
+    const runner = createJobRunner({
+      queue: q,
+      concurrency: 2,
+      pollMs: 10,
+      timeoutMs: 200,
+      handlers: {
+        work: async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 30));
+          active--;
+        },
+        hang: () => new Promise(() => {}),
+      },
+    });
+    runner.start();
+    await new Promise((r) => setTimeout(r, 600));
+    await runner.stop();
+    expect(peak).toBe(2);
+    expect(q.counts()).toMatchObject({ done: 5, queued: 1 });
+    expect(q.list({ kind: 'hang' })[0]).toMatchObject({
+      state: 'queued',
+      lastError: 'timed out after 200 ms',
+    });
+  });
+});
