@@ -15,7 +15,13 @@ import { silentLogger } from '../../src/logger.js';
 import { createNoteService } from '../../src/notes/service.js';
 import { tagKey } from '../../src/notes/tags.js';
 import { cleanup, cli, openSite, tempDir } from '../cli/ops-helpers.js';
-import { sha256 } from '../helpers/historical.js';
+import {
+  buildHistoricalDataDir,
+  FIXTURE_NOTES,
+  HISTORICAL_STATES,
+  type HistoricalState,
+  sha256,
+} from '../helpers/historical.js';
 import {
   buildPythonDataDir,
   PYTHON_RELEASES,
@@ -153,6 +159,66 @@ async function expectSiteShows(fx: PythonDataDir, dir: string): Promise<void> {
   }
 }
 
+/**
+ * What every data directory must give once upgraded in place: its pages, a no-op second start,
+ * doctor, backup and export passing, and `import` of the same directory giving the same pages.
+ */
+async function expectUpgradedSite(
+  fx: PythonDataDir,
+  dir: string,
+  rebuild: (src: string) => Promise<unknown>,
+): Promise<void> {
+  await expectSiteShows(fx, dir);
+
+  // A second start changes nothing and writes no new backup.
+  const before = bytesOf(fx.dbPath);
+  const backups = readdirSync(join(dir, 'backups'));
+  const again = runMigrations({
+    dbPath: fx.dbPath,
+    backupsDir: join(dir, 'backups'),
+    dataPath: dir,
+  });
+  expect(again.backupPath).toBeNull();
+  expect(again.outcomes.every((o) => o.state === 'applied' || o.state === 'adopted')).toBe(true);
+  expect(bytesOf(fx.dbPath)).toBe(before);
+  expect(readdirSync(join(dir, 'backups'))).toEqual(backups);
+
+  const doctor = await cli(['doctor'], dir);
+  expect(doctor.out).toMatch(/^ok:/m);
+  expect(doctor.code).toBe(0);
+  const backup = await cli(['backup', '--out', join(tempDir(), 'b')], dir);
+  expect(backup.err).toBe('');
+  expect(backup.code).toBe(0);
+  const exported = await cli(['export', '--out', join(tempDir(), 'e')], dir);
+  expect(exported.err).toBe('');
+  expect(exported.code).toBe(0);
+
+  // `starpunk import` of the same directory (built again, untouched) gives the same pages.
+  const src = join(tempDir(), 'python-again');
+  await rebuild(src);
+  const target = join(tempDir(), 'imported');
+  const imported = await cli(['import', src], target);
+  expect(imported.out).toMatch(/failed 0/);
+  expect(imported.code).toBe(0);
+  await expectSiteShows(fx, target);
+  const [a, b] = [serve(dir), serve(target)];
+  try {
+    for (const p of ['/', '/feed.json', '/feed.atom', ...fx.notes.map((n) => `/notes/${n.slug}`)]) {
+      const [x, y] = [await a.get(p), await b.get(p)];
+      // The feed-level <updated> is when the database last changed, not part of the content.
+      const same = (t: string) => t.replace(/(<feed[\s\S]*?)<updated>[^<]*<\/updated>/, '$1');
+      expect({ p, status: y.status, text: same(y.text) }).toEqual({
+        p,
+        status: x.status,
+        text: same(x.text),
+      });
+    }
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
 const CASES: [string, (typeof PYTHON_RELEASES)[number], ShapeVariant][] = [
   ...PYTHON_RELEASES.map(
     (r) => [`Python StarPunk ${r}`, r, 'a'] as [string, (typeof PYTHON_RELEASES)[number], ShapeVariant],
@@ -203,55 +269,7 @@ describe('a Python StarPunk 1.x data directory opens in place', () => {
       /python +004_drop_token_tables\.sql +\(Python StarPunk 1\.0\.0-rc\.4.*history/,
     );
 
-    await expectSiteShows(fx, dir);
-
-    // A second start changes nothing and writes no new backup.
-    const before = bytesOf(fx.dbPath);
-    const backups = readdirSync(join(dir, 'backups'));
-    const again = runMigrations({
-      dbPath: fx.dbPath,
-      backupsDir: join(dir, 'backups'),
-      dataPath: dir,
-    });
-    expect(again.backupPath).toBeNull();
-    expect(again.outcomes.every((o) => o.state === 'applied' || o.state === 'adopted')).toBe(true);
-    expect(bytesOf(fx.dbPath)).toBe(before);
-    expect(readdirSync(join(dir, 'backups'))).toEqual(backups);
-
-    const doctor = await cli(['doctor'], dir);
-    expect(doctor.out).toMatch(/^ok:/m);
-    expect(doctor.code).toBe(0);
-    const backup = await cli(['backup', '--out', join(tempDir(), 'b')], dir);
-    expect(backup.err).toBe('');
-    expect(backup.code).toBe(0);
-    const exported = await cli(['export', '--out', join(tempDir(), 'e')], dir);
-    expect(exported.err).toBe('');
-    expect(exported.code).toBe(0);
-
-    // `starpunk import` of the same directory (built again, untouched) gives the same pages.
-    const src = join(tempDir(), 'python-again');
-    await buildPythonDataDir(src, release, { variant });
-    const target = join(tempDir(), 'imported');
-    const imported = await cli(['import', src], target);
-    expect(imported.out).toMatch(/failed 0/);
-    expect(imported.code).toBe(0);
-    await expectSiteShows(fx, target);
-    const [a, b] = [serve(dir), serve(target)];
-    try {
-      for (const p of ['/', '/feed.json', '/feed.atom', ...fx.notes.map((n) => `/notes/${n.slug}`)]) {
-        const [x, y] = [await a.get(p), await b.get(p)];
-        // The feed-level <updated> is when the database last changed, not part of the content.
-        const same = (t: string) => t.replace(/(<feed[\s\S]*?)<updated>[^<]*<\/updated>/, '$1');
-        expect({ p, status: y.status, text: same(y.text) }).toEqual({
-          p,
-          status: x.status,
-          text: same(x.text),
-        });
-      }
-    } finally {
-      a.close();
-      b.close();
-    }
+    await expectUpgradedSite(fx, dir, (src) => buildPythonDataDir(src, release, { variant }));
   });
 });
 
@@ -344,5 +362,45 @@ describe('Python StarPunk 1.x data that cannot be carried over as it is', () => 
     );
     expect(r.err).toMatch(/nothing was changed/);
     expect(bytesOf(fx.dbPath)).toBe(before);
+  });
+});
+
+describe('every older Python StarPunk state (0.1 to rc.3) opens in place the same way', () => {
+  const states = Object.entries(HISTORICAL_STATES) as [string, HistoricalState][];
+  it.each(states)('%s', async (_label, state) => {
+    const dir = join(tempDir(), 'data');
+    buildHistoricalDataDir(dir, state);
+    const fx: PythonDataDir = {
+      dir,
+      dbPath: join(dir, 'starpunk.db'),
+      release: 'rc.4',
+      notes: FIXTURE_NOTES.map((n, i) => ({
+        id: i + 1,
+        slug: n.slug,
+        rel: n.path,
+        body: n.body,
+        phrase: n.body
+          .split('\n')
+          .find((l) => l.trim() !== '')!
+          .replace(/^#\s*/, '')
+          .replace(/\.$/, ''),
+        published: n.published === 1,
+        deleted: n.deleted !== null,
+        createdAt: '',
+        tags: [],
+        photos: [],
+      })),
+      media: [],
+      profile: null,
+      tags: new Map(),
+    };
+    const migrate = await cli(['migrate'], dir);
+    expect(migrate.err).toBe('');
+    expect(migrate.out).toMatch(/backup written to /);
+    const db = new Database(fx.dbPath, { readonly: true });
+    const schema = inspectSchema(db);
+    db.close();
+    expect(diffSnapshots(freshSchema(), schema)).toEqual([]);
+    await expectUpgradedSite(fx, dir, async (src) => buildHistoricalDataDir(src, state));
   });
 });
