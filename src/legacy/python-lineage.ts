@@ -16,8 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { Db } from '../db/open.js';
+import { mediaTypeOf } from '../media/types.js';
 import { resolveUnder } from '../notes/files.js';
 import { tagKey } from '../notes/tags.js';
 import { parseDbTime, toDbTime } from '../notes/time.js';
@@ -214,15 +214,6 @@ function mediaUrl(rel: string): string {
   return `/media/${rel.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-const MIME_BY_EXT: Readonly<Record<string, string>> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-};
-
 function dbTime(v: unknown, fallback: string): string {
   const s = text(v);
   if (!s) return fallback;
@@ -393,7 +384,7 @@ export function carryPythonData(db: Db, mediaPath: string, at: string): PythonCa
     }
     insertMedia.run(
       rel,
-      text(m.mime_type) ?? MIME_BY_EXT[extname(rel).toLowerCase()] ?? 'application/octet-stream',
+      text(m.mime_type) ?? mediaTypeOf(rel) ?? 'application/octet-stream',
       size,
       num(m.width),
       num(m.height),

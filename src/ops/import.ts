@@ -29,6 +29,7 @@ import { settingsStore } from '../db/store/settings.js';
 import { findInTrash, locateNoteFile, TrashIndex } from '../legacy/note-paths.js';
 import { MEDIA_URL_PREFIX } from '../media/service.js';
 import { writeMediaFile } from '../media/storage.js';
+import { mediaTypeOf } from '../media/types.js';
 import { resolveUnder } from '../notes/files.js';
 import { createNoteService, type NoteService } from '../notes/service.js';
 import { generateSlug, RESERVED_SLUGS, slugify, validateCustomSlug } from '../notes/slug.js';
@@ -105,13 +106,8 @@ const VISIBILITIES: readonly string[] = ['public', 'unlisted', 'private'];
 // Properties StarPunk derives from the note's own state; taken from an export's mf2.json they would go stale.
 const DERIVED_PROPERTIES = ['url', 'published', 'updated', 'post-status', 'visibility'];
 
-const MIME_BY_EXT: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
+// Besides the images StarPunk serves, an export may hold other files (kept as downloads).
+const OTHER_TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
   '.mp4': 'video/mp4',
   '.mp3': 'audio/mpeg',
@@ -695,7 +691,11 @@ async function copyMedia(
       if (c.variants !== 'variant' && !store.findByPath(rel)) {
         store.insertMedia({
           file_path: rel,
-          mime_type: c.mimeType ?? MIME_BY_EXT[extname(rel).toLowerCase()] ?? 'application/octet-stream',
+          mime_type:
+            c.mimeType ??
+            mediaTypeOf(rel) ??
+            OTHER_TYPES[extname(rel).toLowerCase()] ??
+            'application/octet-stream',
           size: bytes.length,
           width: c.width ?? null,
           height: c.height ?? null,

@@ -1,7 +1,6 @@
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -9,12 +8,12 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadMigrationFiles, MigrationRefused, runMigrations } from '../../src/db/migrate.js';
 import { diffSnapshots, inspectSchema } from '../../src/db/schema.js';
+import { fileHash, freshSchema, rows, tempDir } from '../helpers/db.js';
 import {
   buildHistoricalDataDir,
   FIXTURE_NOTES,
@@ -26,40 +25,8 @@ import {
   sha256,
 } from '../helpers/historical.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'starpunk-mig-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function freshSchema() {
-  const dir = tempDir();
-  const dbPath = join(dir, 'starpunk.db');
-  runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return inspectSchema(db);
-  } finally {
-    db.close();
-  }
-}
-
-function readRows(dbPath: string, sql: string): unknown[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-}
-
-function fileBytes(path: string): string {
-  return existsSync(path) ? sha256(readFileSync(path)) : 'absent';
-}
+const readRows = rows;
+const fileBytes = fileHash;
 
 describe('upgrading every historical StarPunk database', () => {
   const entries = Object.entries(HISTORICAL_STATES) as [string, HistoricalState][];

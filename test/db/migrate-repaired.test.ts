@@ -5,14 +5,14 @@
  * missing or extra. Each converges on the canonical shape keeping its rows; where it cannot, the
  * runner refuses before writing anything, naming the table, the column and what to do.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/run.js';
 import { MigrationRefused, runMigrations } from '../../src/db/migrate.js';
 import { diffSnapshots, inspectSchema } from '../../src/db/schema.js';
+import { fileHash, freshSchema, rows, tempDir } from '../helpers/db.js';
 import {
   buildHistoricalDataDir,
   HISTORICAL_STATES,
@@ -21,37 +21,6 @@ import {
   sha256,
 } from '../helpers/historical.js';
 import { captureIo } from '../helpers/io.js';
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'starpunk-repaired-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function freshSchema() {
-  const dir = tempDir();
-  const dbPath = join(dir, 'starpunk.db');
-  runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return inspectSchema(db);
-  } finally {
-    db.close();
-  }
-}
-
-function rows(dbPath: string, sql: string): unknown[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-}
 
 function exec(dbPath: string, sql: string): void {
   const db = new Database(dbPath);
@@ -62,7 +31,7 @@ function exec(dbPath: string, sql: string): void {
   }
 }
 
-const bytes = (p: string) => (existsSync(p) ? sha256(readFileSync(p)) : 'absent');
+const bytes = fileHash;
 
 const RC1 =
   HISTORICAL_STATES['v1.0.0-rc.1 hybrid (new tables and token indexes from SCHEMA_SQL, no tracking)'];

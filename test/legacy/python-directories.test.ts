@@ -4,7 +4,7 @@
  * install's, and the site, its feeds, search, doctor, backup and export all work; `import` of the
  * same directory gives the same pages.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,12 +15,12 @@ import { silentLogger } from '../../src/logger.js';
 import { createNoteService } from '../../src/notes/service.js';
 import { tagKey } from '../../src/notes/tags.js';
 import { cleanup, cli, openSite, tempDir } from '../cli/ops-helpers.js';
+import { fileHash, freshSchema } from '../helpers/db.js';
 import {
   buildHistoricalDataDir,
   FIXTURE_NOTES,
   HISTORICAL_STATES,
   type HistoricalState,
-  sha256,
 } from '../helpers/historical.js';
 import {
   buildPythonDataDir,
@@ -31,21 +31,7 @@ import {
 
 afterEach(cleanup);
 
-function freshSchema() {
-  const dir = tempDir();
-  const dbPath = join(dir, 'starpunk.db');
-  runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return inspectSchema(db);
-  } finally {
-    db.close();
-  }
-}
-
-function bytesOf(path: string): string {
-  return existsSync(path) ? sha256(readFileSync(path)) : 'absent';
-}
+const bytesOf = fileHash;
 
 /** The site a data directory serves, started the way `serve` starts it (search index rebuilt when stale). */
 function serve(dir: string) {

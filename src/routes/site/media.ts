@@ -1,22 +1,13 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, realpath } from 'node:fs/promises';
-import { extname, sep } from 'node:path';
+import { sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
 import { isNotModified } from '../../http/conditional.js';
+import { mediaTypeOf } from '../../media/types.js';
 import { resolveUnder } from '../../notes/files.js';
-
-/** Content types served for media, by lower-case extension; anything else is a download. */
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-};
 
 // Media files are never rewritten in place (a new upload gets a new uuid), so caches may keep them.
 const CACHE_CONTROL = 'public, max-age=31536000, immutable';
@@ -99,7 +90,8 @@ export function mediaRoutes(deps: { mediaPath: string }): Hono {
       const stat = await handle.stat();
       const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
       const lastModified = new Date(stat.mtimeMs);
-      const type = CONTENT_TYPES[extname(rel).toLowerCase()];
+      // Anything but the known image types is a download.
+      const type = mediaTypeOf(rel);
       c.header('Content-Type', type ?? 'application/octet-stream');
       if (!type) c.header('Content-Disposition', 'attachment');
       c.header('X-Content-Type-Options', 'nosniff');
