@@ -9,7 +9,6 @@ import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
 import { loadSessionIfAvailable } from './http/optional-session.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { type RequestVars, requestLog } from './http/request-log.js';
-import { createSafeFetch, type FetchLike } from './http/safe-fetch.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession, type SessionVars } from './http/session.js';
 import { createIndieAuthServer } from './indieauth/server.js';
@@ -25,6 +24,7 @@ import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
+import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
@@ -77,7 +77,7 @@ export function buildApp(
   const { db, clock, logger } = deps;
   // Settings saved in the database (the author profile) take precedence over the variables.
   const config = withAuthorProfile(deps.config, readAuthorProfile(db));
-  const fetch = deps.fetch ?? createSafeFetch();
+  const fetch = deps.fetch ?? createSafeFetch({ allowedPrivateAddresses: config.allowedPrivateAddresses });
   const notes = deps.notes ?? createNoteService({ db, notesPath: config.notesPath, clock, logger });
   const media = deps.media ?? createMediaService({ db, mediaPath: config.mediaPath, clock, logger });
   const tokens = deps.tokens ?? createTokenService({ db, clock });
