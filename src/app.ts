@@ -36,6 +36,7 @@ import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
 import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
 import { pageSiteFrom } from './site/page-site.js';
+import { createWebmentionSender, type WebmentionSender } from './webmention/sender.js';
 
 /** Everything the application needs, built once by the composition root. */
 export interface AppDeps {
@@ -68,6 +69,8 @@ export interface AppServices {
   /** The persistent job queue, and the runner `serve` starts (tests call `drain()`). */
   jobs: JobQueue;
   runner: JobRunner;
+  /** Webmentions this site sends when a note changes. */
+  webmentions: WebmentionSender;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -87,6 +90,19 @@ export function buildApp(
   const jobs = deps.jobs ?? createJobQueue({ db, clock, logger });
   // Each capability that works in the background registers its job kinds here.
   const jobHandlers: Record<string, JobHandler> = {};
+  const webmentions = createWebmentionSender({
+    db,
+    config,
+    clock,
+    notes,
+    jobs,
+    fetch,
+    logger,
+    wake: () => runner.wake(),
+    userAgent: `StarPunk/${deps.version} (Webmention; +${config.siteUrl})`,
+  });
+  Object.assign(jobHandlers, webmentions.handlers);
+  notes.onChange(webmentions.noteChanged);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
 
@@ -140,5 +156,7 @@ export function buildApp(
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
   app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
 
-  return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner } });
+  return Object.assign(app, {
+    services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner, webmentions },
+  });
 }
