@@ -26,6 +26,7 @@ import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { webmentionAdminRoutes } from './routes/admin/webmentions.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
@@ -155,6 +156,8 @@ export function buildApp(
   app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000) }));
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
   app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
+  // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
+  app.route('/', webmentionAdminRoutes({ config, notes, webmentions }));
 
   return Object.assign(app, {
     services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner, webmentions },

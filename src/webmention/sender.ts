@@ -241,15 +241,17 @@ export function createWebmentionSender(deps: WebmentionSenderDeps) {
 
     /**
      * Sends again now: one target's current job, or every target's and a fresh plan (which adds
-     * links no send has covered yet). Jobs still waiting or running are left as they are.
-     * Returns how many sends were queued again.
+     * links no send has covered yet). A send waiting for its next attempt is made due at once, from
+     * its first attempt; one running now is left to finish. Returns how many sends were queued.
      */
     resend(noteId: number, target?: string): number {
       let n = 0;
       db.transaction(() => {
         for (const r of store.listForNote(noteId)) {
-          if (target !== undefined && r.target !== target) continue;
-          if (r.job_id !== null && jobs.retry(r.job_id)) n++;
+          if (r.job_id === null || (target !== undefined && r.target !== target)) continue;
+          // The queue retries only settled jobs: a waiting one is settled (cancelled) first.
+          if (jobs.get(r.job_id)?.state === 'queued') jobs.cancel(r.job_id);
+          if (jobs.retry(r.job_id)) n++;
         }
         if (target === undefined)
           jobs.enqueue(
