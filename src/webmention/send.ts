@@ -58,9 +58,11 @@ export async function notifyEndpoint(
     // What the receiver says is not needed, but reading a little lets the connection be reused.
     await readPrefix(res, 16 * 1024).catch(() => undefined);
     if (res.status >= 200 && res.status <= 299) {
+      // Kept only as an http(s) URL: the admin shows it as a link.
       let statusPage: string | undefined;
       try {
-        statusPage = location ? new URL(location, url).toString() : undefined;
+        const u = location ? new URL(location, url) : undefined;
+        statusPage = u && (u.protocol === 'http:' || u.protocol === 'https:') ? u.toString() : undefined;
       } catch {
         statusPage = undefined;
       }

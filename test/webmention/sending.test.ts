@@ -224,11 +224,17 @@ describe('the receiver answers', () => {
       res.writeHead(200);
       res.end('done');
     });
-    const note = t.notes.createNote({ content: links('created', 'ok') });
+    // A status page that is not an http(s) URL is not kept (the admin shows it as a link).
+    answers.set('scripted', (res) => {
+      res.writeHead(202, { Location: 'javascript:alert(document.cookie)' });
+      res.end();
+    });
+    const note = t.notes.createNote({ content: links('created', 'ok', 'scripted') });
     await drain();
     expect(t.app.services.webmentions.listForNote(note.id)).toMatchObject([
       { outcome: 'sent', status: 201, location: `${rx.url}status/42` },
       { outcome: 'sent', status: 200, location: null },
+      { outcome: 'sent', status: 202, location: null },
     ]);
   });
 
