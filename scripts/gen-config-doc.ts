@@ -38,6 +38,14 @@ const NOTES: Record<string, string> = {
   METRICS_TOKEN:
     'Lets a Prometheus scraper read `/metrics` with `Authorization: Bearer <token>`; the signed-in ' +
     'admin can always read it. Generate one with `openssl rand -hex 32`.',
+  ALLOWED_PRIVATE_ADDRESSES:
+    'Every outbound request (Webmention discovery and sending, fetching mention sources, IndieAuth ' +
+    'client and server discovery) refuses loopback, private and link-local addresses, whether given ' +
+    'as an IP or reached through DNS, so a link or a form cannot make the server call something ' +
+    'inside its own network. List here what it may reach anyway, e.g. `10.0.0.0/8` for a site on ' +
+    'an intranet or `127.0.0.1, ::1` for local development and tests with loopback servers. ' +
+    'Addresses (`192.168.1.20`), CIDR ranges (`fd00::/8`) and IPv4-mapped IPv6 (`::ffff:10.0.0.0/104`, ' +
+    'the same as `10.0.0.0/8`) are accepted; `localhost` is then resolved like any other name.',
 };
 
 function cell(text: string): string {

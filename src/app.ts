@@ -9,7 +9,6 @@ import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
 import { loadSessionIfAvailable } from './http/optional-session.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { type RequestVars, requestLog } from './http/request-log.js';
-import { createSafeFetch, type FetchLike } from './http/safe-fetch.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession, type SessionVars } from './http/session.js';
 import { createIndieAuthServer } from './indieauth/server.js';
@@ -25,7 +24,9 @@ import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
+import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { webmentionAdminRoutes } from './routes/admin/webmentions.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
@@ -36,6 +37,7 @@ import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
 import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
 import { pageSiteFrom } from './site/page-site.js';
+import { createWebmentionSender, type WebmentionSender } from './webmention/sender.js';
 
 /** Everything the application needs, built once by the composition root. */
 export interface AppDeps {
@@ -68,6 +70,8 @@ export interface AppServices {
   /** The persistent job queue, and the runner `serve` starts (tests call `drain()`). */
   jobs: JobQueue;
   runner: JobRunner;
+  /** Webmentions this site sends when a note changes. */
+  webmentions: WebmentionSender;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -77,7 +81,7 @@ export function buildApp(
   const { db, clock, logger } = deps;
   // Settings saved in the database (the author profile) take precedence over the variables.
   const config = withAuthorProfile(deps.config, readAuthorProfile(db));
-  const fetch = deps.fetch ?? createSafeFetch();
+  const fetch = deps.fetch ?? createSafeFetch({ allowedPrivateAddresses: config.allowedPrivateAddresses });
   const notes = deps.notes ?? createNoteService({ db, notesPath: config.notesPath, clock, logger });
   const media = deps.media ?? createMediaService({ db, mediaPath: config.mediaPath, clock, logger });
   const tokens = deps.tokens ?? createTokenService({ db, clock });
@@ -87,6 +91,19 @@ export function buildApp(
   const jobs = deps.jobs ?? createJobQueue({ db, clock, logger });
   // Each capability that works in the background registers its job kinds here.
   const jobHandlers: Record<string, JobHandler> = {};
+  const webmentions = createWebmentionSender({
+    db,
+    config,
+    clock,
+    notes,
+    jobs,
+    fetch,
+    logger,
+    wake: () => runner.wake(),
+    userAgent: `StarPunk/${deps.version} (Webmention; +${config.siteUrl})`,
+  });
+  Object.assign(jobHandlers, webmentions.handlers);
+  notes.onChange(webmentions.noteChanged);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
 
@@ -139,6 +156,10 @@ export function buildApp(
   app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000) }));
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
   app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
+  // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
+  app.route('/', webmentionAdminRoutes({ config, notes, webmentions }));
 
-  return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner } });
+  return Object.assign(app, {
+    services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner, webmentions },
+  });
 }

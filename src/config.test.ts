@@ -73,6 +73,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TOKEN_LIFETIME_DAYS: 'forever' })).toThrowError(/TOKEN_LIFETIME_DAYS/);
   });
 
+  it('reads ALLOWED_PRIVATE_ADDRESSES (default none) as CIDR ranges and names entries that are not', () => {
+    expect(loadConfig({}).allowedPrivateAddresses).toEqual([]);
+    expect(
+      loadConfig({ ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1, ::1, 10.0.0.0/8' }).allowedPrivateAddresses,
+    ).toEqual(['127.0.0.1/32', '::1/128', '10.0.0.0/8']);
+    expect(() => loadConfig({ ALLOWED_PRIVATE_ADDRESSES: '10.0.0.0/8, intranet.local' })).toThrowError(
+      /ALLOWED_PRIVATE_ADDRESSES: .*"intranet.local"/,
+    );
+  });
+
   it('treats empty values as unset and accepts DEV_MODE on http', () => {
     const c = loadConfig({ SITE_NAME: '', DEV_MODE: 'true', DEV_ADMIN_ME: 'http://me.test' });
     expect(c.siteName).toBe('StarPunk');

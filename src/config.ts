@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { parseAddressRanges } from './outbound/addresses.js';
 
 /** The typed, frozen configuration every module receives (never `process.env`). */
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   tokenLifetimeDays: number;
   /** Bearer token that may read /metrics (besides the signed-in admin); unset: admin only. */
   metricsToken: string | undefined;
+  /** Private address ranges outbound requests may reach anyway, as normalised CIDR (empty: none). */
+  allowedPrivateAddresses: readonly string[];
   /** The author profile saved in the database, applied by the composition root (src/settings/profile.ts). */
   author?: {
     name: string;
@@ -85,6 +88,12 @@ export const CONFIG_VARIABLES = [
     name: 'METRICS_TOKEN',
     default: 'unset (admin session only)',
     meaning: 'bearer token a Prometheus scraper sends to read /metrics (16+ characters)',
+  },
+  {
+    name: 'ALLOWED_PRIVATE_ADDRESSES',
+    default: '',
+    meaning:
+      'comma-separated addresses or CIDR ranges that outbound requests may reach although they are private, loopback or link-local',
   },
 ] as const;
 
@@ -163,6 +172,20 @@ const EnvSchema = z.object({
     .min(16, 'must be at least 16 characters')
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
+  ALLOWED_PRIVATE_ADDRESSES: z
+    .string()
+    .transform((v, ctx) => {
+      const { ranges, invalid } = parseAddressRanges(v);
+      if (invalid.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be IP addresses or CIDR ranges separated by commas (not: ${invalid.map((e) => JSON.stringify(e)).join(', ')})`,
+        });
+        return z.NEVER;
+      }
+      return ranges;
+    })
+    .optional(),
 });
 
 /** Reads a `.env` file into a plain object; the real environment always wins over it. */
@@ -221,5 +244,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     trustProxy: e.TRUST_PROXY,
     tokenLifetimeDays: e.TOKEN_LIFETIME_DAYS ?? 90,
     metricsToken: e.METRICS_TOKEN,
+    allowedPrivateAddresses: Object.freeze(e.ALLOWED_PRIVATE_ADDRESSES ?? []),
   });
 }

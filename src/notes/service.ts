@@ -83,6 +83,14 @@ export interface TimelineState {
   readonly nextScheduled: string | null;
 }
 
+/** A write to a note, as listeners hear it (the Micropub names: delete moves to the trash). */
+export interface NoteChange {
+  id: number;
+  event: 'created' | 'updated' | 'deleted' | 'undeleted' | 'purged';
+  /** The note's revision after the write. */
+  revision: number;
+}
+
 /** A note together with its Markdown source. */
 export type NoteWithSource = Note & { content: string };
 
@@ -252,6 +260,20 @@ export function createNoteService(deps: NoteServiceDeps) {
   // Notes whose Markdown file was found missing (at start, or when a page needed it).
   const missingFiles = new Set<number>();
 
+  // Told about every write inside its transaction, so what a listener records (a queued job)
+  // commits with the note or not at all. Each runs in its own savepoint: one that throws is
+  // rolled back alone and logged, and the note is saved all the same.
+  const listeners: ((change: NoteChange) => void)[] = [];
+  function emit(id: number, event: NoteChange['event'], revision = notes.findById(id)?.revision ?? 0): void {
+    for (const listener of listeners) {
+      try {
+        db.transaction(() => listener({ id, event, revision }))();
+      } catch (err) {
+        deps.logger?.error({ err, note: id, event }, 'a note change listener failed; the note was saved');
+      }
+    }
+  }
+
   /** Turns a row into a Note; renders and caches HTML when the cache is stale. */
   function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
     let html: string = row.content_html ?? '';
@@ -402,6 +424,7 @@ export function createNoteService(deps: NoteServiceDeps) {
         });
         tags.replaceNoteTags(newId, tagList);
         indexFor(newId, input.name?.trim() || null, html);
+        emit(newId, 'created');
         return newId;
       }, commitNewFile);
       missingFiles.delete(id);
@@ -463,6 +486,7 @@ export function createNoteService(deps: NoteServiceDeps) {
             tags.deleteUnusedTags();
           }
           indexFor(id, name, html);
+          emit(id, 'updated');
         },
         commitReplacedFile,
         (file) => notes.findById(id)?.content_hash === file.hash,
@@ -474,13 +498,17 @@ export function createNoteService(deps: NoteServiceDeps) {
     /** Moves a note to the trash (its URL answers 410 until it is restored). */
     trashNote(id: number): void {
       if (!notes.findById(id)) throw new AppError('not_found', 'No such note.');
-      notes.trashNote(id, toDbTime(clock.now()));
+      db.transaction(() => {
+        if (notes.trashNote(id, toDbTime(clock.now()))) emit(id, 'deleted');
+      }).immediate();
     },
 
     /** Restores a note from the trash, at the same URL. */
     restoreNote(id: number): void {
       if (!notes.findById(id)) throw new AppError('not_found', 'No such note.');
-      notes.restoreNote(id);
+      db.transaction(() => {
+        if (notes.restoreNote(id)) emit(id, 'undeleted');
+      }).immediate();
     },
 
     /** Deletes a note for good: row, tags, index entry and file. */
@@ -493,6 +521,7 @@ export function createNoteService(deps: NoteServiceDeps) {
           search.unindexNote(id);
           notes.deleteNote(id);
           tags.deleteUnusedTags();
+          emit(id, 'purged', row.revision);
         }).immediate();
       } catch (err) {
         undoPurge(notesPath, row.file_path, aside);
@@ -698,6 +727,19 @@ export function createNoteService(deps: NoteServiceDeps) {
         report.completed.length + report.discarded.length + report.restored.length + report.purged.length;
       if (total > 0) deps.logger?.warn({ recovery: report }, 'recovered interrupted note writes');
       return report;
+    },
+
+    /**
+     * Calls `listener` inside the transaction of every note write (create, update, delete, undelete,
+     * purge). It must only do quick database work; network calls belong in a job. Returns a
+     * function that removes it.
+     */
+    onChange(listener: (change: NoteChange) => void): () => void {
+      listeners.push(listener);
+      return () => {
+        const i = listeners.indexOf(listener);
+        if (i >= 0) listeners.splice(i, 1);
+      };
     },
 
     /** Hash of a body as the service would store it (for doctor and tests). */

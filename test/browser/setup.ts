@@ -65,14 +65,14 @@ export interface Site {
 }
 
 /** Creates the data directory, sets the password with the CLI, starts the server and the browser. */
-export async function startSite(prefix: string): Promise<Site> {
+export async function startSite(prefix: string, env: Record<string, string> = {}): Promise<Site> {
   const dir = mkdtempSync(join(tmpdir(), `starpunk-browser-${prefix}-`));
   const dataDir = join(dir, 'data');
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   try {
     await setPasswordWithCli(dataDir, PASSWORD);
-    server = await startServer({ DATA_PATH: dataDir });
+    server = await startServer({ DATA_PATH: dataDir, ...env });
     browser = await launchBrowser();
   } catch (err) {
     await browser?.close();

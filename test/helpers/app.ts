@@ -28,7 +28,7 @@ export interface TestApp {
 export function createTestApp(
   env: Record<string, string> = {},
   start = '2026-11-27T12:00:00.000Z',
-  options: { hosts?: Record<string, string> } = {},
+  options: { hosts?: Record<string, string>; safeFetch?: boolean } = {},
 ): TestApp {
   const dir = mkdtempSync(join(tmpdir(), 'starpunk-app-'));
   const config = loadConfig(
@@ -68,6 +68,8 @@ export function createTestApp(
         return res;
       });
     },
+    // `safeFetch`: the production SSRF-safe fetch instead, ALLOWED_PRIVATE_ADDRESSES deciding.
+    ...(options.safeFetch ? { fetch: undefined } : {}),
   });
   return {
     app,

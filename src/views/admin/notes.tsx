@@ -174,6 +174,11 @@ export function renderEditor(p: {
           Public address: <a href={p.publicUrl}>{p.publicUrl}</a>
         </p>
       )}
+      {p.noteId !== undefined && (
+        <p>
+          <a href={`/admin/notes/${p.noteId}/webmentions`}>Webmentions sent</a>
+        </p>
+      )}
       {p.errors.length > 0 && (
         <div class="flash flash-error" role="alert">
           <p>Please fix {p.errors.length === 1 ? 'this' : 'these'} before saving:</p>

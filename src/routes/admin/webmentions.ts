@@ -1,0 +1,81 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { SessionVars } from '../../http/session.js';
+import { excerpt, plainText } from '../../notes/markdown.js';
+import type { NoteService } from '../../notes/service.js';
+import type { Note } from '../../notes/types.js';
+import { siteUrls } from '../../site/urls.js';
+import type { AdminFrame } from '../../views/admin/layout.js';
+import { renderSentWebmentions } from '../../views/admin/webmentions.js';
+import type { WebmentionSender } from '../../webmention/sender.js';
+
+/** Dependencies of the sent-Webmentions admin pages. */
+export interface WebmentionAdminDeps {
+  config: Config;
+  notes: NoteService;
+  webmentions: WebmentionSender;
+}
+
+type Ctx = Context<{ Variables: SessionVars }>;
+
+const FLASH: Record<string, string> = {
+  resent: 'Queued to be sent again.',
+  'resent-none': 'Nothing to send again right now: every send is already waiting or running.',
+};
+
+/**
+ * Per note, what was sent to whom, and "send again". Mounted after adminRoutes, whose `/admin/*`
+ * middleware (session + CSRF) covers these routes too.
+ */
+export function webmentionAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Variables: SessionVars }> {
+  const app = new Hono<{ Variables: SessionVars }>();
+  const urls = siteUrls(deps.config);
+
+  function frame(c: Ctx): AdminFrame {
+    const s = c.get('session')!;
+    const text = FLASH[c.req.query('flash') ?? ''];
+    return {
+      siteName: deps.config.siteName,
+      csrf: s.csrf,
+      me: s.me,
+      devMode: deps.config.devMode,
+      flash: text ? { kind: 'ok', text } : undefined,
+    };
+  }
+
+  function findNote(id: string): Note {
+    const n = /^\d{1,12}$/.test(id) ? deps.notes.getNoteById(Number(id)) : undefined;
+    if (!n) throw new AppError('not_found', 'No such note.');
+    return n;
+  }
+
+  function show(c: Ctx): Response {
+    const n = findNote(c.req.param('id') ?? '');
+    const title = n.name ?? (excerpt(plainText(n.contentHtml), 70) || 'Note');
+    return c.html(
+      renderSentWebmentions({
+        frame: frame(c),
+        note: { id: n.id, title, url: urls.note(n.slug), deleted: n.deletedAt !== null },
+        items: deps.webmentions.listForNote(n.id),
+      }),
+    );
+  }
+
+  async function resend(c: Ctx): Promise<Response> {
+    const n = findNote(c.req.param('id') ?? '');
+    const body = await c.req.parseBody();
+    const target = typeof body.target === 'string' && body.target !== '' ? body.target : undefined;
+    if (target !== undefined && !deps.webmentions.listForNote(n.id).some((w) => w.target === target))
+      throw new AppError('invalid_request', 'This note has not sent anything to that address.');
+    const queued = deps.webmentions.resend(n.id, target);
+    // "Send all" also plans the note afresh, which queues whatever is due.
+    const flash = queued > 0 || target === undefined ? 'resent' : 'resent-none';
+    return c.redirect(`/admin/notes/${n.id}/webmentions?flash=${flash}`, 303);
+  }
+
+  app.get('/admin/notes/:id/webmentions', show);
+  app.post('/admin/notes/:id/webmentions/resend', resend);
+  return app;
+}

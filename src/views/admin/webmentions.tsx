@@ -1,0 +1,107 @@
+import type { SentWebmention } from '../../webmention/sender.js';
+import { formatDate } from '../entry.js';
+import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+
+/** What one target's latest attempt came to, in words. */
+function resultOf(w: SentWebmention): string {
+  const running = w.job?.state === 'running';
+  const waiting = w.job?.state === 'queued';
+  if (w.outcome === null) return running ? 'Sending now' : 'Waiting to be sent';
+  if (w.outcome === 'no_endpoint') return 'The page advertises no Webmention endpoint';
+  if (w.outcome === 'sent')
+    return `Sent${w.status ? `: HTTP ${w.status}` : ''}${waiting ? ' (sending again)' : ''}`;
+  const status = w.status ? `HTTP ${w.status}` : 'no answer';
+  return waiting ? `Failed (${status}), will try again` : running ? 'Trying again now' : `Failed (${status})`;
+}
+
+function attemptsOf(w: SentWebmention): string {
+  if (!w.job) return '—';
+  const next = w.job.state === 'queued' && w.job.attempts > 0 ? `; next try ${formatDate(w.job.runAt)}` : '';
+  return `${w.job.attempts} of ${w.job.maxAttempts}${next}`;
+}
+
+/** Per note: every target it sent a Webmention to, with the result, and resend buttons. */
+export function renderSentWebmentions(p: {
+  frame: AdminFrame;
+  note: { id: number; title: string; url: string; deleted: boolean };
+  items: SentWebmention[];
+}): string {
+  const action = `/admin/notes/${p.note.id}/webmentions/resend`;
+  return renderAdmin(
+    'Webmentions sent',
+    p.frame,
+    <>
+      <h1>Webmentions sent</h1>
+      <p>
+        From <a href={p.note.url}>{p.note.title}</a>
+        {p.note.deleted ? ' (in the trash)' : ''} · <a href={`/admin/edit/${p.note.id}`}>Edit the note</a>
+      </p>
+      <p>
+        Every page a public note links to (its text, and what it replies to, likes, reposts or bookmarks) is
+        told when the note is published, edited or deleted. Pages the note no longer links to are told once
+        more, so they can take the mention down. Links to this site are not sent.
+      </p>
+      {p.items.length === 0 ? (
+        <p class="notice">This note has not sent any Webmention.</p>
+      ) : (
+        <ul class="sent-list">
+          {p.items.map((w) => (
+            <li>
+              <h2>
+                <a href={w.target} rel="nofollow noopener noreferrer">
+                  {w.target}
+                </a>
+              </h2>
+              <dl class="facts">
+                <dt>Link</dt>
+                <dd>
+                  {w.linked ? 'In the note' : 'No longer in the note (told so it can remove the mention)'}
+                </dd>
+                <dt>Result</dt>
+                <dd>{resultOf(w)}</dd>
+                <dt>Endpoint</dt>
+                <dd>{w.endpoint ?? '—'}</dd>
+                {w.location && (
+                  <>
+                    <dt>Status page</dt>
+                    <dd>
+                      <a href={w.location} rel="nofollow noopener noreferrer">
+                        {w.location}
+                      </a>
+                    </dd>
+                  </>
+                )}
+                <dt>Last attempt</dt>
+                <dd>{w.attemptedAt ? formatDate(w.attemptedAt) : 'not yet'}</dd>
+                <dt>Last success</dt>
+                <dd>{w.sentAt ? formatDate(w.sentAt) : 'never'}</dd>
+                <dt>Attempts</dt>
+                <dd>{attemptsOf(w)}</dd>
+                {w.lastError && (
+                  <>
+                    <dt>Last error</dt>
+                    <dd>{w.lastError}</dd>
+                  </>
+                )}
+              </dl>
+              <form method="post" action={action} class="inline-form">
+                <Csrf token={p.frame.csrf} />
+                <input type="hidden" name="target" value={w.target} />
+                <button type="submit" class="secondary" aria-label={`Send again to ${w.target}`}>
+                  Send again
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form method="post" action={action} class="stack">
+        <Csrf token={p.frame.csrf} />
+        <p>Sending again rediscovers each endpoint and tells every page the note links to now.</p>
+        <div class="form-actions">
+          <button type="submit">Send all again</button>
+        </div>
+      </form>
+    </>,
+  );
+}
