@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RemoteSite, startRemote } from '../../test/helpers/remote.js';
 import { createAddressPolicy, parseAddressRanges } from './addresses.js';
-import { createSafeFetch, isPrivateAddress, OutboundRefused, readLimited, readPrefix } from './safe-fetch.js';
+import {
+  createSafeFetch,
+  isPrivateAddress,
+  isReservedName,
+  OutboundRefused,
+  readLimited,
+  readPrefix,
+} from './safe-fetch.js';
 
 describe('isPrivateAddress', () => {
   it('flags loopback, private, link-local, unspecified and IPv4-mapped addresses', () => {
@@ -139,5 +146,24 @@ describe('reading bodies', () => {
     expect(await readPrefix(body(), 5000)).toEqual({ text: 'x'.repeat(5000), truncated: false });
     await expect(readLimited(body(), 4999)).rejects.toThrow(/larger than 4999 bytes/);
     expect(await readLimited(body(), 5000)).toHaveLength(5000);
+  });
+});
+
+describe('names reserved for examples and tests', () => {
+  it('are refused before any DNS query', async () => {
+    const fetch = createSafeFetch({ allowedPrivateAddresses: ['0.0.0.0/0'] });
+    for (const url of [
+      'https://example.com/post',
+      'https://www.example.org/',
+      'http://example.net',
+      'https://site.example/',
+      'https://client.test/',
+      'https://nowhere.invalid/',
+    ]) {
+      await expect(fetch(url), url).rejects.toThrow(/reserved for examples and tests/);
+    }
+    expect(isReservedName('examples.com')).toBe(false);
+    expect(isReservedName('notexample.com')).toBe(false);
+    expect(isReservedName('test.com')).toBe(false);
   });
 });

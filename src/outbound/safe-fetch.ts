@@ -33,6 +33,16 @@ export interface SafeFetchOptions {
  * (or, with `redirect: 'manual'`, returned to the caller), a timeout on every request. Private,
  * loopback and link-local addresses are refused unless an operator allowed them.
  */
+/**
+ * Names that never belong to a real site (RFC 2606, RFC 6761): the .test, .example and .invalid
+ * top-level domains and example.com/.net/.org. Refused without a DNS query: a Webmention or a
+ * reply context for them is pointless, and a test suite full of them must not query a resolver.
+ */
+export function isReservedName(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return /(^|\.)(test|example|invalid)$/.test(h) || /(^|\.)example\.(com|net|org)$/.test(h);
+}
+
 export function createSafeFetch(options: SafeFetchOptions = {}): FetchLike {
   const policy = createAddressPolicy(options.allowedPrivateAddresses);
   const agent = new Agent({
@@ -70,6 +80,8 @@ export function createSafeFetch(options: SafeFetchOptions = {}): FetchLike {
       // addresses it resolves to are checked like any other name's.
       if ((host === 'localhost' || host.endsWith('.localhost')) && !policy.allowsLoopback)
         throw new OutboundRefused('refusing to fetch localhost');
+      if (isReservedName(host))
+        throw new OutboundRefused(`refusing to fetch ${host}: a name reserved for examples and tests`);
       const timeout = AbortSignal.timeout(timeoutMs);
       let res: Response;
       try {
