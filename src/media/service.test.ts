@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/helpers/app.js';
+import { photoLike } from '../../test/helpers/images.js';
 import { MAX_UPLOAD_BYTES } from './image.js';
 import { createMediaService, type MediaService, sanitiseOriginalName } from './service.js';
 
@@ -117,6 +118,25 @@ describe('saveUpload', () => {
     const meta = await sharp(stored(item.filePath)).metadata();
     expect([meta.format, meta.hasAlpha]).toEqual(['png', true]);
     expect(files()).toEqual([item.filePath]);
+  });
+
+  it('stores a large PNG photograph as JPEG (file name, type and variants), keeping its original name', async () => {
+    const png = await photoLike(1600, 1200).png().toBuffer();
+    const item = await media.saveUpload({
+      bytes: png,
+      originalName: 'holiday.png',
+      declaredType: 'image/png',
+    });
+    expect(item).toMatchObject({
+      mimeType: 'image/jpeg',
+      width: 1600,
+      height: 1200,
+      originalName: 'holiday.png',
+    });
+    expect(item.filePath).toMatch(/\.jpg$/);
+    expect(item.size).toBeLessThan(png.length / 5);
+    expect(Object.values(item.variants).every((url) => url.endsWith('.jpg'))).toBe(true);
+    for (const rel of files()) expect((await sharp(stored(rel)).metadata()).format, rel).toBe('jpeg');
   });
 
   it('trusts the bytes, not the name or declared type', async () => {
