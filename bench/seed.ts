@@ -13,6 +13,7 @@ import { notesStore } from '../src/db/store/notes.js';
 import { searchStore } from '../src/db/store/search.js';
 import { tagsStore } from '../src/db/store/tags.js';
 import { hashBytes, notePathFor, resolveUnder } from '../src/notes/files.js';
+import { renderKey } from '../src/notes/markdown.js';
 import { generateSlug, nextFreeSlug } from '../src/notes/slug.js';
 import { normaliseTags } from '../src/notes/tags.js';
 import { toDbTime } from '../src/notes/time.js';
@@ -237,6 +238,7 @@ export async function seedNotes(opts: SeedOptions): Promise<SeedReport> {
             visibility: 'public',
             properties: JSON.stringify(properties),
             content_html: html[j]!,
+            html_hash: renderKey(hashBytes(bytes)),
           });
           tags.replaceNoteTags(id, tagList);
           search.indexNote(id, note.name, text[j]!);

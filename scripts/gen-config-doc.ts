@@ -17,7 +17,11 @@ const NOTES: Record<string, string> = {
     'The address readers use, and the only source of every absolute URL StarPunk writes (feeds, ' +
     'discovery links, IndieAuth metadata, Micropub `Location`s). Request headers never change it, not ' +
     'even with `TRUST_PROXY` on. Behind a reverse proxy that terminates TLS, set it to the public ' +
-    '`https://` URL: that is also what makes the session cookie `Secure`.',
+    '`https://` URL: that is also what makes the session cookie `Secure`. Unset, it is derived from ' +
+    '`HOST` and `PORT`: `http://localhost:PORT/` when `HOST` is a loopback address (`127.0.0.1`, ' +
+    '`::1`, `localhost`) or every interface (`0.0.0.0`, `::`), else `http://HOST:PORT/`; so `PORT=8302` ' +
+    'alone gives `http://localhost:8302/`. When it is set to a loopback address on another port than ' +
+    '`PORT`, the server warns at start (harmless when a proxy or port mapping forwards one to the other).',
   ADMIN_ME:
     'When it names another site that advertises its own IndieAuth server, you sign in to the admin ' +
     'through that server and Micropub accepts the tokens it issues.',
@@ -29,6 +33,7 @@ const NOTES: Record<string, string> = {
     "StarPunk data directory to upgrade in place (see [upgrading](upgrading.md)). The server's " +
     '/health check writes and removes a small `.health-probe` file here.',
   HOST: 'Use `0.0.0.0` in a container; keep `127.0.0.1` behind a reverse proxy on the same machine.',
+  PORT: '`0` lets the system pick a free port; a `SITE_URL` derived from `HOST` and `PORT` then uses that port.',
   DEV_MODE: 'Never on a public site: anyone can sign in.',
   TRUST_PROXY:
     'Turn on only when a reverse proxy (Caddy, nginx) is the sole way in. The client address (sign-in ' +

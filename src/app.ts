@@ -136,7 +136,7 @@ export function buildApp(
   app.route('/', metricsRoutes({ config, notes, metrics, version: deps.version }));
   app.route('/', staticRoutes());
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
-  app.route('/', siteRoutes({ config, clock, notes, version: deps.version }));
+  app.route('/', siteRoutes({ config, clock, notes, media, version: deps.version }));
 
   // Micropub: bearer tokens, JSON errors.
   const verify = createTokenVerifier({

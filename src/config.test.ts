@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, deriveSiteUrl, loadConfig, siteUrlPortWarning, withListeningPort } from './config.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -88,5 +88,61 @@ describe('loadConfig', () => {
     expect(c.siteName).toBe('StarPunk');
     expect(c.devMode).toBe(true);
     expect(c.devAdminMe).toBe('http://me.test/');
+  });
+
+  it('derives SITE_URL (and ADMIN_ME) from PORT when SITE_URL is not set', () => {
+    const c = loadConfig({ PORT: '8302' });
+    expect(c.siteUrl).toBe('http://localhost:8302/');
+    expect(c.adminMe).toBe('http://localhost:8302/');
+    expect(c.siteUrlDerived).toBe(true);
+    const set = loadConfig({ PORT: '8302', SITE_URL: 'https://example.com' });
+    expect(set.siteUrl).toBe('https://example.com/');
+    expect(set.siteUrlDerived).toBe(false);
+  });
+});
+
+describe('deriveSiteUrl', () => {
+  it('names localhost for loopback and every-interface addresses, the host itself otherwise', () => {
+    expect(deriveSiteUrl('127.0.0.1', 8302)).toBe('http://localhost:8302/');
+    expect(deriveSiteUrl('127.0.1.1', 8302)).toBe('http://localhost:8302/');
+    expect(deriveSiteUrl('::1', 8302)).toBe('http://localhost:8302/');
+    expect(deriveSiteUrl('localhost', 8302)).toBe('http://localhost:8302/');
+    expect(deriveSiteUrl('0.0.0.0', 8000)).toBe('http://localhost:8000/');
+    expect(deriveSiteUrl('::', 8000)).toBe('http://localhost:8000/');
+    expect(deriveSiteUrl('192.168.1.20', 8000)).toBe('http://192.168.1.20:8000/');
+    expect(deriveSiteUrl('blog.lan', 8000)).toBe('http://blog.lan:8000/');
+    expect(deriveSiteUrl('fd00::20', 8000)).toBe('http://[fd00::20]:8000/');
+    // The default port of http needs no number.
+    expect(deriveSiteUrl('blog.lan', 80)).toBe('http://blog.lan/');
+  });
+
+  it('is used again once a server given PORT=0 knows its port, with ADMIN_ME following', () => {
+    const c = loadConfig({ PORT: '0', DEV_MODE: 'on' });
+    const listening = withListeningPort(c, 41234);
+    expect(listening.siteUrl).toBe('http://localhost:41234/');
+    expect(listening.adminMe).toBe('http://localhost:41234/');
+    expect(listening.devAdminMe).toBe('http://localhost:41234/');
+    expect(listening.port).toBe(41234);
+    expect(Object.isFrozen(listening)).toBe(true);
+    // A SITE_URL or ADMIN_ME someone set is never rewritten.
+    const set = loadConfig({ PORT: '0', SITE_URL: 'http://localhost:9000/' });
+    expect(withListeningPort(set, 41234).siteUrl).toBe('http://localhost:9000/');
+    const me = loadConfig({ PORT: '0', ADMIN_ME: 'https://me.example/' });
+    expect(withListeningPort(me, 41234).adminMe).toBe('https://me.example/');
+  });
+});
+
+describe('siteUrlPortWarning', () => {
+  it('warns when SITE_URL names this machine on another port than the server listens on', () => {
+    const c = loadConfig({ PORT: '8302', SITE_URL: 'http://localhost:8000/' });
+    expect(siteUrlPortWarning(c, 8302)).toMatch(/SITE_URL is http:\/\/localhost:8000\/ .* port 8302/);
+    expect(siteUrlPortWarning(loadConfig({ SITE_URL: 'http://127.0.0.1/' }), 8000)).toMatch(/port 80\b/);
+    expect(siteUrlPortWarning(loadConfig({ SITE_URL: 'http://[::1]:8000/' }), 8001)).toBeDefined();
+  });
+
+  it('stays quiet for a matching port, a public SITE_URL or a derived one', () => {
+    expect(siteUrlPortWarning(loadConfig({ SITE_URL: 'http://localhost:8302/' }), 8302)).toBeUndefined();
+    expect(siteUrlPortWarning(loadConfig({ SITE_URL: 'https://example.com/' }), 8302)).toBeUndefined();
+    expect(siteUrlPortWarning(loadConfig({ PORT: '8302' }), 8302)).toBeUndefined();
   });
 });

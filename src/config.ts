@@ -7,6 +7,8 @@ import { parseAddressRanges } from './outbound/addresses.js';
 /** The typed, frozen configuration every module receives (never `process.env`). */
 export interface Config {
   siteUrl: string;
+  /** True when SITE_URL was not set and siteUrl was derived from HOST and PORT (see deriveSiteUrl). */
+  siteUrlDerived: boolean;
   siteName: string;
   siteAuthor: string;
   siteDescription: string;
@@ -53,8 +55,8 @@ export class ConfigError extends Error {
 export const CONFIG_VARIABLES = [
   {
     name: 'SITE_URL',
-    default: 'http://localhost:8000/',
-    meaning: 'public base URL; always normalised to end with /',
+    default: 'http://localhost:PORT/',
+    meaning: 'public base URL; always normalised to end with /; unset: derived from HOST and PORT',
   },
   { name: 'SITE_NAME', default: 'StarPunk', meaning: 'site title' },
   { name: 'SITE_AUTHOR', default: '', meaning: 'author name for h-card and feeds' },
@@ -219,13 +221,16 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
-  const siteUrl = e.SITE_URL ?? 'http://localhost:8000/';
+  const host = e.HOST ?? '127.0.0.1';
+  const port = e.PORT ?? 8000;
+  const siteUrl = e.SITE_URL ?? deriveSiteUrl(host, port);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
   const dataPath = abs(e.DATA_PATH ?? './data');
   const adminMe = e.ADMIN_ME ?? siteUrl;
   const devMode = e.DEV_MODE;
   return Object.freeze({
     siteUrl,
+    siteUrlDerived: e.SITE_URL === undefined,
     siteName: e.SITE_NAME ?? 'StarPunk',
     siteAuthor: e.SITE_AUTHOR ?? '',
     siteDescription: e.SITE_DESCRIPTION ?? '',
@@ -236,8 +241,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     notesPath: e.NOTES_PATH ? abs(e.NOTES_PATH) : join(dataPath, 'notes'),
     mediaPath: e.MEDIA_PATH ? abs(e.MEDIA_PATH) : join(dataPath, 'media'),
     backupsPath: join(dataPath, 'backups'),
-    host: e.HOST ?? '127.0.0.1',
-    port: e.PORT ?? 8000,
+    host,
+    port,
     logLevel: e.LOG_LEVEL ?? 'info',
     devMode,
     devAdminMe: devMode ? (e.DEV_ADMIN_ME ?? adminMe) : undefined,
@@ -246,4 +251,72 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     metricsToken: e.METRICS_TOKEN,
     allowedPrivateAddresses: Object.freeze(e.ALLOWED_PRIVATE_ADDRESSES ?? []),
   });
+}
+
+/** True for a host name or address that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
+    h === '::1' ||
+    h === '0:0:0:0:0:0:0:1' ||
+    h === '::ffff:127.0.0.1'
+  );
+}
+
+/** True for the addresses that mean "every interface" (0.0.0.0, ::). */
+function isWildcardHost(host: string): boolean {
+  const h = host.trim().replace(/^\[(.*)\]$/, '$1');
+  return h === '0.0.0.0' || h === '::' || h === '0:0:0:0:0:0:0:0';
+}
+
+/**
+ * The site URL when SITE_URL is not set: `http://localhost:PORT/` when HOST is a loopback address
+ * or every interface (0.0.0.0, ::) — the address a person on this machine types — and
+ * `http://HOST:PORT/` for any other HOST.
+ */
+export function deriveSiteUrl(host: string, port: number): string {
+  const h = host.trim();
+  let name = 'localhost';
+  if (!isLoopbackHost(h) && !isWildcardHost(h)) name = h.includes(':') && !h.startsWith('[') ? `[${h}]` : h;
+  try {
+    // URL drops a default port (:80) and normalises the host.
+    return new URL(`http://${name}:${port}/`).toString();
+  } catch {
+    return `http://localhost:${port}/`;
+  }
+}
+
+/**
+ * The configuration once the server listens on `port`: with PORT=0 the system picks the port, so a
+ * site URL derived from HOST/PORT (and ADMIN_ME, DEV_ADMIN_ME when they follow it) is derived again.
+ */
+export function withListeningPort(config: Config, port: number): Config {
+  if (!config.siteUrlDerived || port === config.port) return config;
+  const siteUrl = deriveSiteUrl(config.host, port);
+  const adminMe = config.adminMe === config.siteUrl ? siteUrl : config.adminMe;
+  const devAdminMe = config.devAdminMe === config.adminMe ? adminMe : config.devAdminMe;
+  return Object.freeze({ ...config, port, siteUrl, adminMe, devAdminMe });
+}
+
+/**
+ * A warning when SITE_URL names this machine (a loopback address) on another port than the one the
+ * server listens on: every link StarPunk writes would then lead nowhere. Undefined when all is well.
+ */
+export function siteUrlPortWarning(config: Pick<Config, 'siteUrl' | 'siteUrlDerived'>, port: number) {
+  if (config.siteUrlDerived) return undefined;
+  const u = new URL(config.siteUrl);
+  if (!isLoopbackHost(u.hostname)) return undefined;
+  const sitePort = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  if (sitePort === port) return undefined;
+  return (
+    `SITE_URL is ${config.siteUrl} but the server listens on port ${port}: links, feeds, the setup link ` +
+    `and the Micropub and IndieAuth endpoints point at port ${sitePort}. Set SITE_URL to ` +
+    `http://localhost:${port}/ or unset it (ignore this if a proxy or port mapping forwards ${sitePort} to ${port}).`
+  );
 }

@@ -2,11 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { buildApp } from '../app.js';
 import { systemClock } from '../clock.js';
+import { type Config, siteUrlPortWarning, withListeningPort } from '../config.js';
 import { runMigrations } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
+import { type Db, openDatabase } from '../db/open.js';
 import { createLogger, type Logger } from '../logger.js';
 import { recoverMedia } from '../media/doctor.js';
-import { createNoteService } from '../notes/service.js';
+import { createNoteService, type NoteService } from '../notes/service.js';
 import { appVersion } from '../version.js';
 import {
   configFromIo,
@@ -38,6 +39,104 @@ function reportTightened(paths: TightenedPath[], logger: Logger): void {
       'other local users can read parts of the data directory; could not change that',
     );
   }
+}
+
+/** What the start banner says. */
+export interface BannerFacts {
+  version: string;
+  siteUrl: string;
+  address: string;
+  port: number;
+  /** The one-time link to choose the admin password, while there is none. */
+  setupUrl?: string;
+  warning?: string;
+}
+
+/**
+ * The few plain-text lines a person at the terminal reads at start, whatever the log level or
+ * format: where the site is and, on a fresh site, the setup link. Logs stay JSON for machines.
+ */
+export function startBanner(f: BannerFacts): string {
+  const host = f.address.includes(':') ? `[${f.address}]` : f.address;
+  const lines = ['', `StarPunk ${f.version} is serving ${f.siteUrl}`, `  listening on ${host}:${f.port}`];
+  if (f.setupUrl) {
+    lines.push(
+      '',
+      '  No admin password yet. Open this one-time link within an hour to choose it:',
+      `  ${f.setupUrl}`,
+    );
+  }
+  if (f.warning) lines.push('', `  Warning: ${f.warning}`);
+  lines.push('', '');
+  return lines.join('\n');
+}
+
+/** The app serving requests, and how to stop its upkeep. */
+interface StartedApp {
+  fetch: (request: Request) => Response | Promise<Response>;
+  /** Stops the upkeep timer and the job runner; resolves when running jobs settle. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Builds the app for the port the server got, starts its hourly cleanup and tells the logs and
+ * the person at the terminal where the site is (with the setup link on a fresh site).
+ */
+function startApp(p: {
+  config: Config;
+  info: AddressInfo;
+  db: Db;
+  notes: NoteService;
+  secret: string;
+  version: string;
+  logger: Logger;
+  io: Io;
+}): StartedApp {
+  const { info, logger, version } = p;
+  const config = withListeningPort(p.config, info.port);
+  const app = buildApp({
+    config,
+    db: p.db,
+    clock: systemClock,
+    logger,
+    version,
+    notes: p.notes,
+    secret: p.secret,
+  });
+  const { auth, runner } = app.services;
+  auth.cleanup();
+  const cleanupTimer = setInterval(() => auth.cleanup(), 60 * 60_000);
+  cleanupTimer.unref();
+  runner.start();
+  let setupUrl: string | undefined;
+  if (auth.signInMethod() === 'password' && !auth.hasPassword() && !config.devMode) {
+    // A fresh site with no way in: a one-time link, valid for an hour, to choose the password.
+    setupUrl = auth.createSetupLink();
+    logger.warn({ setupUrl }, 'no admin password yet: open this one-time link within an hour to set it');
+  }
+  const warning = siteUrlPortWarning(config, info.port);
+  if (warning) logger.warn({ siteUrl: config.siteUrl, port: info.port }, warning);
+  logger.info(
+    { address: info.address, port: info.port, version, siteUrl: config.siteUrl },
+    'StarPunk is serving',
+  );
+  p.io.stderr(
+    startBanner({
+      version,
+      siteUrl: config.siteUrl,
+      address: info.address,
+      port: info.port,
+      setupUrl,
+      warning,
+    }),
+  );
+  return {
+    fetch: (request) => app.fetch(request),
+    stop: () => {
+      clearInterval(cleanupTimer);
+      return runner.stop();
+    },
+  };
 }
 
 /**
@@ -81,28 +180,26 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
     const n = notes.reindex();
     logger.info({ notes: n, durationMs: Math.round(performance.now() - started) }, 'search index rebuilt');
   }
-  const app = buildApp({ config, db, clock: systemClock, logger, version, notes, secret });
-  const { auth, runner } = app.services;
-  auth.cleanup();
-  const cleanupTimer = setInterval(() => auth.cleanup(), 60 * 60_000);
-  cleanupTimer.unref();
-  if (auth.signInMethod() === 'password' && !auth.hasPassword() && !config.devMode) {
-    // A fresh site with no way in: a one-time link, valid for an hour, to choose the password.
-    logger.warn(
-      { setupUrl: auth.createSetupLink() },
-      'no admin password yet: open this one-time link within an hour to set it',
-    );
-  }
-
+  let started: StartedApp | undefined;
   return new Promise<number>((resolveExit) => {
+    // The app is built once the port is known: with PORT=0 the system picks it, and a SITE_URL
+    // derived from HOST/PORT must name the real one. The listening callback runs (next tick) before
+    // any connection is accepted, so no request ever finds the app missing.
     const server = serve(
-      { fetch: app.fetch, hostname: config.host, port: config.port },
+      {
+        fetch: (request) => started?.fetch(request) ?? new Response('starting', { status: 503 }),
+        hostname: config.host,
+        port: config.port,
+      },
       (info: AddressInfo) => {
-        runner.start();
-        logger.info(
-          { address: info.address, port: info.port, version, siteUrl: config.siteUrl },
-          'StarPunk is serving',
-        );
+        try {
+          started = startApp({ config, info, db, notes, secret, version, logger, io });
+        } catch (err) {
+          io.stderr(`starpunk: cannot start: ${(err as Error).message}\n`);
+          server.close();
+          db.close();
+          resolveExit(EXIT.failure);
+        }
       },
     );
     server.on('error', (err: NodeJS.ErrnoException) => {
@@ -122,10 +219,9 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        clearInterval(cleanupTimer);
         // Jobs in flight finish (or their lease expires and another start picks them up).
         const settled = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref());
-        void Promise.race([runner.stop(), settled]).then(() => {
+        void Promise.race([started?.stop(), settled]).then(() => {
           db.close();
           logger.info('stopped; database closed');
           resolveExit(EXIT.ok);

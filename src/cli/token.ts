@@ -54,6 +54,14 @@ export function tokenCommand(args: string[], io: Io): number {
       });
       // Only the token on stdout, so it can be captured by a script.
       io.stdout(`${minted.token}\n`);
+      if (config.siteUrlDerived && config.adminMe === config.siteUrl) {
+        // Without SITE_URL the identity follows PORT: a server started with another PORT is
+        // another identity and refuses the token.
+        io.stderr(
+          `starpunk token create: the token is for ${config.adminMe}, derived from HOST and PORT; the server ` +
+            'accepts it only when it serves that address (give this command the same PORT or SITE_URL, e.g. in .env)\n',
+        );
+      }
       return EXIT.ok;
     }
     if (sub === 'list') {

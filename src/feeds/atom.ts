@@ -4,6 +4,7 @@ import {
   escapeXml,
   formatRfc3339,
   GENERATOR,
+  itemContentHtml,
   itemTags,
   itemTitle,
   photoLength,
@@ -23,7 +24,7 @@ function renderEntry(site: FeedSite, item: FeedItem): string {
     `    <link rel="alternate" type="text/html" href="${url}"/>`,
     `    <published>${formatRfc3339(item.published)}</published>`,
     `    <updated>${formatRfc3339(item.updated ?? item.published)}</updated>`,
-    `    <content type="html">${escapeXml(item.contentHtml)}</content>`,
+    `    <content type="html">${escapeXml(itemContentHtml(item, site.url))}</content>`,
   ];
   for (const tag of itemTags(item)) lines.push(`    <category term="${escapeXml(tag)}"/>`);
   for (const photo of item.photos) {

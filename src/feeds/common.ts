@@ -140,3 +140,106 @@ export function siteDescription(site: FeedSite): string {
 export function siteLanguage(site: FeedSite): string {
   return cleanText(site.language ?? '').trim() || 'en';
 }
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+function escapeHtmlAttr(value: string): string {
+  return value.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+function decodeHtmlAttr(value: string): string {
+  return value
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+// In sanitised HTML every tag is `<name attr="value" …>`, with `<`, `>` and `"` escaped inside
+// values and `<` escaped in text, so these find exactly the tags and their URL attributes.
+const TAG = /<[a-zA-Z][^<>]*>/g;
+const URL_ATTRIBUTE = /(\s(?:href|src|cite)=")([^"]*)(")/gi;
+const SRCSET_ATTRIBUTE = /(\ssrcset=")([^"]*)(")/gi;
+
+/** Resolves a URL against `base`; what is not a URL (or is empty) stays as it is. */
+function resolveUrl(url: string, base: string): string {
+  const trimmed = url.trim();
+  if (trimmed === '') return url;
+  try {
+    return new URL(trimmed, base).href;
+  } catch {
+    return url;
+  }
+}
+
+/** A srcset with each candidate's URL resolved against `base`, descriptors kept. */
+function resolveSrcset(srcset: string, base: string): string {
+  return srcset
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '')
+    .map((c) => {
+      const [url = '', ...descriptor] = c.split(/\s+/);
+      return [resolveUrl(url, base), ...descriptor].join(' ');
+    })
+    .join(', ');
+}
+
+/**
+ * Makes every URL in sanitised HTML absolute, resolved against `base` (the item's own page), as a
+ * browser on that page would: `#fn1` becomes `<page>#fn1`, `/media/a.jpg` the file on the site.
+ * Feed readers show content away from the site, where a relative URL leads nowhere.
+ */
+export function absoluteUrls(html: string, base: string): string {
+  if (!html.includes('<')) return html;
+  const rewrite =
+    (resolve: (value: string) => string) => (_m: string, head: string, value: string, tail: string) =>
+      head + escapeHtmlAttr(resolve(decodeHtmlAttr(value))) + tail;
+  return html.replace(TAG, (tag) =>
+    tag
+      .replace(
+        URL_ATTRIBUTE,
+        rewrite((v) => resolveUrl(v, base)),
+      )
+      .replace(
+        SRCSET_ATTRIBUTE,
+        rewrite((v) => resolveSrcset(v, base)),
+      ),
+  );
+}
+
+/** The photos as HTML, one paragraph each, for readers that ignore enclosures and attachments. */
+function photosHtml(item: FeedItem, base: string, shown: ReadonlySet<string>): string {
+  const out: string[] = [];
+  for (const photo of item.photos) {
+    const url = absoluteUrl(photo.url, base);
+    const display = photo.display
+      ? { ...photo.display, url: absoluteUrl(photo.display.url, base) }
+      : undefined;
+    // A picture the text already shows is not repeated.
+    if (shown.has(url) || (display && shown.has(display.url))) continue;
+    const src = display ?? { url, width: photo.width, height: photo.height };
+    const size = src.width && src.height ? ` width="${src.width}" height="${src.height}"` : '';
+    out.push(
+      `<p><img src="${escapeHtmlAttr(src.url)}" alt="${escapeHtmlAttr(cleanText(photo.alt).trim())}"${size} /></p>`,
+    );
+  }
+  return out.join('');
+}
+
+/**
+ * The item's content as every feed format carries it: the sanitised HTML with every URL made
+ * absolute against the item's URL, followed by its photos (those the text does not show already).
+ */
+export function itemContentHtml(item: FeedItem, siteUrl: string): string {
+  const base = absoluteUrl(item.url, siteUrl);
+  const html = absoluteUrls(item.contentHtml, base);
+  if (item.photos.length === 0) return html;
+  const shown = new Set<string>();
+  for (const [tag] of html.matchAll(/<img\b[^<>]*>/g)) {
+    const src = /\ssrc="([^"]*)"/.exec(tag)?.[1];
+    if (src !== undefined) shown.add(decodeHtmlAttr(src));
+  }
+  return html + photosHtml(item, base, shown);
+}

@@ -352,7 +352,10 @@ describe.each(FORMATS)('$name feed (shared cases)', (format) => {
     expect(feed.title).toBe(site.name);
     const [read] = feed.items;
     expect(read?.title).toBe(hostile);
-    expect(read?.content).toBe(item.contentHtml);
+    // The text as given, then the photo (feeds show photos in the content too).
+    expect(read?.content).toBe(
+      `${item.contentHtml}<p><img src="https://example.com/media/a.jpg?x=1&amp;y=%222%22" alt="&quot;alt&quot; &lt;&amp;&gt;" /></p>`,
+    );
     expect(read?.tags).toEqual([`<b>"&'</b>`]);
     expect(read?.media[0]?.url).toBe('https://example.com/media/a.jpg?x=1&y=%222%22');
     if (format.name !== 'json') {
@@ -379,6 +382,61 @@ describe.each(FORMATS)('$name feed (shared cases)', (format) => {
     expect(feed.items[0]?.content).toContain('😀');
     expect(feed.items[0]?.tags).toEqual(['tabcdefghi']);
     if (format.titlesUntitled) expect(feed.items[1]?.title).toBe('xabcdefghi');
+  });
+
+  it('makes every URL in the content absolute, resolved against the note itself', () => {
+    const contentHtml =
+      '<p>A claim<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup>, ' +
+      '<a href="/notes/other">another note</a>, <a href="../up?a=1&amp;b=2">up</a>, ' +
+      '<a href="https://elsewhere.example/x">out</a>, <a href="mailto:ada@example.com">mail</a>.</p>' +
+      '<p><img src="/media/2026/11/a.jpg" alt="" srcset="/media/2026/11/a_thumb.jpg 400w, /media/2026/11/a.jpg 1600w" /></p>' +
+      '<blockquote cite="/notes/quoted"><p>q</p></blockquote>' +
+      '<p>Text that says href="/not/a/link" stays text.</p>' +
+      '<section class="footnotes"><ol class="footnotes-list"><li id="fn1" class="footnote-item"><p>Source ' +
+      '<a href="#fnref1" class="footnote-backref">↩︎</a></p></li></ol></section>';
+    const [read] = format.read(format.render(SITE, [makeItem('a', { contentHtml })])).items;
+    const content = read?.content ?? '';
+    const tags = [...content.matchAll(/<[a-z][^<>]*>/g)].map((m) => m[0]).join('');
+    const urls = [...tags.matchAll(/\s(?:href|src|cite)="([^"]*)"/g)].map((m) => m[1]);
+    expect(urls).toEqual([
+      'https://example.com/notes/a#fn1',
+      'https://example.com/notes/other',
+      'https://example.com/up?a=1&amp;b=2',
+      'https://elsewhere.example/x',
+      'mailto:ada@example.com',
+      'https://example.com/media/2026/11/a.jpg',
+      'https://example.com/notes/quoted',
+      'https://example.com/notes/a#fnref1',
+    ]);
+    expect(content).toContain(
+      'srcset="https://example.com/media/2026/11/a_thumb.jpg 400w, https://example.com/media/2026/11/a.jpg 1600w"',
+    );
+    expect(content).toContain('Text that says href="/not/a/link" stays text.');
+  });
+
+  it('shows the photos in the content too, the smaller copy with its size when there is one', () => {
+    const photos = [
+      {
+        url: '/media/2026/11/p.jpg',
+        alt: 'A loom',
+        length: 5000,
+        width: 2560,
+        height: 1920,
+        display: { url: '/media/2026/11/p_medium.jpg', width: 1280, height: 960 },
+      },
+      { url: 'https://photos.example/q.png', alt: '' },
+      // Already in the text: not shown twice.
+      { url: 'https://example.com/media/2026/11/r.jpg', alt: 'R' },
+    ];
+    const contentHtml = '<p>Look <img src="/media/2026/11/r.jpg" alt="R" /></p>';
+    const [read] = format.read(format.render(SITE, [makeItem('a', { contentHtml, photos })])).items;
+    expect(read?.content).toBe(
+      '<p>Look <img src="https://example.com/media/2026/11/r.jpg" alt="R" /></p>' +
+        '<p><img src="https://example.com/media/2026/11/p_medium.jpg" alt="A loom" width="1280" height="960" /></p>' +
+        '<p><img src="https://photos.example/q.png" alt="" /></p>',
+    );
+    // The enclosures still name the files themselves.
+    expect(read?.media[0]?.url).toBe('https://example.com/media/2026/11/p.jpg');
   });
 
   it('writes only absolute links, resolving any relative one against the site', () => {

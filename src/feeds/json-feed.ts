@@ -2,6 +2,7 @@ import {
   absoluteUrl,
   cleanText,
   formatRfc3339,
+  itemContentHtml,
   itemName,
   itemTags,
   photoLength,
@@ -21,7 +22,7 @@ function presentItem(site: FeedSite, item: FeedItem): Record<string, unknown> {
   // Microblog posts carry no title in JSON Feed; readers show content_html instead.
   const name = itemName(item);
   if (name !== null) out.title = name;
-  out.content_html = cleanText(item.contentHtml);
+  out.content_html = cleanText(itemContentHtml(item, site.url));
   out.date_published = formatRfc3339(item.published);
   if (item.updated !== null) out.date_modified = formatRfc3339(item.updated);
   const tags = itemTags(item);

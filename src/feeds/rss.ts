@@ -3,6 +3,7 @@ import {
   escapeXml,
   formatRfc822,
   GENERATOR,
+  itemContentHtml,
   itemTags,
   itemTitle,
   photoLength,
@@ -22,7 +23,7 @@ function renderItem(site: FeedSite, item: FeedItem): string {
     `      <guid isPermaLink="true">${escapeXml(url)}</guid>`,
     `      <pubDate>${formatRfc822(item.published)}</pubDate>`,
     // Escaped text rather than CDATA: no `]]>` splitting to get wrong.
-    `      <description>${escapeXml(item.contentHtml)}</description>`,
+    `      <description>${escapeXml(itemContentHtml(item, site.url))}</description>`,
   ];
   for (const tag of itemTags(item)) lines.push(`      <category>${escapeXml(tag)}</category>`);
   // RSS 2.0 allows one enclosure per item, and the validator requires url, length and type.

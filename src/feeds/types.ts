@@ -28,6 +28,14 @@ export interface FeedPhoto {
   type?: string;
   /** Size in bytes when known. */
   length?: number;
+  /**
+   * What to show inside the item's content, when not the file itself: a smaller stored copy, with
+   * its size. Absolute or site-relative URL.
+   */
+  display?: { url: string; width: number; height: number };
+  /** Intrinsic size of the file, when known. */
+  width?: number;
+  height?: number;
 }
 
 /** One note as the feeds present it. */
@@ -36,7 +44,10 @@ export interface FeedItem {
   url: string;
   /** Title (mf2 `name`), null for an untitled note. */
   name: string | null;
-  /** Sanitised HTML. */
+  /**
+   * Sanitised HTML. The feeds make every URL in it absolute (against the item's URL) and add the
+   * photos to it, for readers that show no enclosures.
+   */
   contentHtml: string;
   /** Plain text used to build a title when `name` is null. */
   textForTitle: string;

@@ -216,10 +216,15 @@ export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Conf
         if (row?.kind !== 'refresh')
           return new OAuthError('invalid_grant', 'The refresh token is not valid.');
         if (row.revoked_at) {
+          // A dead refresh token presented again may be a stolen copy: the whole grant dies either way.
           if (row.grant_id) tokens.revokeGrant(row.grant_id, iso(now));
+          // A rotation records when the token was used; a token revoked unused went with its grant.
           return new OAuthError(
             'invalid_grant',
-            'The refresh token was already used; every token of this grant has been revoked.',
+            row.last_used_at
+              ? 'The refresh token was already used; every token of this grant has been revoked.'
+              : 'The refresh token was never used, but its grant was revoked (its authorization code was ' +
+                  'used twice, or one of its tokens was revoked); authorize again.',
           );
         }
         if (new Date(row.expires_at) <= now)
@@ -238,7 +243,7 @@ export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Conf
               );
           }
         }
-        tokens.revokeToken(row.id, iso(now));
+        tokens.spendToken(row.id, iso(now));
         return issue(row.grant_id ?? randomToken(16), row.client_id ?? p.clientId!, formatScope(scopes), now);
       });
     },

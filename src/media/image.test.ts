@@ -1,7 +1,8 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { formatFromMagic, MAX_DIMENSION, processImage, sniffImage } from './image.js';
+import { photoLike, pixelNoise } from '../../test/helpers/images.js';
+import { formatFromMagic, MAX_DIMENSION, PNG_TO_JPEG_MIN_BYTES, processImage, sniffImage } from './image.js';
 
 const solid = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 40 } } });
@@ -128,5 +129,39 @@ describe('processImage', () => {
       code: 'invalid_request',
       status: 400,
     });
+  });
+});
+
+describe('processImage with PNG uploads', () => {
+  it('stores a large PNG photograph as JPEG, its variants too', async () => {
+    const png = await photoLike(1200, 900).png().toBuffer();
+    expect(png.length).toBeGreaterThan(PNG_TO_JPEG_MIN_BYTES);
+    const out = await processImage(png);
+    expect(out.format).toBe('jpeg');
+    expect((await sharp(out.main.data).metadata()).format).toBe('jpeg');
+    expect([out.main.width, out.main.height]).toEqual([1200, 900]);
+    expect(out.main.data.length).toBeLessThan(png.length / 5);
+    expect((await sharp(out.variants.thumb!.data).metadata()).format).toBe('jpeg');
+  });
+
+  it('keeps PNG for transparency, for graphics JPEG would not shrink, and for small files', async () => {
+    const transparent = await processImage(await photoLike(1200, 900, true).png().toBuffer());
+    expect(transparent.format).toBe('png');
+    expect((await sharp(transparent.main.data).metadata()).hasAlpha).toBe(true);
+
+    const graphic = await pixelNoise(1200, 900).png().toBuffer();
+    expect(graphic.length).toBeGreaterThan(PNG_TO_JPEG_MIN_BYTES);
+    expect((await processImage(graphic)).format).toBe('png');
+
+    const small = await photoLike(300, 200).png().toBuffer();
+    expect(small.length).toBeLessThan(PNG_TO_JPEG_MIN_BYTES);
+    expect((await processImage(small)).format).toBe('png');
+  });
+
+  it('treats an alpha channel that is opaque everywhere as no transparency', async () => {
+    const opaqueAlpha = await photoLike(1200, 900).ensureAlpha(1).png().toBuffer();
+    expect((await sharp(opaqueAlpha).metadata()).hasAlpha).toBe(true);
+    const out = await processImage(opaqueAlpha);
+    expect(out.format).toBe('jpeg');
   });
 });

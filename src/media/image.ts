@@ -40,6 +40,8 @@ export interface SniffedImage {
   /** Frames (1 for a still image). */
   pages: number;
   isPalette: boolean;
+  /** The image has an alpha channel (it may still be fully opaque). */
+  hasAlpha: boolean;
 }
 
 /** One encoded output: the bytes and their dimensions (of one frame for an animation). */
@@ -49,7 +51,20 @@ export interface EncodedImage {
   height: number;
 }
 
-/** A cleaned main image and its size variants, all in the upload's own format. */
+/**
+ * A PNG upload whose stored main image is at least this large is a candidate for JPEG: below it,
+ * the bytes saved are not worth the change of format.
+ */
+export const PNG_TO_JPEG_MIN_BYTES = 200 * 1024;
+
+/**
+ * A PNG becomes JPEG only when the JPEG is at most this fraction of the PNG's size: a photograph
+ * shrinks to a fifth or less, while a screenshot or drawing (flat colours, sharp edges, text) does
+ * not shrink that much and would only gain JPEG's smudges.
+ */
+export const PNG_TO_JPEG_MAX_RATIO = 0.5;
+
+/** A cleaned main image and its size variants, all in one format (the upload's, or JPEG for a PNG photo). */
 export interface ProcessedImage {
   format: ImageFormat;
   main: EncodedImage;
@@ -143,11 +158,20 @@ export async function sniffImage(bytes: Buffer): Promise<SniffedImage> {
     height: swapped ? meta.width : frameHeight,
     pages,
     isPalette: meta.isPalette,
+    hasAlpha: meta.hasAlpha,
   };
 }
 
-/** Re-encodes one output: oriented, bounded by `longSide`, every metadata block dropped but the ICC profile. */
-async function encode(bytes: Buffer, image: SniffedImage, longSide: number): Promise<EncodedImage> {
+/**
+ * Re-encodes one output in `format`: oriented, bounded by `longSide`, every metadata block dropped
+ * but the ICC profile.
+ */
+async function encode(
+  bytes: Buffer,
+  image: SniffedImage,
+  longSide: number,
+  format: ImageFormat = image.format,
+): Promise<EncodedImage> {
   // autoOrient applies and removes the EXIF orientation; sharp writes no EXIF, XMP or IPTC unless
   // asked, and keepIccProfile keeps only the colour profile (CMYK and the like become sRGB).
   let pipeline = sharp(bytes, {
@@ -160,8 +184,10 @@ async function encode(bytes: Buffer, image: SniffedImage, longSide: number): Pro
   })
     .resize({ width: longSide, height: longSide, fit: 'inside', withoutEnlargement: true })
     .keepIccProfile();
-  switch (image.format) {
+  switch (format) {
     case 'jpeg':
+      // Only an opaque image is ever turned into JPEG; flattening drops its (all-opaque) alpha.
+      if (image.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
       pipeline = pipeline.jpeg({ quality: 85 });
       break;
     case 'png':
@@ -199,17 +225,44 @@ export function processImage(bytes: Buffer): Promise<ProcessedImage> {
 
 let processing: Promise<unknown> = Promise.resolve();
 
+/** True when every pixel of the image is fully opaque (no alpha channel, or one that is all 255). */
+async function isOpaque(bytes: Buffer, image: SniffedImage): Promise<boolean> {
+  if (!image.hasAlpha) return true;
+  try {
+    return (await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).stats()).isOpaque;
+  } catch (err) {
+    throw damaged(err);
+  }
+}
+
+/**
+ * The main image, and the format to store: a large, opaque, full-colour PNG whose JPEG is much
+ * smaller is a photograph saved as PNG, and is stored as JPEG. PNGs with transparency, palette
+ * PNGs and those JPEG barely shrinks (screenshots, drawings) stay PNG.
+ */
+async function mainImage(
+  bytes: Buffer,
+  image: SniffedImage,
+): Promise<{ format: ImageFormat; main: EncodedImage }> {
+  const main = await encode(bytes, image, MAX_DIMENSION);
+  if (image.format !== 'png' || image.pages > 1 || image.isPalette) return { format: image.format, main };
+  if (main.data.length < PNG_TO_JPEG_MIN_BYTES || !(await isOpaque(bytes, image)))
+    return { format: 'png', main };
+  const jpeg = await encode(bytes, image, MAX_DIMENSION, 'jpeg');
+  return jpeg.data.length <= main.data.length * PNG_TO_JPEG_MAX_RATIO
+    ? { format: 'jpeg', main: jpeg }
+    : { format: 'png', main };
+}
+
 async function processNow(bytes: Buffer): Promise<ProcessedImage> {
   const image = await sniffImage(bytes);
   const longSide = Math.max(image.width, image.height);
   const wanted = Object.entries(VARIANT_SIZES).filter(([, size]) => longSide > size);
-  const [main, ...variants] = await Promise.all([
-    encode(bytes, image, MAX_DIMENSION),
-    ...wanted.map(([, size]) => encode(bytes, image, size)),
-  ]);
+  const { format, main } = await mainImage(bytes, image);
+  const variants = await Promise.all(wanted.map(([, size]) => encode(bytes, image, size, format)));
   return {
-    format: image.format,
-    main: main!,
+    format,
+    main,
     variants: Object.fromEntries(wanted.map(([name], i) => [name, variants[i]!])),
   };
 }

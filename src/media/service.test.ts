@@ -4,8 +4,9 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/helpers/app.js';
+import { photoLike } from '../../test/helpers/images.js';
 import { MAX_UPLOAD_BYTES } from './image.js';
-import { createMediaService, type MediaService, sanitiseOriginalName } from './service.js';
+import { createMediaService, type MediaService, mediaPathOfUrl, sanitiseOriginalName } from './service.js';
 
 let t: TestApp;
 let media: MediaService;
@@ -117,6 +118,25 @@ describe('saveUpload', () => {
     const meta = await sharp(stored(item.filePath)).metadata();
     expect([meta.format, meta.hasAlpha]).toEqual(['png', true]);
     expect(files()).toEqual([item.filePath]);
+  });
+
+  it('stores a large PNG photograph as JPEG (file name, type and variants), keeping its original name', async () => {
+    const png = await photoLike(1600, 1200).png().toBuffer();
+    const item = await media.saveUpload({
+      bytes: png,
+      originalName: 'holiday.png',
+      declaredType: 'image/png',
+    });
+    expect(item).toMatchObject({
+      mimeType: 'image/jpeg',
+      width: 1600,
+      height: 1200,
+      originalName: 'holiday.png',
+    });
+    expect(item.filePath).toMatch(/\.jpg$/);
+    expect(item.size).toBeLessThan(png.length / 5);
+    expect(Object.values(item.variants).every((url) => url.endsWith('.jpg'))).toBe(true);
+    for (const rel of files()) expect((await sharp(stored(rel)).metadata()).format, rel).toBe('jpeg');
   });
 
   it('trusts the bytes, not the name or declared type', async () => {
@@ -253,5 +273,66 @@ describe('listing', () => {
     expect(media.countMedia()).toBe(4);
     expect(media.getMedia(ids[0]!)?.alt).toBe('n0');
     expect(media.getMedia(9999)).toBeUndefined();
+  });
+});
+
+describe('findImages', () => {
+  it('finds stored images by relative or absolute URL, with every size narrowest first, in one call', async () => {
+    const item = await media.saveUpload({ bytes: await photoLike(1600, 1200).jpeg().toBuffer() });
+    const absolute = `http://example.test${item.url}`;
+    const found = media.findImages(
+      [item.url, absolute, 'https://elsewhere.example/media/x.jpg', '/media/2026/11/unknown.jpg'],
+      'http://example.test/',
+    );
+    expect([...found.keys()]).toEqual([item.url, absolute]);
+    expect(found.get(absolute)).toEqual({
+      url: item.url,
+      width: 1600,
+      height: 1200,
+      mimeType: 'image/jpeg',
+      size: item.size,
+      sources: [
+        { url: item.variants.thumb, width: 400, height: 300 },
+        { url: item.variants.medium, width: 1280, height: 960 },
+        { url: item.url, width: 1600, height: 1200 },
+      ],
+    });
+  });
+
+  it('uses the size variants a Python StarPunk recorded, skipping those without dimensions', () => {
+    const variants = {
+      thumb: { path: '2024/01/a_thumb.jpg', width: 150, height: 100, size: 9 },
+      small: { path: '2024/01/a_small.jpg', width: null, height: null, size: 9 },
+      medium: { path: '2024/01/a_medium.jpg', width: 640, height: 427, size: 9 },
+      original: { path: '2024/01/a.jpg', width: 1200, height: 800, size: 9 },
+    };
+    t.db
+      .prepare(
+        `INSERT INTO media (file_path, mime_type, size, width, height, original_name, alt, sha256, variants, created_at)
+         VALUES ('2024/01/a.jpg', 'image/jpeg', 1000, 1200, 800, NULL, '', '', ?, '2024-01-01 00:00:00')`,
+      )
+      .run(JSON.stringify(variants));
+    const found = media.findImages(['/media/2024/01/a.jpg'], 'http://example.test/');
+    expect(found.get('/media/2024/01/a.jpg')?.sources).toEqual([
+      { url: '/media/2024/01/a_thumb.jpg', width: 150, height: 100 },
+      { url: '/media/2024/01/a_medium.jpg', width: 640, height: 427 },
+      { url: '/media/2024/01/a.jpg', width: 1200, height: 800 },
+    ]);
+  });
+});
+
+describe('mediaPathOfUrl', () => {
+  it("names the file under MEDIA_PATH for this site's media URLs only", () => {
+    const site = 'https://example.com/blog/';
+    expect(mediaPathOfUrl('/blog/media/2026/11/a%20b.jpg', site)).toBe('2026/11/a b.jpg');
+    expect(mediaPathOfUrl('https://example.com/blog/media/2026/11/a.jpg', site)).toBe('2026/11/a.jpg');
+    expect(mediaPathOfUrl('/media/2026/11/a.jpg', site)).toBeUndefined();
+    expect(mediaPathOfUrl('https://other.example/blog/media/a.jpg', site)).toBeUndefined();
+    // Dot segments are resolved as a browser would before anything is looked up.
+    expect(mediaPathOfUrl('/blog/media/2026/%2e%2e/a.jpg', site)).toBe('a.jpg');
+    expect(mediaPathOfUrl('/blog/media/', site)).toBeUndefined();
+    expect(mediaPathOfUrl('/blog/media/2026/a%2Fb.jpg', site)).toBeUndefined();
+    expect(mediaPathOfUrl('/blog/media/%E0%A4%A.jpg', site)).toBeUndefined();
+    expect(mediaPathOfUrl('http://[bad', site)).toBeUndefined();
   });
 });

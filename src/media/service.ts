@@ -38,6 +38,30 @@ export interface MediaItem {
   createdAt: Date;
   /** Size variants that exist for this item: name (thumb, medium) → site-relative URL. */
   variants: Record<string, string>;
+  /** What a grid of thumbnails shows: the thumb variant when there is one, else the main file, with its true size. */
+  thumbnail: { url: string; width: number | null; height: number | null };
+}
+
+/** One stored size of an image. */
+export interface ImageSource {
+  /** Site-relative URL. */
+  url: string;
+  width: number;
+  height: number;
+}
+
+/** What a page or feed needs to know of a stored image to show it well. */
+export interface StoredImage {
+  /** Site-relative URL of the main file. */
+  url: string;
+  /** Intrinsic size of the main file, when known. */
+  width: number | null;
+  height: number | null;
+  mimeType: string;
+  /** Bytes of the main file. */
+  size: number;
+  /** Every stored size whose dimensions are known, main file included, narrowest first. */
+  sources: ImageSource[];
 }
 
 /** An upload as an admin form or the Micropub media endpoint received it. */
@@ -77,6 +101,54 @@ export function sanitiseOriginalName(name: string | undefined): string | null {
   return chars.length > MAX_ORIGINAL_NAME_LENGTH ? chars.slice(0, MAX_ORIGINAL_NAME_LENGTH).join('') : base;
 }
 
+/** A media row's size variants with their dimensions (variants recorded without them are left out). */
+function variantSizes(json: string): { path: string; width: number; height: number }[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
+  const out: { path: string; width: number; height: number }[] = [];
+  for (const v of Object.values(parsed as Record<string, unknown>)) {
+    if (!v || typeof v !== 'object') continue;
+    const { path, width, height } = v as Partial<StoredVariant>;
+    if (typeof path === 'string' && Number.isSafeInteger(width) && Number.isSafeInteger(height))
+      if (width! > 0 && height! > 0) out.push({ path, width: width!, height: height! });
+  }
+  return out;
+}
+
+/**
+ * The path under MEDIA_PATH a URL names when it is one of this site's media URLs (relative, like
+ * `/media/2026/11/x.jpg`, or absolute on SITE_URL, as the Micropub media endpoint hands them out),
+ * else undefined.
+ */
+export function mediaPathOfUrl(url: string, siteUrl: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url, siteUrl);
+  } catch {
+    return undefined;
+  }
+  const base = new URL(siteUrl);
+  const prefix = `${base.pathname}${MEDIA_URL_PREFIX.slice(1)}`;
+  if (u.origin !== base.origin || !u.pathname.startsWith(prefix)) return undefined;
+  const segments: string[] = [];
+  for (const raw of u.pathname.slice(prefix.length).split('/')) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+    if (segment === '' || segment === '.' || segment === '..' || segment.includes('/')) return undefined;
+    segments.push(segment);
+  }
+  return segments.join('/');
+}
+
 /** The file paths of a media row's size variants, from its `variants` JSON. */
 export function variantPaths(json: string): Record<string, string> {
   let parsed: unknown;
@@ -99,6 +171,36 @@ export function variantPaths(json: string): Record<string, string> {
 /** The site-relative URL of a file under MEDIA_PATH. */
 function urlForPath(filePath: string): string {
   return MEDIA_URL_PREFIX + filePath.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The thumb variant of a media row with its own size (never the main file's), else the main file. */
+function thumbnailOf(row: MediaRow): MediaItem['thumbnail'] {
+  const path = variantPaths(row.variants).thumb;
+  if (path !== undefined) {
+    const size = variantSizes(row.variants).find((v) => v.path === path);
+    return { url: urlForPath(path), width: size?.width ?? null, height: size?.height ?? null };
+  }
+  return { url: urlForPath(row.file_path), width: row.width, height: row.height };
+}
+
+/** A media row as a page shows it: its sizes, narrowest first, one per width. */
+function storedImage(row: MediaRow): StoredImage {
+  const sizes = variantSizes(row.variants);
+  if (row.width && row.height) sizes.push({ path: row.file_path, width: row.width, height: row.height });
+  const byWidth = new Map<number, ImageSource>();
+  for (const v of sizes.sort((a, b) => a.width - b.width)) {
+    // Two files of one width (Python's "original" beside the main file): the first is enough.
+    if (!byWidth.has(v.width))
+      byWidth.set(v.width, { url: urlForPath(v.path), width: v.width, height: v.height });
+  }
+  return {
+    url: urlForPath(row.file_path),
+    width: row.width,
+    height: row.height,
+    mimeType: row.mime_type,
+    size: row.size,
+    sources: [...byWidth.values()],
+  };
 }
 
 function formatMegabytes(bytes: number): string {
@@ -129,6 +231,7 @@ export function createMediaService(deps: MediaServiceDeps) {
       sha256: row.sha256,
       createdAt: parseDbTime(row.created_at),
       variants,
+      thumbnail: thumbnailOf(row),
     };
   }
 
@@ -242,6 +345,25 @@ export function createMediaService(deps: MediaServiceDeps) {
     /** How many items the library holds. */
     countMedia(): number {
       return media.countMedia();
+    },
+
+    /**
+     * The stored images these URLs name (see mediaPathOfUrl), keyed by the URL as given, in one
+     * query; URLs of other sites or of files the library does not know are left out.
+     */
+    findImages(urls: Iterable<string>, siteUrl: string): Map<string, StoredImage> {
+      const pathOf = new Map<string, string>();
+      for (const url of urls) {
+        const path = mediaPathOfUrl(url, siteUrl);
+        if (path !== undefined) pathOf.set(url, path);
+      }
+      const byPath = new Map(media.findByPaths([...new Set(pathOf.values())]).map((r) => [r.file_path, r]));
+      const out = new Map<string, StoredImage>();
+      for (const [url, path] of pathOf) {
+        const row = byPath.get(path);
+        if (row) out.set(url, storedImage(row));
+      }
+      return out;
     },
 
     /** The media item with this id, or undefined. */

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { excerpt, hasStaleRel, plainText, renderMarkdown, sanitizeHtml } from './markdown.js';
+import {
+  excerpt,
+  hasStaleRel,
+  plainText,
+  RENDER_VERSION,
+  renderKey,
+  renderMarkdown,
+  sanitizeHtml,
+} from './markdown.js';
 
 // Hostile HTML goes through both entry points: Markdown (raw HTML is allowed there) and Micropub `{"html": …}`.
 const HOSTILE_HTML: ReadonlyArray<readonly [string, string]> = [
@@ -221,13 +229,41 @@ describe('sanitizeHtml', () => {
     );
   });
 
-  it('adds nofollow ugc noopener to absolute and protocol-relative links, dropping rel=me and unknown rels', () => {
-    expect(sanitizeHtml('<a href="https://example.com/">x</a>')).toBe(
+  it("leaves the owner's own links to other sites as written, dropping rel=me and unknown rels", () => {
+    expect(sanitizeHtml('<a href="https://example.com/">x</a>')).toBe('<a href="https://example.com/">x</a>');
+    expect(renderMarkdown('[x](https://example.com/)')).toBe('<p><a href="https://example.com/">x</a></p>\n');
+    expect(sanitizeHtml('<a href="//example.com/" rel="me NOFOLLOW bad\u0000token nofollow">x</a>')).toBe(
+      '<a href="//example.com/" rel="nofollow">x</a>',
+    );
+  });
+
+  it("adds nofollow ugc noopener to absolute and protocol-relative links in someone else's content", () => {
+    expect(sanitizeHtml('<a href="https://example.com/">x</a>', 'others')).toBe(
       '<a href="https://example.com/" rel="nofollow ugc noopener">x</a>',
     );
-    expect(sanitizeHtml('<a href="//example.com/" rel="me NOFOLLOW bad\u0000token">x</a>')).toBe(
+    expect(sanitizeHtml('<a href="//example.com/" rel="me NOFOLLOW bad\u0000token">x</a>', 'others')).toBe(
       '<a href="//example.com/" rel="nofollow ugc noopener">x</a>',
     );
+    expect(renderMarkdown('[x](https://example.com/) [y](/notes/y)', 'others')).toBe(
+      '<p><a href="https://example.com/" rel="nofollow ugc noopener">x</a> <a href="/notes/y">y</a></p>\n',
+    );
+    // The owner's options are not changed by the other set.
+    expect(sanitizeHtml('<a href="https://example.com/">x</a>')).toBe('<a href="https://example.com/">x</a>');
+  });
+
+  it('gives an image without alt an empty one, so the page stays valid HTML', () => {
+    expect(sanitizeHtml('<p><img src="https://example.com/a.png"></p>')).toBe(
+      '<p><img src="https://example.com/a.png" loading="lazy" alt="" /></p>',
+    );
+    expect(sanitizeHtml('<img src="/a.png" alt="A cat">')).toBe(
+      '<img src="/a.png" alt="A cat" loading="lazy" />',
+    );
+  });
+
+  it('names what cached HTML was rendered from, per render version', () => {
+    expect(renderKey('abc')).toBe(`abc+r${RENDER_VERSION}`);
+    expect(renderKey('abc')).not.toBe('abc');
+    expect(renderKey(null)).toBeNull();
   });
 
   it('keeps only rel values that say nothing about identity or endpoints, and spots HTML cached with others', () => {
@@ -336,10 +372,10 @@ describe('renderMarkdown', () => {
     );
   });
 
-  it('renders links with rel for external ones, and linkifies bare URLs', () => {
+  it("renders links (the owner's: no nofollow), and linkifies bare URLs", () => {
     expect(renderMarkdown('[home](/) and [out](https://example.com "Ex") and https://example.org/x')).toBe(
-      '<p><a href="/">home</a> and <a href="https://example.com" title="Ex" rel="nofollow ugc noopener">out</a>' +
-        ' and <a href="https://example.org/x" rel="nofollow ugc noopener">https://example.org/x</a></p>\n',
+      '<p><a href="/">home</a> and <a href="https://example.com" title="Ex">out</a>' +
+        ' and <a href="https://example.org/x">https://example.org/x</a></p>\n',
     );
   });
 

@@ -48,22 +48,38 @@ function footnoteIdOnly(attribs: Attributes): Attributes {
   return out;
 }
 
-/** Adds nofollow/ugc/noopener to links that leave the site, keeping the author's own harmless rel tokens. */
-function transformLink(tagName: string, attribs: Attributes): sanitize.Tag {
-  const out = footnoteIdOnly(attribs);
-  const own = (out.rel ?? '')
-    .toLowerCase()
-    .split(/\s+/)
-    .filter((t) => CONTENT_REL.has(t));
-  const rel = ABSOLUTE_HTTP.test((out.href ?? '').trim()) ? [...new Set([...own, ...EXTERNAL_REL])] : own;
-  if (rel.length > 0) out.rel = rel.join(' ');
-  else delete out.rel;
-  return { tagName, attribs: out };
+/**
+ * Whose words the HTML holds: the site owner's own notes (whatever client sent them), or content
+ * from someone else (a received mention, a comment). Only the latter gets nofollow/ugc on its links.
+ */
+export type ContentAuthor = 'owner' | 'others';
+
+/**
+ * Keeps the author's harmless rel tokens; links in someone else's content that leave the site
+ * also get nofollow/ugc/noopener (the owner vouches for their own links, not for others').
+ */
+function linkTransform(author: ContentAuthor) {
+  return (tagName: string, attribs: Attributes): sanitize.Tag => {
+    const out = footnoteIdOnly(attribs);
+    const own = (out.rel ?? '')
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((t) => CONTENT_REL.has(t));
+    const external = author === 'others' && ABSOLUTE_HTTP.test((out.href ?? '').trim());
+    const rel = external ? [...new Set([...own, ...EXTERNAL_REL])] : [...new Set(own)];
+    if (rel.length > 0) out.rel = rel.join(' ');
+    else delete out.rel;
+    return { tagName, attribs: out };
+  };
 }
 
-/** Images load lazily and keep only numeric dimensions. */
+/**
+ * Images load lazily and keep only numeric dimensions. An image without alt text gets an empty
+ * one (HTML requires the attribute; empty is what a decorative image says).
+ */
 function transformImage(tagName: string, attribs: Attributes): sanitize.Tag {
   const out: Attributes = { ...attribs, loading: 'lazy' };
+  if (out.alt === undefined) out.alt = '';
   if (out.width !== undefined && !DIMENSION.test(out.width)) delete out.width;
   if (out.height !== undefined && !DIMENSION.test(out.height)) delete out.height;
   return { tagName, attribs: out };
@@ -191,7 +207,7 @@ const SANITIZE_OPTIONS: sanitize.IOptions = {
     'head',
   ],
   transformTags: {
-    a: transformLink,
+    a: linkTransform('owner'),
     img: transformImage,
     li: (tagName, attribs) => ({ tagName, attribs: footnoteIdOnly(attribs) }),
     th: transformCell,
@@ -208,9 +224,34 @@ const md = new MarkdownIt({ html: true, linkify: true, typographer: false }).use
 // through here hands the decision to the sanitiser, the single URL policy, which keeps the text and drops the URL.
 md.validateLink = () => true;
 
-/** Sanitises HTML (rendered Markdown or Micropub `{"html": …}` content) to the tags, attributes and URLs StarPunk allows. */
-export function sanitizeHtml(html: string): string {
-  return sanitize(html, SANITIZE_OPTIONS);
+/** The same rules for someone else's content: only the link transform differs. */
+const SANITIZE_OTHERS_OPTIONS: sanitize.IOptions = {
+  ...SANITIZE_OPTIONS,
+  transformTags: { ...SANITIZE_OPTIONS.transformTags, a: linkTransform('others') },
+};
+
+/**
+ * Version of the rendered HTML: bump it whenever the same Markdown renders differently (sanitiser
+ * rules, rel policy, attributes), so HTML cached by an earlier version is rendered again when next
+ * shown. 2: the owner's links carry no nofollow/ugc; images always have alt.
+ */
+export const RENDER_VERSION = 2;
+
+/**
+ * What `html_hash` holds for HTML rendered by this version from content with `contentHash`: the
+ * cache is current when the stored value equals it.
+ */
+export function renderKey(contentHash: string | null): string | null {
+  return contentHash === null ? null : `${contentHash}+r${RENDER_VERSION}`;
+}
+
+/**
+ * Sanitises HTML (rendered Markdown or Micropub `{"html": …}` content) to the tags, attributes and
+ * URLs StarPunk allows. `author` is the owner for notes, whoever writes them; content from anyone
+ * else must say 'others'.
+ */
+export function sanitizeHtml(html: string, author: ContentAuthor = 'owner'): string {
+  return sanitize(html, author === 'owner' ? SANITIZE_OPTIONS : SANITIZE_OTHERS_OPTIONS);
 }
 
 /**
@@ -225,9 +266,9 @@ export function hasStaleRel(html: string): boolean {
   return false;
 }
 
-/** Renders Markdown (with footnotes) to sanitised HTML. */
-export function renderMarkdown(markdown: string): string {
-  return sanitizeHtml(md.render(markdown));
+/** Renders Markdown (with footnotes) to sanitised HTML; `author` as for sanitizeHtml. */
+export function renderMarkdown(markdown: string, author: ContentAuthor = 'owner'): string {
+  return sanitizeHtml(md.render(markdown), author);
 }
 
 // Boundaries between these elements separate words in the text content.

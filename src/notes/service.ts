@@ -29,7 +29,7 @@ import {
   stagePurge,
   undoPurge,
 } from './files.js';
-import { hasStaleRel, plainText, renderMarkdown } from './markdown.js';
+import { hasStaleRel, plainText, renderKey, renderMarkdown } from './markdown.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
 import { normaliseTags } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
@@ -278,11 +278,12 @@ export function createNoteService(deps: NoteServiceDeps) {
   function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
     let html: string = row.content_html ?? '';
     let fileMissing = false;
-    // HTML cached by an earlier version with rels note content may no longer carry is stale too.
-    if (row.content_html === null || row.html_hash !== row.content_hash || hasStaleRel(html)) {
+    // HTML rendered by an earlier version (another RENDER_VERSION), or carrying rels note content
+    // may no longer carry, is stale too.
+    if (row.content_html === null || row.html_hash !== renderKey(row.content_hash) || hasStaleRel(html)) {
       const bytes = readNoteFile(notesPath, row.file_path);
       html = bytes ? renderMarkdown(bytes.toString('utf8')) : '';
-      if (bytes && row.content_hash) notes.updateHtml(row.id, html, row.content_hash);
+      if (bytes && row.content_hash) notes.updateHtml(row.id, html, renderKey(row.content_hash));
       fileMissing = bytes === undefined;
       if (fileMissing) missingFiles.add(row.id);
       else missingFiles.delete(row.id);
@@ -421,6 +422,7 @@ export function createNoteService(deps: NoteServiceDeps) {
           visibility: input.visibility ?? 'public',
           properties: JSON.stringify(properties),
           content_html: html,
+          html_hash: renderKey(staged.hash),
         });
         tags.replaceNoteTags(newId, tagList);
         indexFor(newId, input.name?.trim() || null, html);
@@ -480,6 +482,7 @@ export function createNoteService(deps: NoteServiceDeps) {
             visibility: changes.visibility ?? before.visibility,
             properties: JSON.stringify(properties),
             content_html: html,
+            html_hash: renderKey(staged ? staged.hash : (current.content_hash ?? '')),
           });
           if (changes.tags) {
             tags.replaceNoteTags(id, tagList);

@@ -12,6 +12,11 @@ export interface Photo {
   type?: string;
   /** Size in bytes when known (uploaded media), else undefined. */
   length?: number;
+  /** Intrinsic width and height in pixels when known (uploaded media), else undefined. */
+  width?: number;
+  height?: number;
+  /** The stored sizes of uploaded media (site-relative URLs), narrowest first, for srcset. */
+  sources?: { url: string; width: number; height: number }[];
 }
 
 /** A tag as written by the author and its normalised lookup key. */

@@ -19,12 +19,14 @@ import type { Db } from '../db/open.js';
 import { type MediaRow, mediaStore } from '../db/store/media.js';
 import { notesStore } from '../db/store/notes.js';
 import { jsonFeedFrame, renderJsonFeedItem } from '../feeds/index.js';
+import { createMediaService } from '../media/service.js';
 import { noteToMf2 } from '../micropub/present.js';
 import { readNoteFile, resolveUnder } from '../notes/files.js';
 import { createNoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../site/feed-item.js';
+import { withStoredImages } from '../site/note-images.js';
 import { siteUrls } from '../site/urls.js';
 import { fileStamp, listRegularFiles, sha256Hex } from './common.js';
 import { stringifyFrontMatter } from './front-matter.js';
@@ -185,8 +187,10 @@ export function exportSite(options: ExportOptions): ExportResult {
     try {
       writeSync(feed, frame.head);
       let first = true;
+      const library = createMediaService({ db, mediaPath: config.mediaPath, clock: { now } });
       for (let page = notes.listPublicNotes(500); page.length > 0; ) {
-        for (const n of page) {
+        // Photo sizes and types for the attachments, one lookup per page of notes.
+        for (const n of withStoredImages(page, (u) => library.findImages(u, config.siteUrl))) {
           writeSync(feed, `${first ? '' : ','}${renderJsonFeedItem(site, noteToFeedItem(n, urls))}`);
           first = false;
         }

@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
-import type { Note } from '../notes/types.js';
+import type { Note, Photo as PhotoData } from '../notes/types.js';
+import { eagerFirstImage, IMAGE_SIZES, srcsetOf } from './images.js';
 
 const DATE_FMT = new Intl.DateTimeFormat('en-GB', {
   dateStyle: 'medium',
@@ -49,6 +50,27 @@ function httpUrls(values: unknown[] | undefined): string[] {
   return (values ?? []).filter((v): v is string => typeof v === 'string' && /^https?:\/\//i.test(v));
 }
 
+/**
+ * A note's photo: the main file as `src` (what microformats parsers read as u-photo), the stored
+ * sizes as srcset for the browser to pick from, and the intrinsic size so nothing moves as it loads.
+ */
+function Photo(props: { photo: PhotoData; lazy: boolean }) {
+  const p = props.photo;
+  const srcset = p.sources ? srcsetOf(p.sources) : undefined;
+  return (
+    <img
+      class="u-photo"
+      src={p.url}
+      alt={p.alt}
+      width={p.width}
+      height={p.height}
+      srcset={srcset}
+      sizes={srcset ? IMAGE_SIZES : undefined}
+      loading={props.lazy ? 'lazy' : undefined}
+    />
+  );
+}
+
 /** One note as an h-entry. `standalone` is the note's own page (h1 title, author, full meta). */
 export function Entry(props: {
   note: Note;
@@ -59,6 +81,9 @@ export function Entry(props: {
 }) {
   const { note, url } = props;
   const TitleTag = props.standalone ? 'h1' : 'h2';
+  // On a note's own page its first picture is in view as the page opens: it loads at once.
+  const firstImageEager = props.standalone;
+  const contentHasImage = note.contentHtml.includes('<img');
   return (
     <article class="h-entry entry">
       {note.name &&
@@ -91,7 +116,9 @@ export function Entry(props: {
           The text of this note is unavailable at the moment.
         </p>
       )}
-      <div class="e-content">{raw(note.contentHtml)}</div>
+      <div class="e-content">
+        {raw(firstImageEager ? eagerFirstImage(note.contentHtml) : note.contentHtml)}
+      </div>
       {(() => {
         const place = placeOf(note.properties.checkin) ?? placeOf(note.properties.location);
         if (!place) return null;
@@ -111,8 +138,8 @@ export function Entry(props: {
       })()}
       {note.photos.length > 0 && (
         <div class="photos">
-          {note.photos.map((p) => (
-            <img class="u-photo" src={p.url} alt={p.alt} loading="lazy" />
+          {note.photos.map((p, i) => (
+            <Photo photo={p} lazy={!(firstImageEager && i === 0 && !contentHasImage)} />
           ))}
         </div>
       )}

@@ -121,7 +121,10 @@ describe('starpunk export', () => {
       'a-photo-note',
       'hello-world',
     ]);
-    expect(feed.items.find((i) => i.url.endsWith('a-photo-note'))?.attachments).toHaveLength(1);
+    const attachments = feed.items.find((i) => i.url.endsWith('a-photo-note'))?.attachments;
+    expect(attachments).toHaveLength(1);
+    // The stored file's real size, as in the site's own feeds.
+    expect((attachments![0] as { size_in_bytes?: number }).size_in_bytes).toBeGreaterThan(0);
 
     const media = JSON.parse(readFileSync(join(path, 'media.json'), 'utf8')) as {
       items: { path: string; variants: Record<string, { path: string }> }[];

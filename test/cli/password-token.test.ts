@@ -81,5 +81,14 @@ describe('starpunk token', () => {
     const missing = captureIo(env(), dir);
     expect(await main(['token', 'create'], missing)).toBe(1);
     expect(missing.err.join('')).toContain('--scope is required');
+    // With SITE_URL set, nothing but the token is said.
+    expect(create.err.join('')).toBe('');
+  });
+
+  it('says whose the token is when the identity was derived from PORT (a server on another port refuses it)', async () => {
+    const io = captureIo({ DATA_PATH: dir, LOG_LEVEL: 'error', PORT: '8302' }, dir);
+    expect(await main(['token', 'create', '--scope', 'create'], io)).toBe(0);
+    expect(io.out.join('').trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(io.err.join('')).toContain('the token is for http://localhost:8302/, derived from HOST and PORT');
   });
 });

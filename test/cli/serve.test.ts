@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -93,4 +94,82 @@ describe('starpunk serve', () => {
     expect(err.output).not.toContain('StarPunk is serving');
     expect(readFileSync(join(dir, 'starpunk.db')).equals(before)).toBe(true);
   });
+
+  it('with only PORT set, every link names that port; the banner shows the address and setup link at any log level', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const server = await startServer({
+      DATA_PATH: join(dir, 'data'),
+      PORT: String(port),
+      LOG_LEVEL: 'error',
+    });
+    try {
+      const site = `http://localhost:${port}/`;
+      const banner = server.stderr();
+      expect(banner).toContain(`is serving ${site}`);
+      expect(banner).toContain(`listening on 127.0.0.1:${port}`);
+      const setup = /^ {2}(http:\/\/\S+\/auth\/setup\?token=\S+)$/m.exec(banner)?.[1];
+      expect(setup?.startsWith(`${site}auth/setup?token=`)).toBe(true);
+      expect(banner).not.toContain('Warning');
+      // LOG_LEVEL=error hides the info and warn lines, not the banner; standard output stays JSON.
+      expect(
+        server
+          .stdout()
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !l.startsWith('{')),
+      ).toEqual([]);
+      const page = await fetch(`${server.url}${new URL(setup!).pathname}${new URL(setup!).search}`);
+      expect(page.status).toBe(200);
+      const home = await (await fetch(`${server.url}/`)).text();
+      expect(home).toContain(`href="${site}micropub"`);
+      expect(home).toContain(`href="${site}feed.rss"`);
+      expect(home).not.toContain(':8000');
+      const metadata = (await (
+        await fetch(`${server.url}/.well-known/oauth-authorization-server`)
+      ).json()) as {
+        issuer: string;
+        token_endpoint: string;
+      };
+      expect(metadata.issuer).toBe(site);
+      expect(metadata.token_endpoint).toBe(`${site}auth/token`);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('warns at start when SITE_URL names this machine on another port', async () => {
+    const dir = tempDir();
+    const server = await startServer({ DATA_PATH: dir, SITE_URL: 'http://localhost:8000/' });
+    try {
+      const port = new URL(server.url).port;
+      expect(server.stderr()).toMatch(
+        new RegExp(`Warning: SITE_URL is http://localhost:8000/ but the server listens on port ${port}`),
+      );
+      expect(server.stderr()).toContain('is serving http://localhost:8000/');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    const warned = server
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(warned.some((l) => l.level === 40 && l.msg.startsWith('SITE_URL is http://localhost:8000/'))).toBe(
+      true,
+    );
+  });
 });
+
+/** A port nobody listens on right now (the system's choice, released at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}

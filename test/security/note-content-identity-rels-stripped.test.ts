@@ -70,8 +70,9 @@ describe('identity and endpoint rels in note content', () => {
     expect((await micropub({ html }, 'hostile-html')).status).toBe(201);
     for (const path of ['/', '/notes/hostile-html']) expectNoHostileRels(await relsOf(path));
     const page = await (await t.get('/notes/hostile-html')).text();
-    expect(page).toContain(`href="${EVIL}all" rel="tag nofollow ugc noopener"`);
-    expect(page).toContain('href="https://ok.example/l" rel="license nofollow ugc noopener"');
+    // The owner's own links carry no nofollow/ugc (issue #16): only the harmless rels they wrote.
+    expect(page).toContain(`href="${EVIL}all" rel="tag"`);
+    expect(page).toContain('href="https://ok.example/l" rel="license"');
   });
 
   it('are stripped from Markdown with inline HTML, and from the admin editor', async () => {

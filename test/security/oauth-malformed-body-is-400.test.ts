@@ -111,6 +111,7 @@ describe('well-formed JSON still works', () => {
       body: JSON.stringify({ grant_type: ['authorization_code'], code: 1 }),
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toBe('unsupported_grant_type');
+    // grant_type is then missing: invalid_request (RFC 6749 §5.2).
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
   });
 });

@@ -36,12 +36,19 @@ export function mediaStore(db: Db) {
   // Uses idx_media_created_at; the id breaks ties between uploads in the same millisecond.
   const page = db.prepare(`SELECT ${COLUMNS} FROM media ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`);
   const countAll = db.prepare('SELECT count(*) AS n FROM media');
+  // Any number of paths in one statement (a JSON array), each looked up through the file_path index.
+  const byPaths = db.prepare(
+    `SELECT ${COLUMNS} FROM media WHERE file_path IN (SELECT value FROM json_each(?))`,
+  );
 
   return {
     /** The media item with this id, or undefined. */
     findById: (id: number) => byId.get(id) as MediaRow | undefined,
     /** The media item stored at this path (relative to MEDIA_PATH), or undefined. */
     findByPath: (path: string) => byPath.get(path) as MediaRow | undefined,
+    /** The media items stored at these paths (relative to MEDIA_PATH); unknown paths are left out. */
+    findByPaths: (paths: readonly string[]) =>
+      paths.length === 0 ? [] : (byPaths.all(JSON.stringify(paths)) as MediaRow[]),
     /** Inserts a media row and returns its id. */
     insertMedia: (row: NewMediaRow) => {
       try {

@@ -45,6 +45,8 @@ export interface NewNoteRow {
   visibility: string;
   properties: string;
   content_html: string;
+  /** What `content_html` was rendered from (see renderKey in notes/markdown.ts). */
+  html_hash: string | null;
 }
 
 /** Columns an update may change. */
@@ -58,6 +60,8 @@ export interface NoteRowChanges {
   visibility: string;
   properties: string;
   content_html: string;
+  /** What `content_html` was rendered from (see renderKey in notes/markdown.ts). */
+  html_hash: string | null;
 }
 
 /** A position in a timeline: notes strictly older than this come next. */
@@ -103,11 +107,11 @@ export function notesStore(db: Db) {
     db.prepare(`INSERT INTO notes (slug, file_path, published, created_at, updated_at, published_at,
       content_hash, name, visibility, properties, content_html, html_hash)
     VALUES (@slug, @file_path, @published, @created_at, @created_at, @published_at,
-      @content_hash, @name, @visibility, @properties, @content_html, @content_hash)`);
+      @content_hash, @name, @visibility, @properties, @content_html, @html_hash)`);
   const update =
     db.prepare(`UPDATE notes SET published = @published, updated_at = @updated_at, edited_at = @edited_at,
       published_at = @published_at, content_hash = @content_hash, name = @name, visibility = @visibility,
-      properties = @properties, content_html = @content_html, html_hash = @content_hash
+      properties = @properties, content_html = @content_html, html_hash = @html_hash
     WHERE id = @id`);
   const setHtml = db.prepare('UPDATE notes SET content_html = ?, html_hash = ? WHERE id = ?');
   const trash = db.prepare('UPDATE notes SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
@@ -219,8 +223,8 @@ export function notesStore(db: Db) {
     /** Writes an update; returns whether a row changed. */
     updateNote: (id: number, row: NoteRowChanges) =>
       update.run({ ...row, id, published: row.published ? 1 : 0 }).changes === 1,
-    /** Stores freshly rendered HTML for the hash it was rendered from. */
-    updateHtml: (id: number, html: string, hash: string) => setHtml.run(html, hash, id),
+    /** Stores freshly rendered HTML with what it was rendered from (see renderKey). */
+    updateHtml: (id: number, html: string, hash: string | null) => setHtml.run(html, hash, id),
     /** Moves a note to the trash; false when it was already there. */
     trashNote: (id: number, at: string) => trash.run(at, id).changes === 1,
     /** Takes a note out of the trash. */

@@ -30,6 +30,10 @@ export function tokensStore(db: Db) {
   const byHash = db.prepare('SELECT * FROM tokens WHERE token_hash = ?');
   const revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   const used = db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
+  // A rotated refresh token is both used and dead: last_used_at tells it from one revoked unused.
+  const spend = db.prepare(
+    'UPDATE tokens SET revoked_at = @at, last_used_at = @at WHERE id = @id AND revoked_at IS NULL',
+  );
   return {
     /** Stores a token (hash only) and returns its id. */
     insertToken: (
@@ -60,6 +64,8 @@ export function tokensStore(db: Db) {
     findTokenByHash: (hash: string) => byHash.get(hash) as TokenRow | undefined,
     /** Revokes a token; false when it already was. */
     revokeToken: (id: number, at: string) => revoke.run(at, id).changes === 1,
+    /** Marks a refresh token used up by a rotation (revoked, and used at the same instant); false when it already was revoked. */
+    spendToken: (id: number, at: string) => spend.run({ id, at }).changes === 1,
     /** Records that a token was used. */
     updateTokenUse: (id: number, at: string) => used.run(at, id),
   };

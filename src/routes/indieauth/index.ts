@@ -1,6 +1,7 @@
 import { type Context, type Env, Hono } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Config } from '../../config.js';
+import type { TokenRow } from '../../db/store/tokens.js';
 import { AppError } from '../../errors.js';
 import type { FetchLike } from '../../http/safe-fetch.js';
 import { requireCsrf, type SessionVars } from '../../http/session.js';
@@ -75,10 +76,38 @@ function protocol<E extends Env>(handler: (c: Context<E>) => Promise<Response> |
   };
 }
 
-function bearer(c: Context, body?: Record<string, string>): string | undefined {
+function bearer(c: Context): string | undefined {
   const h = c.req.header('authorization');
   const m = h ? /^Bearer\s+(\S+)$/i.exec(h.trim()) : null;
-  return m?.[1] ?? body?.access_token;
+  return m?.[1];
+}
+
+/**
+ * The live access token a request to a token-protected endpoint carries, or the answer to give
+ * instead (RFC 6750 §3.1): a request with no Bearer credentials at all (no Authorization header,
+ * or another scheme) gets a bare `Bearer` challenge with no error code; a malformed Bearer header
+ * is an invalid_request; an unknown, expired or revoked token is an invalid_token.
+ */
+function requireAccessToken(c: Context, server: IndieAuthServer): TokenRow | Response {
+  const header = c.req.header('authorization')?.trim();
+  if (header === undefined || !/^Bearer(\s|$)/i.test(header)) {
+    return c.body(null, 401, { ...NO_STORE, 'WWW-Authenticate': 'Bearer' });
+  }
+  const token = bearer(c);
+  if (token === undefined) {
+    return c.json(
+      { error: 'invalid_request', error_description: 'The Authorization header must be "Bearer <token>".' },
+      400,
+      { ...NO_STORE, 'WWW-Authenticate': 'Bearer error="invalid_request"' },
+    );
+  }
+  const row = server.findAccessToken(token);
+  if (!row)
+    return oauthError(
+      c,
+      new OAuthError('invalid_token', 'The access token is unknown, expired or revoked.', 401),
+    );
+  return row;
 }
 
 /** StarPunk's IndieAuth server: metadata, authorization (consent + redemption), token, introspection, revocation, userinfo. */
@@ -210,6 +239,8 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
       const body = await formBody(c);
       if (body.grant_type === undefined && body.code === undefined) return next();
       // Redemption by the client for the profile (§5.3.2): no session, no CSRF.
+      if (!body.grant_type)
+        throw new OAuthError('invalid_request', 'grant_type is required (authorization_code).');
       if (body.grant_type !== 'authorization_code')
         throw new OAuthError('unsupported_grant_type', 'Only authorization_code is supported here.');
       const profile = server.redeemForProfile({
@@ -282,6 +313,9 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
           NO_STORE,
         );
       }
+      // RFC 6749 §5.2: a missing parameter is invalid_request; only a value we do not know is
+      // unsupported_grant_type.
+      if (!body.grant_type) throw new OAuthError('invalid_request', 'grant_type is required.');
       throw new OAuthError(
         'unsupported_grant_type',
         'grant_type must be authorization_code or refresh_token.',
@@ -291,12 +325,8 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
 
   // Legacy token verification: GET the token endpoint with the bearer token.
   app.get('/auth/token', (c) => {
-    const row = server.findAccessToken(bearer(c));
-    if (!row)
-      return oauthError(
-        c,
-        new OAuthError('invalid_token', 'The access token is missing, expired or revoked.', 401),
-      );
+    const row = requireAccessToken(c, server);
+    if (row instanceof Response) return row;
     return c.json({ me: row.me, client_id: row.client_id, scope: row.scope ?? '' }, 200, NO_STORE);
   });
 
@@ -322,12 +352,8 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
   );
 
   app.get('/auth/userinfo', (c) => {
-    const row = server.findAccessToken(bearer(c));
-    if (!row)
-      return oauthError(
-        c,
-        new OAuthError('invalid_token', 'The access token is missing, expired or revoked.', 401),
-      );
+    const row = requireAccessToken(c, server);
+    if (row instanceof Response) return row;
     try {
       return c.json(server.userinfo(row), 200, NO_STORE);
     } catch (err) {

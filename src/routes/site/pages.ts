@@ -20,14 +20,17 @@ import {
   weakEtag,
 } from '../../http/conditional.js';
 import { negotiate } from '../../http/negotiate.js';
+import type { MediaService } from '../../media/service.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-query.js';
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagKey } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../../site/feed-item.js';
+import { withStoredImages } from '../../site/note-images.js';
 import { pageSiteFrom } from '../../site/page-site.js';
 import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
+import { eagerFirstImage } from '../../views/images.js';
 import {
   renderHomePage,
   renderListEntry,
@@ -72,6 +75,8 @@ export interface SiteDeps {
   config: Config;
   clock: Clock;
   notes: NoteService;
+  /** The media library, for the sizes of the pictures notes show. */
+  media: Pick<MediaService, 'findImages'>;
   version: string;
 }
 
@@ -82,10 +87,16 @@ export function siteRoutes(deps: SiteDeps): Hono {
   const urls = siteUrls(config);
   const site = pageSiteFrom(config);
   const homeLinks = linkHeader(discoveryLinks(urls, config.adminMe));
+  // The first entry of a list is at the top of the page: its first picture loads at once.
+  const firstEager = (list: string[]) =>
+    list.length === 0 ? list : [eagerFirstImage(list[0]!), ...list.slice(1)];
   const listLinks = {
     note: (slug: string) => `/notes/${encodeURIComponent(slug)}`,
     tag: (key: string) => urls.tag(key).slice(urls.home.length - 1),
   };
+  // Pictures with their stored sizes, looked up once per batch of notes about to be rendered.
+  const withImages = (list: readonly Note[]) =>
+    withStoredImages(list, (u) => deps.media.findImages(u, config.siteUrl));
   const cache = createRenderCache<string | Buffer<ArrayBuffer>>();
   // Rendered list entries by note id, current for one revision: a page the render cache misses
   // (another cursor, a tag page, the first request after a write) re-renders only changed notes.
@@ -93,14 +104,14 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   function listEntries(keys: NoteKey[]): string[] {
     const missing = keys.filter((k) => entries.get(String(k.id), String(k.revision)) === undefined);
-    for (const note of notes.getNotesByIds(missing.map((k) => k.id))) {
+    for (const note of withImages(notes.getNotesByIds(missing.map((k) => k.id)))) {
       entries.set(String(note.id), String(note.revision), renderListEntry(note, listLinks));
     }
     // A note changed between the two queries is shown as it is now; a vanished one is left out.
     return keys.flatMap((k) => {
       const html = entries.get(String(k.id), String(k.revision));
       if (html !== undefined) return [html];
-      const note = notes.getNotesByIds([k.id])[0];
+      const note = withImages(notes.getNotesByIds([k.id]))[0];
       return note ? [renderListEntry(note, listLinks)] : [];
     });
   }
@@ -257,7 +268,12 @@ export function siteRoutes(deps: SiteDeps): Hono {
       const shown = view.keys.slice(0, PAGE_SIZE);
       const older =
         view.keys.length > PAGE_SIZE ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
-      return renderHomePage({ site, entries: listEntries(shown), older, isFirst: cursor === undefined });
+      return renderHomePage({
+        site,
+        entries: firstEager(listEntries(shown)),
+        older,
+        isFirst: cursor === undefined,
+      });
     });
   });
 
@@ -275,7 +291,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
     return cached(c, `note:${note.id}`, HTML, noteValidators(note), () =>
       renderNotePage({
         site,
-        note,
+        note: withImages([note])[0]!,
         url,
         links: listLinks,
         excerpt: excerpt(plainText(note.contentHtml), 160),
@@ -301,7 +317,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
         view.keys.length > PAGE_SIZE
           ? `${listLinks.tag(key)}?before=${encodeCursor(shown[shown.length - 1]!)}`
           : undefined;
-      return renderTagPage({ site, tagName: view.label, entries: listEntries(shown), older });
+      return renderTagPage({ site, tagName: view.label, entries: firstEager(listEntries(shown)), older });
     });
   });
 
@@ -400,7 +416,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
   const feedLinks = feedLinksFrom(urls);
 
   function feedItems(): FeedItem[] {
-    return notes.listPublicNotes(FEED_SIZE).map((n) => noteToFeedItem(n, urls));
+    return withImages(notes.listPublicNotes(FEED_SIZE)).map((n) => noteToFeedItem(n, urls));
   }
 
   /** The feeds' notes: one view shared by every format and the OPML file. */

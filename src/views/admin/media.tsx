@@ -40,11 +40,11 @@ export function renderMediaLibrary(p: {
             return (
               <li class="media-item">
                 <img
-                  src={m.variants.thumb ?? m.url}
+                  src={m.thumbnail.url}
                   alt={m.alt}
                   loading="lazy"
-                  width={m.width ?? undefined}
-                  height={m.height ?? undefined}
+                  width={m.thumbnail.width ?? undefined}
+                  height={m.thumbnail.height ?? undefined}
                 />
                 <p class="help">
                   {m.originalName ?? m.filePath} · {m.width}×{m.height} · {Math.ceil(m.size / 1024)} KB ·{' '}

@@ -336,6 +336,14 @@ describe('token endpoint', () => {
       client_id: CLIENT,
     });
     expect(refresh.status).toBe(400);
+    // The refresh token was never used: the answer says its grant was revoked, not that it was used.
+    const { error, error_description } = (await refresh.json()) as {
+      error: string;
+      error_description: string;
+    };
+    expect(error).toBe('invalid_grant');
+    expect(error_description).toMatch(/never used, but its grant was revoked/);
+    expect(error_description).not.toMatch(/already used/);
   });
 
   it('issues no access token for a code without scope', async () => {
@@ -410,6 +418,9 @@ describe('refresh tokens', () => {
       client_id: CLIENT,
     });
     expect(reuse.status).toBe(400);
+    expect(((await reuse.json()) as { error_description: string }).error_description).toMatch(
+      /already used; every token of this grant has been revoked/,
+    );
     expect(t.app.services.indieauth.findAccessToken(second.access_token)).toBeUndefined();
     expect(t.app.services.indieauth.findAccessToken(first.access_token)).toBeUndefined();
     const next = await post('/auth/token', {

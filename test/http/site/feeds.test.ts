@@ -1,6 +1,7 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { photoLike } from '../../helpers/images.js';
 
 let t: TestApp;
 beforeEach(() => {
@@ -112,5 +113,60 @@ describe('RSS and Atom by the W3C validator’s rules', () => {
     // Escaped, never raw markup inside XML text.
     expect(atom).not.toContain('<note>');
     expect(rss).not.toContain('<note>');
+  });
+});
+
+describe('photos and links in the feeds (issue #16, item 12)', () => {
+  it('give the real byte size, show the photos in the content, and make every content URL absolute', async () => {
+    const item = await t.app.services.media.saveUpload({
+      bytes: await photoLike(1600, 1200).jpeg().toBuffer(),
+      alt: 'A loom',
+    });
+    t.clock.advance(60_000);
+    // A Micropub client sends the absolute URL the media endpoint gave it.
+    t.notes.createNote({
+      slug: 'with-photo',
+      content: 'A claim[^1] and [another note](/notes/other).\n\n[^1]: The source.',
+      photos: [{ url: `http://example.test${item.url}`, alt: 'A loom' }],
+    });
+    const note = 'http://example.test/notes/with-photo';
+    const medium = `http://example.test${item.variants.medium}`;
+
+    const rss = await (await t.get('/feed.rss')).text();
+    expect(XMLValidator.validate(rss)).toBe(true);
+    const rssItem = /<item>[\s\S]*?<\/item>/.exec(rss)![0];
+    expect(rssItem).toContain(
+      `<enclosure url="http://example.test${item.url}" length="${item.size}" type="image/jpeg"/>`,
+    );
+    expect(item.size).toBeGreaterThan(0);
+
+    const atom = await (await t.get('/feed.atom')).text();
+    expect(atom).toContain(`href="http://example.test${item.url}" length="${item.size}" title="A loom"`);
+
+    const json = JSON.parse(await (await t.get('/feed.json')).text()) as {
+      items: { content_html: string; attachments: { size_in_bytes: number; mime_type: string }[] }[];
+    };
+    const first = json.items[0]!;
+    expect(first.attachments).toEqual([
+      {
+        url: `http://example.test${item.url}`,
+        mime_type: 'image/jpeg',
+        title: 'A loom',
+        size_in_bytes: item.size,
+      },
+    ]);
+    const html = first.content_html;
+    // The photo in the content, as the medium copy with its size.
+    expect(html).toContain(`<p><img src="${medium}" alt="A loom" width="1280" height="960" /></p>`);
+    // Footnote links and site-relative links are absolute, against the note's own address.
+    expect(html).toContain(`href="${note}#fn1"`);
+    expect(html).toContain(`href="${note}#fnref1"`);
+    expect(html).toContain('href="http://example.test/notes/other"');
+    const tags = [...html.matchAll(/<[a-z][^<>]*>/g)].map((m) => m[0]).join('');
+    for (const [, url] of tags.matchAll(/\s(?:href|src|cite)="([^"]*)"/g))
+      expect(url).toMatch(/^https?:\/\//);
+    // The same content in the XML feeds (escaped once).
+    expect(rssItem).toContain(`href=&quot;${note}#fn1&quot;`);
+    expect(atom).toContain(`src=&quot;${medium}&quot;`);
   });
 });
