@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
+import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
@@ -57,6 +58,7 @@ export interface AppServices {
   auth: AdminAuth;
   metrics: Metrics;
   indieauth: ReturnType<typeof createIndieAuthServer>;
+  replyContexts: ReplyContextService;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -74,6 +76,15 @@ export function buildApp(
   const metrics = deps.metrics ?? createMetrics();
   const indieauth = createIndieAuthServer({ db, clock, config });
   const site = pageSiteFrom(config);
+  // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
+  const replyContexts = createReplyContextService({
+    db,
+    fetch,
+    clock,
+    logger,
+    markChanged: (id) => notes.markChanged(id),
+  });
+  notes.onSaved((note) => replyContexts.schedule(note));
 
   const app = new Hono<{ Variables: RequestVars & SessionVars }>();
   app.use('*', requestLog(logger), recordMetrics(metrics), securityHeaders());
@@ -125,5 +136,5 @@ export function buildApp(
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
   app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
 
-  return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth } });
+  return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth, replyContexts } });
 }

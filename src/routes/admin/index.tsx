@@ -15,6 +15,7 @@ import { excerpt, plainText, renderMarkdown } from '../../notes/markdown.js';
 import { buildFtsQuery } from '../../notes/search-query.js';
 import type { NoteInput, NoteService } from '../../notes/service.js';
 import type { Note, Photo } from '../../notes/types.js';
+import { responseTitle } from '../../reply-context/kinds.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderMediaLibrary } from '../../views/admin/media.js';
 import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
@@ -63,7 +64,11 @@ function str(v: unknown): string {
 }
 
 function titleOf(n: Note): string {
-  return n.name ?? (excerpt(plainText(n.contentHtml), 70) || (n.photos.length > 0 ? 'Photo' : 'Note'));
+  return (
+    n.name ??
+    responseTitle(n) ??
+    (excerpt(plainText(n.contentHtml), 70) || (n.photos.length > 0 ? 'Photo' : 'Note'))
+  );
 }
 
 function toLocalInput(d: Date): string {
