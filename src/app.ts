@@ -3,6 +3,7 @@ import { type AdminAuth, createAdminAuth } from './auth/admin-auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import { createDraftService } from './drafts/editor-drafts.js';
 import { BODY_LIMITS, limitBodies } from './http/body-limit.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
@@ -102,6 +103,8 @@ export function buildApp(
       ['/admin/new', BODY_LIMITS.textWithUpload],
       [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
       ['/admin/preview', BODY_LIMITS.text],
+      // Autosave: the editor's fields as JSON (a note's text at most, and a few short fields).
+      [/^\/admin\/drafts\/[^/]+$/, BODY_LIMITS.text],
     ]),
   );
   app.onError(errorHandler(logger, site, metrics));
@@ -134,7 +137,20 @@ export function buildApp(
   app.use('/admin/*', loadSession(auth));
   app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000) }));
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
-  app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
+  app.route(
+    '/',
+    adminRoutes({
+      config,
+      clock,
+      auth,
+      notes,
+      media,
+      tokens,
+      metrics,
+      version: deps.version,
+      drafts: createDraftService({ db, clock }),
+    }),
+  );
 
   return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth, replyContexts } });
 }

@@ -537,6 +537,11 @@ export function createNoteService(deps: NoteServiceDeps) {
       };
     },
 
+    /** What is known of the pages these properties respond to (for previews of unsaved notes). */
+    citationsFor(properties: Mf2Properties): Citation[] {
+      return citationsFor(properties);
+    },
+
     /** Marks a note changed without editing it (what its pages show changed: reply context). */
     markChanged(id: number): void {
       notes.bumpRevision(id);
