@@ -23,7 +23,6 @@
       const pad = (n) => String(n).padStart(2, '0');
       const p = document.createElement('p');
       p.className = 'flash flash-ok unsaved-writing';
-      p.setAttribute('role', 'status');
       p.append(`You have writing from ${pad(d.getHours())}:${pad(d.getMinutes())} that is not saved yet. `);
       const a = document.createElement('a');
       a.href = newest.key === 'new' ? '/admin/new' : `/admin/edit/${newest.key}`;

@@ -296,8 +296,10 @@ export function renderEditor(p: {
           Not public yet: <a href={p.previewUrl}>Preview this note</a> as it will look.
         </p>
       )}
-      <div id="draft-alert" class="draft-alert" role="alert" />
-      <div id="draft-status" class="draft-status" role="status" />
+      {/* Live regions the editor script fills (restored text, signed out); present from the start
+          so that screen readers announce what appears in them. */}
+      <div id="draft-alert" class="draft-alert" aria-live="assertive" />
+      <div id="draft-status" class="draft-status" aria-live="polite" />
       {p.errors.length > 0 && (
         <div class="flash flash-error" role="alert">
           <p>Please fix {p.errors.length === 1 ? 'this' : 'these'} before saving:</p>
@@ -431,7 +433,7 @@ export function renderEditor(p: {
               <PhotoRow url={ph.url} alt={ph.alt} i={i} count={v.photoUrls.length} />
             ))}
           </ol>
-          <p id="photo-status" class="visually-hidden" role="status" />
+          <p id="photo-status" class="visually-hidden" aria-live="polite" />
           <label for="photo">Add a photo</label>
           <input
             id="photo"
@@ -457,10 +459,10 @@ export function renderEditor(p: {
                       data-add-photo={m.url}
                       data-alt={m.alt}
                     >
-                      Add to photos<span class="visually-hidden">: {m.label}</span>
+                      Add to photos<span class="visually-hidden"> ({m.label})</span>
                     </button>
                     <button type="button" class="secondary" data-insert-media={m.url} data-alt={m.alt} hidden>
-                      Insert in text<span class="visually-hidden">: {m.label}</span>
+                      Insert in text<span class="visually-hidden"> ({m.label})</span>
                     </button>
                   </li>
                 ))}
