@@ -123,7 +123,7 @@ for (const [name, width, height] of [
       await page.goto(site.url('/admin?filter=drafts'));
       await page
         .locator('.admin-table tr', { hasText: `Liked it ${name}` })
-        .getByRole('link', { name: 'Preview' })
+        .getByRole('link', { name: `Preview Liked it ${name}` })
         .click();
       await page.waitForURL((u) => u.pathname.startsWith('/admin/preview/'));
 

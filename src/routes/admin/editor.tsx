@@ -132,8 +132,10 @@ async function readEditor(c: Ctx, clock: Clock): Promise<EditorForm> {
   const errors: string[] = [];
   for (let i = 0; i < MAX_PHOTOS && typeof body[`photo_url_${i}`] === 'string'; i++) {
     if (body[`photo_remove_${i}`]) continue;
+    // A photo the note already has stays whatever its URL looks like (notes imported or sent by a
+    // client may use other forms); only pictures added here are checked.
     const url = str(body[`photo_url_${i}`]);
-    if (isPhotoUrl(url)) values.photoUrls.push({ url, alt: str(body[`photo_alt_${i}`]).trim() });
+    if (url) values.photoUrls.push({ url, alt: str(body[`photo_alt_${i}`]).trim() });
   }
   let intent: EditorForm['intent'] = str(body.intent) === 'preview' ? 'preview' : 'save';
   // The no-script way to arrange photos: these buttons show the form again, changed, unsaved.

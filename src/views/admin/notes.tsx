@@ -116,7 +116,9 @@ export function renderDashboard(p: {
                     ) : (
                       <>
                         {(status === 'draft' || status === 'scheduled') && (
-                          <a href={`/admin/preview/${n.id}`}>Preview</a>
+                          <a href={`/admin/preview/${n.id}`}>
+                            Preview<span class="visually-hidden"> {p.title(n)}</span>
+                          </a>
                         )}
                         {status !== 'draft' && status !== 'private' && status !== 'scheduled' && (
                           <a href={`/notes/${encodeURIComponent(n.slug)}`}>View</a>

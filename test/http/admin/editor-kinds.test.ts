@@ -201,8 +201,12 @@ describe('previews', () => {
     });
     const live = await createFromEditor({ name: 'Live one', content: 'Now' });
     const dash = await (await t.get('/admin', { Cookie: admin.cookie })).text();
-    expect(dash).toContain(`<a href="/admin/preview/${draft.id}">Preview</a>`);
-    expect(dash).toContain(`<a href="/admin/preview/${later.id}">Preview</a>`);
+    expect(dash).toContain(
+      `<a href="/admin/preview/${draft.id}">Preview<span class="visually-hidden"> Draft to preview</span></a>`,
+    );
+    expect(dash).toContain(
+      `<a href="/admin/preview/${later.id}">Preview<span class="visually-hidden"> Later one</span></a>`,
+    );
     expect(dash).not.toContain(`/admin/preview/${live.id}`);
     const editor = await (await t.get(`/admin/edit/${draft.id}`, { Cookie: admin.cookie })).text();
     expect(editor).toContain(`<a href="/admin/preview/${draft.id}">Preview this note</a>`);
@@ -241,6 +245,28 @@ describe('photos', () => {
     expect(html).toContain(`name="photo_url_0" value="${one}"`);
     expect(html).toContain('With a picture');
     expect(t.db.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 0 });
+  });
+
+  it('keeps a photo whose URL the library would not give (imported notes), and refuses adding such a URL', async () => {
+    const note = t.notes.createNote({
+      content: 'Old',
+      photos: [{ url: 'static/legacy photo.jpg', alt: 'Legacy' }],
+    });
+    const edit = editorForm({
+      content: 'Old, edited',
+      photo_url_0: 'static/legacy photo.jpg',
+      photo_alt_0: 'Legacy',
+    });
+    expect((await postMultipart(t, admin, `/admin/edit/${note.id}`, edit)).status).toBe(303);
+    expect(t.notes.getNoteById(note.id)!.photos.map((p) => p.url)).toEqual(['static/legacy photo.jpg']);
+    const res = await postMultipart(
+      t,
+      admin,
+      '/admin/new',
+      editorForm({ content: 'x', add_photo: 'javascript:alert(1)' }),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).not.toContain('javascript:alert(1)');
   });
 
   it('several photos keep the order chosen with Move up / Move down (without a script too)', async () => {
