@@ -3,6 +3,7 @@ import { type AdminAuth, createAdminAuth } from './auth/admin-auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import { createDraftService } from './drafts/editor-drafts.js';
 import { BODY_LIMITS, limitBodies } from './http/body-limit.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
@@ -25,6 +26,7 @@ import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
+import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { webmentionAdminRoutes } from './routes/admin/webmentions.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -72,6 +74,7 @@ export interface AppServices {
   runner: JobRunner;
   /** Webmentions this site sends when a note changes. */
   webmentions: WebmentionSender;
+  replyContexts: ReplyContextService;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -106,6 +109,15 @@ export function buildApp(
   notes.onChange(webmentions.noteChanged);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
+  // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
+  const replyContexts = createReplyContextService({
+    db,
+    fetch,
+    clock,
+    logger,
+    markChanged: (id) => notes.markChanged(id),
+  });
+  notes.onSaved((note) => replyContexts.schedule(note));
 
   const app = new Hono<{ Variables: RequestVars & SessionVars }>();
   app.use('*', requestLog(logger), recordMetrics(metrics), securityHeaders());
@@ -123,6 +135,8 @@ export function buildApp(
       ['/admin/new', BODY_LIMITS.textWithUpload],
       [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
       ['/admin/preview', BODY_LIMITS.text],
+      // Autosave: the editor's fields as JSON (a note's text at most, and a few short fields).
+      [/^\/admin\/drafts\/[^/]+$/, BODY_LIMITS.text],
     ]),
   );
   app.onError(errorHandler(logger, site, metrics));
@@ -155,11 +169,24 @@ export function buildApp(
   app.use('/admin/*', loadSession(auth));
   app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000) }));
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
-  app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
+  app.route(
+    '/',
+    adminRoutes({
+      config,
+      clock,
+      auth,
+      notes,
+      media,
+      tokens,
+      metrics,
+      version: deps.version,
+      drafts: createDraftService({ db, clock }),
+    }),
+  );
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
   app.route('/', webmentionAdminRoutes({ config, notes, webmentions }));
 
   return Object.assign(app, {
-    services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner, webmentions },
+    services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner, webmentions, replyContexts },
   });
 }

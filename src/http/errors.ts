@@ -27,7 +27,20 @@ function respond(c: Context, err: AppError, site: PageSite): Response {
     if (err.details?.scope !== undefined) body.scope = err.details.scope;
     return c.json(body, err.status as 400, { 'Cache-Control': 'no-store' });
   }
-  return c.html(renderErrorPage({ status: err.status, message: err.message, site }), err.status as 400);
+  return c.html(
+    renderErrorPage({ status: err.status, message: err.message, site, link: linkFor(err) }),
+    err.status as 400,
+  );
+}
+
+/** Where an error page points the owner: signing in again, or back to the admin page they were on. */
+function linkFor(err: AppError): { href: string; label: string } | undefined {
+  const { signIn, back } = err.details ?? {};
+  if (typeof signIn === 'string') {
+    return { href: `/auth/login?next=${encodeURIComponent(signIn)}`, label: 'Sign in again' };
+  }
+  if (typeof back === 'string') return { href: back, label: 'Reload the page you were on' };
+  return undefined;
 }
 
 /** The one sink where errors become responses: AppErrors keep their code, anything else is a logged 500. */

@@ -36,15 +36,46 @@ export function clearSessionCookie(c: Context, secure: boolean): void {
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure, httpOnly: true, sameSite: 'Lax' });
 }
 
-/** Lets only the signed-in admin through: pages redirect to sign-in, other requests get 401. */
+/**
+ * The admin page a refused request came from (its same-site Referer), to go back to once the
+ * owner has signed in again or reloaded: the editor there brings back what was typed. Without a
+ * usable Referer, the editor a form was posted to, else the dashboard. One-time confirmations
+ * (`flash`, `saved`) are left out so they are not shown again.
+ */
+export function returnPath(c: Context): string {
+  const ref = c.req.header('referer');
+  if (ref) {
+    try {
+      const u = new URL(ref);
+      if (u.pathname === '/admin' || u.pathname.startsWith('/admin/')) {
+        u.searchParams.delete('flash');
+        u.searchParams.delete('saved');
+        return u.pathname + u.search;
+      }
+    } catch {
+      // not a URL: fall through
+    }
+  }
+  return /^\/admin\/(new|edit\/\d{1,12})$/.test(c.req.path) ? c.req.path : '/admin';
+}
+
+/**
+ * Lets only the signed-in admin through: pages redirect to sign-in, scripts asking for JSON and
+ * other requests get 401 (the page says where to sign in and come back to).
+ */
 export function requireAdmin(): MiddlewareHandler<{ Variables: SessionVars }> {
   return async (c, next) => {
     if (c.get('session')) return next();
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') {
+    const wantsJson = (c.req.header('accept') ?? '').startsWith('application/json');
+    if ((c.req.method === 'GET' || c.req.method === 'HEAD') && !wantsJson) {
       const next_ = c.req.path + (new URL(c.req.url).search || '');
       return c.redirect(`/auth/login?next=${encodeURIComponent(next_)}`, 303);
     }
-    throw new AppError('unauthorized', 'Please sign in first.');
+    throw new AppError(
+      'unauthorized',
+      'You are not signed in (your session has ended), so nothing was changed. Sign in again to carry on: what you typed in the editor is kept in this browser and comes back.',
+      { details: { signIn: returnPath(c) } },
+    );
   };
 }
 
@@ -69,6 +100,7 @@ export function requireCsrf(auth: AdminAuth): MiddlewareHandler<{ Variables: Ses
       throw new AppError(
         'forbidden',
         'This form has expired or did not come from this site (CSRF check failed). Go back, reload the page and try again.',
+        { details: { back: returnPath(c) } },
       );
     }
     return next();

@@ -9,11 +9,13 @@ import {
   notesStore,
   type TimelineCursor,
 } from '../db/store/notes.js';
+import { replyContextsStore } from '../db/store/reply-contexts.js';
 import { type SearchStore, searchStore } from '../db/store/search.js';
 import { siteStateStore } from '../db/store/site-state.js';
 import { type TagsStore, tagsStore } from '../db/store/tags.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { responseUrls } from '../reply-context/kinds.js';
 import {
   commitNewFile,
   commitPurge,
@@ -33,7 +35,7 @@ import { hasStaleRel, plainText, renderKey, renderMarkdown } from './markdown.js
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
 import { normaliseTags } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
-import type { Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js';
+import type { Citation, Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js';
 
 /** The most a note body may hold (bytes of Markdown). */
 export const MAX_NOTE_BYTES = 512 * 1024;
@@ -70,7 +72,13 @@ export interface NoteInput {
 }
 
 /** What an edit may change (the slug never changes). */
-export type NoteChanges = Partial<Omit<NoteInput, 'slug'>>;
+export type NoteChanges = Partial<Omit<NoteInput, 'slug'>> & {
+  /**
+   * Properties an edit sets while keeping the others as they are (`properties` replaces them
+   * all); an empty array removes one. The editor sets like-of, in-reply-to and friends this way.
+   */
+  setProperties?: Mf2Properties;
+};
 
 /**
  * What decides every public list right now: the note change counter and when the next scheduled
@@ -136,6 +144,17 @@ function buildProperties(input: NoteInput, content: string, tags: string[]): Mf2
   return props;
 }
 
+/** `props` with `set` applied: each property in `set` replaces its namesake, an empty one removes it. */
+function buildPropertiesWith(set: Mf2Properties | undefined, props: Mf2Properties): Mf2Properties {
+  if (!set) return props;
+  const out: Mf2Properties = { ...props };
+  for (const [name, values] of Object.entries(set)) {
+    if (values.length === 0) delete out[name];
+    else out[name] = values;
+  }
+  return out;
+}
+
 function checkInput(input: NoteChanges, content: string | undefined): void {
   if (content !== undefined && Buffer.byteLength(content, 'utf8') > MAX_NOTE_BYTES) {
     throw new AppError('payload_too_large', `A note may hold at most ${MAX_NOTE_BYTES / 1024} KB of text.`);
@@ -186,6 +205,17 @@ function cleanValue(value: unknown, clean: (s: string) => string): unknown {
   return value;
 }
 
+/** mf2 properties without control characters (one-line properties lose line breaks too). */
+function cleanProperties(props: Mf2Properties): Mf2Properties {
+  // fromEntries defines own properties: a key such as "__proto__" stays a plain key.
+  return Object.fromEntries(
+    Object.entries(props).map(([name, values]) => [
+      singleLine(name),
+      cleanValue(values, SINGLE_LINE_PROPERTIES.has(name) ? singleLine : multiLine) as unknown[],
+    ]),
+  );
+}
+
 /**
  * What a writer sent, without control characters: they have no business in a note, and one in a
  * title could reach places where NUL means something (the page template's content marker).
@@ -197,15 +227,9 @@ function cleanInput<T extends NoteChanges>(input: T): T {
   if (out.tags) out.tags = out.tags.map(singleLine);
   if (out.photos)
     out.photos = out.photos.map((p) => ({ ...p, url: singleLine(p.url), alt: multiLine(p.alt) }));
-  if (out.properties) {
-    // fromEntries defines own properties: a key such as "__proto__" stays a plain key.
-    out.properties = Object.fromEntries(
-      Object.entries(out.properties).map(([name, values]) => [
-        singleLine(name),
-        cleanValue(values, SINGLE_LINE_PROPERTIES.has(name) ? singleLine : multiLine) as unknown[],
-      ]),
-    );
-  }
+  if (out.properties) out.properties = cleanProperties(out.properties);
+  const changes = out as NoteChanges;
+  if (changes.setProperties) changes.setProperties = cleanProperties(changes.setProperties);
   return out;
 }
 
@@ -253,6 +277,8 @@ export function createNoteService(deps: NoteServiceDeps) {
   const search: SearchStore = searchStore(db);
   const siteState = siteStateStore(db);
   const changeToken = createChangeToken(db);
+  const contexts = replyContextsStore(db);
+  const savedListeners: ((note: Note) => void)[] = [];
   let timeline:
     | { token: string; computedAt: number; expiresAt: number | null; state: TimelineState }
     | undefined;
@@ -274,6 +300,28 @@ export function createNoteService(deps: NoteServiceDeps) {
     }
   }
 
+  /** What is known of the pages a note responds to (reply context), when anything is. */
+  function citationsFor(properties: Mf2Properties): Citation[] {
+    const out: Citation[] = [];
+    for (const url of responseUrls(properties)) {
+      const row = contexts.findContext(url);
+      if (row?.status === 'ok')
+        out.push({ url, name: row.name, authorName: row.author_name, authorUrl: row.author_url });
+    }
+    return out;
+  }
+
+  /** Tells the listeners (reply context) that a note was saved; a failing listener fails nothing. */
+  function announceSaved(note: Note): void {
+    for (const listener of savedListeners) {
+      try {
+        listener(note);
+      } catch (err) {
+        deps.logger?.error({ err, id: note.id }, 'a listener of saved notes failed');
+      }
+    }
+  }
+
   /** Turns a row into a Note; renders and caches HTML when the cache is stale. */
   function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
     let html: string = row.content_html ?? '';
@@ -289,6 +337,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       else missingFiles.delete(row.id);
     }
     const properties = parseProperties(row.properties);
+    const citations = citationsFor(properties);
     const created = parseDbTime(row.created_at);
     return {
       id: row.id,
@@ -309,6 +358,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       photos: photosFromProperties(properties),
       properties,
       revision: row.revision,
+      ...(citations.length > 0 ? { citations } : {}),
       ...(fileMissing ? { fileMissing } : {}),
     };
   }
@@ -430,7 +480,9 @@ export function createNoteService(deps: NoteServiceDeps) {
         return newId;
       }, commitNewFile);
       missingFiles.delete(id);
-      return this.getNoteById(id)!;
+      const note = this.getNoteById(id)!;
+      announceSaved(note);
+      return note;
     },
 
     /** Applies changes to a note (slug and file path never change); returns the new version. */
@@ -448,25 +500,28 @@ export function createNoteService(deps: NoteServiceDeps) {
       const name = changes.name === undefined ? before.name : changes.name?.trim() || null;
       const properties = changes.properties
         ? changes.properties
-        : buildProperties(
-            {
-              content: source,
-              name,
-              photos: changes.photos ?? before.photos,
-              properties: Object.fromEntries(
-                Object.entries(before.properties).filter(
-                  ([k]) =>
-                    !(
-                      (k === 'content' && content !== undefined) ||
-                      (k === 'name' && changes.name !== undefined) ||
-                      (k === 'category' && changes.tags !== undefined) ||
-                      (k === 'photo' && changes.photos !== undefined)
-                    ),
+        : buildPropertiesWith(
+            changes.setProperties,
+            buildProperties(
+              {
+                content: source,
+                name,
+                photos: changes.photos ?? before.photos,
+                properties: Object.fromEntries(
+                  Object.entries(before.properties).filter(
+                    ([k]) =>
+                      !(
+                        (k === 'content' && content !== undefined) ||
+                        (k === 'name' && changes.name !== undefined) ||
+                        (k === 'category' && changes.tags !== undefined) ||
+                        (k === 'photo' && changes.photos !== undefined)
+                      ),
+                  ),
                 ),
-              ),
-            },
-            source,
-            tagList.map((t) => t.name),
+              },
+              source,
+              tagList.map((t) => t.name),
+            ),
           );
       checkPropertySizes(properties, before.properties);
       transact(
@@ -495,7 +550,28 @@ export function createNoteService(deps: NoteServiceDeps) {
         (file) => notes.findById(id)?.content_hash === file.hash,
       );
       missingFiles.delete(id);
-      return this.getNoteById(id)!;
+      const note = this.getNoteById(id)!;
+      announceSaved(note);
+      return note;
+    },
+
+    /** Calls `listener` after every note created or updated here; returns how to stop. */
+    onSaved(listener: (note: Note) => void): () => void {
+      savedListeners.push(listener);
+      return () => {
+        const at = savedListeners.indexOf(listener);
+        if (at >= 0) savedListeners.splice(at, 1);
+      };
+    },
+
+    /** What is known of the pages these properties respond to (for previews of unsaved notes). */
+    citationsFor(properties: Mf2Properties): Citation[] {
+      return citationsFor(properties);
+    },
+
+    /** Marks a note changed without editing it (what its pages show changed: reply context). */
+    markChanged(id: number): void {
+      notes.bumpRevision(id);
     },
 
     /** Moves a note to the trash (its URL answers 410 until it is restored). */

@@ -19,6 +19,17 @@ export interface Photo {
   sources?: { url: string; width: number; height: number }[];
 }
 
+/**
+ * What a page a note responds to is (reply context): its title and author, read from the page
+ * when the note was published, or sent by the client as an h-cite.
+ */
+export interface Citation {
+  url: string;
+  name: string | null;
+  authorName: string | null;
+  authorUrl: string | null;
+}
+
 /** A tag as written by the author and its normalised lookup key. */
 export interface Tag {
   name: string;
@@ -50,6 +61,8 @@ export interface Note {
   photos: Photo[];
   /** Everything the client sent, kept for q=source. */
   properties: Mf2Properties;
+  /** What is known of the pages it responds to (like-of, in-reply-to, …), fetched after publishing. */
+  citations?: Citation[];
   /** Moves whenever the note or its tags change (a rendered entry is current for one revision). */
   revision: number;
   /** Set when the note's Markdown file could not be found: its text is unavailable. */

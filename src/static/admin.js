@@ -1,55 +1,35 @@
-// StarPunk admin enhancements. Everything works without this file; it adds live preview,
-// an unsaved-changes warning, copy buttons and confirmations.
+// StarPunk admin enhancements. Everything works without this file; it adds copy buttons,
+// confirmations and a pointer back to unsaved writing. The editor has its own script (editor.js).
 (() => {
-  const form = document.querySelector('form[data-editor]');
-  if (form) {
-    const textarea = form.querySelector('textarea[name="content"]');
-    const preview = document.getElementById('preview');
-    const csrf = form.querySelector('input[name="_csrf"]').value;
-    let dirty = false;
-    let timer;
-    const render = async () => {
-      const body = new URLSearchParams({ content: textarea.value });
-      const res = await fetch('/admin/preview', {
-        method: 'POST',
-        headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
-        body,
-        credentials: 'same-origin',
-      });
-      if (!res.ok) return;
-      const html = await res.text();
-      preview.innerHTML = '';
-      const heading = document.createElement('h2');
-      heading.textContent = 'Preview';
-      const content = document.createElement('div');
-      content.className = 'e-content';
-      // The server sanitises preview HTML through the same pipeline as public pages.
-      content.innerHTML = html;
-      preview.append(heading, content);
-    };
-    form.addEventListener('input', () => {
-      dirty = true;
-    });
-    textarea.addEventListener('input', () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        render().catch(() => {});
-      }, 300);
-    });
-    const previewButton = form.querySelector('[data-preview-button]');
-    previewButton?.addEventListener('click', (event) => {
-      event.preventDefault();
-      render().catch(() => {});
-    });
-    form.addEventListener('submit', () => {
-      dirty = false;
-    });
-    window.addEventListener('beforeunload', (event) => {
-      if (dirty) {
-        event.preventDefault();
-        event.returnValue = '';
+  // Writing the editor kept in this browser but that was never saved (the session ended, the tab
+  // was closed, signing in again led elsewhere): every admin page but the editor points back to it.
+  const editor = document.querySelector('form[data-editor]');
+  const main = document.getElementById('main');
+  if (!editor && main) {
+    let newest = null;
+    try {
+      for (let i = 0; i < localStorage.length; i++) {
+        const k = localStorage.key(i);
+        const m = k && /^starpunk:draft:(new|\d+):/.exec(k);
+        if (!m) continue;
+        const d = JSON.parse(localStorage.getItem(k) || 'null');
+        if (d && typeof d.at === 'number' && (!newest || d.at > newest.at)) newest = { at: d.at, key: m[1] };
       }
-    });
+    } catch {
+      newest = null;
+    }
+    if (newest) {
+      const d = new Date(newest.at);
+      const pad = (n) => String(n).padStart(2, '0');
+      const p = document.createElement('p');
+      p.className = 'flash flash-ok unsaved-writing';
+      p.append(`You have writing from ${pad(d.getHours())}:${pad(d.getMinutes())} that is not saved yet. `);
+      const a = document.createElement('a');
+      a.href = newest.key === 'new' ? '/admin/new' : `/admin/edit/${newest.key}`;
+      a.textContent = 'Continue writing';
+      p.append(a);
+      main.prepend(p);
+    }
   }
   for (const button of document.querySelectorAll('[data-copy]')) {
     button.addEventListener('click', () => {

@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
 import type { Note, Photo as PhotoData } from '../notes/types.js';
+import { type NoteResponse, responsesOf } from '../reply-context/kinds.js';
 import { eagerFirstImage, IMAGE_SIZES, srcsetOf } from './images.js';
 
 const DATE_FMT = new Intl.DateTimeFormat('en-GB', {
@@ -13,25 +14,43 @@ export function formatDate(d: Date): string {
   return `${DATE_FMT.format(d)} UTC`;
 }
 
-function firstUrl(values: unknown[] | undefined): string | undefined {
-  for (const v of values ?? []) {
-    if (typeof v === 'string' && /^https?:\/\//i.test(v)) return v;
-    if (v && typeof v === 'object') {
-      const o = v as { value?: unknown; properties?: { url?: unknown[] } };
-      if (typeof o.value === 'string' && /^https?:\/\//i.test(o.value)) return o.value;
-      const u = o.properties?.url?.[0];
-      if (typeof u === 'string' && /^https?:\/\//i.test(u)) return u;
-    }
+/**
+ * What a note responds to. With its context known (fetched when the note was published, or sent
+ * as an h-cite), an h-cite with the page's title and author; otherwise the bare URL.
+ */
+function ResponseContext(props: { response: NoteResponse }) {
+  const { kind, url, citation } = props.response;
+  if (!citation?.name) {
+    return (
+      <p class="context">
+        {kind.label}{' '}
+        <a class={kind.cls} href={url}>
+          {url}
+        </a>
+      </p>
+    );
   }
-  return undefined;
+  return (
+    <p class={`context ${kind.cls} h-cite`}>
+      {kind.label}{' '}
+      <a class="p-name u-url" href={url}>
+        {citation.name}
+      </a>
+      {citation.authorName && (
+        <>
+          {' by '}
+          {citation.authorUrl ? (
+            <a class="p-author h-card" href={citation.authorUrl}>
+              {citation.authorName}
+            </a>
+          ) : (
+            <span class="p-author h-card">{citation.authorName}</span>
+          )}
+        </>
+      )}
+    </p>
+  );
 }
-
-const CONTEXTS = [
-  ['in-reply-to', 'u-in-reply-to', 'In reply to'],
-  ['like-of', 'u-like-of', 'Liked'],
-  ['repost-of', 'u-repost-of', 'Reposted'],
-  ['bookmark-of', 'u-bookmark-of', 'Bookmarked'],
-] as const;
 
 function placeOf(values: unknown[] | undefined): { name: string; url?: string } | undefined {
   const v = values?.[0];
@@ -96,17 +115,9 @@ export function Entry(props: {
             </a>
           </TitleTag>
         ))}
-      {CONTEXTS.map(([prop, cls, label]) => {
-        const target = firstUrl(note.properties[prop]);
-        return target ? (
-          <p class="context">
-            {label}{' '}
-            <a class={cls} href={target}>
-              {target}
-            </a>
-          </p>
-        ) : null;
-      })}
+      {responsesOf(note).map((response) => (
+        <ResponseContext response={response} />
+      ))}
       {(() => {
         const summary = note.properties.summary?.[0];
         return typeof summary === 'string' && !note.contentHtml ? <p class="p-summary">{summary}</p> : null;

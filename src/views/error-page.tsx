@@ -17,12 +17,23 @@ const TITLES: Record<number, string> = {
 };
 
 /** A readable error page; the message is escaped like every other value. */
-export function renderErrorPage(p: { status: number; message: string; site: PageSite }): string {
+export function renderErrorPage(p: {
+  status: number;
+  message: string;
+  site: PageSite;
+  /** The way on, when there is a better one than the home page (sign in again, back to the editor). */
+  link?: { href: string; label: string };
+}): string {
   const title = TITLES[p.status] ?? 'Error';
   return renderDocument(
     <Layout title={`${title} · ${p.site.name}`} site={p.site}>
       <h1>{title}</h1>
       <p>{p.message}</p>
+      {p.link && (
+        <p>
+          <a href={p.link.href}>{p.link.label}</a>
+        </p>
+      )}
       <p>
         <a href="/">Back to the home page</a>
       </p>

@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
 import type { Note } from '../notes/types.js';
+import { responseTitle } from '../reply-context/kinds.js';
 import { Entry } from './entry.js';
 import { Layout, type PageSite, renderDocument, renderInLayout } from './layout.js';
 
@@ -66,7 +67,8 @@ export function renderNotePage(p: {
   links: ListLinks;
   excerpt: string;
 }): string {
-  const title = p.note.name ?? (p.excerpt || 'Note');
+  // An untitled like, bookmark, repost or reply is named after what it responds to.
+  const title = p.note.name ?? responseTitle(p.note) ?? (p.excerpt || 'Note');
   return renderInLayout(
     { title: `${title} · ${p.site.name}`, site: p.site, canonical: p.url, description: p.excerpt },
     <Entry

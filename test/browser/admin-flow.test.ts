@@ -173,6 +173,22 @@ describe('the admin in a real browser', () => {
     await page.goto(site.url('/admin'));
     expect(await row('Kept title').count()).toBe(0);
 
+    // …but nothing typed is lost: the dashboard points back to it, the editor brings it back, and
+    // discarding it clears the copies (in this browser and on the server).
+    await page.getByRole('link', { name: 'Continue writing' }).click();
+    await page.waitForURL((u) => u.pathname === '/admin/new');
+    await expect
+      .poll(() => page.locator('#draft-status').textContent())
+      .toMatch(/^Restored what you wrote at/);
+    expect(await page.locator('#content').inputValue()).toBe(text);
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/admin/drafts/new/discard') && r.status() === 204),
+      page.getByRole('button', { name: 'Discard what was restored' }).click(),
+    ]);
+    expect(await page.locator('#content').inputValue()).toBe('');
+    await page.goto(site.url('/admin'));
+    expect(await page.getByRole('link', { name: 'Continue writing' }).count()).toBe(0);
+
     // The 400 answer to the form post is the only error expected.
     expect(errors).toEqual(['HTTP 400: POST /admin/new']);
   });
@@ -205,8 +221,14 @@ describe('the admin in a real browser', () => {
     ]);
     expect(seen).toEqual(['beforeunload', 'beforeunload']);
 
-    // A clean editor does not ask.
+    // The editor brings the text back (it was never saved), so leaving it again asks too.
     await page.goto(site.url('/admin/new'));
+    await expect.poll(() => page.locator('#content').inputValue()).toBe('Not saved yet');
+    // Discarded, the editor is clean: leaving it does not ask.
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/admin/drafts/new/discard')),
+      page.getByRole('button', { name: 'Discard what was restored' }).click(),
+    ]);
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Media' }).click();
     await page.waitForURL((u) => u.pathname === '/admin/media');
     expect(seen).toHaveLength(2);

@@ -114,6 +114,7 @@ export function notesStore(db: Db) {
       properties = @properties, content_html = @content_html, html_hash = @html_hash
     WHERE id = @id`);
   const setHtml = db.prepare('UPDATE notes SET content_html = ?, html_hash = ? WHERE id = ?');
+  const bump = db.prepare('UPDATE notes SET revision = revision + 1 WHERE id = ?');
   const trash = db.prepare('UPDATE notes SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
   const restore = db.prepare('UPDATE notes SET deleted_at = NULL WHERE id = ?');
   const purge = db.prepare('DELETE FROM notes WHERE id = ?');
@@ -225,6 +226,8 @@ export function notesStore(db: Db) {
       update.run({ ...row, id, published: row.published ? 1 : 0 }).changes === 1,
     /** Stores freshly rendered HTML with what it was rendered from (see renderKey). */
     updateHtml: (id: number, html: string, hash: string | null) => setHtml.run(html, hash, id),
+    /** Moves a note's revision without changing it: what it shows changed elsewhere (reply context). */
+    bumpRevision: (id: number) => bump.run(id).changes > 0,
     /** Moves a note to the trash; false when it was already there. */
     trashNote: (id: number, at: string) => trash.run(at, id).changes === 1,
     /** Takes a note out of the trash. */

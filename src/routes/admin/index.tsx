@@ -6,19 +6,22 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { migrationStatus } from '../../db/migrate.js';
 import type { AdminFilter } from '../../db/store/notes.js';
+import type { DraftService } from '../../drafts/editor-drafts.js';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../http/metrics.js';
 import { clearSessionCookie, requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
 import type { TokenService } from '../../indieauth/tokens.js';
 import type { MediaService } from '../../media/service.js';
-import { excerpt, plainText, renderMarkdown } from '../../notes/markdown.js';
+import { excerpt, plainText } from '../../notes/markdown.js';
 import { buildFtsQuery } from '../../notes/search-query.js';
-import type { NoteInput, NoteService } from '../../notes/service.js';
-import type { Note, Photo } from '../../notes/types.js';
+import type { NoteService } from '../../notes/service.js';
+import type { Note } from '../../notes/types.js';
+import { responseTitle } from '../../reply-context/kinds.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderMediaLibrary } from '../../views/admin/media.js';
 import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
-import { type EditorValues, renderDashboard, renderEditor } from '../../views/admin/notes.js';
+import { renderDashboard } from '../../views/admin/notes.js';
+import { registerEditorRoutes } from './editor.js';
 
 const PAGE = 25;
 const FILTERS: readonly AdminFilter[] = [
@@ -56,6 +59,8 @@ export interface AdminDeps {
   tokens: TokenService;
   metrics: Metrics;
   version: string;
+  /** The editor's autosaved drafts. */
+  drafts: DraftService;
 }
 
 function str(v: unknown): string {
@@ -63,24 +68,11 @@ function str(v: unknown): string {
 }
 
 function titleOf(n: Note): string {
-  return n.name ?? (excerpt(plainText(n.contentHtml), 70) || (n.photos.length > 0 ? 'Photo' : 'Note'));
-}
-
-function toLocalInput(d: Date): string {
-  return d.toISOString().slice(0, 16);
-}
-
-function valuesFromNote(n: Note, content: string, now: Date): EditorValues {
-  return {
-    content,
-    name: n.name ?? '',
-    tags: n.tags.map((t) => t.name).join(', '),
-    slug: n.slug,
-    status: !n.published ? 'draft' : n.publishedAt > now ? 'schedule' : 'publish',
-    publishAt: toLocalInput(n.publishedAt),
-    visibility: n.visibility,
-    photoUrls: n.photos.map((p) => ({ url: p.url, alt: p.alt })),
-  };
+  return (
+    n.name ??
+    responseTitle(n) ??
+    (excerpt(plainText(n.contentHtml), 70) || (n.photos.length > 0 ? 'Photo' : 'Note'))
+  );
 }
 
 /**
@@ -157,200 +149,14 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     );
   });
 
-  const emptyValues = (): EditorValues => ({
-    content: '',
-    name: '',
-    tags: '',
-    slug: '',
-    status: 'publish',
-    publishAt: toLocalInput(new Date(clock.now().getTime() + 3600_000)),
-    visibility: 'public',
-    photoUrls: [],
-  });
-
-  app.get('/admin/new', (c) =>
-    c.html(renderEditor({ frame: frame(c), mode: 'new', values: emptyValues(), errors: [] })),
-  );
-
-  /** Reads the editor form: what was typed, the note input it means, and every problem with it. */
-  async function readEditor(c: Context<{ Variables: SessionVars }>) {
-    const body = await c.req.parseBody({ all: false });
-    const values: EditorValues = {
-      content: str(body.content),
-      name: str(body.name).trim(),
-      tags: str(body.tags),
-      slug: str(body.slug).trim(),
-      status: (['publish', 'schedule', 'draft'] as const).find((s) => s === body.status) ?? 'publish',
-      publishAt: str(body.publish_at),
-      visibility: (['public', 'unlisted', 'private'] as const).find((s) => s === body.visibility) ?? 'public',
-      photoUrls: [],
-    };
-    const errors: string[] = [];
-    for (let i = 0; i < 50 && typeof body[`photo_url_${i}`] === 'string'; i++) {
-      if (body[`photo_remove_${i}`]) continue;
-      values.photoUrls.push({ url: str(body[`photo_url_${i}`]), alt: str(body[`photo_alt_${i}`]).trim() });
-    }
-    const file = body.photo;
-    const upload =
-      file instanceof File && file.size > 0
-        ? {
-            bytes: Buffer.from(await file.arrayBuffer()),
-            name: file.name,
-            type: file.type,
-            alt: str(body.photo_alt).trim(),
-          }
-        : undefined;
-    let publishedAt: Date | undefined;
-    if (values.status === 'schedule') {
-      const d = new Date(`${values.publishAt}:00Z`);
-      if (!values.publishAt || Number.isNaN(d.getTime()))
-        errors.push('Give the date and time to publish at.');
-      else if (d <= clock.now())
-        errors.push('The scheduled time is in the past; choose a later one or “Publish now”.');
-      else publishedAt = d;
-    }
-    if (values.content.trim() === '' && !values.name && values.photoUrls.length === 0 && !upload) {
-      errors.push('Write something (or add a title or a photo).');
-    }
-    return { values, errors, upload, publishedAt, intent: str(body.intent) };
-  }
-
-  function noteInput(values: EditorValues, photos: Photo[], publishedAt: Date | undefined): NoteInput {
-    return {
-      content: values.content,
-      name: values.name || null,
-      tags: values.tags
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-      published: values.status !== 'draft',
-      publishedAt: publishedAt ?? null,
-      visibility: values.visibility,
-      photos,
-    };
-  }
-
-  async function saveUpload(
-    upload: { bytes: Buffer; name: string; type: string; alt: string } | undefined,
-  ): Promise<Photo[]> {
-    if (!upload) return [];
-    const item = await media.saveUpload({
-      bytes: upload.bytes,
-      originalName: upload.name,
-      declaredType: upload.type,
-      alt: upload.alt,
-    });
-    return [{ url: item.url, alt: upload.alt }];
-  }
-
-  app.post('/admin/new', async (c) => {
-    const form = await readEditor(c);
-    const f = frame(c);
-    if (form.intent === 'preview') {
-      return c.html(
-        renderEditor({
-          frame: f,
-          mode: 'new',
-          values: form.values,
-          errors: [],
-          previewHtml: renderMarkdown(form.values.content),
-        }),
-      );
-    }
-    if (form.errors.length > 0)
-      return c.html(renderEditor({ frame: f, mode: 'new', values: form.values, errors: form.errors }), 400);
-    try {
-      const photos = [...form.values.photoUrls, ...(await saveUpload(form.upload))];
-      const input = noteInput(form.values, photos, form.publishedAt);
-      const note = notes.createNote({ ...input, slug: form.values.slug || null });
-      const flash =
-        form.values.status === 'draft'
-          ? 'draft'
-          : form.values.status === 'schedule'
-            ? 'scheduled'
-            : 'published';
-      return c.redirect(`/admin/edit/${note.id}?flash=${flash}`, 303);
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) {
-        return c.html(
-          renderEditor({ frame: f, mode: 'new', values: form.values, errors: [err.message] }),
-          err.status as 400,
-        );
-      }
-      throw err;
-    }
-  });
+  // The editor: new and edit, previews, autosaved drafts (see editor.tsx).
+  registerEditorRoutes(app, { config, clock, notes, media, drafts: deps.drafts, frame });
 
   function findNote(id: string): Note {
     const n = /^\d{1,12}$/.test(id) ? notes.getNoteById(Number(id)) : undefined;
     if (!n) throw new AppError('not_found', 'No such note.');
     return n;
   }
-
-  const publicUrl = (n: Note) =>
-    n.published && n.visibility !== 'private' && !n.deletedAt
-      ? new URL(`notes/${n.slug}`, config.siteUrl).toString()
-      : undefined;
-
-  app.get('/admin/edit/:id', (c) => {
-    const n = findNote(c.req.param('id'));
-    if (n.deletedAt) throw new AppError('gone', 'This note is in the trash; restore it to edit it.');
-    const source = notes.getNoteSource(n).content;
-    return c.html(
-      renderEditor({
-        frame: frame(c),
-        mode: 'edit',
-        noteId: n.id,
-        values: valuesFromNote(n, source, clock.now()),
-        errors: [],
-        publicUrl: publicUrl(n),
-      }),
-    );
-  });
-
-  app.post('/admin/edit/:id', async (c) => {
-    const n = findNote(c.req.param('id'));
-    const form = await readEditor(c);
-    form.values.slug = n.slug;
-    const f = frame(c);
-    const render = (errors: string[], previewHtml?: string, status = 200) =>
-      c.html(
-        renderEditor({
-          frame: f,
-          mode: 'edit',
-          noteId: n.id,
-          values: form.values,
-          errors,
-          previewHtml,
-          publicUrl: publicUrl(n),
-        }),
-        status as 200,
-      );
-    if (form.intent === 'preview') return render([], renderMarkdown(form.values.content));
-    if (form.errors.length > 0) return render(form.errors, undefined, 400);
-    try {
-      const photos = [...form.values.photoUrls, ...(await saveUpload(form.upload))];
-      const input = noteInput(form.values, photos, form.publishedAt);
-      // "Publish now" on a note that was already live keeps its original date.
-      const keepDate = form.values.status === 'publish' && n.published && n.publishedAt <= clock.now();
-      notes.updateNote(n.id, {
-        ...input,
-        publishedAt: form.publishedAt ?? (keepDate ? n.publishedAt : clock.now()),
-      });
-      return c.redirect(`/admin/edit/${n.id}?flash=saved`, 303);
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) return render([err.message], undefined, err.status);
-      throw err;
-    }
-  });
-
-  app.post('/admin/preview', async (c) => {
-    const body = await c.req.parseBody();
-    const content = str(body.content);
-    if (Buffer.byteLength(content) > 512 * 1024)
-      throw new AppError('payload_too_large', 'Too much text to preview.');
-    return c.html(renderMarkdown(content));
-  });
 
   app.post('/admin/notes/:id/delete', (c) => {
     notes.trashNote(findNote(c.req.param('id')).id);

@@ -10,9 +10,10 @@ const FILES: Record<string, string> = {
   'style.css': 'text/css; charset=utf-8',
   'admin.css': 'text/css; charset=utf-8',
   'admin.js': 'text/javascript; charset=utf-8',
+  'editor.js': 'text/javascript; charset=utf-8',
 };
 
-/** GET /static/<file>: the stylesheets and the admin script, read once, revalidated by ETag. */
+/** GET /static/<file>: the stylesheets and the admin and editor scripts, read once, revalidated by ETag. */
 export function staticRoutes(): Hono {
   const app = new Hono();
   const files = new Map(

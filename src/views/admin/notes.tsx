@@ -1,7 +1,8 @@
 import { raw } from 'hono/html';
 import type { AdminFilter } from '../../db/store/notes.js';
 import type { Note } from '../../notes/types.js';
-import { formatDate } from '../entry.js';
+import { RESPONSE_KINDS, type ResponseProperty } from '../../reply-context/kinds.js';
+import { Entry, formatDate } from '../entry.js';
 import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
 
 const FILTERS: [AdminFilter, string][] = [
@@ -114,6 +115,11 @@ export function renderDashboard(p: {
                       </>
                     ) : (
                       <>
+                        {(status === 'draft' || status === 'scheduled') && (
+                          <a href={`/admin/preview/${n.id}`}>
+                            Preview<span class="visually-hidden"> {p.title(n)}</span>
+                          </a>
+                        )}
                         {status !== 'draft' && status !== 'private' && status !== 'scheduled' && (
                           <a href={`/notes/${encodeURIComponent(n.slug)}`}>View</a>
                         )}
@@ -150,6 +156,109 @@ export interface EditorValues {
   publishAt: string;
   visibility: 'public' | 'unlisted' | 'private';
   photoUrls: { url: string; alt: string }[];
+  /** What the note responds to: like-of, in-reply-to, repost-of, bookmark-of, or '' (none). */
+  responseKind: ResponseProperty | '';
+  /** The URL of the page it responds to. */
+  responseUrl: string;
+  /** The kind and URL the note had when the editor opened: a change of kind removes the old one. */
+  responseKindWas: ResponseProperty | '';
+  responseUrlWas: string;
+}
+
+/** A picture of the media library the editor offers to add to the note. */
+export interface MediaChoice {
+  url: string;
+  thumb: string;
+  alt: string;
+  /** The file's name, to tell pictures apart. */
+  label: string;
+}
+
+/** A note rendered exactly as its public page shows it, for previews (fragment of HTML). */
+export function renderPreviewEntry(p: {
+  note: Note;
+  url: string;
+  tagUrl: (key: string) => string;
+  author: { name: string; url: string };
+}): string {
+  return (
+    <Entry note={p.note} url={p.url} tagUrl={p.tagUrl} standalone={true} author={p.author} />
+  ).toString();
+}
+
+/** The admin-only page showing a draft or scheduled note as it will look once published. */
+export function renderNotePreview(p: {
+  frame: AdminFrame;
+  note: Note;
+  state: 'draft' | 'scheduled' | 'published';
+  publicUrl?: string;
+  entryHtml: string;
+}): string {
+  const n = p.note;
+  return renderAdmin(
+    'Preview',
+    p.frame,
+    <>
+      <div class="preview-banner">
+        <h1>Preview</h1>
+        <p>
+          {p.state === 'draft'
+            ? 'This is a draft: nobody else can see it. This is how it will look once published.'
+            : p.state === 'scheduled'
+              ? `This note is scheduled for ${formatDate(n.publishedAt)}: this is how it will look then.`
+              : 'This note is published.'}{' '}
+          {p.publicUrl && p.state === 'published' && <a href={p.publicUrl}>See its public page</a>}
+        </p>
+        <p>
+          <a href={`/admin/edit/${n.id}`}>Edit this note</a>
+        </p>
+      </div>
+      <div class="note-preview">{raw(p.entryHtml)}</div>
+    </>,
+  );
+}
+
+/** One photo of the note in the editor, with its description and the buttons that arrange it. */
+function PhotoRow(props: { url: string; alt: string; i: number; count: number }) {
+  const { url, alt, i, count } = props;
+  return (
+    <li class="photo-row" data-photo-row="true">
+      <img src={url} alt="" class="thumb" />
+      <div class="photo-fields">
+        <input type="hidden" name={`photo_url_${i}`} value={url} />
+        <label for={`photo_alt_${i}`}>
+          Description (alt text)<span class="visually-hidden"> of photo {i + 1}</span>
+        </label>
+        <input id={`photo_alt_${i}`} name={`photo_alt_${i}`} type="text" value={alt} />
+        <div class="photo-actions">
+          <button
+            type="submit"
+            name="photo_move"
+            value={`${i}:up`}
+            class="secondary"
+            data-move="up"
+            disabled={i === 0}
+          >
+            Move up<span class="visually-hidden"> photo {i + 1}</span>
+          </button>
+          <button
+            type="submit"
+            name="photo_move"
+            value={`${i}:down`}
+            class="secondary"
+            data-move="down"
+            disabled={i === count - 1}
+          >
+            Move down<span class="visually-hidden"> photo {i + 1}</span>
+          </button>
+          <label class="inline-check">
+            <input type="checkbox" name={`photo_remove_${i}`} value="1" /> Remove
+            <span class="visually-hidden"> photo {i + 1}</span>
+          </label>
+        </div>
+      </div>
+    </li>
+  );
 }
 
 /** The note editor (new or edit); works without JavaScript, enhanced by /static/admin.js. */
@@ -157,13 +266,23 @@ export function renderEditor(p: {
   frame: AdminFrame;
   mode: 'new' | 'edit';
   noteId?: number;
+  /** The note's revision when the editor opened (autosaved drafts record what they started from). */
+  revision?: number;
   values: EditorValues;
   errors: string[];
+  /** The note as it will appear (renderPreviewEntry), after a Preview without a script. */
   previewHtml?: string;
   publicUrl?: string;
+  /** The admin preview page of a draft or scheduled note. */
+  previewUrl?: string;
+  /** Pictures of the media library that can be added. */
+  media?: MediaChoice[];
+  /** The form shows what was posted, not what is saved (a problem, a preview, photos arranged). */
+  unsaved?: boolean;
 }): string {
   const v = p.values;
   const action = p.mode === 'new' ? '/admin/new' : `/admin/edit/${p.noteId}`;
+  const media = p.media ?? [];
   return renderAdmin(
     p.mode === 'new' ? 'New note' : 'Edit note',
     p.frame,
@@ -179,6 +298,15 @@ export function renderEditor(p: {
           <a href={`/admin/notes/${p.noteId}/webmentions`}>Webmentions sent</a>
         </p>
       )}
+      {p.previewUrl && (
+        <p>
+          Not public yet: <a href={p.previewUrl}>Preview this note</a> as it will look.
+        </p>
+      )}
+      {/* Live regions the editor script fills (restored text, signed out); present from the start
+          so that screen readers announce what appears in them. */}
+      <div id="draft-alert" class="draft-alert" aria-live="assertive" />
+      <div id="draft-status" class="draft-status" aria-live="polite" />
       {p.errors.length > 0 && (
         <div class="flash flash-error" role="alert">
           <p>Please fix {p.errors.length === 1 ? 'this' : 'these'} before saving:</p>
@@ -195,8 +323,42 @@ export function renderEditor(p: {
         enctype="multipart/form-data"
         class="editor stack"
         data-editor="true"
+        data-draft-key={p.mode === 'new' ? 'new' : String(p.noteId)}
+        data-revision={p.revision === undefined ? undefined : String(p.revision)}
+        data-unsaved={p.unsaved ? 'true' : undefined}
       >
         <Csrf token={p.frame.csrf} />
+        <label for="response_kind">Kind of post</label>
+        <select id="response_kind" name="response_kind" aria-describedby="response-help">
+          <option value="" selected={v.responseKind === ''}>
+            Note
+          </option>
+          {RESPONSE_KINDS.map((k) => (
+            <option value={k.property} selected={v.responseKind === k.property}>
+              {k.noun}
+            </option>
+          ))}
+        </select>
+        <label for="response_url">Address (URL) it responds to</label>
+        <input
+          id="response_url"
+          name="response_url"
+          type="url"
+          value={v.responseUrl}
+          maxlength={2048}
+          placeholder="https://"
+          aria-describedby="response-help"
+        />
+        <p id="response-help" class="help">
+          For a reply, like, repost or bookmark: the page it is about. Its title and author are shown with the
+          note once it is published.
+        </p>
+        {p.mode === 'edit' && (
+          <>
+            <input type="hidden" name="response_kind_was" value={v.responseKindWas} />
+            <input type="hidden" name="response_url_was" value={v.responseUrlWas} />
+          </>
+        )}
         <label for="name">Title (optional)</label>
         <input id="name" name="name" type="text" value={v.name} maxlength={500} />
         <label for="content">Text (Markdown)</label>
@@ -215,7 +377,7 @@ export function renderEditor(p: {
           {p.previewHtml !== undefined && (
             <>
               <h2>Preview</h2>
-              <div class="e-content">{raw(p.previewHtml)}</div>
+              <div class="preview-entry">{raw(p.previewHtml)}</div>
             </>
           )}
         </section>
@@ -266,19 +428,19 @@ export function renderEditor(p: {
             Private (only me)
           </option>
         </select>
-        <fieldset>
+        <fieldset class="photos-field">
           <legend>Photos</legend>
-          {v.photoUrls.map((ph, i) => (
-            <div class="photo-row">
-              <img src={ph.url} alt="" class="thumb" />
-              <input type="hidden" name={`photo_url_${i}`} value={ph.url} />
-              <label for={`photo_alt_${i}`}>Description (alt text)</label>
-              <input id={`photo_alt_${i}`} name={`photo_alt_${i}`} type="text" value={ph.alt} />
-              <label>
-                <input type="checkbox" name={`photo_remove_${i}`} value="1" /> Remove
-              </label>
-            </div>
-          ))}
+          <p class="help" id="photos-help">
+            {v.photoUrls.length === 0
+              ? 'No photos yet.'
+              : 'Shown in this order; move them up or down to change it.'}
+          </p>
+          <ol class="photo-list" id="photo-list">
+            {v.photoUrls.map((ph, i) => (
+              <PhotoRow url={ph.url} alt={ph.alt} i={i} count={v.photoUrls.length} />
+            ))}
+          </ol>
+          <p id="photo-status" class="visually-hidden" aria-live="polite" />
           <label for="photo">Add a photo</label>
           <input
             id="photo"
@@ -288,6 +450,35 @@ export function renderEditor(p: {
           />
           <label for="photo_alt">Its description (alt text)</label>
           <input id="photo_alt" name="photo_alt" type="text" />
+          {media.length > 0 && (
+            <details class="media-picker">
+              <summary>Choose from the media library</summary>
+              <ul class="media-choices">
+                {media.map((m) => (
+                  <li class="media-choice">
+                    <img src={m.thumb} alt="" loading="lazy" />
+                    <span class="media-choice-label">{m.label}</span>
+                    <button
+                      type="submit"
+                      name="add_photo"
+                      value={m.url}
+                      class="secondary"
+                      data-add-photo={m.url}
+                      data-alt={m.alt}
+                    >
+                      Add to photos<span class="visually-hidden"> ({m.label})</span>
+                    </button>
+                    <button type="button" class="secondary" data-insert-media={m.url} data-alt={m.alt} hidden>
+                      Insert in text<span class="visually-hidden"> ({m.label})</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+              <p class="help">
+                <a href="/admin/media">Open the media library</a> to upload more pictures.
+              </p>
+            </details>
+          )}
         </fieldset>
         <div class="form-actions">
           <button type="submit" name="intent" value="save">
@@ -295,6 +486,7 @@ export function renderEditor(p: {
           </button>
         </div>
       </form>
+      <script src="/static/editor.js" defer />
     </>,
   );
 }

@@ -79,8 +79,11 @@ describe('writing a note in the admin', () => {
     const html = await res.text();
     expect(html).toContain('<em>hi</em>');
     expect(html).not.toContain('<script>x()');
+    // The script's preview is the whole note as its page will show it (issue 16 item 8).
     const fragment = await postForm(t, admin, '/admin/preview', { content: '**bold**' });
-    expect(await fragment.text()).toBe('<p><strong>bold</strong></p>\n');
+    const entry = await fragment.text();
+    expect(entry).toMatch(/^<article class="h-entry entry">/);
+    expect(entry).toContain('<div class="e-content"><p><strong>bold</strong></p>\n</div>');
     expect(t.db.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 0 });
   });
 

@@ -323,7 +323,13 @@ describe('rendering by post type', () => {
       i.type?.includes('h-entry'),
     )!;
     expect(entry.properties['in-reply-to']).toEqual(['https://example.com/post/1']);
-    expect(entry.properties['bookmark-of']).toEqual(['https://example.com/b']);
+    // The h-cite the client sent is shown as one (issue 16 item 14): value is its URL.
+    const bookmark = entry.properties['bookmark-of']![0] as {
+      value: string;
+      properties: Record<string, unknown[]>;
+    };
+    expect(bookmark.value).toBe('https://example.com/b');
+    expect(bookmark.properties.name).toEqual(['A page']);
     expect(entry.properties.syndication).toEqual(['https://social.example/@me/1']);
     const checkin = entry.properties.checkin![0] as { properties: Record<string, unknown[]> };
     expect(checkin.properties.name).toEqual(['Café Central']);

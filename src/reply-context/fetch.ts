@@ -1,0 +1,174 @@
+import type { FetchLike } from '../http/safe-fetch.js';
+import { parseMicroformats } from '../indieauth/microformats.js';
+import { excerpt, plainText } from '../notes/markdown.js';
+
+/** How long fetching one page may take, from the request to the last byte read. */
+export const CONTEXT_TIMEOUT_MS = 5000;
+/** How much of a page is read: titles and h-entries sit near the top; the rest is left unread. */
+export const CONTEXT_MAX_BYTES = 512 * 1024;
+
+const NAME_MAX = 200;
+const AUTHOR_MAX = 100;
+const HTTP = /^https?:\/\//i;
+
+/** What a page says about itself: its title and author, each may be missing. */
+export interface PageFacts {
+  name: string | null;
+  authorName: string | null;
+  authorUrl: string | null;
+}
+
+/** The result of reading a page: its facts, or why they could not be read. */
+export type FetchOutcome = { ok: true; facts: PageFacts } | { ok: false; reason: string };
+
+type Mf2Item = { type?: string[]; properties: Record<string, unknown[]>; children?: Mf2Item[] };
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** One line of display text from elsewhere: no control characters, single spaces, capped. */
+function line(text: unknown, max: number): string | null {
+  if (typeof text !== 'string') return null;
+  const clean = excerpt(text.replace(CONTROLS, ' '), max);
+  return clean === '' ? null : clean;
+}
+
+function httpUrl(value: unknown): string | null {
+  if (typeof value !== 'string' || !HTTP.test(value) || value.length > 2048) return null;
+  try {
+    return new URL(value).toString();
+  } catch {
+    return null;
+  }
+}
+
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = (value as { value?: unknown }).value;
+    if (typeof v === 'string') return v;
+  }
+  return undefined;
+}
+
+/** The h-entry a page is about: the one whose url is the page's, else the first one found. */
+function findEntry(items: Mf2Item[], pageUrl: string): Mf2Item | undefined {
+  const entries: Mf2Item[] = [];
+  const walk = (list: Mf2Item[], depth: number) => {
+    for (const item of list) {
+      if (item.type?.includes('h-entry')) entries.push(item);
+      if (depth < 2 && item.children) walk(item.children, depth + 1);
+    }
+  };
+  walk(items, 0);
+  const same = (u: unknown) => typeof u === 'string' && httpUrl(u) === httpUrl(pageUrl);
+  return entries.find((e) => (e.properties.url ?? []).some(same)) ?? entries[0];
+}
+
+/**
+ * The title of an h-entry: its name when it is a real title, else the start of its text. (A
+ * parser gives a note without p-name its whole text as an implied name: that is not a title.)
+ */
+function entryName(entry: Mf2Item): string | null {
+  const content = textOf(entry.properties.content?.[0]) ?? textOf(entry.properties.summary?.[0]);
+  const name = textOf(entry.properties.name?.[0]);
+  const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+  if (name && (!content || !squash(content).startsWith(squash(name)))) return line(name, NAME_MAX);
+  return content ? line(content, NAME_MAX) : name ? line(name, NAME_MAX) : null;
+}
+
+function entryAuthor(entry: Mf2Item): { authorName: string | null; authorUrl: string | null } {
+  const author = entry.properties.author?.[0];
+  if (typeof author === 'string') {
+    const url = httpUrl(author);
+    return { authorName: line(author, AUTHOR_MAX), authorUrl: url };
+  }
+  if (author && typeof author === 'object') {
+    const props = (author as Mf2Item).properties ?? {};
+    const url = httpUrl(props.url?.[0]);
+    const name = line(textOf(props.name?.[0]), AUTHOR_MAX) ?? (url ? line(url, AUTHOR_MAX) : null);
+    return { authorName: name, authorUrl: url };
+  }
+  return { authorName: null, authorUrl: null };
+}
+
+/** The text of the page's <title>, entities decoded, or null. */
+function htmlTitle(html: string): string | null {
+  const m = /<title\b[^>]*>([\s\S]{0,4000}?)<\/title\s*>/i.exec(html);
+  return m ? line(plainText(m[1]!), NAME_MAX) : null;
+}
+
+/** What an HTML page says about itself: its h-entry's name and author, else its <title>. */
+export function pageFacts(html: string, pageUrl: string): PageFacts {
+  const parsed = parseMicroformats(html, pageUrl);
+  const entry = findEntry(parsed.items as Mf2Item[], pageUrl);
+  const author = entry ? entryAuthor(entry) : { authorName: null, authorUrl: null };
+  return { name: (entry ? entryName(entry) : null) ?? htmlTitle(html), ...author };
+}
+
+/** Reads at most `maxBytes` of a body (the rest is left unread), as UTF-8. */
+async function readPrefix(res: Response, maxBytes: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
+/**
+ * Fetches the page at `url` through `fetch` (the app's SSRF-safe one) and reads its title and
+ * author. Never throws: a refused address, a timeout, an error status, a page that is not HTML
+ * all come back as `{ ok: false, reason }`. The whole fetch, body included, has `timeoutMs`.
+ */
+export async function fetchPageFacts(
+  url: string,
+  fetch: FetchLike,
+  options: { timeoutMs?: number; maxBytes?: number } = {},
+): Promise<FetchOutcome> {
+  const timeoutMs = options.timeoutMs ?? CONTEXT_TIMEOUT_MS;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<FetchOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` });
+    }, timeoutMs);
+  });
+  const attempt = (async (): Promise<FetchOutcome> => {
+    const res = await fetch(url, {
+      headers: { Accept: 'text/html, application/xhtml+xml;q=0.9' },
+      signal: controller.signal,
+    });
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      return { ok: false, reason: `answered ${res.status}` };
+    }
+    const type = (res.headers.get('content-type') ?? '').toLowerCase();
+    if (!type.includes('html')) {
+      await res.body?.cancel().catch(() => {});
+      return { ok: false, reason: `not an HTML page (${type.slice(0, 60) || 'no type'})` };
+    }
+    const html = await readPrefix(res, options.maxBytes ?? CONTEXT_MAX_BYTES);
+    return { ok: true, facts: pageFacts(html, res.url || url) };
+  })().catch(
+    (err: unknown): FetchOutcome => ({
+      ok: false,
+      reason: (err instanceof Error ? err.message : String(err)).slice(0, 200),
+    }),
+  );
+  try {
+    return await Promise.race([attempt, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
