@@ -2,7 +2,7 @@ import { raw } from 'hono/html';
 import type { AdminFilter } from '../../db/store/notes.js';
 import type { Note } from '../../notes/types.js';
 import { formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
 
 const FILTERS: [AdminFilter, string][] = [
   ['all', 'All'],
@@ -86,19 +86,24 @@ export function renderDashboard(p: {
           <tbody>
             {p.notes.map((n) => {
               const status = noteStatus(n, p.now);
+              const title = p.title(n);
               return (
                 <tr>
-                  <td>{n.deletedAt ? p.title(n) : <a href={`/admin/edit/${n.id}`}>{p.title(n)}</a>}</td>
-                  <td>
+                  <td data-label="Note" class="wrap-anywhere">
+                    {n.deletedAt ? title : <a href={`/admin/edit/${n.id}`}>{title}</a>}
+                  </td>
+                  <td data-label="Status">
                     <span class={`badge badge-${status}`}>{status}</span>
                   </td>
-                  <td>{formatDate(n.publishedAt)}</td>
-                  <td class="actions">
+                  <td data-label="Date">{formatDate(n.publishedAt)}</td>
+                  <td data-label="Actions" class="actions">
                     {n.deletedAt ? (
                       <>
                         <form method="post" action={`/admin/notes/${n.id}/restore`} class="inline-form">
                           <Csrf token={p.frame.csrf} />
-                          <button type="submit">Restore</button>
+                          <button type="submit" aria-label={rowAction('Restore', title)}>
+                            Restore
+                          </button>
                         </form>
                         <form
                           method="post"
@@ -107,7 +112,11 @@ export function renderDashboard(p: {
                           data-confirm="Delete this note for good? This cannot be undone."
                         >
                           <Csrf token={p.frame.csrf} />
-                          <button type="submit" class="danger">
+                          <button
+                            type="submit"
+                            class="danger"
+                            aria-label={rowAction('Delete forever', title)}
+                          >
                             Delete forever
                           </button>
                         </form>
@@ -115,11 +124,20 @@ export function renderDashboard(p: {
                     ) : (
                       <>
                         {status !== 'draft' && status !== 'private' && status !== 'scheduled' && (
-                          <a href={`/notes/${encodeURIComponent(n.slug)}`}>View</a>
+                          <a
+                            href={`/notes/${encodeURIComponent(n.slug)}`}
+                            aria-label={rowAction('View', title)}
+                          >
+                            View
+                          </a>
                         )}
                         <form method="post" action={`/admin/notes/${n.id}/delete`} class="inline-form">
                           <Csrf token={p.frame.csrf} />
-                          <button type="submit" class="secondary">
+                          <button
+                            type="submit"
+                            class="secondary"
+                            aria-label={rowAction('Move to trash', title)}
+                          >
                             Move to trash
                           </button>
                         </form>
