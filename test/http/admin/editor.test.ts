@@ -180,11 +180,17 @@ describe('tokens and sessions', () => {
       scope: 'create media',
       expires_days: '30',
     });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    // Post/redirect/get: the token is on the page the redirect leads to (303-post-redirect-get).
+    expect(res.status).toBe(303);
+    const flash = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('starpunk_minted='))!
+      .split(';')[0];
+    const page = await t.get(res.headers.get('location')!, { Cookie: `${admin.cookie}; ${flash}` });
+    expect(page.headers.get('cache-control')).toBe('no-store');
     const token =
       /aria-label="New access token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*aria-label="New access token"/.exec(
-        await res.text(),
+        await page.text(),
       );
     const value = token![1] ?? token![2]!;
     expect(t.app.services.tokens.verifyToken(value)?.scopes).toEqual(new Set(['create', 'media']));
