@@ -31,7 +31,7 @@ import {
 } from './files.js';
 import { hasStaleRel, plainText, renderMarkdown } from './markdown.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
-import { normaliseTags } from './tags.js';
+import { normaliseTags, tagSlug } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
 import type { Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js';
 
@@ -349,6 +349,21 @@ export function createNoteService(deps: NoteServiceDeps) {
     return result;
   }
 
+  // Tag ids by address form, rebuilt when the notes change (tags come and go with them only).
+  let tagIndex: { generation: number; bySlug: Map<string, number[]> } | undefined;
+  function tagIdsBySlug(slug: string): number[] {
+    const { generation } = siteState.findSiteState();
+    if (tagIndex?.generation !== generation) {
+      const bySlug = new Map<string, number[]>();
+      for (const t of tags.listTagKeys()) {
+        const s = tagSlug(t.name);
+        bySlug.set(s, [...(bySlug.get(s) ?? []), t.id]);
+      }
+      tagIndex = { generation, bySlug };
+    }
+    return tagIndex.bySlug.get(slug) ?? [];
+  }
+
   function indexFor(id: number, name: string | null, html: string): void {
     search.indexNote(id, name, plainText(html));
   }
@@ -546,20 +561,22 @@ export function createNoteService(deps: NoteServiceDeps) {
     },
 
     /**
-     * Keys of one page of public notes with a tag, or undefined when no publicly visible note
-     * carries it (a tag only drafts, private, unlisted, scheduled or trashed notes use is unknown).
+     * Keys of one page of public notes with a tag, by its address form (tagSlug), or undefined
+     * when no publicly visible note carries it (a tag only drafts, private, unlisted, scheduled
+     * or trashed notes use is unknown). Tags sharing the address share the page.
      */
     listPublicNoteKeysByTag(
-      key: string,
+      slug: string,
       limit: number,
       cursor?: TimelineCursor,
     ): { tag: { key: string; name: string }; keys: NoteKey[] } | undefined {
       const now = toDbTime(clock.now());
-      const tag = tags.findPublicTag(key, now);
+      const ids = tagIdsBySlug(slug);
+      const tag = ids.length > 0 ? tags.findPublicTag(ids, now) : undefined;
       if (!tag) return undefined;
       return {
         tag: { key: tag.name, name: tag.display_name },
-        keys: notes.listPublicKeysByTag(tag.id, now, limit, cursor).map(toKey),
+        keys: notes.listPublicKeysByTag(ids, now, limit, cursor).map(toKey),
       };
     },
 

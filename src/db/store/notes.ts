@@ -82,9 +82,9 @@ function clampCursor(now: string, cursor: TimelineCursor): { before: string; bef
 }
 
 /** Parameters of the by-tag lists. */
-function tagArgs(tagId: number, now: string, limit: number, cursor?: TimelineCursor) {
+function tagArgs(tagIds: readonly number[], now: string, limit: number, cursor?: TimelineCursor) {
   return {
-    tagId,
+    tagIds: JSON.stringify(tagIds),
     now,
     limit,
     before: cursor?.publishedAt ?? '9999-12-31T23:59:59.999Z',
@@ -135,9 +135,10 @@ export function notesStore(db: Db) {
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now
      ORDER BY published_at ASC LIMIT 1`,
   );
+  // Several tags may share one page (one address, see tagSlug); a note carrying two of them is listed once.
   const keysByTag = db.prepare(
-    `SELECT n.id, n.published_at, n.revision, n.edited_at FROM note_tags nt JOIN notes n ON n.id = nt.note_id
-     WHERE nt.tag_id = @tagId AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
+    `SELECT DISTINCT n.id, n.published_at, n.revision, n.edited_at FROM note_tags nt JOIN notes n ON n.id = nt.note_id
+     WHERE nt.tag_id IN (SELECT value FROM json_each(@tagIds)) AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
        AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
      ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
   );
@@ -240,9 +241,9 @@ export function notesStore(db: Db) {
       (cursor
         ? keysAfter.all({ limit, ...clampCursor(now, cursor) })
         : keysFirst.all({ now, limit })) as NoteKeyRow[],
-    /** Keys of public notes carrying a tag, newest first. */
-    listPublicKeysByTag: (tagId: number, now: string, limit: number, cursor?: TimelineCursor) =>
-      keysByTag.all(tagArgs(tagId, now, limit, cursor)) as NoteKeyRow[],
+    /** Keys of public notes carrying any of these tags, newest first. */
+    listPublicKeysByTag: (tagIds: readonly number[], now: string, limit: number, cursor?: TimelineCursor) =>
+      keysByTag.all(tagArgs(tagIds, now, limit, cursor)) as NoteKeyRow[],
     /** Rows of these notes, in no particular order (missing ids are left out). */
     findByIds: (ids: readonly number[]) => byIds.all(JSON.stringify(ids)) as NoteRow[],
     /** When the next scheduled public note goes live, or null. */

@@ -23,7 +23,7 @@ import { negotiate } from '../../http/negotiate.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-query.js';
 import type { NoteService, TimelineState } from '../../notes/service.js';
-import { tagKey } from '../../notes/tags.js';
+import { tagPath, tagSlug } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../../site/feed-item.js';
 import { pageSiteFrom } from '../../site/page-site.js';
@@ -284,22 +284,30 @@ export function siteRoutes(deps: SiteDeps): Hono {
   });
 
   app.get('/tag/:tag', (c) => {
-    const key = tagKey(c.req.param('tag'));
+    const asked = c.req.param('tag');
+    const slug = tagSlug(asked);
     const before = c.req.query('before');
     const cursor = decodeCursor(before);
-    const variant = `tag:${key}:${before ?? ''}`;
+    const variant = `tag:${slug}:${before ?? ''}`;
     const view = publicView(variant, () => {
-      const found = notes.listPublicNoteKeysByTag(key, PAGE_SIZE + 1, cursor);
+      const found = notes.listPublicNoteKeysByTag(slug, PAGE_SIZE + 1, cursor);
       return found && { keys: found.keys, label: found.tag.name };
     });
-    // Decided before any header is set: a tag only hidden notes carry answers exactly like one
-    // nobody ever used.
+    // Decided before any header is set, and before any redirect: a tag only hidden notes carry
+    // answers exactly like one nobody ever used, whatever its spelling.
     if (!view) throw new AppError('not_found', 'No note carries this tag.');
+    // One address per tag ("First Post", "first%20post" → /tag/first-post), for good.
+    if (asked !== slug) {
+      return c.redirect(
+        `${tagPath(slug)}${before === undefined ? '' : `?before=${encodeURIComponent(before)}`}`,
+        301,
+      );
+    }
     return cached(c, variant, HTML, view, () => {
       const shown = view.keys.slice(0, PAGE_SIZE);
       const older =
         view.keys.length > PAGE_SIZE
-          ? `${listLinks.tag(key)}?before=${encodeCursor(shown[shown.length - 1]!)}`
+          ? `${tagPath(slug)}?before=${encodeCursor(shown[shown.length - 1]!)}`
           : undefined;
       return renderTagPage({ site, tagName: view.label, entries: listEntries(shown), older });
     });
