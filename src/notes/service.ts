@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { changeToken as createChangeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
+import { type FormerSlugsStore, formerSlugsStore } from '../db/store/former-slugs.js';
 import {
   type AdminFilter,
   type NoteKeyRow,
@@ -69,7 +70,7 @@ export interface NoteInput {
   properties?: Mf2Properties;
 }
 
-/** What an edit may change (the slug never changes). */
+/** What an edit may change (the slug changes only through changeSlug). */
 export type NoteChanges = Partial<Omit<NoteInput, 'slug'>>;
 
 /**
@@ -243,6 +244,7 @@ export function createNoteService(deps: NoteServiceDeps) {
   const notes: NotesStore = notesStore(db);
   const tags: TagsStore = tagsStore(db);
   const search: SearchStore = searchStore(db);
+  const formerSlugs: FormerSlugsStore = formerSlugsStore(db);
   const siteState = siteStateStore(db);
   const changeToken = createChangeToken(db);
   let timeline:
@@ -423,7 +425,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       return this.getNoteById(id)!;
     },
 
-    /** Applies changes to a note (slug and file path never change); returns the new version. */
+    /** Applies changes to a note (slug: see changeSlug; the file path never changes); returns the new version. */
     updateNote(id: number, rawChanges: NoteChanges): Note {
       const changes = cleanInput(rawChanges);
       const current = notes.findById(id);
@@ -484,6 +486,44 @@ export function createNoteService(deps: NoteServiceDeps) {
       );
       missingFiles.delete(id);
       return this.getNoteById(id)!;
+    },
+
+    /**
+     * Gives a note a new slug; its file path stays as it is. Its former address answers 301 to
+     * the new one for as long as the note exists (migration 013). A slug another note holds, or
+     * held before, is refused; a note may take back one of its own former slugs.
+     */
+    changeSlug(id: number, slug: string): Note {
+      const v = validateCustomSlug(slug);
+      if (!v.ok) throw new AppError('invalid_request', v.reason);
+      db.transaction(() => {
+        const current = notes.findById(id);
+        if (!current) throw new AppError('not_found', 'No such note.');
+        if (current.slug === v.slug) return;
+        if (notes.findBySlug(v.slug)) {
+          throw new AppError(
+            'conflict',
+            `Another note already has the address “${v.slug}”; choose another slug.`,
+          );
+        }
+        const formerOwner = formerSlugs.findNoteIdByFormerSlug(v.slug);
+        if (formerOwner !== undefined && formerOwner !== id) {
+          throw new AppError(
+            'conflict',
+            `“${v.slug}” was the address of another note and still leads to it; choose another slug.`,
+          );
+        }
+        formerSlugs.deleteFormerSlug(v.slug);
+        formerSlugs.insertFormerSlug(current.slug, id, toDbTime(clock.now()));
+        notes.updateSlug(id, v.slug);
+      }).immediate();
+      return this.getNoteById(id)!;
+    },
+
+    /** The note that had this slug before its slug changed (any state), or undefined. */
+    getNoteByFormerSlug(slug: string): Note | undefined {
+      const id = formerSlugs.findNoteIdByFormerSlug(slug);
+      return id === undefined ? undefined : this.getNoteById(id);
     },
 
     /** Moves a note to the trash (its URL answers 410 until it is restored). */

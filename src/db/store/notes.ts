@@ -96,7 +96,11 @@ function tagArgs(tagIds: readonly number[], now: string, limit: number, cursor?:
 export function notesStore(db: Db) {
   const byId = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id = ?`);
   const bySlug = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE slug = ?`);
-  const slugTaken = db.prepare('SELECT 1 FROM notes WHERE slug = ?');
+  // A former slug still leads to its note (migration 013): no other note may take it.
+  const slugTaken = db.prepare(
+    'SELECT 1 FROM notes WHERE slug = @slug UNION ALL SELECT 1 FROM former_slugs WHERE slug = @slug LIMIT 1',
+  );
+  const setSlug = db.prepare('UPDATE notes SET slug = ? WHERE id = ?');
   const pathTaken = db.prepare('SELECT 1 FROM notes WHERE file_path = ?');
   const byPath = db.prepare('SELECT id, content_hash FROM notes WHERE file_path = ?');
   const insert =
@@ -210,8 +214,10 @@ export function notesStore(db: Db) {
     findById: (id: number) => byId.get(id) as NoteRow | undefined,
     /** The note with this slug (trashed ones included), or undefined. */
     findBySlug: (slug: string) => bySlug.get(slug) as NoteRow | undefined,
-    /** True when any note, even a trashed one, holds this slug. */
-    isSlugTaken: (slug: string) => slugTaken.get(slug) !== undefined,
+    /** True when any note, even a trashed one, holds this slug or held it before. */
+    isSlugTaken: (slug: string) => slugTaken.get({ slug }) !== undefined,
+    /** Gives a note a new slug (the file path stays); returns whether a row changed. */
+    updateSlug: (id: number, slug: string) => setSlug.run(slug, id).changes === 1,
     /** True when any note uses this file path. */
     isPathTaken: (path: string) => pathTaken.get(path) !== undefined,
     /** Inserts a note row and returns its id. */

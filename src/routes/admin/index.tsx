@@ -35,6 +35,7 @@ const FILTERS: readonly AdminFilter[] = [
 /** Confirmations shown after a redirect (?flash=key), so nothing is stored between requests. */
 const FLASH: Record<string, string> = {
   saved: 'Note saved.',
+  moved: 'Note saved at its new address; the old address leads here.',
   published: 'Note published.',
   draft: 'Draft saved.',
   scheduled: 'Note scheduled.',
@@ -312,7 +313,9 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
   app.post('/admin/edit/:id', async (c) => {
     const n = findNote(c.req.param('id'));
     const form = await readEditor(c);
-    form.values.slug = n.slug;
+    // An emptied field keeps the address; another one moves the note (the old address redirects).
+    if (!form.values.slug) form.values.slug = n.slug;
+    const newSlug = form.values.slug.toLowerCase() !== n.slug ? form.values.slug : undefined;
     const f = frame(c);
     const render = (errors: string[], previewHtml?: string, status = 200) =>
       c.html(
@@ -334,11 +337,13 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
       const input = noteInput(form.values, photos, form.publishedAt);
       // "Publish now" on a note that was already live keeps its original date.
       const keepDate = form.values.status === 'publish' && n.published && n.publishedAt <= clock.now();
+      // The address first: a slug that is taken refuses the whole save, before anything changes.
+      if (newSlug) notes.changeSlug(n.id, newSlug);
       notes.updateNote(n.id, {
         ...input,
         publishedAt: form.publishedAt ?? (keepDate ? n.publishedAt : clock.now()),
       });
-      return c.redirect(`/admin/edit/${n.id}?flash=saved`, 303);
+      return c.redirect(`/admin/edit/${n.id}?flash=${newSlug ? 'moved' : 'saved'}`, 303);
     } catch (err) {
       if (err instanceof AppError && err.status < 500) return render([err.message], undefined, err.status);
       throw err;

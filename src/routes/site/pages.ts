@@ -263,14 +263,26 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   app.get('/note/:slug', (c) => c.redirect(`/notes/${encodeURIComponent(c.req.param('slug'))}`, 301));
 
-  app.get('/notes/:slug', (c) => {
-    const slug = c.req.param('slug');
-    const note = noteBySlug(slug);
+  /** Refuses a note a visitor may not open: 404 unless it is live and not private, 410 in the trash. */
+  function checkVisible(note: Note | undefined): asserts note is Note {
     // Drafts, private and scheduled notes do not exist for a visitor.
     if (!note?.published || note.visibility === 'private' || note.publishedAt > deps.clock.now()) {
       throw new AppError('not_found', 'There is no note at this address.');
     }
     if (note.deletedAt) throw new AppError('gone', 'This note was deleted.');
+  }
+
+  app.get('/notes/:slug', (c) => {
+    const slug = c.req.param('slug');
+    const note = noteBySlug(slug);
+    if (!note) {
+      // A former address of a note whose slug changed: 301 to where it lives now, for good. The
+      // note is checked first, so a hidden or trashed note's new address is never revealed.
+      const moved = notes.getNoteByFormerSlug(slug);
+      checkVisible(moved);
+      return c.redirect(listLinks.note(moved.slug), 301);
+    }
+    checkVisible(note);
     const url = urls.note(note.slug);
     return cached(c, `note:${note.id}`, HTML, noteValidators(note), () =>
       renderNotePage({

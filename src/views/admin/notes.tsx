@@ -235,22 +235,19 @@ export function renderEditor(p: {
         <label for="tags">Tags (comma-separated)</label>
         <input id="tags" name="tags" type="text" value={v.tags} />
         <label for="slug">Address (slug)</label>
-        {p.mode === 'new' ? (
-          <input
-            id="slug"
-            name="slug"
-            type="text"
-            value={v.slug}
-            pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
-            aria-describedby="slug-help"
-          />
-        ) : (
-          <input id="slug" name="slug" type="text" value={v.slug} readonly aria-describedby="slug-help" />
-        )}
+        <input
+          id="slug"
+          name="slug"
+          type="text"
+          value={v.slug}
+          pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
+          maxlength={200}
+          aria-describedby="slug-help"
+        />
         <p id="slug-help" class="help">
           {p.mode === 'new'
-            ? 'Lower-case letters, digits and hyphens; leave empty to make one from the title or text. It cannot change later.'
-            : 'The address of a note never changes.'}
+            ? 'Lower-case letters, digits and hyphens; leave empty to make one from the title or text.'
+            : 'Lower-case letters, digits and hyphens. Changing it moves the note: its old address keeps leading here.'}
         </p>
         <fieldset>
           <legend>When</legend>
