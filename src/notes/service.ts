@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { changeToken as createChangeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
+import { type FormerSlugsStore, formerSlugsStore } from '../db/store/former-slugs.js';
 import {
   type AdminFilter,
   type NoteKeyRow,
@@ -33,7 +34,7 @@ import {
 } from './files.js';
 import { hasStaleRel, plainText, renderKey, renderMarkdown } from './markdown.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
-import { normaliseTags } from './tags.js';
+import { normaliseTags, tagSlug } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
 import type { Citation, Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js';
 
@@ -71,7 +72,7 @@ export interface NoteInput {
   properties?: Mf2Properties;
 }
 
-/** What an edit may change (the slug never changes). */
+/** What an edit may change (the slug changes only through changeSlug). */
 export type NoteChanges = Partial<Omit<NoteInput, 'slug'>> & {
   /**
    * Properties an edit sets while keeping the others as they are (`properties` replaces them
@@ -275,6 +276,7 @@ export function createNoteService(deps: NoteServiceDeps) {
   const notes: NotesStore = notesStore(db);
   const tags: TagsStore = tagsStore(db);
   const search: SearchStore = searchStore(db);
+  const formerSlugs: FormerSlugsStore = formerSlugsStore(db);
   const siteState = siteStateStore(db);
   const changeToken = createChangeToken(db);
   const contexts = replyContextsStore(db);
@@ -422,6 +424,21 @@ export function createNoteService(deps: NoteServiceDeps) {
     return result;
   }
 
+  // Tag ids by address form, rebuilt when the notes change (tags come and go with them only).
+  let tagIndex: { generation: number; bySlug: Map<string, number[]> } | undefined;
+  function tagIdsBySlug(slug: string): number[] {
+    const { generation } = siteState.findSiteState();
+    if (tagIndex?.generation !== generation) {
+      const bySlug = new Map<string, number[]>();
+      for (const t of tags.listTagKeys()) {
+        const s = tagSlug(t.name);
+        bySlug.set(s, [...(bySlug.get(s) ?? []), t.id]);
+      }
+      tagIndex = { generation, bySlug };
+    }
+    return tagIndex.bySlug.get(slug) ?? [];
+  }
+
   function indexFor(id: number, name: string | null, html: string): void {
     search.indexNote(id, name, plainText(html));
   }
@@ -485,7 +502,7 @@ export function createNoteService(deps: NoteServiceDeps) {
       return note;
     },
 
-    /** Applies changes to a note (slug and file path never change); returns the new version. */
+    /** Applies changes to a note (slug: see changeSlug; the file path never changes); returns the new version. */
     updateNote(id: number, rawChanges: NoteChanges): Note {
       const changes = cleanInput(rawChanges);
       const current = notes.findById(id);
@@ -574,6 +591,44 @@ export function createNoteService(deps: NoteServiceDeps) {
       notes.bumpRevision(id);
     },
 
+    /**
+     * Gives a note a new slug; its file path stays as it is. Its former address answers 301 to
+     * the new one for as long as the note exists (migration 013). A slug another note holds, or
+     * held before, is refused; a note may take back one of its own former slugs.
+     */
+    changeSlug(id: number, slug: string): Note {
+      const v = validateCustomSlug(slug);
+      if (!v.ok) throw new AppError('invalid_request', v.reason);
+      db.transaction(() => {
+        const current = notes.findById(id);
+        if (!current) throw new AppError('not_found', 'No such note.');
+        if (current.slug === v.slug) return;
+        if (notes.findBySlug(v.slug)) {
+          throw new AppError(
+            'conflict',
+            `Another note already has the address “${v.slug}”; choose another slug.`,
+          );
+        }
+        const formerOwner = formerSlugs.findNoteIdByFormerSlug(v.slug);
+        if (formerOwner !== undefined && formerOwner !== id) {
+          throw new AppError(
+            'conflict',
+            `“${v.slug}” was the address of another note and still leads to it; choose another slug.`,
+          );
+        }
+        formerSlugs.deleteFormerSlug(v.slug);
+        formerSlugs.insertFormerSlug(current.slug, id, toDbTime(clock.now()));
+        notes.updateSlug(id, v.slug);
+      }).immediate();
+      return this.getNoteById(id)!;
+    },
+
+    /** The note that had this slug before its slug changed (any state), or undefined. */
+    getNoteByFormerSlug(slug: string): Note | undefined {
+      const id = formerSlugs.findNoteIdByFormerSlug(slug);
+      return id === undefined ? undefined : this.getNoteById(id);
+    },
+
     /** Moves a note to the trash (its URL answers 410 until it is restored). */
     trashNote(id: number): void {
       if (!notes.findById(id)) throw new AppError('not_found', 'No such note.');
@@ -654,20 +709,22 @@ export function createNoteService(deps: NoteServiceDeps) {
     },
 
     /**
-     * Keys of one page of public notes with a tag, or undefined when no publicly visible note
-     * carries it (a tag only drafts, private, unlisted, scheduled or trashed notes use is unknown).
+     * Keys of one page of public notes with a tag, by its address form (tagSlug), or undefined
+     * when no publicly visible note carries it (a tag only drafts, private, unlisted, scheduled
+     * or trashed notes use is unknown). Tags sharing the address share the page.
      */
     listPublicNoteKeysByTag(
-      key: string,
+      slug: string,
       limit: number,
       cursor?: TimelineCursor,
     ): { tag: { key: string; name: string }; keys: NoteKey[] } | undefined {
       const now = toDbTime(clock.now());
-      const tag = tags.findPublicTag(key, now);
+      const ids = tagIdsBySlug(slug);
+      const tag = ids.length > 0 ? tags.findPublicTag(ids, now) : undefined;
       if (!tag) return undefined;
       return {
         tag: { key: tag.name, name: tag.display_name },
-        keys: notes.listPublicKeysByTag(tag.id, now, limit, cursor).map(toKey),
+        keys: notes.listPublicKeysByTag(ids, now, limit, cursor).map(toKey),
       };
     },
 

@@ -43,11 +43,13 @@ export function renderHomePage(p: {
     <>
       <div class="h-feed">
         <h1 class="p-name visually-hidden">{p.site.name}</h1>
-        <p class="p-author h-card visually-hidden">
-          <a class="p-name u-url" href={author.url}>
-            {author.name}
-          </a>
-        </p>
+        {/* The feed's author for microformats parsers only: hidden, and holding no link, so
+            keyboard focus never lands on something invisible (WCAG 2.4.7). People see the
+            author's card in the footer. */}
+        <div class="p-author h-card" hidden>
+          <data class="p-name" value={author.name} />
+          <data class="u-url" value={author.url} />
+        </div>
         {p.entries.length === 0 ? (
           <p class="notice">{p.isFirst ? 'Nothing published yet.' : 'No older notes.'}</p>
         ) : (

@@ -13,7 +13,7 @@ import { runMigrations } from '../../src/db/migrate.js';
 import { diffSnapshots, inspectSchema } from '../../src/db/schema.js';
 import { silentLogger } from '../../src/logger.js';
 import { createNoteService } from '../../src/notes/service.js';
-import { tagKey } from '../../src/notes/tags.js';
+import { tagPath } from '../../src/notes/tags.js';
 import { cleanup, cli, openSite, tempDir } from '../cli/ops-helpers.js';
 import { fileHash, freshSchema } from '../helpers/db.js';
 import {
@@ -123,7 +123,7 @@ async function expectSiteShows(fx: PythonDataDir, dir: string): Promise<void> {
         return n.published && !n.deleted;
       });
       if (publicSlugs.length === 0) continue;
-      const page = await s.get(`/tag/${encodeURIComponent(tagKey(tag))}`);
+      const page = await s.get(tagPath(tag));
       expect(page.status, `tag ${tag}`).toBe(200);
       for (const slug of publicSlugs) expect(page.text).toContain(`/notes/${slug}`);
     }

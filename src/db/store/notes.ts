@@ -86,9 +86,9 @@ function clampCursor(now: string, cursor: TimelineCursor): { before: string; bef
 }
 
 /** Parameters of the by-tag lists. */
-function tagArgs(tagId: number, now: string, limit: number, cursor?: TimelineCursor) {
+function tagArgs(tagIds: readonly number[], now: string, limit: number, cursor?: TimelineCursor) {
   return {
-    tagId,
+    tagIds: JSON.stringify(tagIds),
     now,
     limit,
     before: cursor?.publishedAt ?? '9999-12-31T23:59:59.999Z',
@@ -100,7 +100,11 @@ function tagArgs(tagId: number, now: string, limit: number, cursor?: TimelineCur
 export function notesStore(db: Db) {
   const byId = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id = ?`);
   const bySlug = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE slug = ?`);
-  const slugTaken = db.prepare('SELECT 1 FROM notes WHERE slug = ?');
+  // A former slug still leads to its note (migration 013): no other note may take it.
+  const slugTaken = db.prepare(
+    'SELECT 1 FROM notes WHERE slug = @slug UNION ALL SELECT 1 FROM former_slugs WHERE slug = @slug LIMIT 1',
+  );
+  const setSlug = db.prepare('UPDATE notes SET slug = ? WHERE id = ?');
   const pathTaken = db.prepare('SELECT 1 FROM notes WHERE file_path = ?');
   const byPath = db.prepare('SELECT id, content_hash FROM notes WHERE file_path = ?');
   const insert =
@@ -140,9 +144,10 @@ export function notesStore(db: Db) {
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now
      ORDER BY published_at ASC LIMIT 1`,
   );
+  // Several tags may share one page (one address, see tagSlug); a note carrying two of them is listed once.
   const keysByTag = db.prepare(
-    `SELECT n.id, n.published_at, n.revision, n.edited_at FROM note_tags nt JOIN notes n ON n.id = nt.note_id
-     WHERE nt.tag_id = @tagId AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
+    `SELECT DISTINCT n.id, n.published_at, n.revision, n.edited_at FROM note_tags nt JOIN notes n ON n.id = nt.note_id
+     WHERE nt.tag_id IN (SELECT value FROM json_each(@tagIds)) AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
        AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
      ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
   );
@@ -214,8 +219,10 @@ export function notesStore(db: Db) {
     findById: (id: number) => byId.get(id) as NoteRow | undefined,
     /** The note with this slug (trashed ones included), or undefined. */
     findBySlug: (slug: string) => bySlug.get(slug) as NoteRow | undefined,
-    /** True when any note, even a trashed one, holds this slug. */
-    isSlugTaken: (slug: string) => slugTaken.get(slug) !== undefined,
+    /** True when any note, even a trashed one, holds this slug or held it before. */
+    isSlugTaken: (slug: string) => slugTaken.get({ slug }) !== undefined,
+    /** Gives a note a new slug (the file path stays); returns whether a row changed. */
+    updateSlug: (id: number, slug: string) => setSlug.run(slug, id).changes === 1,
     /** True when any note uses this file path. */
     isPathTaken: (path: string) => pathTaken.get(path) !== undefined,
     /** Inserts a note row and returns its id. */
@@ -247,9 +254,9 @@ export function notesStore(db: Db) {
       (cursor
         ? keysAfter.all({ limit, ...clampCursor(now, cursor) })
         : keysFirst.all({ now, limit })) as NoteKeyRow[],
-    /** Keys of public notes carrying a tag, newest first. */
-    listPublicKeysByTag: (tagId: number, now: string, limit: number, cursor?: TimelineCursor) =>
-      keysByTag.all(tagArgs(tagId, now, limit, cursor)) as NoteKeyRow[],
+    /** Keys of public notes carrying any of these tags, newest first. */
+    listPublicKeysByTag: (tagIds: readonly number[], now: string, limit: number, cursor?: TimelineCursor) =>
+      keysByTag.all(tagArgs(tagIds, now, limit, cursor)) as NoteKeyRow[],
     /** Rows of these notes, in no particular order (missing ids are left out). */
     findByIds: (ids: readonly number[]) => byIds.all(JSON.stringify(ids)) as NoteRow[],
     /** When the next scheduled public note goes live, or null. */

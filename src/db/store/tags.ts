@@ -21,14 +21,16 @@ export function tagsStore(db: Db) {
      WHERE nt.note_id IN (SELECT value FROM json_each(?)) ORDER BY nt.note_id, nt.position`,
   );
   // A tag exists for a visitor only while a note they can see carries it; its heading takes the
-  // spelling of the oldest such note (a spelling only a hidden note used is never shown).
+  // spelling of the oldest such note (a spelling only a hidden note used is never shown). Asked
+  // for the tags sharing one address (see tagSlug), usually one.
   const publicTag = db.prepare(
     `SELECT t.id, t.name, nt.display_name FROM tags t
      JOIN note_tags nt ON nt.tag_id = t.id JOIN notes n ON n.id = nt.note_id
-     WHERE t.name = @key AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
-       AND n.published_at <= @now
+     WHERE t.id IN (SELECT value FROM json_each(@ids)) AND n.published = 1 AND n.deleted_at IS NULL
+       AND n.visibility = 'public' AND n.published_at <= @now
      ORDER BY n.published_at, n.id LIMIT 1`,
   );
+  const idsAndKeys = db.prepare('SELECT id, name FROM tags');
   const dropUnused = db.prepare('DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM note_tags)');
   const allTags = db.prepare(
     `SELECT t.name, t.display_name, count(nt.note_id) AS uses FROM tags t
@@ -43,9 +45,16 @@ export function tagsStore(db: Db) {
   );
 
   return {
-    /** The tag with this key if a publicly visible note carries it (with that note's spelling), or undefined. */
-    findPublicTag: (key: string, now: string) =>
-      publicTag.get({ key, now }) as { id: number; name: string; display_name: string } | undefined,
+    /**
+     * The first of these tags a publicly visible note carries (with the spelling of the oldest
+     * such note), or undefined when only hidden notes carry them.
+     */
+    findPublicTag: (tagIds: readonly number[], now: string) =>
+      publicTag.get({ ids: JSON.stringify(tagIds), now }) as
+        | { id: number; name: string; display_name: string }
+        | undefined,
+    /** Id and key of every tag. */
+    listTagKeys: () => idsAndKeys.all() as { id: number; name: string }[],
     /** Replaces a note's tags, in order; creates tags that do not exist yet. */
     replaceNoteTags: (noteId: number, tags: { key: string; name: string }[]) => {
       clear.run(noteId);

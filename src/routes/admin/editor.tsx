@@ -390,7 +390,9 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   async function updateFromEditor(c: Ctx) {
     const n = findNote(c.req.param('id') ?? '');
     const form = await readEditor(c, clock);
-    form.values.slug = n.slug;
+    // An emptied field keeps the address; another one moves the note (the old address redirects).
+    if (!form.values.slug) form.values.slug = n.slug;
+    const newSlug = form.values.slug.toLowerCase() !== n.slug ? form.values.slug : undefined;
     const page = (errors: string[], status = 200, preview?: string) =>
       c.html(
         renderEditor({
@@ -417,12 +419,14 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
       // "Publish now" on a note that was already live keeps its original date.
       const keepDate = form.values.status === 'publish' && n.published && n.publishedAt <= clock.now();
       const setProperties = responseChanges(form.values);
+      // The address first: a slug that is taken refuses the whole save, before anything changes.
+      if (newSlug) notes.changeSlug(n.id, newSlug);
       notes.updateNote(n.id, {
         ...input,
         publishedAt: form.publishedAt ?? (keepDate ? n.publishedAt : clock.now()),
         ...(setProperties ? { setProperties } : {}),
       });
-      return c.redirect(afterSave(n.id, 'saved', String(n.id), form.stamp), 303);
+      return c.redirect(afterSave(n.id, newSlug ? 'moved' : 'saved', String(n.id), form.stamp), 303);
     } catch (err) {
       if (err instanceof AppError && err.status < 500) return page([err.message], err.status);
       throw err;

@@ -22,6 +22,7 @@ import { renderMediaLibrary } from '../../views/admin/media.js';
 import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
 import { renderDashboard } from '../../views/admin/notes.js';
 import { registerEditorRoutes } from './editor.js';
+import { type OneTimeFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
 
 const PAGE = 25;
 const FILTERS: readonly AdminFilter[] = [
@@ -37,6 +38,7 @@ const FILTERS: readonly AdminFilter[] = [
 /** Confirmations shown after a redirect (?flash=key), so nothing is stored between requests. */
 const FLASH: Record<string, string> = {
   saved: 'Note saved.',
+  moved: 'Note saved at its new address; the old address leads here.',
   published: 'Note published.',
   draft: 'Draft saved.',
   scheduled: 'Note scheduled.',
@@ -238,14 +240,28 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     }));
 
   // Tokens -----------------------------------------------------------------------------------
-  app.get('/admin/tokens', (c) =>
-    c.html(
-      renderTokens({
-        frame: frame(c),
-        tokens: tokenViews(),
-      }),
-    ),
-  );
+  /** Where a freshly minted token waits for the page that shows it once (see one-time-flash.ts). */
+  const mintedFlash = (c: Context<{ Variables: SessionVars }>): OneTimeFlash => {
+    const s = c.get('session')!;
+    return {
+      name: 'starpunk_minted',
+      path: '/admin/tokens',
+      sessionSecret: s.csrf,
+      sessionId: s.id,
+      secure: config.siteUrl.startsWith('https:'),
+      now: clock.now(),
+    };
+  };
+  app.get('/admin/tokens', (c) => {
+    const taken = takeOneTimeFlash(c, mintedFlash(c)) as { token?: unknown; scope?: unknown } | undefined;
+    const minted =
+      typeof taken?.token === 'string' && typeof taken.scope === 'string'
+        ? { token: taken.token, scope: taken.scope }
+        : undefined;
+    // The page holding a token is never kept by a cache or the back-forward cache.
+    if (minted) c.header('Cache-Control', 'no-store');
+    return c.html(renderTokens({ frame: frame(c), tokens: tokenViews(), minted }));
+  });
   app.post('/admin/tokens', async (c) => {
     const body = await c.req.parseBody();
     const days = Number(str(body.expires_days) || '0');
@@ -259,11 +275,9 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
       scope: str(body.scope),
       expiresInSeconds: days ? days * 86400 : null,
     });
-    const list = tokenViews();
-    c.header('Cache-Control', 'no-store');
-    return c.html(
-      renderTokens({ frame: frame(c), tokens: list, minted: { token: minted.token, scope: minted.scope } }),
-    );
+    // Post/redirect/get: reloading the page that shows the token must not mint another one.
+    setOneTimeFlash(c, mintedFlash(c), { token: minted.token, scope: minted.scope });
+    return c.redirect('/admin/tokens', 303);
   });
   app.post('/admin/tokens/:id/revoke', (c) => {
     deps.tokens.revokeToken(Number(c.req.param('id')));

@@ -24,7 +24,7 @@ import type { MediaService } from '../../media/service.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-query.js';
 import type { NoteService, TimelineState } from '../../notes/service.js';
-import { tagKey } from '../../notes/tags.js';
+import { tagPath, tagSlug } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../../site/feed-item.js';
 import { withStoredImages } from '../../site/note-images.js';
@@ -279,14 +279,26 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   app.get('/note/:slug', (c) => c.redirect(`/notes/${encodeURIComponent(c.req.param('slug'))}`, 301));
 
-  app.get('/notes/:slug', (c) => {
-    const slug = c.req.param('slug');
-    const note = noteBySlug(slug);
+  /** Refuses a note a visitor may not open: 404 unless it is live and not private, 410 in the trash. */
+  function checkVisible(note: Note | undefined): asserts note is Note {
     // Drafts, private and scheduled notes do not exist for a visitor.
     if (!note?.published || note.visibility === 'private' || note.publishedAt > deps.clock.now()) {
       throw new AppError('not_found', 'There is no note at this address.');
     }
     if (note.deletedAt) throw new AppError('gone', 'This note was deleted.');
+  }
+
+  app.get('/notes/:slug', (c) => {
+    const slug = c.req.param('slug');
+    const note = noteBySlug(slug);
+    if (!note) {
+      // A former address of a note whose slug changed: 301 to where it lives now, for good. The
+      // note is checked first, so a hidden or trashed note's new address is never revealed.
+      const moved = notes.getNoteByFormerSlug(slug);
+      checkVisible(moved);
+      return c.redirect(listLinks.note(moved.slug), 301);
+    }
+    checkVisible(note);
     const url = urls.note(note.slug);
     return cached(c, `note:${note.id}`, HTML, noteValidators(note), () =>
       renderNotePage({
@@ -300,22 +312,30 @@ export function siteRoutes(deps: SiteDeps): Hono {
   });
 
   app.get('/tag/:tag', (c) => {
-    const key = tagKey(c.req.param('tag'));
+    const asked = c.req.param('tag');
+    const slug = tagSlug(asked);
     const before = c.req.query('before');
     const cursor = decodeCursor(before);
-    const variant = `tag:${key}:${before ?? ''}`;
+    const variant = `tag:${slug}:${before ?? ''}`;
     const view = publicView(variant, () => {
-      const found = notes.listPublicNoteKeysByTag(key, PAGE_SIZE + 1, cursor);
+      const found = notes.listPublicNoteKeysByTag(slug, PAGE_SIZE + 1, cursor);
       return found && { keys: found.keys, label: found.tag.name };
     });
-    // Decided before any header is set: a tag only hidden notes carry answers exactly like one
-    // nobody ever used.
+    // Decided before any header is set, and before any redirect: a tag only hidden notes carry
+    // answers exactly like one nobody ever used, whatever its spelling.
     if (!view) throw new AppError('not_found', 'No note carries this tag.');
+    // One address per tag ("First Post", "first%20post" → /tag/first-post), for good.
+    if (asked !== slug) {
+      return c.redirect(
+        `${tagPath(slug)}${before === undefined ? '' : `?before=${encodeURIComponent(before)}`}`,
+        301,
+      );
+    }
     return cached(c, variant, HTML, view, () => {
       const shown = view.keys.slice(0, PAGE_SIZE);
       const older =
         view.keys.length > PAGE_SIZE
-          ? `${listLinks.tag(key)}?before=${encodeCursor(shown[shown.length - 1]!)}`
+          ? `${tagPath(slug)}?before=${encodeCursor(shown[shown.length - 1]!)}`
           : undefined;
       return renderTagPage({ site, tagName: view.label, entries: firstEager(listEntries(shown)), older });
     });

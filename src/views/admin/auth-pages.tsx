@@ -12,43 +12,59 @@ export function renderLoginPage(p: {
 }): string {
   return renderDocument(
     <Layout title={`Sign in · ${p.site.name}`} site={p.site}>
-      <h1>Sign in</h1>
-      {p.error && (
-        <p class="flash flash-error" role="alert">
-          {p.error}
-        </p>
-      )}
-      {p.method === 'indieauth' && (
-        <form method="post" action="/auth/indieauth">
-          <input type="hidden" name="next" value={p.next} />
-          <p>
-            Sign in as <strong>{p.adminMe}</strong> with your own IndieAuth server.
+      <div class="auth-card">
+        <h1>Sign in</h1>
+        {p.error && (
+          <p class="flash flash-error" role="alert" id="form-error">
+            {p.error}
           </p>
-          <button type="submit">Sign in with IndieAuth</button>
-        </form>
-      )}
-      {p.hasPassword && (
-        <form method="post" action="/auth/login" class="stack">
-          <input type="hidden" name="next" value={p.next} />
-          <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required />
-          <button type="submit">Sign in</button>
-        </form>
-      )}
-      {p.method === 'password' && !p.hasPassword && (
-        <p class="notice">
-          No password is set yet. Use the one-time setup link printed in the server log, or run{' '}
-          <code>starpunk password set</code>.
-        </p>
-      )}
-      {p.devMode && (
-        <form method="post" action="/auth/dev-login">
-          <input type="hidden" name="next" value={p.next} />
-          <button type="submit" class="danger">
-            Development sign-in (DEV_MODE)
-          </button>
-        </form>
-      )}
+        )}
+        {p.method === 'indieauth' && (
+          <form method="post" action="/auth/indieauth" class="stack">
+            <input type="hidden" name="next" value={p.next} />
+            <p>
+              Sign in as <strong>{p.adminMe}</strong> with your own IndieAuth server.
+            </p>
+            <div class="form-actions">
+              <button type="submit">Sign in with IndieAuth</button>
+            </div>
+          </form>
+        )}
+        {p.hasPassword && (
+          <form method="post" action="/auth/login" class="stack">
+            <input type="hidden" name="next" value={p.next} />
+            <label for="password">Password</label>
+            <input
+              id="password"
+              name="password"
+              type="password"
+              autocomplete="current-password"
+              required
+              aria-invalid={p.error ? 'true' : undefined}
+              aria-describedby={p.error ? 'form-error' : undefined}
+            />
+            <div class="form-actions">
+              <button type="submit">Sign in</button>
+            </div>
+          </form>
+        )}
+        {p.method === 'password' && !p.hasPassword && (
+          <p class="notice">
+            No password is set yet. Use the one-time setup link printed in the server log, or run{' '}
+            <code>starpunk password set</code>.
+          </p>
+        )}
+        {p.devMode && (
+          <form method="post" action="/auth/dev-login" class="stack">
+            <input type="hidden" name="next" value={p.next} />
+            <div class="form-actions">
+              <button type="submit" class="danger">
+                Development sign-in (DEV_MODE)
+              </button>
+            </div>
+          </form>
+        )}
+      </div>
     </Layout>,
   );
 }
@@ -57,34 +73,43 @@ export function renderLoginPage(p: {
 export function renderSetupPage(p: { site: PageSite; token: string; error?: string }): string {
   return renderDocument(
     <Layout title={`Set up · ${p.site.name}`} site={p.site}>
-      <h1>Choose your admin password</h1>
-      {p.error && (
-        <p class="flash flash-error" role="alert">
-          {p.error}
-        </p>
-      )}
-      <form method="post" action="/auth/setup" class="stack">
-        <input type="hidden" name="token" value={p.token} />
-        <label for="password">New password (at least 10 characters)</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autocomplete="new-password"
-          minlength={10}
-          required
-        />
-        <label for="confirm">Repeat it</label>
-        <input
-          id="confirm"
-          name="confirm"
-          type="password"
-          autocomplete="new-password"
-          minlength={10}
-          required
-        />
-        <button type="submit">Save and sign in</button>
-      </form>
+      <div class="auth-card">
+        <h1>Choose your admin password</h1>
+        {p.error && (
+          <p class="flash flash-error" role="alert" id="form-error">
+            {p.error}
+          </p>
+        )}
+        <form method="post" action="/auth/setup" class="stack">
+          <input type="hidden" name="token" value={p.token} />
+          <label for="password">New password</label>
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            minlength={10}
+            required
+            aria-invalid={p.error ? 'true' : undefined}
+            aria-describedby={p.error ? 'form-error password-help' : 'password-help'}
+          />
+          <p id="password-help" class="help">
+            At least 10 characters. A few unrelated words make a good one.
+          </p>
+          <label for="confirm">Repeat it</label>
+          <input
+            id="confirm"
+            name="confirm"
+            type="password"
+            autocomplete="new-password"
+            minlength={10}
+            required
+          />
+          <div class="form-actions">
+            <button type="submit">Save and sign in</button>
+          </div>
+        </form>
+      </div>
     </Layout>,
   );
 }

@@ -97,3 +97,11 @@ export function renderAdmin(title: string, frame: AdminFrame, body: Child): stri
 export function Csrf(props: { token: string }) {
   return <input type="hidden" name="_csrf" value={props.token} />;
 }
+
+/**
+ * The accessible name of a row's action: the visible words first, then which row, so a table of
+ * "Move to trash" buttons reads as "Move to trash: “First note”" (WCAG 2.4.6, 2.5.3).
+ */
+export function rowAction(action: string, row: string): string {
+  return `${action}: “${row}”`;
+}

@@ -1,5 +1,5 @@
 import { formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
 
 /** One active session in the list. */
 export interface SessionView {
@@ -31,17 +31,26 @@ export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }
         <tbody>
           {p.sessions.map((s) => (
             <tr>
-              <td>
+              <td data-label="Device" class="wrap-anywhere">
                 {s.device}
                 {s.current && <strong> (this one)</strong>}
               </td>
-              <td>{s.ip ?? '—'}</td>
-              <td>{formatDate(s.createdAt)}</td>
-              <td>{s.lastUsedAt ? formatDate(s.lastUsedAt) : '—'}</td>
-              <td>
+              <td data-label="Address" class="wrap-anywhere">
+                {s.ip ?? '—'}
+              </td>
+              <td data-label="Signed in">{formatDate(s.createdAt)}</td>
+              <td data-label="Last used">{s.lastUsedAt ? formatDate(s.lastUsedAt) : '—'}</td>
+              <td data-label="Actions" class="actions">
                 <form method="post" action={`/admin/sessions/${s.id}/end`} class="inline-form">
                   <Csrf token={p.frame.csrf} />
-                  <button type="submit" class="secondary">
+                  <button
+                    type="submit"
+                    class="secondary"
+                    aria-label={rowAction(
+                      s.current ? 'Sign out here' : 'End session',
+                      `${s.device}, signed in ${formatDate(s.createdAt)}`,
+                    )}
+                  >
                     {s.current ? 'Sign out here' : 'End session'}
                   </button>
                 </form>
@@ -123,20 +132,29 @@ export function renderTokens(p: {
           <tbody>
             {p.tokens.map((t) => (
               <tr>
-                <td>{t.client}</td>
-                <td>
+                <td data-label="Client" class="wrap-anywhere">
+                  {t.client}
+                </td>
+                <td data-label="Scopes">
                   <code>{t.scope}</code>
                 </td>
-                <td>{formatDate(t.createdAt)}</td>
-                <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
-                <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
-                <td>
+                <td data-label="Issued">{formatDate(t.createdAt)}</td>
+                <td data-label="Last used">{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
+                <td data-label="Expires">{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
+                <td data-label="Actions" class="actions">
                   {t.revoked ? (
                     'revoked'
                   ) : (
                     <form method="post" action={`/admin/tokens/${t.id}/revoke`} class="inline-form">
                       <Csrf token={p.frame.csrf} />
-                      <button type="submit" class="danger">
+                      <button
+                        type="submit"
+                        class="danger"
+                        aria-label={rowAction(
+                          'Revoke',
+                          `token for ${t.client}, issued ${formatDate(t.createdAt)}`,
+                        )}
+                      >
                         Revoke
                       </button>
                     </form>

@@ -3,7 +3,7 @@ import type { AdminFilter } from '../../db/store/notes.js';
 import type { Note } from '../../notes/types.js';
 import { RESPONSE_KINDS, type ResponseProperty } from '../../reply-context/kinds.js';
 import { Entry, formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
 
 const FILTERS: [AdminFilter, string][] = [
   ['all', 'All'],
@@ -87,19 +87,24 @@ export function renderDashboard(p: {
           <tbody>
             {p.notes.map((n) => {
               const status = noteStatus(n, p.now);
+              const title = p.title(n);
               return (
                 <tr>
-                  <td>{n.deletedAt ? p.title(n) : <a href={`/admin/edit/${n.id}`}>{p.title(n)}</a>}</td>
-                  <td>
+                  <td data-label="Note" class="wrap-anywhere">
+                    {n.deletedAt ? title : <a href={`/admin/edit/${n.id}`}>{title}</a>}
+                  </td>
+                  <td data-label="Status">
                     <span class={`badge badge-${status}`}>{status}</span>
                   </td>
-                  <td>{formatDate(n.publishedAt)}</td>
-                  <td class="actions">
+                  <td data-label="Date">{formatDate(n.publishedAt)}</td>
+                  <td data-label="Actions" class="actions">
                     {n.deletedAt ? (
                       <>
                         <form method="post" action={`/admin/notes/${n.id}/restore`} class="inline-form">
                           <Csrf token={p.frame.csrf} />
-                          <button type="submit">Restore</button>
+                          <button type="submit" aria-label={rowAction('Restore', title)}>
+                            Restore
+                          </button>
                         </form>
                         <form
                           method="post"
@@ -108,7 +113,11 @@ export function renderDashboard(p: {
                           data-confirm="Delete this note for good? This cannot be undone."
                         >
                           <Csrf token={p.frame.csrf} />
-                          <button type="submit" class="danger">
+                          <button
+                            type="submit"
+                            class="danger"
+                            aria-label={rowAction('Delete forever', title)}
+                          >
                             Delete forever
                           </button>
                         </form>
@@ -121,11 +130,20 @@ export function renderDashboard(p: {
                           </a>
                         )}
                         {status !== 'draft' && status !== 'private' && status !== 'scheduled' && (
-                          <a href={`/notes/${encodeURIComponent(n.slug)}`}>View</a>
+                          <a
+                            href={`/notes/${encodeURIComponent(n.slug)}`}
+                            aria-label={rowAction('View', title)}
+                          >
+                            View
+                          </a>
                         )}
                         <form method="post" action={`/admin/notes/${n.id}/delete`} class="inline-form">
                           <Csrf token={p.frame.csrf} />
-                          <button type="submit" class="secondary">
+                          <button
+                            type="submit"
+                            class="secondary"
+                            aria-label={rowAction('Move to trash', title)}
+                          >
                             Move to trash
                           </button>
                         </form>
@@ -384,22 +402,19 @@ export function renderEditor(p: {
         <label for="tags">Tags (comma-separated)</label>
         <input id="tags" name="tags" type="text" value={v.tags} />
         <label for="slug">Address (slug)</label>
-        {p.mode === 'new' ? (
-          <input
-            id="slug"
-            name="slug"
-            type="text"
-            value={v.slug}
-            pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
-            aria-describedby="slug-help"
-          />
-        ) : (
-          <input id="slug" name="slug" type="text" value={v.slug} readonly aria-describedby="slug-help" />
-        )}
+        <input
+          id="slug"
+          name="slug"
+          type="text"
+          value={v.slug}
+          pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
+          maxlength={200}
+          aria-describedby="slug-help"
+        />
         <p id="slug-help" class="help">
           {p.mode === 'new'
-            ? 'Lower-case letters, digits and hyphens; leave empty to make one from the title or text. It cannot change later.'
-            : 'The address of a note never changes.'}
+            ? 'Lower-case letters, digits and hyphens; leave empty to make one from the title or text.'
+            : 'Lower-case letters, digits and hyphens. Changing it moves the note: its old address keeps leading here.'}
         </p>
         <fieldset>
           <legend>When</legend>

@@ -38,73 +38,94 @@ export function renderConsentPage(p: {
   const r = p.request;
   const name = p.client.name ?? new URL(r.client_id).host;
   return renderDocument(
-    <Layout title={`Allow ${name}? · ${p.site.name}`} site={p.site}>
-      <h1>
-        Allow <span class="client-name">{name}</span> to sign in as you?
-      </h1>
-      <div class="consent-client">
-        {p.client.logo && <img src={p.client.logo} alt="" width={64} height={64} />}
-        <p>
-          Application: <code>{r.client_id}</code>
-          {p.client.url && p.client.url !== r.client_id && (
-            <>
-              {' '}
-              (<a href={p.client.url}>{p.client.url}</a>)
-            </>
-          )}
-          {!p.client.fetched && <> — no information could be fetched about this application.</>}
-        </p>
-        <p>
-          You will be signed in as <strong>{p.me}</strong>.
-        </p>
-        <p class={p.sameOriginRedirect ? '' : 'flash flash-error'}>
-          Afterwards you will be sent to{' '}
-          <strong>
-            <code>{r.redirect_uri}</code>
-          </strong>
-          {!p.sameOriginRedirect && p.redirectDeclared && ' (another site, declared by the application)'}
-        </p>
-      </div>
-      <form method="post" action="/auth/authorization" class="stack">
-        <Csrf token={p.csrf} />
-        <input type="hidden" name="response_type" value={r.response_type} />
-        <input type="hidden" name="client_id" value={r.client_id} />
-        <input type="hidden" name="redirect_uri" value={r.redirect_uri} />
-        <input type="hidden" name="state" value={r.state} />
-        <input type="hidden" name="code_challenge" value={r.code_challenge} />
-        <input type="hidden" name="code_challenge_method" value={r.code_challenge_method} />
-        <input type="hidden" name="me" value={r.me} />
-        <input type="hidden" name="requested_scope" value={r.scopes.join(' ')} />
-        {r.scopes.length > 0 ? (
-          <fieldset>
-            <legend>It asks to:</legend>
-            {r.scopes.map((s) => (
-              <label>
-                <input type="checkbox" name="scope" value={s} checked />{' '}
-                {DESCRIPTIONS[s] ? (
-                  <>
-                    {DESCRIPTIONS[s]} (<code>{s}</code>)
-                  </>
-                ) : (
-                  <>
-                    <code>{s}</code> (a permission StarPunk does not know)
-                  </>
-                )}
-              </label>
-            ))}
-          </fieldset>
-        ) : (
-          <p>It asks for no permissions: only to confirm who you are.</p>
-        )}
-        <div class="form-actions">
-          <button type="submit" name="decision" value="approve">
-            Allow
-          </button>{' '}
-          <button type="submit" name="decision" value="deny" class="secondary">
-            Deny
-          </button>
+    <Layout title={`Approve ${name}? · ${p.site.name}`} site={p.site}>
+      <div class="auth-card consent">
+        <h1>
+          Approve <span class="client-name">{name}</span>?
+        </h1>
+        <p>It asks to sign in to your site as you.</p>
+        <div class="consent-client">
+          {p.client.logo && <img src={p.client.logo} alt="" width={64} height={64} />}
+          <dl class="consent-facts">
+            <dt>Application</dt>
+            <dd>
+              <code>{r.client_id}</code>
+              {p.client.url && p.client.url !== r.client_id && (
+                <>
+                  {' '}
+                  (<a href={p.client.url}>{p.client.url}</a>)
+                </>
+              )}
+              {!p.client.fetched && (
+                <p class="help">
+                  Unknown application: no information could be fetched about this application.
+                </p>
+              )}
+            </dd>
+            <dt>Signed in as</dt>
+            <dd>
+              <strong>{p.me}</strong>
+            </dd>
+            <dt>Sends you back to</dt>
+            <dd>
+              <code>{r.redirect_uri}</code>
+            </dd>
+          </dl>
         </div>
-      </form>
+        {!p.sameOriginRedirect && (
+          <p class="flash flash-error" role="note">
+            Afterwards you will be sent to <strong>another site</strong> than the application's own
+            {p.redirectDeclared && ' (declared by the application)'}: <code>{r.redirect_uri}</code>
+          </p>
+        )}
+        <form method="post" action="/auth/authorization" class="stack">
+          <Csrf token={p.csrf} />
+          <input type="hidden" name="response_type" value={r.response_type} />
+          <input type="hidden" name="client_id" value={r.client_id} />
+          <input type="hidden" name="redirect_uri" value={r.redirect_uri} />
+          <input type="hidden" name="state" value={r.state} />
+          <input type="hidden" name="code_challenge" value={r.code_challenge} />
+          <input type="hidden" name="code_challenge_method" value={r.code_challenge_method} />
+          <input type="hidden" name="me" value={r.me} />
+          <input type="hidden" name="requested_scope" value={r.scopes.join(' ')} />
+          {r.scopes.length > 0 ? (
+            <fieldset>
+              <legend>It asks to</legend>
+              <p class="help">Untick anything you do not want to allow.</p>
+              <ul class="choices">
+                {r.scopes.map((s) => (
+                  <li>
+                    <label>
+                      <input type="checkbox" name="scope" value={s} checked />
+                      <span>
+                        {DESCRIPTIONS[s] ? (
+                          <>
+                            {DESCRIPTIONS[s]} (<code>{s}</code>)
+                          </>
+                        ) : (
+                          <>
+                            <code>{s}</code> (a permission StarPunk does not know)
+                          </>
+                        )}
+                      </span>
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            </fieldset>
+          ) : (
+            <p>It asks for no permissions: only to confirm who you are.</p>
+          )}
+          <div class="form-actions">
+            <button type="submit" name="decision" value="approve">
+              Approve
+            </button>
+            <button type="submit" name="decision" value="deny" class="secondary">
+              Deny
+            </button>
+          </div>
+        </form>
+      </div>
     </Layout>,
   );
 }
