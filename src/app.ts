@@ -26,6 +26,7 @@ import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { webmentionAdminRoutes } from './routes/admin/webmentions.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
@@ -34,8 +35,11 @@ import { mediaRoutes } from './routes/site/media.js';
 import { metricsRoutes } from './routes/site/metrics.js';
 import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
+import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/site/webmention.js';
 import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
 import { pageSiteFrom } from './site/page-site.js';
+import { siteUrls } from './site/urls.js';
+import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
 
 /** Everything the application needs, built once by the composition root. */
 export interface AppDeps {
@@ -68,6 +72,8 @@ export interface AppServices {
   /** The persistent job queue, and the runner `serve` starts (tests call `drain()`). */
   jobs: JobQueue;
   runner: JobRunner;
+  /** Received Webmentions: endpoint, verification jobs, moderation, display. */
+  webmentions: WebmentionReceiver;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -87,6 +93,17 @@ export function buildApp(
   const jobs = deps.jobs ?? createJobQueue({ db, clock, logger });
   // Each capability that works in the background registers its job kinds here.
   const jobHandlers: Record<string, JobHandler> = {};
+  const webmentions = createWebmentionReceiver({
+    db,
+    clock,
+    siteUrl: config.siteUrl,
+    notes,
+    jobs,
+    fetch,
+    logger,
+    wake: () => runner.wake(),
+  });
+  Object.assign(jobHandlers, webmentions.jobHandlers);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
 
@@ -106,6 +123,7 @@ export function buildApp(
       ['/admin/new', BODY_LIMITS.textWithUpload],
       [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
       ['/admin/preview', BODY_LIMITS.text],
+      ['/webmention', BODY_LIMITS.form],
     ]),
   );
   app.onError(errorHandler(logger, site, metrics));
@@ -119,7 +137,14 @@ export function buildApp(
   app.route('/', metricsRoutes({ config, notes, metrics, version: deps.version }));
   app.route('/', staticRoutes());
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
-  app.route('/', siteRoutes({ config, clock, notes, version: deps.version }));
+  // Webmention (W3C §3.1.2): every public page advertises the endpoint in a Link header too.
+  const urls = siteUrls(config);
+  for (const path of ['/notes/*', '/tag/*', '/search']) app.use(path, advertiseWebmention(urls));
+  app.route('/', webmentionRoutes({ receiver: webmentions, urls }));
+  app.route(
+    '/',
+    siteRoutes({ config, clock, notes, version: deps.version, responses: siteResponses(webmentions) }),
+  );
 
   // Micropub: bearer tokens, JSON errors.
   const verify = createTokenVerifier({
@@ -139,6 +164,9 @@ export function buildApp(
   app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000) }));
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
   app.route('/', adminRoutes({ config, clock, auth, notes, media, tokens, metrics, version: deps.version }));
+  app.route('/', webmentionAdminRoutes({ config, auth, receiver: webmentions }));
 
-  return Object.assign(app, { services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner } });
+  return Object.assign(app, {
+    services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner, webmentions },
+  });
 }

@@ -67,12 +67,19 @@ interface PublicView {
   formats: Map<string, string>;
 }
 
+/** Received responses as HTML (routes/site/webmention.ts): a note's block, and list entries' counts. */
+export interface SiteResponses {
+  forNote(noteId: number): string;
+  countsFor(notes: readonly { id: number; url: string }[]): Map<number, string>;
+}
+
 /** Dependencies of the public site routes. */
 export interface SiteDeps {
   config: Config;
   clock: Clock;
   notes: NoteService;
   version: string;
+  responses?: SiteResponses;
 }
 
 /** The public site: home, notes, tags, search, feeds. */
@@ -91,17 +98,22 @@ export function siteRoutes(deps: SiteDeps): Hono {
   // (another cursor, a tag page, the first request after a write) re-renders only changed notes.
   const entries = createRenderCache<string>(2048);
 
+  // Response counts are part of an entry: a change of a note's shown responses moves its revision.
+  function renderEntries(list: Note[]): [Note, string][] {
+    const counts = deps.responses?.countsFor(list.map((n) => ({ id: n.id, url: listLinks.note(n.slug) })));
+    return list.map((n) => [n, renderListEntry(n, listLinks, counts?.get(n.id))]);
+  }
+
   function listEntries(keys: NoteKey[]): string[] {
     const missing = keys.filter((k) => entries.get(String(k.id), String(k.revision)) === undefined);
-    for (const note of notes.getNotesByIds(missing.map((k) => k.id))) {
-      entries.set(String(note.id), String(note.revision), renderListEntry(note, listLinks));
+    for (const [note, html] of renderEntries(notes.getNotesByIds(missing.map((k) => k.id)))) {
+      entries.set(String(note.id), String(note.revision), html);
     }
     // A note changed between the two queries is shown as it is now; a vanished one is left out.
     return keys.flatMap((k) => {
       const html = entries.get(String(k.id), String(k.revision));
       if (html !== undefined) return [html];
-      const note = notes.getNotesByIds([k.id])[0];
-      return note ? [renderListEntry(note, listLinks)] : [];
+      return renderEntries(notes.getNotesByIds([k.id])).map(([, h]) => h);
     });
   }
   // Anything that changes what a page shows besides the notes: code version and configuration.
@@ -279,6 +291,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
         url,
         links: listLinks,
         excerpt: excerpt(plainText(note.contentHtml), 160),
+        responses: deps.responses?.forNote(note.id),
       }),
     );
   });
