@@ -164,9 +164,8 @@ export function sanitizeContent(html: string, base: string): string {
     transformTags: {
       a: (tagName, attribs) => {
         const href = attribs.href === undefined ? undefined : normaliseLink(attribs.href, base);
-        const out: Record<string, string> = { rel: 'nofollow ugc' };
-        if (href) out.href = href;
-        return { tagName, attribs: out };
+        const kept: Record<string, string> = href ? { href, rel: 'nofollow ugc' } : { rel: 'nofollow ugc' };
+        return { tagName, attribs: kept };
       },
     },
   }).trim();

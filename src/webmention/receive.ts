@@ -41,6 +41,9 @@ export interface ReceiveLimits {
   avatarFetch?: SourceFetchLimits;
 }
 
+/** How long a refused request (nothing stored of its source) keeps its status URL. */
+const REFUSED_KEPT_MS = 30 * 24 * 3600_000;
+
 /** The default limits. */
 export const RECEIVE_LIMITS: ReceiveLimits = {
   perHostPerMinute: 30,
@@ -195,6 +198,8 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
           },
         );
     }
+    // Refused requests are kept a while for their status URL, then forgotten.
+    store.deleteRefusedBefore(toDbTime(new Date(deps.clock.now().getTime() - REFUSED_KEPT_MS)));
     // A blocked domain is answered like any other (no fetch, nothing shown): telling it apart
     // would only teach a spammer to move.
     const row = store.insertWebmention({

@@ -99,7 +99,7 @@ export function replyPage(
   return `<!doctype html><html><head><title>reply</title></head><body>
 <article class="h-entry">
   ${opts.url ? `<a class="u-url" href="${opts.url}">permalink</a>` : ''}
-  <a class="p-author h-card" href="/">${opts.photo ? `<img class="u-photo" src="${opts.photo}" alt="">` : ''}<span class="p-name">${opts.name ?? 'Alice Example'}</span></a>
+  <span class="p-author h-card"><a class="u-url p-name" href="/">${opts.name ?? 'Alice Example'}</a>${opts.photo ? `<img class="u-photo" src="${opts.photo}" alt="">` : ''}</span>
   <a class="${prop}" href="${target}">the post</a>
   <time class="dt-published" datetime="2026-11-27T10:00:00Z">27 Nov</time>
   <div class="e-content">${opts.content ?? 'Great post!'}</div>

@@ -31,8 +31,9 @@ CREATE TABLE webmentions (
 );
 
 CREATE INDEX idx_webmentions_note_id_moderation ON webmentions(note_id, moderation);
-CREATE INDEX idx_webmentions_moderation_state ON webmentions(moderation, state);
+CREATE INDEX idx_webmentions_moderation_updated_at ON webmentions(moderation, updated_at);
 CREATE INDEX idx_webmentions_source_host ON webmentions(source_host);
+CREATE INDEX idx_webmentions_state_updated_at ON webmentions(state, updated_at);
 
 -- Domains the owner allowed always (approved without waiting) or blocked (never fetched, never
 -- shown). A rule for example.com covers its subdomains too.

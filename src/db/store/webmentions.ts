@@ -125,10 +125,17 @@ export function webmentionsStore(db: Db) {
   const counts = db.prepare(
     `SELECT moderation, count(*) AS n FROM webmentions WHERE verified_at IS NOT NULL GROUP BY moderation`,
   );
+  // Waiting: not decided yet, and queued for verification or verified (a refused request waits for nobody).
+  const WAITING = "moderation = 'pending' AND state IN ('queued', 'verified')";
   const pendingForHost = db.prepare(
-    `SELECT count(*) AS n FROM webmentions WHERE source_host = ? AND moderation = 'pending'`,
+    `SELECT count(*) AS n FROM webmentions WHERE source_host = ? AND ${WAITING}`,
   );
-  const pendingTotal = db.prepare(`SELECT count(*) AS n FROM webmentions WHERE moderation = 'pending'`);
+  const pendingTotal = db.prepare(`SELECT count(*) AS n FROM webmentions WHERE ${WAITING}`);
+  const prune = db.prepare(
+    `DELETE FROM webmentions WHERE id IN (
+       SELECT id FROM webmentions WHERE state IN ('rejected', 'deleted') AND verified_at IS NULL AND updated_at < ?
+       LIMIT 100)`,
+  );
   // Hosts a domain rule covers: the domain itself and its subdomains.
   const moderateDomain = db.prepare(
     `UPDATE webmentions SET moderation = @moderation, updated_at = @now
@@ -242,6 +249,8 @@ export function webmentionsStore(db: Db) {
     /** Moves every mention from a domain (and its subdomains) in state `from` to `moderation`. */
     updateModerationForDomain: (domain: string, from: Moderation, moderation: Moderation, now: string) =>
       moderateDomain.run({ domain, from, moderation, now }).changes,
+    /** Forgets up to 100 refused requests (nothing stored of them) last touched before `before`. */
+    deleteRefusedBefore: (before: string) => prune.run(before).changes,
     /** A batch of mentions after `afterId`, by id (export). */
     listBatch: (afterId: number, limit: number) => batch.all(afterId, limit) as WebmentionRow[],
     /** Writes an imported mention unless the pair exists; true when written. */
