@@ -165,6 +165,19 @@ describe('responses under a note', () => {
   });
 });
 
+describe('when the note goes', () => {
+  it('a note deleted for good takes its mentions with it', async () => {
+    const note = publishNote(t, 'Hello world', 'hello');
+    await receive(alice, '/reply', replyPage(note.url), note.url);
+    await drain(t);
+    approveAll(t);
+    t.notes.trashNote(note.id);
+    expect((await t.get('/notes/hello')).status).toBe(410);
+    t.notes.purgeNote(note.id);
+    expect(t.app.services.webmentions.store.listBatch(0, 10)).toEqual([]);
+  });
+});
+
 describe('render caches (docs/decisions/0005)', () => {
   it('an approval shows at once on the note page and the home page counts, with new validators', async () => {
     const note = publishNote(t, 'Hello world', 'hello');
