@@ -94,8 +94,6 @@ export function renderWebmentionAdmin(p: {
           <thead>
             <tr>
               <th scope="col">Mention</th>
-              <th scope="col">Of note</th>
-              <th scope="col">Received</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -117,47 +115,50 @@ export function renderWebmentionAdmin(p: {
                     </p>
                     {m.content_text && <p class="help">{m.content_text.slice(0, 280)}</p>}
                     {m.detail && <p class="help">{m.detail}</p>}
+                    <p class="help">
+                      On{' '}
+                      {m.note_slug ? (
+                        <a href={`/notes/${encodeURIComponent(m.note_slug)}`}>{m.note_slug}</a>
+                      ) : (
+                        'a note no longer here'
+                      )}
+                      , received {formatDate(parseDbTime(m.received_at))}
+                    </p>
                   </td>
                   <td>
-                    {m.note_slug ? (
-                      <a href={`/notes/${encodeURIComponent(m.note_slug)}`}>{m.note_slug}</a>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td>{formatDate(parseDbTime(m.received_at))}</td>
-                  <td class="actions">
-                    {m.moderation !== 'approved' && (
+                    <div class="actions">
+                      {m.moderation !== 'approved' && (
+                        <ActionForm
+                          frame={p.frame}
+                          action={`/admin/webmentions/${m.id}/approve`}
+                          filter={p.filter}
+                          label="Approve"
+                        />
+                      )}
+                      {m.moderation !== 'rejected' && (
+                        <ActionForm
+                          frame={p.frame}
+                          action={`/admin/webmentions/${m.id}/reject`}
+                          filter={p.filter}
+                          label="Reject"
+                          kind="secondary"
+                        />
+                      )}
                       <ActionForm
                         frame={p.frame}
-                        action={`/admin/webmentions/${m.id}/approve`}
+                        action={`/admin/webmentions/${m.id}/allow-domain`}
                         filter={p.filter}
-                        label="Approve"
-                      />
-                    )}
-                    {m.moderation !== 'rejected' && (
-                      <ActionForm
-                        frame={p.frame}
-                        action={`/admin/webmentions/${m.id}/reject`}
-                        filter={p.filter}
-                        label="Reject"
+                        label={`Always allow ${domain}`}
                         kind="secondary"
                       />
-                    )}
-                    <ActionForm
-                      frame={p.frame}
-                      action={`/admin/webmentions/${m.id}/allow-domain`}
-                      filter={p.filter}
-                      label={`Always allow ${domain}`}
-                      kind="secondary"
-                    />
-                    <ActionForm
-                      frame={p.frame}
-                      action={`/admin/webmentions/${m.id}/block-domain`}
-                      filter={p.filter}
-                      label={`Block ${domain}`}
-                      kind="danger"
-                    />
+                      <ActionForm
+                        frame={p.frame}
+                        action={`/admin/webmentions/${m.id}/block-domain`}
+                        filter={p.filter}
+                        label={`Block ${domain}`}
+                        kind="danger"
+                      />
+                    </div>
                   </td>
                 </tr>
               );
