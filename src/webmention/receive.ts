@@ -14,7 +14,7 @@ import type { FetchLike } from '../http/safe-fetch.js';
 import type { JobHandler, JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { NoteService } from '../notes/service.js';
-import { toDbTime } from '../notes/time.js';
+import { parseDbTime, toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
 import { avatarHash } from './avatars.js';
 import { createModeration, hostKey, type ModerationService } from './moderation.js';
@@ -268,6 +268,11 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
     /** The mentions a note's page shows, oldest first. */
     responsesFor(noteId: number): ResponseView[] {
       return store.listShownForNote(noteId).map(toResponseView);
+    },
+    /** When a decided mention of the note last changed (an approval, an update, a removal), if ever. */
+    responsesChangedAt(noteId: number): Date | undefined {
+      const at = store.findDecidedChangeForNote(noteId);
+      return at ? parseDbTime(at) : undefined;
     },
     /** Counts of shown mentions per note and kind. */
     countsFor: (noteIds: readonly number[]) => store.countShownByNote(noteIds),

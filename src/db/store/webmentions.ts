@@ -112,6 +112,10 @@ export function webmentionsStore(db: Db) {
   const shownForNote = db.prepare(
     `SELECT * FROM webmentions WHERE note_id = ? AND ${SHOWN} ORDER BY coalesce(published_at, verified_at), id`,
   );
+  // Pending mentions are left out: nothing of them is shown.
+  const decidedChange = db.prepare(
+    "SELECT max(updated_at) AS at FROM webmentions WHERE note_id = ? AND moderation != 'pending'",
+  );
   const countsByNote = db.prepare(
     `SELECT note_id, kind, count(*) AS n FROM webmentions
      WHERE note_id IN (SELECT value FROM json_each(?)) AND ${SHOWN} GROUP BY note_id, kind`,
@@ -214,6 +218,8 @@ export function webmentionsStore(db: Db) {
     deleteWebmention: (id: number) => remove.run(id).changes === 1,
     /** What a note's page shows: approved mentions with content, oldest first. */
     listShownForNote: (noteId: number) => shownForNote.all(noteId) as WebmentionRow[],
+    /** The latest change of a decided (approved or rejected) mention of the note, or null. */
+    findDecidedChangeForNote: (noteId: number) => (decidedChange.get(noteId) as { at: string | null }).at,
     /** Counts of shown mentions per note and kind, for these notes. */
     countShownByNote(noteIds: readonly number[]): Map<number, Record<string, number>> {
       const out = new Map<number, Record<string, number>>();

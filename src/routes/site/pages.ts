@@ -71,6 +71,8 @@ interface PublicView {
 export interface SiteResponses {
   forNote(noteId: number): string;
   countsFor(notes: readonly { id: number; url: string }[]): Map<number, string>;
+  /** When what the note's page shows of its responses last changed (its Last-Modified counts it). */
+  changedAt(noteId: number): Date | undefined;
 }
 
 /** Dependencies of the public site routes. */
@@ -220,7 +222,13 @@ export function siteRoutes(deps: SiteDeps): Hono {
   function noteValidators(note: Note): Validators & { lastModifiedText: string } {
     let v = noteValidatorMemo.get(note);
     if (!v) {
-      const lastModified = new Date(Math.max(note.publishedAt.getTime(), note.updatedAt?.getTime() ?? 0));
+      const lastModified = new Date(
+        Math.max(
+          note.publishedAt.getTime(),
+          note.updatedAt?.getTime() ?? 0,
+          deps.responses?.changedAt(note.id)?.getTime() ?? 0,
+        ),
+      );
       v = {
         etag: weakEtag([configKey, 'note', note.id, note.revision]),
         lastModified,

@@ -31,6 +31,7 @@ export function advertiseWebmention(urls: SiteUrls): MiddlewareHandler {
 export function siteResponses(receiver: WebmentionReceiver): SiteResponses {
   return {
     forNote: (noteId) => renderResponses(receiver.responsesFor(noteId)),
+    changedAt: (noteId) => receiver.responsesChangedAt(noteId),
     countsFor(notes) {
       const counts = receiver.countsFor(notes.map((n) => n.id));
       return new Map(notes.map((n) => [n.id, renderResponseCounts(counts.get(n.id), n.url)]));

@@ -179,6 +179,21 @@ describe('when the note goes', () => {
 });
 
 describe('render caches (docs/decisions/0005)', () => {
+  it('a client that revalidates by date only (If-Modified-Since) sees an approval too', async () => {
+    const note = publishNote(t, 'Hello world', 'hello');
+    await receive(alice, '/reply', replyPage(note.url), note.url);
+    await drain(t);
+    const before = await t.get('/notes/hello');
+    const lastModified = before.headers.get('last-modified')!;
+    expect((await t.get('/notes/hello', { 'If-Modified-Since': lastModified })).status).toBe(304);
+    t.clock.advance(60_000);
+    approveAll(t);
+    const after = await t.get('/notes/hello', { 'If-Modified-Since': lastModified });
+    expect(after.status).toBe(200);
+    expect(Date.parse(after.headers.get('last-modified')!)).toBeGreaterThan(Date.parse(lastModified));
+    expect(await after.text()).toContain('Great post!');
+  });
+
   it('an approval shows at once on the note page and the home page counts, with new validators', async () => {
     const note = publishNote(t, 'Hello world', 'hello');
     await receive(alice, '/reply', replyPage(note.url), note.url);
