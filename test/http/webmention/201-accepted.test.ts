@@ -87,6 +87,15 @@ describe('POST /webmention with a valid request', () => {
     });
   });
 
+  it('the old /note/<slug> address of a note receives too (it redirects to the note)', async () => {
+    const note = publishNote(t, 'Hello', 'hello');
+    const old = 'http://example.test/note/hello';
+    alice.pages.set('/reply', { body: replyPage(old) });
+    expect((await sendWebmention(t, alice.url('/reply'), old)).status).toBe(201);
+    await drain(t);
+    expect(storedMention(t, alice.url('/reply'), old)).toMatchObject({ note_id: note.id, kind: 'reply' });
+  });
+
   it('the same request twice before verification is verified once', async () => {
     const note = publishNote(t);
     alice.pages.set('/reply', { body: replyPage(note.url) });
