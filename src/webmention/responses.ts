@@ -47,6 +47,16 @@ function jsonList(text: string): string[] {
   }
 }
 
+// A date a hand edit of the database made unreadable is left out rather than failing the page.
+function dateOrNull(value: string | null): Date | null {
+  if (!value) return null;
+  try {
+    return parseDbTime(value);
+  } catch {
+    return null;
+  }
+}
+
 /** A stored row as the page shows it. */
 export function toResponseView(row: WebmentionRow): ResponseView {
   const fallbackName = (() => {
@@ -66,7 +76,7 @@ export function toResponseView(row: WebmentionRow): ResponseView {
       url: row.author_url,
       avatar: avatarPath(row.author_photo),
     },
-    published: row.published_at ? parseDbTime(row.published_at) : null,
+    published: dateOrNull(row.published_at),
     contentHtml: row.content_html,
     contentText: row.content_text,
     rsvp: row.rsvp,
