@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: StarPunk's benchmarks. Figures are printed as a table and written to
- * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|python|http] [--notes=100000] [--duration=5] [--warmup=1]
+ * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|python|http|webmention] [--notes=100000] [--duration=5] [--warmup=1]
  * (seconds per load and of warm-up before it; shorter runs are for trying the bench, not for figures)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { benchHttp } from './http.js';
 import { type BenchResult, benchMigrations } from './migrations.js';
 import { benchPythonUpgrade } from './python-upgrade.js';
+import { benchWebmention } from './webmention.js';
 
 const USAGE =
-  'usage: npm run bench [-- --only=migrations|python|http] [--notes=100000] [--duration=5] [--warmup=1]\n';
+  'usage: npm run bench [-- --only=migrations|python|http|webmention] [--notes=100000] [--duration=5] [--warmup=1]\n';
 
 /** A bad command line: say what is wrong and how to call it, run nothing. */
 function refuse(message: string): never {
@@ -55,6 +56,7 @@ const sections: Record<string, () => Promise<BenchResult[]> | BenchResult[]> = {
   migrations: () => benchMigrations({ notes, freshRuns: 20 }),
   python: () => benchPythonUpgrade({ notes }),
   http: () => benchHttp({ notes, durationS, warmupS }),
+  webmention: () => benchWebmention({ mentions: 1000, shown: 500 }),
 };
 const only = values.only;
 if (only !== undefined && !(only in sections)) {

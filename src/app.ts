@@ -28,7 +28,8 @@ import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
 import { adminRoutes } from './routes/admin/index.js';
-import { webmentionAdminRoutes } from './routes/admin/webmentions.js';
+import { webmentionModerationRoutes } from './routes/admin/webmention-moderation.js';
+import { webmentionsSentAdminRoutes } from './routes/admin/webmentions-sent.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
@@ -37,8 +38,11 @@ import { mediaRoutes } from './routes/site/media.js';
 import { metricsRoutes } from './routes/site/metrics.js';
 import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
+import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/site/webmention.js';
 import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
 import { pageSiteFrom } from './site/page-site.js';
+import { siteUrls } from './site/urls.js';
+import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
 import { createWebmentionSender, type WebmentionSender } from './webmention/sender.js';
 
 /** Everything the application needs, built once by the composition root. */
@@ -73,7 +77,9 @@ export interface AppServices {
   jobs: JobQueue;
   runner: JobRunner;
   /** Webmentions this site sends when a note changes. */
-  webmentions: WebmentionSender;
+  webmentionsSent: WebmentionSender;
+  /** Received Webmentions: endpoint, verification jobs, moderation, display. */
+  webmentionsReceived: WebmentionReceiver;
   replyContexts: ReplyContextService;
 }
 
@@ -94,7 +100,7 @@ export function buildApp(
   const jobs = deps.jobs ?? createJobQueue({ db, clock, logger });
   // Each capability that works in the background registers its job kinds here.
   const jobHandlers: Record<string, JobHandler> = {};
-  const webmentions = createWebmentionSender({
+  const webmentionsSent = createWebmentionSender({
     db,
     config,
     clock,
@@ -105,8 +111,19 @@ export function buildApp(
     wake: () => runner.wake(),
     userAgent: `StarPunk/${deps.version} (Webmention; +${config.siteUrl})`,
   });
-  Object.assign(jobHandlers, webmentions.handlers);
-  notes.onChange(webmentions.noteChanged);
+  Object.assign(jobHandlers, webmentionsSent.handlers);
+  notes.onChange(webmentionsSent.noteChanged);
+  const webmentionsReceived = createWebmentionReceiver({
+    db,
+    clock,
+    siteUrl: config.siteUrl,
+    notes,
+    jobs,
+    fetch,
+    logger,
+    wake: () => runner.wake(),
+  });
+  Object.assign(jobHandlers, webmentionsReceived.jobHandlers);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
   // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
@@ -137,6 +154,7 @@ export function buildApp(
       ['/admin/preview', BODY_LIMITS.text],
       // Autosave: the editor's fields as JSON (a note's text at most, and a few short fields).
       [/^\/admin\/drafts\/[^/]+$/, BODY_LIMITS.text],
+      ['/webmention', BODY_LIMITS.form],
     ]),
   );
   app.onError(errorHandler(logger, site, metrics));
@@ -150,7 +168,21 @@ export function buildApp(
   app.route('/', metricsRoutes({ config, notes, metrics, version: deps.version }));
   app.route('/', staticRoutes());
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
-  app.route('/', siteRoutes({ config, clock, notes, media, version: deps.version }));
+  // Webmention (W3C §3.1.2): every public page advertises the endpoint in a Link header too.
+  const urls = siteUrls(config);
+  for (const path of ['/notes/*', '/tag/*', '/search']) app.use(path, advertiseWebmention(urls));
+  app.route('/', webmentionRoutes({ receiver: webmentionsReceived, urls }));
+  app.route(
+    '/',
+    siteRoutes({
+      config,
+      clock,
+      notes,
+      media,
+      version: deps.version,
+      responses: siteResponses(webmentionsReceived),
+    }),
+  );
 
   // Micropub: bearer tokens, JSON errors.
   const verify = createTokenVerifier({
@@ -184,9 +216,22 @@ export function buildApp(
     }),
   );
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
-  app.route('/', webmentionAdminRoutes({ config, notes, webmentions }));
+  app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent }));
+  app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived }));
 
   return Object.assign(app, {
-    services: { notes, media, tokens, auth, metrics, indieauth, jobs, runner, webmentions, replyContexts },
+    services: {
+      notes,
+      media,
+      tokens,
+      auth,
+      metrics,
+      indieauth,
+      jobs,
+      runner,
+      webmentionsSent,
+      webmentionsReceived,
+      replyContexts,
+    },
   });
 }

@@ -45,6 +45,13 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       `${kind} ${source}: imported ${r.imported}, skipped ${r.skipped}, failed ${r.failed}` +
         ` (media files: copied ${r.media.copied}, skipped ${r.media.skipped}, failed ${r.media.failed})\n`,
     );
+    if (r.webmentions) {
+      const w = r.webmentions;
+      for (const l of w.lines)
+        if (l.outcome === 'failed')
+          io.stdout(`failed    webmention ${l.source}: ${l.detail ?? 'unknown error'}\n`);
+      io.stdout(`received webmentions: imported ${w.imported}, skipped ${w.skipped}, failed ${w.failed}\n`);
+    }
     return r.failed + r.media.failed === 0 ? EXIT.ok : EXIT.failure;
   } finally {
     db.close();

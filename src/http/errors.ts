@@ -14,6 +14,7 @@ const PROTOCOL_PREFIXES = [
   '/auth/userinfo',
   '/api/',
   '/health',
+  '/webmention',
 ];
 
 /** True when a request path belongs to a protocol endpoint (JSON errors). */

@@ -1,6 +1,7 @@
 /**
  * `starpunk export`: everything in portable formats — each note as Markdown with YAML front
- * matter, the media files (with media.json), every note as mf2 JSON, and a JSON Feed 1.1.
+ * matter, the media files (with media.json), every note as mf2 JSON, a JSON Feed 1.1, and the
+ * received Webmentions as mf2 JSON (webmentions.json).
  */
 
 import {
@@ -28,6 +29,7 @@ import type { Note } from '../notes/types.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../site/feed-item.js';
 import { withStoredImages } from '../site/note-images.js';
 import { siteUrls } from '../site/urls.js';
+import { exportWebmentions, WEBMENTIONS_FILE } from '../webmention/portability.js';
 import { fileStamp, listRegularFiles, sha256Hex } from './common.js';
 import { stringifyFrontMatter } from './front-matter.js';
 
@@ -64,6 +66,8 @@ export interface ExportResult {
   path: string;
   notes: number;
   mediaFiles: number;
+  /** Received Webmentions written to webmentions.json (mf2 JSON). */
+  webmentions: number;
   /** Notes whose file was missing or did not match the database (exported as found; see `starpunk doctor`). */
   warnings: string[];
 }
@@ -157,6 +161,9 @@ export function exportSite(options: ExportOptions): ExportResult {
       }
     }
     mf2.close();
+    const mentionsOut = itemsFile(join(partial, WEBMENTIONS_FILE));
+    const webmentions = exportWebmentions(db, (item) => mentionsOut.add(item));
+    mentionsOut.close();
 
     const media = mediaStore(db);
     const mediaRows: Record<string, unknown>[] = [];
@@ -203,7 +210,7 @@ export function exportSite(options: ExportOptions): ExportResult {
     }
 
     renameSync(partial, final);
-    return { path: final, notes: count, mediaFiles: mediaFiles.length, warnings };
+    return { path: final, notes: count, mediaFiles: mediaFiles.length, webmentions, warnings };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
     throw err;

@@ -35,6 +35,12 @@ import { createNoteService, type NoteService } from '../notes/service.js';
 import { generateSlug, RESERVED_SLUGS, slugify, validateCustomSlug } from '../notes/slug.js';
 import { parseDbTime, toDbTime } from '../notes/time.js';
 import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';
+import {
+  importWebmentions,
+  WEBMENTIONS_FILE,
+  type WebmentionImportReport,
+  webmentionItemsFromDatabase,
+} from '../webmention/portability.js';
 import { listRegularFiles, sha256Hex } from './common.js';
 import { parseFrontMatter } from './front-matter.js';
 
@@ -73,6 +79,8 @@ export interface ImportReport {
   media: { copied: number; skipped: number; failed: number };
   lines: ImportLine[];
   mediaLines: ImportLine[];
+  /** Received Webmentions of the imported notes, when the source had any. */
+  webmentions?: WebmentionImportReport;
 }
 
 /** Options for importNotes. */
@@ -838,6 +846,7 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
         );
       }
       importProfile(src, tables, opts.db, now);
+      receivedWebmentions(report, webmentionItemsFromDatabase(src), notes, opts.db, now);
     } finally {
       dispose();
     }
@@ -852,11 +861,28 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
       /\.(md|markdown)$/i.test(rel) && !(rel.startsWith('media/') && existsSync(join(root, 'media.json'))),
   );
   for (const rel of files) attempt(rel, () => itemFromMarkdown(root, rel, mf2));
+  const mentionsFile = join(root, WEBMENTIONS_FILE);
+  if (existsSync(mentionsFile)) {
+    const doc = readJson(mentionsFile);
+    receivedWebmentions(report, Array.isArray(doc.items) ? doc.items : [], notes, opts.db, now);
+  }
   // Links are never followed (they could point at any private file); each one is reported.
   for (const rel of linkedMarkdown(root)) {
     record(report, { source: rel, outcome: 'failed', detail: 'a symbolic link; it was not imported' });
   }
   return report;
+}
+
+/** Imports received Webmentions (after the notes they belong to) into the report, when there are any. */
+function receivedWebmentions(
+  report: ImportReport,
+  items: unknown[],
+  notes: NoteService,
+  db: Db,
+  now: Date,
+): void {
+  if (items.length === 0) return;
+  report.webmentions = importWebmentions({ db, notes, items, now });
 }
 
 /** Markdown files under `root` that are symbolic links (not followed, not imported, reported). */

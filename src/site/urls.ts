@@ -12,6 +12,7 @@ export function siteUrls(config: Pick<Config, 'siteUrl'>) {
     tag: (key: string) => abs(tagPath(key)),
     feeds: { rss: abs('feed.rss'), atom: abs('feed.atom'), json: abs('feed.json'), opml: abs('opml.xml') },
     micropub: abs('micropub'),
+    webmention: abs('webmention'),
     indieauthMetadata: abs('.well-known/oauth-authorization-server'),
     authorization: abs('auth/authorization'),
     token: abs('auth/token'),
@@ -29,6 +30,7 @@ export function discoveryLinks(
 ): { rel: string; href: string; type?: string; title?: string }[] {
   const links: { rel: string; href: string; type?: string; title?: string }[] = [
     { rel: 'micropub', href: urls.micropub },
+    { rel: 'webmention', href: urls.webmention },
     { rel: 'indieauth-metadata', href: urls.indieauthMetadata },
     { rel: 'authorization_endpoint', href: urls.authorization },
     { rel: 'token_endpoint', href: urls.token },

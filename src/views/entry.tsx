@@ -97,6 +97,8 @@ export function Entry(props: {
   tagUrl: (key: string) => string;
   standalone: boolean;
   author?: { name: string; url: string };
+  /** Received responses (views/responses.tsx), HTML placed inside the h-entry so they parse as its properties. */
+  responses?: string;
 }) {
   const { note, url } = props;
   const TitleTag = props.standalone ? 'h1' : 'h2';
@@ -193,6 +195,7 @@ export function Entry(props: {
           ))}
         </ul>
       )}
+      {props.responses ? raw(props.responses) : null}
     </article>
   );
 }

@@ -22,8 +22,16 @@ function Pager(props: { older?: string }) {
 }
 
 /** One note as an entry of a list page (home, tag pages): HTML to reuse while the note is unchanged. */
-export function renderListEntry(note: Note, links: ListLinks): string {
-  return (<Entry note={note} url={links.note(note.slug)} tagUrl={links.tag} standalone={false} />).toString();
+export function renderListEntry(note: Note, links: ListLinks, responses?: string): string {
+  return (
+    <Entry
+      note={note}
+      url={links.note(note.slug)}
+      tagUrl={links.tag}
+      standalone={false}
+      responses={responses}
+    />
+  ).toString();
 }
 
 /** The home page: an h-feed of notes with its author h-card; `entries` from renderListEntry. */
@@ -68,6 +76,8 @@ export function renderNotePage(p: {
   url: string;
   links: ListLinks;
   excerpt: string;
+  /** The note's received responses (views/responses.tsx). */
+  responses?: string;
 }): string {
   // An untitled like, bookmark, repost or reply is named after what it responds to.
   const title = p.note.name ?? responseTitle(p.note) ?? (p.excerpt || 'Note');
@@ -79,6 +89,7 @@ export function renderNotePage(p: {
       tagUrl={p.links.tag}
       standalone={true}
       author={{ name: p.site.author || p.site.name, url: p.site.url }}
+      responses={p.responses}
     />,
   );
 }

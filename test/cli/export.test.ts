@@ -57,7 +57,14 @@ describe('starpunk export', () => {
     expect(readdirSync(out)).toEqual([path.split('/').pop()]);
     expect(path).toMatch(/\/starpunk-export-\d{8}T\d{6}Z$/);
     expect(statSync(path).mode & 0o777).toBe(0o700);
-    expect(readdirSync(path).sort()).toEqual(['feed.json', 'media', 'media.json', 'mf2.json', 'notes']);
+    expect(readdirSync(path).sort()).toEqual([
+      'feed.json',
+      'media',
+      'media.json',
+      'mf2.json',
+      'notes',
+      'webmentions.json',
+    ]);
 
     const hello = parseFrontMatter(readFileSync(join(path, 'notes/2025/03/hello-world.md'), 'utf8'));
     expect(hello.data).toEqual({

@@ -44,6 +44,11 @@ const ROUTES: { path: string; format: 'oauth' | 'micropub' | 'any' }[] = [
   { path: '/admin/sessions/end-all', format: 'any' },
   { path: '/', format: 'any' },
   { path: '/search', format: 'any' },
+  // Webmention: its errors are JSON like the other protocol routes.
+  { path: '/webmention', format: 'oauth' },
+  { path: '/admin/webmentions/1/approve', format: 'any' },
+  { path: '/admin/webmentions/domains', format: 'any' },
+  { path: '/admin/webmentions/settings', format: 'any' },
 ];
 
 /** Routes where the session cookie would be rotated or ended: sent without it. */

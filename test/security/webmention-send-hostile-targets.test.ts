@@ -192,10 +192,10 @@ describe('private addresses are refused unless ALLOWED_PRIVATE_ADDRESSES allows 
       const note = t.notes.createNote({ content: `[inside](${url('/page')})` });
       await t.app.services.runner.drain();
       expect(hits).toEqual([]);
-      expect(t.app.services.webmentions.listForNote(note.id)).toMatchObject([
+      expect(t.app.services.webmentionsSent.listForNote(note.id)).toMatchObject([
         { outcome: 'failed', job: { state: 'failed', attempts: 1 } },
       ]);
-      expect(t.app.services.webmentions.listForNote(note.id)[0]!.lastError).toMatch(/refusing/);
+      expect(t.app.services.webmentionsSent.listForNote(note.id)[0]!.lastError).toMatch(/refusing/);
     } finally {
       t.close();
     }

@@ -103,7 +103,7 @@ describe('a published note sends every webmention.rocks test page its Webmention
         });
       }
       expect(posts.filter((p) => p.path.includes('error'))).toEqual([]);
-      const results = t.app.services.webmentions.listForNote(note.id);
+      const results = t.app.services.webmentionsSent.listForNote(note.id);
       expect(results).toHaveLength(cases.length);
       for (const r of results) {
         const c = cases.find((x) => rocks.pageUrl(x) === r.target)!;

@@ -46,7 +46,7 @@ describe('§3.1 a new public note', () => {
       expect(r.source).toBe(noteUrl(note.slug));
       expect(r.target).toBe(rx.page(r.page));
     }
-    expect(t.app.services.webmentions.listForNote(note.id)).toMatchObject([
+    expect(t.app.services.webmentionsSent.listForNote(note.id)).toMatchObject([
       { target: rx.page('a'), linked: true, outcome: 'sent', status: 202, endpoint: `${rx.url}wm/a` },
       { target: rx.page('b'), linked: true, outcome: 'sent', status: 202, endpoint: `${rx.url}wm/b` },
     ]);
@@ -69,9 +69,9 @@ describe('§3.1 a new public note', () => {
       content: `${links('a')} ${links('a')} [again](${rx.page('a')}#comments) [b](${rx.page('b')})`,
     });
     // The same change reported twice, and a plan run twice: still one send per target.
-    t.app.services.webmentions.noteChanged({ id: note.id, event: 'updated', revision: note.revision });
+    t.app.services.webmentionsSent.noteChanged({ id: note.id, event: 'updated', revision: note.revision });
     await drain();
-    t.app.services.webmentions.plan(note.id);
+    t.app.services.webmentionsSent.plan(note.id);
     await drain();
     expect(sent()).toEqual(['a', 'b']);
   });
@@ -79,13 +79,13 @@ describe('§3.1 a new public note', () => {
   it('edits made before the sends ran are sent once, for the latest revision', async () => {
     const note = t.notes.createNote({ content: links('a', 'b') });
     // The first revision's sends are queued, then superseded before they run.
-    t.app.services.webmentions.plan(note.id);
+    t.app.services.webmentionsSent.plan(note.id);
     t.notes.updateNote(note.id, { content: `${links('a', 'b')} edited` });
     t.notes.updateNote(note.id, { content: `${links('a', 'b')} edited twice` });
     await drain();
     expect(sent()).toEqual(['a', 'b']);
     const revision = t.notes.getNoteById(note.id)!.revision;
-    expect(t.app.services.webmentions.listForNote(note.id).map((r) => r.revision)).toEqual([
+    expect(t.app.services.webmentionsSent.listForNote(note.id).map((r) => r.revision)).toEqual([
       revision,
       revision,
     ]);
@@ -112,7 +112,7 @@ describe('§3.1.4 an updated note', () => {
     t.notes.updateNote(note.id, { content: `Two: ${links('b', 'c')}.` });
     await drain();
     expect(sent()).toEqual(['a', 'b', 'c']);
-    const list = t.app.services.webmentions.listForNote(note.id);
+    const list = t.app.services.webmentionsSent.listForNote(note.id);
     expect(list.map((r) => [r.target.split('/').pop(), r.linked, r.outcome])).toEqual([
       ['a', false, 'sent'],
       ['b', true, 'sent'],
@@ -136,7 +136,7 @@ describe('§3.1.4 an updated note', () => {
     t.notes.updateNote(note.id, { visibility: 'private' });
     await drain();
     expect(sent()).toEqual(['a', 'b']);
-    expect(t.app.services.webmentions.listForNote(note.id).every((r) => !r.linked)).toBe(true);
+    expect(t.app.services.webmentionsSent.listForNote(note.id).every((r) => !r.linked)).toBe(true);
     rx.reset();
     t.notes.updateNote(note.id, { visibility: 'public' });
     await drain();
@@ -169,7 +169,7 @@ describe('§3.1.5 a deleted note', () => {
     t.notes.purgeNote(note.id);
     await drain();
     expect(rx.received).toEqual([]);
-    expect(t.app.services.webmentions.listForNote(note.id)).toEqual([]);
+    expect(t.app.services.webmentionsSent.listForNote(note.id)).toEqual([]);
   });
 });
 
@@ -231,7 +231,7 @@ describe('the receiver answers', () => {
     });
     const note = t.notes.createNote({ content: links('created', 'ok', 'scripted') });
     await drain();
-    expect(t.app.services.webmentions.listForNote(note.id)).toMatchObject([
+    expect(t.app.services.webmentionsSent.listForNote(note.id)).toMatchObject([
       { outcome: 'sent', status: 201, location: `${rx.url}status/42` },
       { outcome: 'sent', status: 200, location: null },
       { outcome: 'sent', status: 202, location: null },
@@ -253,7 +253,7 @@ describe('the receiver answers', () => {
     });
     const note = t.notes.createNote({ content: links('bad', 'down', 'busy') });
     await drain();
-    const [bad, down, busy] = t.app.services.webmentions.listForNote(note.id);
+    const [bad, down, busy] = t.app.services.webmentionsSent.listForNote(note.id);
     expect(bad).toMatchObject({ outcome: 'failed', status: 400, job: { state: 'failed', attempts: 1 } });
     expect(bad!.lastError).toMatch(/HTTP 400/);
     expect(down).toMatchObject({ outcome: 'failed', status: 502, job: { state: 'queued', attempts: 1 } });
@@ -267,7 +267,7 @@ describe('the receiver answers', () => {
     t.clock.advance(60_000);
     await drain();
     expect(sent()).toEqual(['down']);
-    expect(t.app.services.webmentions.listForNote(note.id)[1]).toMatchObject({
+    expect(t.app.services.webmentionsSent.listForNote(note.id)[1]).toMatchObject({
       outcome: 'sent',
       status: 202,
       lastError: null,

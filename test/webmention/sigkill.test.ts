@@ -60,7 +60,7 @@ describe('the send queue and SIGKILL', () => {
       await exited;
       expect(rx.received.map((r) => r.page)).toEqual(['a', 'b']);
 
-      const list = () => t.app.services.webmentions.listForNote(note.id);
+      const list = () => t.app.services.webmentionsSent.listForNote(note.id);
       expect(list().map((r) => [r.target.split('/').pop(), r.outcome, r.job?.state])).toEqual([
         ['a', 'sent', 'done'],
         ['b', null, 'running'],

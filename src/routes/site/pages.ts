@@ -70,6 +70,14 @@ interface PublicView {
   formats: Map<string, string>;
 }
 
+/** Received responses as HTML (routes/site/webmention.ts): a note's block, and list entries' counts. */
+export interface SiteResponses {
+  forNote(noteId: number): string;
+  countsFor(notes: readonly { id: number; url: string }[]): Map<number, string>;
+  /** When what the note's page shows of its responses last changed (its Last-Modified counts it). */
+  changedAt(noteId: number): Date | undefined;
+}
+
 /** Dependencies of the public site routes. */
 export interface SiteDeps {
   config: Config;
@@ -78,6 +86,7 @@ export interface SiteDeps {
   /** The media library, for the sizes of the pictures notes show. */
   media: Pick<MediaService, 'findImages'>;
   version: string;
+  responses?: SiteResponses;
 }
 
 /** The public site: home, notes, tags, search, feeds. */
@@ -102,17 +111,22 @@ export function siteRoutes(deps: SiteDeps): Hono {
   // (another cursor, a tag page, the first request after a write) re-renders only changed notes.
   const entries = createRenderCache<string>(2048);
 
+  // Response counts are part of an entry: a change of a note's shown responses moves its revision.
+  function renderEntries(list: Note[]): [Note, string][] {
+    const counts = deps.responses?.countsFor(list.map((n) => ({ id: n.id, url: listLinks.note(n.slug) })));
+    return list.map((n) => [n, renderListEntry(n, listLinks, counts?.get(n.id))]);
+  }
+
   function listEntries(keys: NoteKey[]): string[] {
     const missing = keys.filter((k) => entries.get(String(k.id), String(k.revision)) === undefined);
-    for (const note of withImages(notes.getNotesByIds(missing.map((k) => k.id)))) {
-      entries.set(String(note.id), String(note.revision), renderListEntry(note, listLinks));
+    for (const [note, html] of renderEntries(withImages(notes.getNotesByIds(missing.map((k) => k.id))))) {
+      entries.set(String(note.id), String(note.revision), html);
     }
     // A note changed between the two queries is shown as it is now; a vanished one is left out.
     return keys.flatMap((k) => {
       const html = entries.get(String(k.id), String(k.revision));
       if (html !== undefined) return [html];
-      const note = withImages(notes.getNotesByIds([k.id]))[0];
-      return note ? [renderListEntry(note, listLinks)] : [];
+      return renderEntries(withImages(notes.getNotesByIds([k.id]))).map(([, h]) => h);
     });
   }
   // Anything that changes what a page shows besides the notes: code version and configuration.
@@ -219,7 +233,13 @@ export function siteRoutes(deps: SiteDeps): Hono {
   function noteValidators(note: Note): Validators & { lastModifiedText: string } {
     let v = noteValidatorMemo.get(note);
     if (!v) {
-      const lastModified = new Date(Math.max(note.publishedAt.getTime(), note.updatedAt?.getTime() ?? 0));
+      const lastModified = new Date(
+        Math.max(
+          note.publishedAt.getTime(),
+          note.updatedAt?.getTime() ?? 0,
+          deps.responses?.changedAt(note.id)?.getTime() ?? 0,
+        ),
+      );
       v = {
         etag: weakEtag([configKey, 'note', note.id, note.revision]),
         lastModified,
@@ -307,6 +327,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
         url,
         links: listLinks,
         excerpt: excerpt(plainText(note.contentHtml), 160),
+        responses: deps.responses?.forNote(note.id),
       }),
     );
   });

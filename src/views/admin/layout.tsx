@@ -51,6 +51,9 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
                 <a href="/admin/media">Media</a>
               </li>
               <li>
+                <a href="/admin/webmentions">Webmentions</a>
+              </li>
+              <li>
                 <a href="/admin/tokens">Tokens</a>
               </li>
               <li>

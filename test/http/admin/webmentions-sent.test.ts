@@ -90,7 +90,9 @@ describe('POST /admin/notes/:id/webmentions/resend', () => {
     // The queue's retry makes it due now (the 503 asked for two minutes).
     await t.app.services.runner.drain();
     expect(rx.received.map((r) => r.page)).toEqual(['flaky']);
-    const flaky = t.app.services.webmentions.listForNote(note.id).find((w) => w.target === rx.page('flaky'))!;
+    const flaky = t.app.services.webmentionsSent
+      .listForNote(note.id)
+      .find((w) => w.target === rx.page('flaky'))!;
     expect(flaky).toMatchObject({ outcome: 'sent', status: 202, job: { state: 'done', attempts: 1 } });
   });
 

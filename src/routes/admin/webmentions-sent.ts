@@ -8,7 +8,7 @@ import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
 import { siteUrls } from '../../site/urls.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
-import { renderSentWebmentions } from '../../views/admin/webmentions.js';
+import { renderSentWebmentions } from '../../views/admin/webmentions-sent.js';
 import type { WebmentionSender } from '../../webmention/sender.js';
 
 /** Dependencies of the sent-Webmentions admin pages. */
@@ -29,7 +29,7 @@ const FLASH: Record<string, string> = {
  * Per note, what was sent to whom, and "send again". Mounted after adminRoutes, whose `/admin/*`
  * middleware (session + CSRF) covers these routes too.
  */
-export function webmentionAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Variables: SessionVars }> {
+export function webmentionsSentAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
   const urls = siteUrls(deps.config);
 
