@@ -153,7 +153,8 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
     } catch {
       // not a URL
     }
-    const note = slug ? notes.getNoteBySlug(slug) : undefined;
+    // A note keeps every address it had: its former slugs still name it (they answer 301 on the site).
+    const note = slug ? (notes.getNoteBySlug(slug) ?? notes.getNoteByFormerSlug(slug)) : undefined;
     if (!note) throw new AppError('invalid_request', 'The post with the requested URL was not found.');
     return note;
   }

@@ -162,3 +162,29 @@ describe('a redirect reveals nothing a visitor may not see', () => {
     await expectMoved('quiet-old', 'quiet-new');
   });
 });
+
+describe('Micropub finds a note by any address it had', () => {
+  it('update and delete by a former URL act on the note at its new address', async () => {
+    const note = t.notes.createNote({ content: 'Same words', slug: 'old-name' });
+    await saveWithSlug(note.id, 'new-name');
+    const token = t.app.services.tokens.mintToken({
+      me: t.config.adminMe,
+      clientId: 'https://client.example/',
+      scope: 'create update delete',
+      expiresInSeconds: null,
+    }).token;
+    const post = (body: unknown) =>
+      t.request('/micropub', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const url = 'http://example.test/notes/old-name';
+    expect(
+      (await post({ action: 'update', url, replace: { content: ['Updated by its old URL'] } })).status,
+    ).toBe(204);
+    expect(t.notes.getNoteSource(t.notes.getNoteById(note.id)!).content).toBe('Updated by its old URL');
+    expect((await post({ action: 'delete', url })).status).toBe(204);
+    expect(t.notes.getNoteById(note.id)!.deletedAt).not.toBeNull();
+  });
+});
