@@ -23,7 +23,8 @@ async function expect400(res: Response, pattern: RegExp): Promise<void> {
 
 function nothingStored(): void {
   expect(t.app.services.webmentionsReceived.store.listBatch(0, 10)).toEqual([]);
-  expect(t.app.services.jobs.list()).toEqual([]);
+  // Nothing was queued to verify (the note itself queued its own sending plan).
+  expect(t.app.services.jobs.list({ kind: 'webmention.verify' })).toEqual([]);
 }
 
 describe('POST /webmention refuses at once (§3.2.1)', () => {
