@@ -136,7 +136,9 @@ for (const [name, width, height] of [
         page.waitForURL((u) => u.searchParams.get('flash') === 'saved'),
         page.getByRole('button', { name: 'Save changes' }).click(),
       ]);
-      const publicUrl = await page.locator('main p a[href*="/notes/"]').getAttribute('href');
+      const publicUrl = await page
+        .locator('main p a[href*="/notes/"]:not([href^="/admin/"])')
+        .getAttribute('href');
       // SITE_URL is not this test server's address: go by the path.
       await page.goto(site.url(new URL(publicUrl!).pathname));
       expect(await page.title()).toMatch(new RegExp(`^Liked ${liked.replaceAll('.', '\\.')} · `));
