@@ -103,9 +103,13 @@ function startApp(p: {
     notes: p.notes,
     secret: p.secret,
   });
-  const { auth, runner } = app.services;
-  auth.cleanup();
-  const cleanupTimer = setInterval(() => auth.cleanup(), 60 * 60_000);
+  const { auth, runner, jobs } = app.services;
+  const upkeep = () => {
+    auth.cleanup();
+    jobs.prune();
+  };
+  upkeep();
+  const cleanupTimer = setInterval(upkeep, 60 * 60_000);
   cleanupTimer.unref();
   runner.start();
   let setupUrl: string | undefined;

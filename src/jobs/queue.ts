@@ -179,6 +179,14 @@ export function createJobQueue(deps: JobQueueDeps) {
     list(f: { kind?: string; state?: string; limit?: number } = {}): Job[] {
       return store.listJobs(f).map(present);
     },
+    /**
+     * Forgets finished and cancelled jobs older than `keepMs` (default 30 days); failed ones stay
+     * for the admin. Idempotency keys of forgotten jobs may be used again, which is what a key
+     * that includes the note's revision wants anyway.
+     */
+    prune(keepMs = 30 * 24 * 3600_000): number {
+      return store.deleteFinishedBefore(toDbTime(new Date(deps.clock.now().getTime() - keepMs)));
+    },
     /** Jobs per state, for /health and the admin. */
     counts(): Record<string, number> {
       return store.countJobs();

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock, systemClock } from '../../src/clock.js';
 import { runMigrations } from '../../src/db/migrate.js';
@@ -108,10 +109,18 @@ describe('the job queue', () => {
     const { db, dbPath } = database();
     const q = createJobQueue({ db, clock: systemClock, leaseMs: 300 });
     const job = q.enqueue('slow', { n: 1 }, { key: 'slow:1' });
-    const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-    const child = spawn(tsx, [join(import.meta.dirname, 'worker-lease.ts'), dbPath, '300'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    // node itself with tsx's loader: a SIGKILL must reach the process that holds the lease (the
+    // tsx command would leave its child running).
+    const loader = pathToFileURL(
+      join(import.meta.dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'loader.mjs'),
+    ).href;
+    const child = spawn(
+      process.execPath,
+      ['--import', loader, join(import.meta.dirname, 'worker-lease.ts'), dbPath, '300'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const leased = await new Promise<{ leased: number | null }>((resolve) => {
       child.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString())));
     });
@@ -168,5 +177,30 @@ describe('the job queue', () => {
       state: 'queued',
       lastError: 'timed out after 200 ms',
     });
+  });
+});
+
+describe('pruning', () => {
+  it('forgets finished and cancelled jobs after 30 days, keeps failed and waiting ones', () => {
+    const { db } = database();
+    const clock = fixedClock('2026-12-01T10:00:00.000Z');
+    const q = createJobQueue({ db, clock });
+    const done = q.enqueue('a', {}, { key: 'done' });
+    q.complete(q.lease(null, 'w')!, 'w', null);
+    const failed = q.enqueue('a', {}, { maxAttempts: 1 });
+    q.fail(q.lease(null, 'w')!, 'w', new Error('no'));
+    const cancelled = q.enqueue('a', {}, { runAt: new Date('2027-01-01T00:00:00.000Z') });
+    q.cancel(cancelled.id);
+    const waiting = q.enqueue('a', {}, { runAt: new Date('2027-06-01T00:00:00.000Z') });
+    clock.advance(29 * 24 * 3600_000);
+    expect(q.prune()).toBe(0);
+    clock.advance(2 * 24 * 3600_000);
+    expect(q.prune()).toBe(2);
+    expect(q.get(done.id)).toBeUndefined();
+    expect(q.get(cancelled.id)).toBeUndefined();
+    expect(q.get(failed.id)?.state).toBe('failed');
+    expect(q.get(waiting.id)?.state).toBe('queued');
+    // The key is free again.
+    expect(q.enqueue('a', {}, { key: 'done' }).id).not.toBe(done.id);
   });
 });

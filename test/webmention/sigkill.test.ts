@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type http from 'node:http';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../helpers/app.js';
 import { startReceiver } from './receiver.js';
@@ -37,10 +38,16 @@ describe('the send queue and SIGKILL', () => {
       const note = t.notes.createNote({
         content: `[a](${rx.page('a')}) [b](${rx.page('b')}) [c](${rx.page('c')})`,
       });
-      const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+      // node itself with tsx's loader: the SIGKILL must reach the process that sends (the tsx
+      // command would leave its child running).
+      const loader = pathToFileURL(
+        join(import.meta.dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'loader.mjs'),
+      ).href;
       const child = spawn(
-        tsx,
+        process.execPath,
         [
+          '--import',
+          loader,
           join(import.meta.dirname, 'send-worker.ts'),
           t.config.databasePath,
           t.config.notesPath,

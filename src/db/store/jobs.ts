@@ -63,6 +63,7 @@ export function jobsStore(db: Db) {
      ORDER BY id DESC LIMIT @limit`,
   );
   const counts = db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state');
+  const prune = db.prepare("DELETE FROM jobs WHERE state IN ('done', 'cancelled') AND updated_at < ?");
   return {
     /** Adds a job; with an idempotency key already used, nothing is added. Returns the job (new or existing). */
     insertJob(j: {
@@ -105,6 +106,8 @@ export function jobsStore(db: Db) {
     /** The newest jobs, optionally of one kind or state. */
     listJobs: (f: { kind?: string; state?: string; limit?: number }) =>
       list.all({ kind: f.kind ?? null, state: f.state ?? null, limit: f.limit ?? 100 }) as JobRow[],
+    /** Deletes finished and cancelled jobs last touched before `before`; returns how many. */
+    deleteFinishedBefore: (before: string) => prune.run(before).changes,
     /** How many jobs are in each state. */
     countJobs: () =>
       Object.fromEntries(
