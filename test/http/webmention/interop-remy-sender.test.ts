@@ -55,7 +55,7 @@ afterAll(async () => {
   await t.app.services.runner.stop();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   t.close();
-  alice.remote.close();
+  await alice.remote.close();
 });
 
 describe('@remy/webmention sending to a running StarPunk', () => {
