@@ -44,6 +44,8 @@ function createPds() {
     expireNext: false,
     /** Answer the next createRecord with 429 and these headers. */
     rateLimit: undefined as Record<string, string> | undefined,
+    /** Answer the next getRecord RecordNotFound (another run writes between lookup and create). */
+    hideNextGet: false,
   };
   const issue = () => {
     tokens++;
@@ -124,7 +126,9 @@ function createPds() {
         case 'com.atproto.repo.getRecord': {
           const q = url.searchParams;
           const r = records.get(`at://${q.get('repo')}/${q.get('collection')}/${q.get('rkey')}`);
-          if (!r) return send(400, { error: 'RecordNotFound', message: 'Could not locate record' });
+          const hide = state.hideNextGet;
+          state.hideNextGet = false;
+          if (!r || hide) return send(400, { error: 'RecordNotFound', message: 'Could not locate record' });
           return send(200, { uri: `at://${q.get('repo')}/${q.get('collection')}/${q.get('rkey')}`, ...r });
         }
         case 'com.atproto.repo.uploadBlob': {
@@ -388,6 +392,20 @@ describe('posting', () => {
     const b = await adapter.post(account, secrets, note({ text: 'once' }), 'key-once');
     expect(b).toEqual(a);
     expect(pds.calls('com.atproto.repo.createRecord')).toHaveLength(1);
+  });
+});
+
+describe('races', () => {
+  it('a record written by another run between lookup and create is taken as the result, not posted twice', async () => {
+    const secrets = await connect();
+    const adapter = createBlueskyAdapter({ fetch, clock });
+    const first = await adapter.post(account, secrets, note({ text: 'raced' }), 'key-race');
+    pds.state.hideNextGet = true;
+    const second = await adapter.post(account, secrets, note({ text: 'raced' }), 'key-race');
+    expect(second).toEqual(first);
+    const creates = pds.calls('com.atproto.repo.createRecord');
+    expect(creates).toHaveLength(2);
+    expect([...pds.records.keys()].filter((k) => k === first.remoteId)).toHaveLength(1);
   });
 });
 

@@ -347,10 +347,19 @@ export function createBlueskyAdapter(deps: BlueskyAdapterDeps): SyndicationAdapt
     const existing = await getRecord(call, s.did, collection, rkey);
     if (existing) return { url: postUrl(s.did, rkey), remoteId: existing.uri };
     const record = await build();
-    const r = await call<{ uri?: string; cid?: string }>({
-      method: 'com.atproto.repo.createRecord',
-      json: { repo: s.did, collection, rkey, validate: true, record },
-    });
+    let r: { uri?: string; cid?: string };
+    try {
+      r = await call<{ uri?: string; cid?: string }>({
+        method: 'com.atproto.repo.createRecord',
+        json: { repo: s.did, collection, rkey, validate: true, record },
+      });
+    } catch (err) {
+      // Another run of the same job got there first between our lookup and this write.
+      const raced = err instanceof XrpcError && err.status === 400 && !err.expired;
+      const found = raced ? await getRecord(call, s.did, collection, rkey) : undefined;
+      if (found) return { url: postUrl(s.did, rkey), remoteId: found.uri };
+      throw err;
+    }
     if (typeof r.uri !== 'string') throw new JobError('Bluesky createRecord answered without a uri');
     return { url: postUrl(s.did, parseAtUri(r.uri)?.rkey ?? rkey), remoteId: r.uri };
   }
