@@ -51,6 +51,12 @@ const NOTES: Record<string, string> = {
     'an intranet or `127.0.0.1, ::1` for local development and tests with loopback servers. ' +
     'Addresses (`192.168.1.20`), CIDR ranges (`fd00::/8`) and IPv4-mapped IPv6 (`::ffff:10.0.0.0/104`, ' +
     'the same as `10.0.0.0/8`) are accepted; `localhost` is then resolved like any other name.',
+  WEBSUB_HUB:
+    'A WebSub hub (W3C WebSub) lets feed readers hear of a new note at once instead of polling. ' +
+    'When set, the home page and the feeds name the hub (`rel="hub"` and `rel="self"` in the HTTP ' +
+    '`Link` header and inside RSS, Atom and JSON Feed), and every publish, update or delete of a ' +
+    'public note pings it (`hub.mode=publish`) through the job queue. Public hubs include ' +
+    '`https://websubhub.com/hub` and `https://pubsubhubbub.appspot.com/`. See docs/syndication-bluesky-websub.md.',
 };
 
 function cell(text: string): string {

@@ -39,11 +39,13 @@ import { metricsRoutes } from './routes/site/metrics.js';
 import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
 import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/site/webmention.js';
+import { advertiseWebsub } from './routes/site/websub.js';
 import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
 import { pageSiteFrom } from './site/page-site.js';
 import { siteUrls } from './site/urls.js';
 import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
 import { createWebmentionSender, type WebmentionSender } from './webmention/sender.js';
+import { createWebsubPublisher, type WebsubPublisher } from './websub/publisher.js';
 
 /** Everything the application needs, built once by the composition root. */
 export interface AppDeps {
@@ -81,6 +83,8 @@ export interface AppServices {
   /** Received Webmentions: endpoint, verification jobs, moderation, display. */
   webmentionsReceived: WebmentionReceiver;
   replyContexts: ReplyContextService;
+  /** WebSub: pings the configured hub when what the home page and feeds show changes. */
+  websub: WebsubPublisher;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -124,6 +128,18 @@ export function buildApp(
     wake: () => runner.wake(),
   });
   Object.assign(jobHandlers, webmentionsReceived.jobHandlers);
+  const websub = createWebsubPublisher({
+    config,
+    clock,
+    notes,
+    jobs,
+    fetch,
+    logger,
+    wake: () => runner.wake(),
+    userAgent: `StarPunk/${deps.version} (WebSub; +${config.siteUrl})`,
+  });
+  Object.assign(jobHandlers, websub.handlers);
+  notes.onChange(websub.noteChanged);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
   // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
@@ -171,6 +187,11 @@ export function buildApp(
   // Webmention (W3C §3.1.2): every public page advertises the endpoint in a Link header too.
   const urls = siteUrls(config);
   for (const path of ['/notes/*', '/tag/*', '/search']) app.use(path, advertiseWebmention(urls));
+  // WebSub (W3C §4): the topics name their hub and themselves.
+  if (config.websubHub) {
+    for (const path of ['/', '/feed', '/feed.rss', '/feed.xml', '/feed.atom', '/feed.json'])
+      app.use(path, advertiseWebsub(urls, config.websubHub));
+  }
   app.route('/', webmentionRoutes({ receiver: webmentionsReceived, urls }));
   app.route(
     '/',
@@ -232,6 +253,7 @@ export function buildApp(
       webmentionsSent,
       webmentionsReceived,
       replyContexts,
+      websub,
     },
   });
 }

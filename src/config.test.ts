@@ -146,3 +146,18 @@ describe('siteUrlPortWarning', () => {
     expect(siteUrlPortWarning(loadConfig({ PORT: '8302' }), 8302)).toBeUndefined();
   });
 });
+
+describe('WEBSUB_HUB', () => {
+  it('is unset by default and kept as given (its path is not given a trailing slash)', () => {
+    expect(loadConfig({}).websubHub).toBeUndefined();
+    expect(loadConfig({ WEBSUB_HUB: ' https://websubhub.com/hub ' }).websubHub).toBe(
+      'https://websubhub.com/hub',
+    );
+    expect(loadConfig({ WEBSUB_HUB: 'https://hub.example/?x=1' }).websubHub).toBe('https://hub.example/?x=1');
+  });
+
+  it('refuses what is no http(s) URL, or one with credentials', () => {
+    for (const bad of ['hub.example', 'ftp://hub.example/', 'https://u:p@hub.example/'])
+      expect(() => loadConfig({ WEBSUB_HUB: bad }), bad).toThrow(/WEBSUB_HUB/);
+  });
+});

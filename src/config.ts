@@ -31,6 +31,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Private address ranges outbound requests may reach anyway, as normalised CIDR (empty: none). */
   allowedPrivateAddresses: readonly string[];
+  /** The WebSub hub the feeds and home page advertise and ping on every public change; unset: none. */
+  websubHub: string | undefined;
   /** The author profile saved in the database, applied by the composition root (src/settings/profile.ts). */
   author?: {
     name: string;
@@ -96,6 +98,11 @@ export const CONFIG_VARIABLES = [
     default: '',
     meaning:
       'comma-separated addresses or CIDR ranges that outbound requests may reach although they are private, loopback or link-local',
+  },
+  {
+    name: 'WEBSUB_HUB',
+    default: 'unset (no hub)',
+    meaning: 'WebSub hub URL advertised by the home page and feeds and told of every public change',
   },
 ] as const;
 
@@ -188,6 +195,20 @@ const EnvSchema = z.object({
       return ranges;
     })
     .optional(),
+  // The hub's own address, taken as it is (its path is not normalised like SITE_URL's).
+  WEBSUB_HUB: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && !u.hash;
+      } catch {
+        return false;
+      }
+    }, 'must be an absolute http(s) URL without credentials or fragment')
+    .transform((v) => new URL(v).toString())
+    .optional(),
 });
 
 /** Reads a `.env` file into a plain object; the real environment always wins over it. */
@@ -250,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     tokenLifetimeDays: e.TOKEN_LIFETIME_DAYS ?? 90,
     metricsToken: e.METRICS_TOKEN,
     allowedPrivateAddresses: Object.freeze(e.ALLOWED_PRIVATE_ADDRESSES ?? []),
+    websubHub: e.WEBSUB_HUB,
   });
 }
 

@@ -67,6 +67,8 @@ export function jsonFeedFrame(site: FeedSite, links: FeedLinks): { head: string;
   feed.language = siteLanguage(site);
   const author = cleanText(site.author).trim();
   if (author !== '') feed.authors = [{ name: author }];
+  // JSON Feed 1.1 `hubs`: endpoints for real-time notification (WebSub).
+  if (links.hub) feed.hubs = [{ type: 'WebSub', url: links.hub }];
   // `items` is the last member, so the document ends with its array.
   feed.items = [];
   const empty = JSON.stringify(feed);

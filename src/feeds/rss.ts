@@ -50,6 +50,7 @@ export function renderRss(site: FeedSite, links: FeedLinks, items: FeedItem[], u
     `    <lastBuildDate>${formatRfc822(updated)}</lastBuildDate>`,
     `    <generator>${GENERATOR}</generator>`,
     `    <atom:link href="${escapeXml(absoluteUrl(links.rss, site.url))}" rel="self" type="application/rss+xml"/>`,
+    ...(links.hub ? [`    <atom:link href="${escapeXml(links.hub)}" rel="hub"/>`] : []),
     ...items.map((item) => renderItem(site, item)),
     '  </channel>',
     '</rss>',

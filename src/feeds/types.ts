@@ -17,6 +17,8 @@ export interface FeedLinks {
   atom: string;
   json: string;
   html: string;
+  /** The WebSub hub subscribers may use (W3C WebSub §4 discovery), when one is configured. */
+  hub?: string;
 }
 
 /** A photo attached to a feed item. */

@@ -56,6 +56,12 @@ export function feedSiteFrom(
 }
 
 /** The feeds' links to themselves and to the home page. */
-export function feedLinksFrom(urls: SiteUrls): FeedLinks {
-  return { rss: urls.feeds.rss, atom: urls.feeds.atom, json: urls.feeds.json, html: urls.home };
+export function feedLinksFrom(urls: SiteUrls, hub?: string): FeedLinks {
+  return {
+    rss: urls.feeds.rss,
+    atom: urls.feeds.atom,
+    json: urls.feeds.json,
+    html: urls.home,
+    ...(hub ? { hub } : {}),
+  };
 }

@@ -454,7 +454,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   // Feeds ---------------------------------------------------------------------------------
   const feedSite = feedSiteFrom(config);
-  const feedLinks = feedLinksFrom(urls);
+  const feedLinks = feedLinksFrom(urls, config.websubHub);
 
   function feedItems(): FeedItem[] {
     return withImages(notes.listPublicNotes(FEED_SIZE)).map((n) => noteToFeedItem(n, urls));

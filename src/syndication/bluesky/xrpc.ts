@@ -1,0 +1,157 @@
+/**
+ * A small typed XRPC client over an injected `fetch`, for the handful of documented AT Protocol
+ * endpoints StarPunk uses (https://docs.bsky.app/docs/api/). `@atproto/api` 0.21 needs Node 22
+ * (docs/decisions/0010-syndication.md), and these few calls are plain HTTP + JSON.
+ *
+ * Failures become `JobError`s the job queue understands: 429 (and 503) carry the wait the server
+ * asked for (`ratelimit-reset`, an epoch in seconds, or `Retry-After`); other 4xx are permanent;
+ * 5xx and network errors are retried. An expired access token is its own error so the adapter
+ * can refresh the session and try again once.
+ */
+import type { Clock } from '../../clock.js';
+import { JobError } from '../../jobs/queue.js';
+import type { FetchLike } from '../../outbound/safe-fetch.js';
+
+/** The XRPC error body (AT Protocol "XRPC" spec: `{ error, message }`). */
+export interface XrpcErrorBody {
+  error?: string;
+  message?: string;
+}
+
+/** A failed XRPC call: status, the protocol error name and message. */
+export class XrpcError extends JobError {
+  readonly status: number;
+  readonly error: string | undefined;
+  constructor(
+    method: string,
+    status: number,
+    body: XrpcErrorBody,
+    options: { retryable: boolean; retryAfterMs?: number },
+  ) {
+    const what = [body.error, body.message].filter(Boolean).join(': ') || `HTTP ${status}`;
+    super(`Bluesky ${method} failed (${status}): ${what.slice(0, 300)}`, options);
+    this.name = 'XrpcError';
+    this.status = status;
+    this.error = body.error;
+  }
+
+  /** True when the access token has expired (the PDS answers 400 ExpiredToken). */
+  get expired(): boolean {
+    return this.error === 'ExpiredToken';
+  }
+}
+
+/** How long the server asked us to wait, from `ratelimit-reset` (epoch seconds) or `Retry-After`. */
+export function retryAfterFrom(headers: Headers, now: Date): number | undefined {
+  const reset = headers.get('ratelimit-reset');
+  if (reset && /^\d+$/.test(reset.trim())) {
+    return Math.max(0, Number(reset.trim()) * 1000 - now.getTime());
+  }
+  const after = headers.get('retry-after');
+  if (!after) return undefined;
+  if (/^\d+$/.test(after.trim())) return Number(after.trim()) * 1000;
+  const at = Date.parse(after);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}
+
+/** One call: a query (GET with parameters) or a procedure (POST with a JSON or binary body). */
+export interface XrpcCall {
+  method: string;
+  params?: Record<string, string>;
+  /** A JSON body (procedure). */
+  json?: unknown;
+  /** A binary body with its media type (uploadBlob). */
+  bytes?: { data: Buffer; type: string };
+  /** A procedure without input (refreshSession): POST with no body. */
+  procedure?: boolean;
+  /** The bearer token (access JWT, or the refresh JWT for refreshSession). */
+  token?: string;
+}
+
+/** Everything the client needs. */
+export interface XrpcDeps {
+  fetch: FetchLike;
+  clock: Clock;
+  userAgent?: string;
+  timeoutMs?: number;
+}
+
+const MAX_RESPONSE_BYTES = 1_000_000;
+
+/** Calls `method` on the service at `service` and returns its JSON answer. */
+export async function xrpc<T>(deps: XrpcDeps, service: string, call: XrpcCall): Promise<T> {
+  const url = new URL(`xrpc/${call.method}`, service.endsWith('/') ? service : `${service}/`);
+  for (const [k, v] of Object.entries(call.params ?? {})) url.searchParams.set(k, v);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (deps.userAgent) headers['user-agent'] = deps.userAgent;
+  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  let body: string | Uint8Array | undefined;
+  if (call.bytes) {
+    headers['content-type'] = call.bytes.type;
+    body = new Uint8Array(call.bytes.data);
+  } else if (call.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(call.json);
+  }
+  const post = call.procedure === true || call.bytes !== undefined || call.json !== undefined;
+  let res: Response;
+  try {
+    res = await deps.fetch(url.toString(), {
+      method: post ? 'POST' : 'GET',
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
+    });
+  } catch (err) {
+    throw new JobError(`Bluesky ${call.method}: ${(err as Error).message}`, { cause: err });
+  }
+  const text = await readLimited(res, call.method);
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? {} : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (res.ok) {
+    if (parsed === undefined || parsed === null || typeof parsed !== 'object')
+      throw new JobError(`Bluesky ${call.method} answered ${res.status} without a JSON object`);
+    return parsed as T;
+  }
+  const errBody: XrpcErrorBody =
+    parsed && typeof parsed === 'object'
+      ? {
+          ...(typeof (parsed as XrpcErrorBody).error === 'string'
+            ? { error: (parsed as XrpcErrorBody).error }
+            : {}),
+          ...(typeof (parsed as XrpcErrorBody).message === 'string'
+            ? { message: (parsed as XrpcErrorBody).message }
+            : {}),
+        }
+      : {};
+  const wait =
+    res.status === 429 || res.status === 503 ? retryAfterFrom(res.headers, deps.clock.now()) : undefined;
+  const retryable = res.status === 429 || res.status >= 500;
+  throw new XrpcError(call.method, res.status, errBody, {
+    retryable,
+    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+  });
+}
+
+async function readLimited(res: Response, method: string): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel();
+      throw new JobError(`Bluesky ${method}: answer larger than ${MAX_RESPONSE_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
