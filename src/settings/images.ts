@@ -10,6 +10,7 @@ import { AppError } from '../errors.js';
 import { sniffImage } from '../media/image.js';
 import { writeMediaFile } from '../media/storage.js';
 import { hashBytes } from '../notes/files.js';
+import { authorPhotoAt } from '../views/author.js';
 
 /** Square sizes of the author's photo; the largest is the one the settings name. */
 export const PHOTO_SIZES = [96, 192, 512] as const;
@@ -33,13 +34,6 @@ async function square(bytes: Buffer, size: number, format: 'jpeg' | 'png'): Prom
   return format === 'jpeg'
     ? img.flatten({ background: '#ffffff' }).jpeg({ quality: 85, mozjpeg: true }).toBuffer()
     : img.png().toBuffer();
-}
-
-/** The site path of the author's photo at `size`, from the path the settings hold (others as they are). */
-export function authorPhotoAt(photo: string, size: number): string {
-  return /^\/media\/site\/author-[a-f0-9]+-512\.jpg$/.test(photo)
-    ? photo.replace(/-512\.jpg$/, `-${size}.jpg`)
-    : photo;
 }
 
 /** Crops an uploaded photo square and stores it in every size; returns the largest's site path. */

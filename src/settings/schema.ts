@@ -107,7 +107,7 @@ function isWebUrl(v: string): boolean {
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 // No control characters anywhere in a setting (they would end up in pages and feeds).
 const text = (label: string, max: number) =>
@@ -137,10 +137,10 @@ export const settingsFormSchema = z.object({
     (s) => s === '' || isTimeZone(s),
     'The time zone must be a name such as Europe/Paris, America/New_York or UTC.',
   ),
-  author_name: text("The author's name", 120),
-  author_url: text("The author's URL", 2048).refine(
+  author_name: text('The author’s name', 120),
+  author_url: text('The author’s URL', 2048).refine(
     (s) => s === '' || isWebUrl(s),
-    "The author's URL must start with https:// or http://.",
+    'The author’s URL must start with https:// or http://.',
   ),
   author_note: text('The short bio', 1000),
   rel_me: text('The rel-me links', 20_000)

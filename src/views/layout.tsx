@@ -1,6 +1,6 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
-import { authorCardOf } from './author.js';
+import { authorCardOf, authorPhotoAt } from './author.js';
 
 /** Site facts every page shows. */
 export interface PageSite {
@@ -99,7 +99,21 @@ export function Layout(props: LayoutProps) {
           {/* The representative h-card: the author as a person sees them, with every property a
               microformats parser needs; nothing in it is hidden, so nothing hidden takes focus. */}
           <div class="h-card author-card">
-            {card.photo && <img class="u-photo" src={card.photo} alt="" width={48} height={48} />}
+            {card.photo && (
+              <img
+                class="u-photo"
+                src={authorPhotoAt(card.photo, 96)}
+                srcset={
+                  authorPhotoAt(card.photo, 96) === card.photo
+                    ? undefined
+                    : `${authorPhotoAt(card.photo, 96)} 96w, ${authorPhotoAt(card.photo, 192)} 192w`
+                }
+                sizes="48px"
+                alt=""
+                width={48}
+                height={48}
+              />
+            )}
             <div>
               <a class="p-name u-url u-uid" href={card.url} rel="me">
                 {card.name}
