@@ -26,7 +26,7 @@ export const SETTINGS_FIELDS = [
 export async function currentForm(t: TestApp, admin: Admin): Promise<Record<string, string>> {
   const html = await (await t.get('/admin/settings', { Cookie: admin.cookie })).text();
   const out: Record<string, string> = {};
-  const unescape = (s: string) =>
+  const decode = (s: string) =>
     s
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
@@ -38,7 +38,7 @@ export async function currentForm(t: TestApp, admin: Admin): Promise<Record<stri
     const area = new RegExp(`<textarea[^>]*name="${name}"[^>]*>([^<]*)</textarea>`).exec(html);
     const select = new RegExp(`<select[^>]*name="${name}"[^>]*>([\\s\\S]*?)</select>`).exec(html);
     const chosen = select ? /<option value="([^"]*)" selected/.exec(select[1]!) : undefined;
-    out[name] = unescape(input?.[1] ?? area?.[1] ?? chosen?.[1] ?? '');
+    out[name] = decode(input?.[1] ?? area?.[1] ?? chosen?.[1] ?? '');
   }
   return out;
 }
