@@ -99,14 +99,16 @@ export function Layout(props: LayoutProps) {
           {/* The representative h-card: the author as a person sees them, with every property a
               microformats parser needs; nothing in it is hidden, so nothing hidden takes focus. */}
           <div class="h-card author-card">
-            {card.photo && (
+            {site.authorPhoto && (
+              // The site path as saved (relative: the page's own origin, whatever name it is
+              // reached by); microformats parsers resolve it against the page's URL.
               <img
                 class="u-photo"
-                src={authorPhotoAt(card.photo, 96)}
+                src={authorPhotoAt(site.authorPhoto, 96)}
                 srcset={
-                  authorPhotoAt(card.photo, 96) === card.photo
+                  authorPhotoAt(site.authorPhoto, 96) === site.authorPhoto
                     ? undefined
-                    : `${authorPhotoAt(card.photo, 96)} 96w, ${authorPhotoAt(card.photo, 192)} 192w`
+                    : `${authorPhotoAt(site.authorPhoto, 96)} 96w, ${authorPhotoAt(site.authorPhoto, 192)} 192w`
                 }
                 sizes="48px"
                 alt=""
