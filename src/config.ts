@@ -31,7 +31,7 @@ export interface Config {
   metricsToken: string | undefined;
   /** Private address ranges outbound requests may reach anyway, as normalised CIDR (empty: none). */
   allowedPrivateAddresses: readonly string[];
-  /** The author profile saved in the database, applied by the composition root (src/settings/profile.ts). */
+  /** The author profile saved in the database, applied by the settings service (src/settings/service.ts). */
   author?: {
     name: string;
     photo: string;

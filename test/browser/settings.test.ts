@@ -89,19 +89,19 @@ describe('admin → Settings in Chromium', () => {
       await page.goto(site.url('/'));
       expect(await page.title()).toBe('Browser Saved Site');
       // The footer card: the photo loads, nothing focusable is hidden.
-      const photoOk = await page
-        .locator('.site-footer img.u-photo')
-        .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
-      expect(photoOk, await page.locator('.site-footer').innerHTML()).toBe(true);
-      const hiddenFocusable = await page.evaluate(() =>
-        [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
-          .filter((el) => (el as HTMLElement).tabIndex >= 0)
-          .filter((el) => {
-            const r = el.getBoundingClientRect();
-            return r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden';
-          })
-          .map((el) => el.outerHTML.slice(0, 80)),
+      const photoOk = await page.evaluate<boolean>(
+        `(() => { const img = document.querySelector('.site-footer img.u-photo'); return !!img && img.complete && img.naturalWidth > 0; })()`,
       );
+      expect(photoOk, await page.locator('.site-footer').innerHTML()).toBe(true);
+      const hiddenFocusable = await page.evaluate<
+        string[]
+      >(`[...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+        .filter((el) => el.tabIndex >= 0)
+        .filter((el) => {
+          const r = el.getBoundingClientRect();
+          return r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden';
+        })
+        .map((el) => el.outerHTML.slice(0, 80))`);
       // The skip link is visually hidden until focused, by design: it shows on focus.
       expect(hiddenFocusable.filter((h) => !h.includes('skip-link'))).toEqual([]);
       expect(errors).toEqual([]);
@@ -113,10 +113,10 @@ describe('admin → Settings in Chromium', () => {
   it('a mistake shows the form again with the problem, keeping what was typed', async () => {
     const { page } = await open(390);
     try {
-      await page.locator('#posts_per_page').evaluate((el: HTMLInputElement) => {
-        el.removeAttribute('min');
-        el.value = '0';
-      });
+      // Past the browser's own check (min=1), as a script-less client or an old browser would be.
+      await page.evaluate(
+        `(() => { const el = document.querySelector('#posts_per_page'); el.removeAttribute('min'); el.value = '0'; })()`,
+      );
       await page.locator('#footer_text').fill('Typed before the mistake');
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.waitForLoadState('load');
