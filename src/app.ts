@@ -28,20 +28,21 @@ import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { settingsAdminRoutes } from './routes/admin/settings.js';
 import { webmentionModerationRoutes } from './routes/admin/webmention-moderation.js';
 import { webmentionsSentAdminRoutes } from './routes/admin/webmentions-sent.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
 import { healthRoutes } from './routes/site/health.js';
+import { identityRoutes } from './routes/site/identity.js';
 import { mediaRoutes } from './routes/site/media.js';
 import { metricsRoutes } from './routes/site/metrics.js';
 import { siteRoutes } from './routes/site/pages.js';
 import { staticRoutes } from './routes/site/static.js';
 import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/site/webmention.js';
 import { advertiseWebsub } from './routes/site/websub.js';
-import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
-import { pageSiteFrom } from './site/page-site.js';
+import { createSettingsService, type SettingsService } from './settings/service.js';
 import { siteUrls } from './site/urls.js';
 import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
 import { createWebmentionSender, type WebmentionSender } from './webmention/sender.js';
@@ -85,6 +86,8 @@ export interface AppServices {
   replyContexts: ReplyContextService;
   /** WebSub: pings the configured hub when what the home page and feeds show changes. */
   websub: WebsubPublisher;
+  /** The site and author settings (admin → Settings). */
+  settings: SettingsService;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -92,8 +95,11 @@ export function buildApp(
   deps: AppDeps,
 ): Hono<{ Variables: RequestVars & SessionVars }> & { services: AppServices } {
   const { db, clock, logger } = deps;
-  // Settings saved in the database (the author profile) take precedence over the variables.
-  const config = withAuthorProfile(deps.config, readAuthorProfile(db));
+  // Settings saved in the database win over the variables, which are first-run defaults
+  // (docs/decisions/0008-settings.md). Pages read them per request, so a saved change shows at once;
+  // `config` is the value at start for the services built once below.
+  const settings = createSettingsService({ db, config: deps.config, clock });
+  const config = settings.current().config;
   const fetch = deps.fetch ?? createSafeFetch({ allowedPrivateAddresses: config.allowedPrivateAddresses });
   const notes = deps.notes ?? createNoteService({ db, notesPath: config.notesPath, clock, logger });
   const media = deps.media ?? createMediaService({ db, mediaPath: config.mediaPath, clock, logger });
@@ -141,7 +147,16 @@ export function buildApp(
   Object.assign(jobHandlers, websub.handlers);
   notes.onChange(websub.noteChanged);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
-  const site = pageSiteFrom(config);
+  // Error pages show the settings in force; if the database cannot be read, the last known ones.
+  let lastSite = settings.current().site;
+  const site = () => {
+    try {
+      lastSite = settings.current().site;
+    } catch {
+      // The error being shown may be that very failure.
+    }
+    return lastSite;
+  };
   // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
   const replyContexts = createReplyContextService({
     db,
@@ -165,6 +180,8 @@ export function buildApp(
       ],
       ['/micropub/media', BODY_LIMITS.upload],
       ['/admin/media', BODY_LIMITS.upload],
+      // Up to three pictures (photo, icon, social image) besides short text fields.
+      ['/admin/settings', BODY_LIMITS.textWithUpload],
       ['/admin/new', BODY_LIMITS.textWithUpload],
       [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
       ['/admin/preview', BODY_LIMITS.text],
@@ -184,6 +201,7 @@ export function buildApp(
   app.route('/', metricsRoutes({ config, notes, metrics, version: deps.version }));
   app.route('/', staticRoutes());
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
+  app.route('/', identityRoutes({ mediaPath: config.mediaPath, settings }));
   // Webmention (W3C §3.1.2): every public page advertises the endpoint in a Link header too.
   const urls = siteUrls(config);
   for (const path of ['/notes/*', '/tag/*', '/search']) app.use(path, advertiseWebmention(urls));
@@ -202,6 +220,7 @@ export function buildApp(
       media,
       version: deps.version,
       responses: siteResponses(webmentionsReceived),
+      settings,
     }),
   );
 
@@ -234,8 +253,10 @@ export function buildApp(
       metrics,
       version: deps.version,
       drafts: createDraftService({ db, clock }),
+      settings,
     }),
   );
+  app.route('/', settingsAdminRoutes({ config, settings }));
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
   app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent }));
   app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived }));
@@ -254,6 +275,7 @@ export function buildApp(
       webmentionsReceived,
       replyContexts,
       websub,
+      settings,
     },
   });
 }

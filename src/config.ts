@@ -33,7 +33,7 @@ export interface Config {
   allowedPrivateAddresses: readonly string[];
   /** The WebSub hub the feeds and home page advertise and ping on every public change; unset: none. */
   websubHub: string | undefined;
-  /** The author profile saved in the database, applied by the composition root (src/settings/profile.ts). */
+  /** The author profile saved in the database, applied by the settings service (src/settings/service.ts). */
   author?: {
     name: string;
     photo: string;

@@ -45,6 +45,10 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       `${kind} ${source}: imported ${r.imported}, skipped ${r.skipped}, failed ${r.failed}` +
         ` (media files: copied ${r.media.copied}, skipped ${r.media.skipped}, failed ${r.media.failed})\n`,
     );
+    if (r.settings) {
+      const st = r.settings;
+      io.stdout(`settings: imported ${st.imported}, kept as they were ${st.skipped}, pictures ${st.files}\n`);
+    }
     if (r.webmentions) {
       const w = r.webmentions;
       for (const l of w.lines)

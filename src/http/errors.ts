@@ -22,7 +22,11 @@ export function isProtocolPath(path: string): boolean {
   return PROTOCOL_PREFIXES.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p));
 }
 
-function respond(c: Context, err: AppError, site: PageSite): Response {
+/** The site facts an error page shows: fixed, or read when the error happens (settings change). */
+export type SiteSource = PageSite | (() => PageSite);
+
+function respond(c: Context, err: AppError, source: SiteSource): Response {
+  const site = typeof source === 'function' ? source() : source;
   if (isProtocolPath(c.req.path) || (c.req.header('accept') ?? '').startsWith('application/json')) {
     const body: Record<string, unknown> = { error: err.code, error_description: err.message };
     if (err.details?.scope !== undefined) body.scope = err.details.scope;
@@ -45,7 +49,7 @@ function linkFor(err: AppError): { href: string; label: string } | undefined {
 }
 
 /** The one sink where errors become responses: AppErrors keep their code, anything else is a logged 500. */
-export function errorHandler(logger: Logger, site: PageSite, metrics?: Metrics): ErrorHandler {
+export function errorHandler(logger: Logger, site: SiteSource, metrics?: Metrics): ErrorHandler {
   return (err, c) => {
     if (isAppError(err)) return respond(c, err, site);
     // A client that hung up mid-body is not a server error; nobody is left to answer.
@@ -93,6 +97,6 @@ export function errorHandler(logger: Logger, site: PageSite, metrics?: Metrics):
 }
 
 /** 404 for any route nobody claimed, in the right format. */
-export function notFoundHandler(site: PageSite): NotFoundHandler {
+export function notFoundHandler(site: SiteSource): NotFoundHandler {
   return (c) => respond(c, new AppError('not_found', 'There is nothing at this address.'), site);
 }

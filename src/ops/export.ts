@@ -1,7 +1,7 @@
 /**
  * `starpunk export`: everything in portable formats — each note as Markdown with YAML front
  * matter, the media files (with media.json), every note as mf2 JSON, a JSON Feed 1.1, and the
- * received Webmentions as mf2 JSON (webmentions.json).
+ * received Webmentions as mf2 JSON (webmentions.json), and the public settings (settings.json).
  */
 
 import {
@@ -26,6 +26,7 @@ import { readNoteFile, resolveUnder } from '../notes/files.js';
 import { createNoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
+import { exportSettings, SETTINGS_FILE } from '../settings/portability.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../site/feed-item.js';
 import { withStoredImages } from '../site/note-images.js';
 import { siteUrls } from '../site/urls.js';
@@ -164,6 +165,10 @@ export function exportSite(options: ExportOptions): ExportResult {
     const mentionsOut = itemsFile(join(partial, WEBMENTIONS_FILE));
     const webmentions = exportWebmentions(db, (item) => mentionsOut.add(item));
     mentionsOut.close();
+    // Site and author settings only (site.*, author.*): never the password hash or secrets.
+    writeFileSync(join(partial, SETTINGS_FILE), `${JSON.stringify(exportSettings(db), null, 2)}\n`, {
+      flag: 'wx',
+    });
 
     const media = mediaStore(db);
     const mediaRows: Record<string, unknown>[] = [];

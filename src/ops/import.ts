@@ -35,6 +35,7 @@ import { createNoteService, type NoteService } from '../notes/service.js';
 import { generateSlug, RESERVED_SLUGS, slugify, validateCustomSlug } from '../notes/slug.js';
 import { parseDbTime, toDbTime } from '../notes/time.js';
 import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';
+import { importSettings, type SettingsImportReport } from '../settings/portability.js';
 import {
   importWebmentions,
   WEBMENTIONS_FILE,
@@ -81,6 +82,8 @@ export interface ImportReport {
   mediaLines: ImportLine[];
   /** Received Webmentions of the imported notes, when the source had any. */
   webmentions?: WebmentionImportReport;
+  /** The settings of an export (settings.json), when it had them. */
+  settings?: SettingsImportReport;
 }
 
 /** Options for importNotes. */
@@ -856,6 +859,8 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
   const root = opts.source;
   const mf2 = readMf2(root);
   await copyMedia(readMediaJson(root), join(root, 'media'), opts, now, report);
+  const settings = await importSettings(root, opts.db, opts.mediaPath, now);
+  if (settings) report.settings = settings;
   const files = listRegularFiles(root).filter(
     (rel) =>
       /\.(md|markdown)$/i.test(rel) && !(rel.startsWith('media/') && existsSync(join(root, 'media.json'))),

@@ -1,17 +1,25 @@
 import { raw } from 'hono/html';
 import type { Note, Photo as PhotoData } from '../notes/types.js';
 import { type NoteResponse, responsesOf } from '../reply-context/kinds.js';
+import { type AuthorCard, AuthorData } from './author.js';
 import { eagerFirstImage, IMAGE_SIZES, srcsetOf } from './images.js';
 
-const DATE_FMT = new Intl.DateTimeFormat('en-GB', {
-  dateStyle: 'medium',
-  timeStyle: 'short',
-  timeZone: 'UTC',
-});
+// One formatter per time zone (building one costs far more than using it).
+const DATE_FMTS = new Map<string, { date: Intl.DateTimeFormat; zone: Intl.DateTimeFormat }>();
 
-/** A date a person reads, in UTC. */
-export function formatDate(d: Date): string {
-  return `${DATE_FMT.format(d)} UTC`;
+/** A date a person reads, in `timeZone` (the site's setting; UTC by default), with the zone named. */
+export function formatDate(d: Date, timeZone = 'UTC'): string {
+  let f = DATE_FMTS.get(timeZone);
+  if (!f) {
+    f = {
+      date: new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }),
+      zone: new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'short' }),
+    };
+    if (DATE_FMTS.size >= 64) DATE_FMTS.clear();
+    DATE_FMTS.set(timeZone, f);
+  }
+  const zone = f.zone.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  return `${f.date.format(d)} ${zone}`;
 }
 
 /**
@@ -96,7 +104,10 @@ export function Entry(props: {
   url: string;
   tagUrl: (key: string) => string;
   standalone: boolean;
-  author?: { name: string; url: string };
+  /** The note's author (its own page): a visible byline whose h-card is complete. */
+  author?: AuthorCard;
+  /** The site's time zone for the dates shown (their datetime attributes stay UTC). */
+  timeZone?: string;
   /** Received responses (views/responses.tsx), HTML placed inside the h-entry so they parse as its properties. */
   responses?: string;
 }) {
@@ -159,14 +170,14 @@ export function Entry(props: {
       <footer class="entry-meta">
         <a class="u-url u-uid" href={url}>
           <time class="dt-published" datetime={note.publishedAt.toISOString()}>
-            {formatDate(note.publishedAt)}
+            {formatDate(note.publishedAt, props.timeZone)}
           </time>
         </a>
         {note.updatedAt && (
           <span>
             updated{' '}
             <time class="dt-updated" datetime={note.updatedAt.toISOString()}>
-              {formatDate(note.updatedAt)}
+              {formatDate(note.updatedAt, props.timeZone)}
             </time>
           </span>
         )}
@@ -178,9 +189,10 @@ export function Entry(props: {
         {props.author && (
           <span class="p-author h-card">
             by{' '}
-            <a class="p-name u-url" href={props.author.url}>
+            <a class="p-name u-url u-uid" href={props.author.url}>
               {props.author.name}
             </a>
+            <AuthorData card={props.author} />
           </span>
         )}
       </footer>

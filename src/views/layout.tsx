@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import { authorCardOf, authorPhotoAt } from './author.js';
 
 /** Site facts every page shows. */
 export interface PageSite {
@@ -13,6 +14,18 @@ export interface PageSite {
   authorNote?: string;
   /** The author's other profiles, linked with rel="me". */
   relMe?: string[];
+  /** The author's own URL when it is not the site (settings), or ''. */
+  authorUrl?: string;
+  /** Language of the pages (`<html lang>`); 'en' when unset. */
+  language?: string;
+  /** A line the owner wrote for the footer, or ''. */
+  footerText?: string;
+  /** The IANA time zone dates are shown in; 'UTC' when unset. */
+  timeZone?: string;
+  /** Hash of the site icon files (src/routes/site/identity.ts serves them), or '' for none. */
+  icon?: string;
+  /** The default social image (link previews), or ''. */
+  socialImage?: string;
   links: { rel: string; href: string; type?: string; title?: string }[];
 }
 
@@ -29,8 +42,9 @@ export interface LayoutProps {
 /** The HTML shell shared by every public page: discovery links, landmarks, skip link, author h-card. */
 export function Layout(props: LayoutProps) {
   const { site } = props;
+  const card = authorCardOf(site);
   return (
-    <html lang="en">
+    <html lang={site.language || 'en'}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -39,7 +53,15 @@ export function Layout(props: LayoutProps) {
           <meta name="description" content={props.description ?? site.description} />
         )}
         {props.canonical && <link rel="canonical" href={props.canonical} />}
-        <link rel="icon" href="data:," />
+        {site.icon ? (
+          <>
+            <link rel="icon" href={`/favicon.ico?v=${site.icon}`} sizes="32x32" />
+            <link rel="icon" type="image/png" href={`/icon-192.png?v=${site.icon}`} sizes="192x192" />
+            <link rel="apple-touch-icon" href={`/apple-touch-icon.png?v=${site.icon}`} />
+          </>
+        ) : (
+          <link rel="icon" href="data:," />
+        )}
         <link rel="stylesheet" href="/static/style.css" />
         {site.links.map((l) => (
           <link rel={l.rel} href={l.href} type={l.type} title={l.title} />
@@ -74,28 +96,52 @@ export function Layout(props: LayoutProps) {
           {props.children}
         </main>
         <footer class="site-footer">
-          <div class="h-card">
-            {site.authorPhoto && <img class="u-photo" src={site.authorPhoto} alt="" width={48} height={48} />}
-            <a class="p-name u-url" href={site.url} rel="me">
-              {site.author || site.name}
-            </a>
-            {site.authorNote ? (
-              <span class="p-note"> — {site.authorNote}</span>
-            ) : (
-              site.description && <span class="p-note"> — {site.description}</span>
+          {/* The representative h-card: the author as a person sees them, with every property a
+              microformats parser needs; nothing in it is hidden, so nothing hidden takes focus. */}
+          <div class="h-card author-card">
+            {site.authorPhoto && (
+              // The site path as saved (relative: the page's own origin, whatever name it is
+              // reached by); microformats parsers resolve it against the page's URL.
+              <img
+                class="u-photo"
+                src={authorPhotoAt(site.authorPhoto, 96)}
+                srcset={
+                  authorPhotoAt(site.authorPhoto, 96) === site.authorPhoto
+                    ? undefined
+                    : `${authorPhotoAt(site.authorPhoto, 96)} 96w, ${authorPhotoAt(site.authorPhoto, 192)} 192w`
+                }
+                sizes="48px"
+                alt=""
+                width={48}
+                height={48}
+              />
             )}
-            {(site.relMe ?? []).length > 0 && (
-              <ul class="rel-me">
-                {(site.relMe ?? []).map((href) => (
-                  <li>
-                    <a class="u-url" href={href} rel="me">
-                      {href.replace(/^mailto:/i, '').replace(/^https?:\/\//i, '')}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            )}
+            <div>
+              <a class="p-name u-url u-uid" href={card.url} rel="me">
+                {card.name}
+              </a>
+              {card.note && <p class="p-note">{card.note}</p>}
+              {(site.authorUrl || (site.relMe ?? []).length > 0) && (
+                <ul class="rel-me">
+                  {site.authorUrl && site.authorUrl !== site.url && (
+                    <li>
+                      <a class="u-url" href={site.authorUrl} rel="me">
+                        {site.authorUrl.replace(/^https?:\/\//i, '')}
+                      </a>
+                    </li>
+                  )}
+                  {(site.relMe ?? []).map((href) => (
+                    <li>
+                      <a class={/^mailto:/i.test(href) ? 'u-email' : 'u-url'} href={href} rel="me">
+                        {href.replace(/^mailto:/i, '').replace(/^https?:\/\//i, '')}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
           </div>
+          {site.footerText && <p class="footer-text">{site.footerText}</p>}
         </footer>
       </body>
     </html>

@@ -1,6 +1,7 @@
 import { raw } from 'hono/html';
 import type { Note } from '../notes/types.js';
 import { responseTitle } from '../reply-context/kinds.js';
+import { AuthorData, authorCardOf } from './author.js';
 import { Entry } from './entry.js';
 import { Layout, type PageSite, renderDocument, renderInLayout } from './layout.js';
 
@@ -22,9 +23,10 @@ function Pager(props: { older?: string }) {
 }
 
 /** One note as an entry of a list page (home, tag pages): HTML to reuse while the note is unchanged. */
-export function renderListEntry(note: Note, links: ListLinks, responses?: string): string {
+export function renderListEntry(note: Note, links: ListLinks, responses?: string, timeZone?: string): string {
   return (
     <Entry
+      timeZone={timeZone}
       note={note}
       url={links.note(note.slug)}
       tagUrl={links.tag}
@@ -41,7 +43,7 @@ export function renderHomePage(p: {
   older?: string;
   isFirst: boolean;
 }): string {
-  const author = { name: p.site.author || p.site.name, url: p.site.url };
+  const author = authorCardOf(p.site);
   return renderInLayout(
     {
       title: p.isFirst ? p.site.name : `Older notes · ${p.site.name}`,
@@ -55,8 +57,7 @@ export function renderHomePage(p: {
             keyboard focus never lands on something invisible (WCAG 2.4.7). People see the
             author's card in the footer. */}
         <div class="p-author h-card" hidden>
-          <data class="p-name" value={author.name} />
-          <data class="u-url" value={author.url} />
+          <AuthorData card={author} withName={true} />
         </div>
         {p.entries.length === 0 ? (
           <p class="notice">{p.isFirst ? 'Nothing published yet.' : 'No older notes.'}</p>
@@ -88,7 +89,8 @@ export function renderNotePage(p: {
       url={p.url}
       tagUrl={p.links.tag}
       standalone={true}
-      author={{ name: p.site.author || p.site.name, url: p.site.url }}
+      author={authorCardOf(p.site)}
+      timeZone={p.site.timeZone}
       responses={p.responses}
     />,
   );

@@ -15,6 +15,7 @@ import {
   RESPONSE_KINDS,
   type ResponseProperty,
 } from '../../reply-context/kinds.js';
+import { fromZonedInput, toZonedInput } from '../../settings/time-zone.js';
 import { siteUrls } from '../../site/urls.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import {
@@ -24,6 +25,7 @@ import {
   renderNotePreview,
   renderPreviewEntry,
 } from '../../views/admin/notes.js';
+import type { AuthorCard } from '../../views/author.js';
 
 type Ctx = Context<{ Variables: SessionVars }>;
 
@@ -36,6 +38,10 @@ export interface EditorDeps {
   drafts: DraftService;
   /** What every admin page knows about the request. */
   frame: (c: Ctx) => AdminFrame;
+  /** The site's time zone (settings): "Schedule for" is shown and entered in it. */
+  timeZone: () => string;
+  /** The author as the settings describe them now (previews show the note's byline). */
+  author: () => AuthorCard;
 }
 
 /** How many pictures of the media library the editor offers to add. */
@@ -48,10 +54,6 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-function toLocalInput(d: Date): string {
-  return d.toISOString().slice(0, 16);
-}
-
 /** The response kind and URL a note has (the first kind it has, as the editor shows one). */
 function responseOfNote(n: Note): { kind: ResponseProperty | ''; url: string } {
   for (const k of RESPONSE_KINDS) {
@@ -62,7 +64,7 @@ function responseOfNote(n: Note): { kind: ResponseProperty | ''; url: string } {
 }
 
 /** The editor's values for a saved note. */
-function valuesFromNote(n: Note, content: string, now: Date): EditorValues {
+function valuesFromNote(n: Note, content: string, now: Date, timeZone: string): EditorValues {
   const response = responseOfNote(n);
   return {
     content,
@@ -70,7 +72,7 @@ function valuesFromNote(n: Note, content: string, now: Date): EditorValues {
     tags: n.tags.map((t) => t.name).join(', '),
     slug: n.slug,
     status: !n.published ? 'draft' : n.publishedAt > now ? 'schedule' : 'publish',
-    publishAt: toLocalInput(n.publishedAt),
+    publishAt: toZonedInput(n.publishedAt, timeZone),
     visibility: n.visibility,
     photoUrls: n.photos.map((p) => ({ url: p.url, alt: p.alt })),
     responseKind: response.kind,
@@ -111,7 +113,7 @@ interface EditorForm {
 }
 
 /** Reads the editor form: what was typed, the note input it means, and every problem with it. */
-async function readEditor(c: Ctx, clock: Clock): Promise<EditorForm> {
+async function readEditor(c: Ctx, clock: Clock, timeZone: string): Promise<EditorForm> {
   const body = await c.req.parseBody({ all: false });
   const kind = str(body.response_kind);
   const kindWas = str(body.response_kind_was);
@@ -165,8 +167,9 @@ async function readEditor(c: Ctx, clock: Clock): Promise<EditorForm> {
       : undefined;
   let publishedAt: Date | undefined;
   if (values.status === 'schedule') {
-    const d = new Date(`${values.publishAt}:00Z`);
-    if (!values.publishAt || Number.isNaN(d.getTime())) errors.push('Give the date and time to publish at.');
+    // Entered on the site's clocks, stored as the UTC instant it means.
+    const d = fromZonedInput(values.publishAt, timeZone);
+    if (!d) errors.push('Give the date and time to publish at.');
     else if (d <= clock.now())
       errors.push('The scheduled time is in the past; choose a later one or “Publish now”.');
     else publishedAt = d;
@@ -234,7 +237,6 @@ const SAVED_FLASH = { draft: 'draft', schedule: 'scheduled', publish: 'published
 export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps: EditorDeps): void {
   const { config, clock, notes, media, drafts } = deps;
   const urls = siteUrls(config);
-  const author = { name: config.siteAuthor || config.siteName, url: config.siteUrl };
   const tagUrl = (key: string) => urls.tag(key);
 
   const mediaChoices = (): MediaChoice[] =>
@@ -251,7 +253,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
     tags: '',
     slug: '',
     status: 'publish',
-    publishAt: toLocalInput(new Date(clock.now().getTime() + 3600_000)),
+    publishAt: toZonedInput(new Date(clock.now().getTime() + 3600_000), deps.timeZone()),
     visibility: 'public',
     photoUrls: [],
     responseKind: '',
@@ -289,7 +291,13 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   }
 
   const previewHtml = (form: EditorForm) =>
-    renderPreviewEntry({ note: previewOf(form.values, form.publishedAt), url: '#preview', tagUrl, author });
+    renderPreviewEntry({
+      note: previewOf(form.values, form.publishedAt),
+      url: '#preview',
+      tagUrl,
+      author: deps.author(),
+      timeZone: deps.timeZone(),
+    });
 
   const publicUrl = (n: Note) =>
     n.published && n.visibility !== 'private' && !n.deletedAt ? urls.note(n.slug) : undefined;
@@ -334,7 +342,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   }
 
   async function createFromEditor(c: Ctx) {
-    const form = await readEditor(c, clock);
+    const form = await readEditor(c, clock, deps.timeZone());
     const page = (errors: string[], status = 200, preview?: string) =>
       c.html(
         renderEditor({
@@ -378,7 +386,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         mode: 'edit',
         noteId: n.id,
         revision: n.revision,
-        values: valuesFromNote(n, source, clock.now()),
+        values: valuesFromNote(n, source, clock.now(), deps.timeZone()),
         errors: [],
         publicUrl: publicUrl(n),
         previewUrl: previewUrl(n),
@@ -389,7 +397,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
 
   async function updateFromEditor(c: Ctx) {
     const n = findNote(c.req.param('id') ?? '');
-    const form = await readEditor(c, clock);
+    const form = await readEditor(c, clock, deps.timeZone());
     // An emptied field keeps the address; another one moves the note (the old address redirects).
     if (!form.values.slug) form.values.slug = n.slug;
     const newSlug = form.values.slug.toLowerCase() !== n.slug ? form.values.slug : undefined;
@@ -438,7 +446,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
     const body = await c.req.parseBody();
     if (Buffer.byteLength(str(body.content)) > 512 * 1024)
       throw new AppError('payload_too_large', 'Too much text to preview.');
-    const form = await readEditor(c, clock);
+    const form = await readEditor(c, clock, deps.timeZone());
     return c.html(previewHtml(form));
   }
 
@@ -452,7 +460,13 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         note: n,
         state: !n.published ? 'draft' : n.publishedAt > clock.now() ? 'scheduled' : 'published',
         publicUrl: publicUrl(n),
-        entryHtml: renderPreviewEntry({ note: n, url: urls.note(n.slug), tagUrl, author }),
+        entryHtml: renderPreviewEntry({
+          note: n,
+          url: urls.note(n.slug),
+          tagUrl,
+          author: deps.author(),
+          timeZone: deps.timeZone(),
+        }),
       }),
     );
   }

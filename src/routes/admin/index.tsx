@@ -17,10 +17,12 @@ import { buildFtsQuery } from '../../notes/search-query.js';
 import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
 import { responseTitle } from '../../reply-context/kinds.js';
+import type { SettingsService } from '../../settings/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderMediaLibrary } from '../../views/admin/media.js';
 import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
 import { renderDashboard } from '../../views/admin/notes.js';
+import { authorCardOf } from '../../views/author.js';
 import { registerEditorRoutes } from './editor.js';
 import { type OneTimeFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
 
@@ -63,6 +65,8 @@ export interface AdminDeps {
   version: string;
   /** The editor's autosaved drafts. */
   drafts: DraftService;
+  /** The settings in force (site name, time zone, author). */
+  settings: Pick<SettingsService, 'current'>;
 }
 
 function str(v: unknown): string {
@@ -111,11 +115,13 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     const s = c.get('session')!;
     const flashKey = c.req.query('flash');
     const text = flashKey ? FLASH[flashKey] : undefined;
+    const now = deps.settings.current();
     return {
-      siteName: config.siteName,
+      siteName: now.settings.siteName,
       csrf: s.csrf,
       me: s.me,
       devMode: config.devMode,
+      timeZone: now.timeZone,
       flash: text ? { kind: 'ok', text } : undefined,
     };
   }
@@ -152,7 +158,16 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
   });
 
   // The editor: new and edit, previews, autosaved drafts (see editor.tsx).
-  registerEditorRoutes(app, { config, clock, notes, media, drafts: deps.drafts, frame });
+  registerEditorRoutes(app, {
+    config,
+    clock,
+    notes,
+    media,
+    drafts: deps.drafts,
+    frame,
+    timeZone: () => deps.settings.current().timeZone,
+    author: () => authorCardOf(deps.settings.current().site),
+  });
 
   function findNote(id: string): Note {
     const n = /^\d{1,12}$/.test(id) ? notes.getNoteById(Number(id)) : undefined;

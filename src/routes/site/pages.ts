@@ -26,9 +26,9 @@ import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-qu
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagPath, tagSlug } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
+import type { CurrentSettings, SettingsService } from '../../settings/service.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../../site/feed-item.js';
 import { withStoredImages } from '../../site/note-images.js';
-import { pageSiteFrom } from '../../site/page-site.js';
 import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
 import { eagerFirstImage } from '../../views/images.js';
 import {
@@ -87,6 +87,8 @@ export interface SiteDeps {
   media: Pick<MediaService, 'findImages'>;
   version: string;
   responses?: SiteResponses;
+  /** The site and author settings in force (read per request; they change without a restart). */
+  settings: Pick<SettingsService, 'current'>;
 }
 
 /** The public site: home, notes, tags, search, feeds. */
@@ -94,7 +96,16 @@ export function siteRoutes(deps: SiteDeps): Hono {
   const app = new Hono();
   const { config, notes } = deps;
   const urls = siteUrls(config);
-  const site = pageSiteFrom(config);
+  // The settings in force for this request; their version is part of every cache key below.
+  let now: CurrentSettings = deps.settings.current();
+  const current = () => {
+    const s = deps.settings.current();
+    if (s !== now) {
+      now = s;
+      configKey = keyOf(s);
+    }
+    return s;
+  };
   const homeLinks = linkHeader(discoveryLinks(urls, config.adminMe));
   // The first entry of a list is at the top of the page: its first picture loads at once.
   const firstEager = (list: string[]) =>
@@ -114,23 +125,28 @@ export function siteRoutes(deps: SiteDeps): Hono {
   // Response counts are part of an entry: a change of a note's shown responses moves its revision.
   function renderEntries(list: Note[]): [Note, string][] {
     const counts = deps.responses?.countsFor(list.map((n) => ({ id: n.id, url: listLinks.note(n.slug) })));
-    return list.map((n) => [n, renderListEntry(n, listLinks, counts?.get(n.id))]);
+    return list.map((n) => [n, renderListEntry(n, listLinks, counts?.get(n.id), now.timeZone)]);
   }
 
+  // An entry shows dates in the site's time zone: a settings version renders it anew.
+  const entryTag = (revision: number) => `${revision}:${now.version}`;
   function listEntries(keys: NoteKey[]): string[] {
-    const missing = keys.filter((k) => entries.get(String(k.id), String(k.revision)) === undefined);
+    const missing = keys.filter((k) => entries.get(String(k.id), entryTag(k.revision)) === undefined);
     for (const [note, html] of renderEntries(withImages(notes.getNotesByIds(missing.map((k) => k.id))))) {
-      entries.set(String(note.id), String(note.revision), html);
+      entries.set(String(note.id), entryTag(note.revision), html);
     }
     // A note changed between the two queries is shown as it is now; a vanished one is left out.
     return keys.flatMap((k) => {
-      const html = entries.get(String(k.id), String(k.revision));
+      const html = entries.get(String(k.id), entryTag(k.revision));
       if (html !== undefined) return [html];
       return renderEntries(withImages(notes.getNotesByIds([k.id]))).map(([, h]) => h);
     });
   }
   // Anything that changes what a page shows besides the notes: code version and configuration.
-  const configKey = weakEtag([deps.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
+  // The settings' version is part of it: pages and feeds saved under old settings are never reused.
+  const keyOf = (s: CurrentSettings) =>
+    weakEtag([deps.version, s.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
+  let configKey = keyOf(now);
 
   // Validators of the list pages and feeds served in the current timeline state (null: not found);
   // a new state starts a new map. Bounded: variants include client-chosen cursors and tags.
@@ -145,10 +161,13 @@ export function siteRoutes(deps: SiteDeps): Hono {
   // Results of recent searches in the current state: a repeated search (a popular word, a reader
   // paging back) costs no ranking. Bounded.
   let searches = new Map<string, ReturnType<typeof searchNow>>();
+  let viewsVersion = now.version;
 
   function currentState(): TimelineState {
     const t = notes.timelineState();
-    if (t !== viewsOf) {
+    current();
+    if (t !== viewsOf || viewsVersion !== now.version) {
+      viewsVersion = now.version;
       views = new Map();
       bySlug = new Map();
       searches = new Map();
@@ -229,10 +248,10 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   // A note page shows that note only: its validators come from it alone. Kept per Note object,
   // which noteBySlug keeps for the current state.
-  const noteValidatorMemo = new WeakMap<Note, Validators & { lastModifiedText: string }>();
+  const noteValidatorMemo = new WeakMap<Note, Validators & { lastModifiedText: string; key: string }>();
   function noteValidators(note: Note): Validators & { lastModifiedText: string } {
     let v = noteValidatorMemo.get(note);
-    if (!v) {
+    if (v?.key !== configKey) {
       const lastModified = new Date(
         Math.max(
           note.publishedAt.getTime(),
@@ -244,6 +263,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
         etag: weakEtag([configKey, 'note', note.id, note.revision]),
         lastModified,
         lastModifiedText: lastModified.toUTCString(),
+        key: configKey,
       };
       noteValidatorMemo.set(note, v);
     }
@@ -283,13 +303,14 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const before = c.req.query('before');
     const cursor = decodeCursor(before);
     const variant = `home:${before ?? ''}`;
-    const view = publicView(variant, () => ({ keys: notes.listPublicNoteKeys(PAGE_SIZE + 1, cursor) }))!;
+    const perPage = current().settings.postsPerPage;
+    const view = publicView(variant, () => ({ keys: notes.listPublicNoteKeys(perPage + 1, cursor) }))!;
     return cached(c, variant, HTML, view, () => {
-      const shown = view.keys.slice(0, PAGE_SIZE);
+      const shown = view.keys.slice(0, perPage);
       const older =
-        view.keys.length > PAGE_SIZE ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
+        view.keys.length > perPage ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
       return renderHomePage({
-        site,
+        site: now.site,
         entries: firstEager(listEntries(shown)),
         older,
         isFirst: cursor === undefined,
@@ -322,7 +343,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const url = urls.note(note.slug);
     return cached(c, `note:${note.id}`, HTML, noteValidators(note), () =>
       renderNotePage({
-        site,
+        site: now.site,
         note: withImages([note])[0]!,
         url,
         links: listLinks,
@@ -338,8 +359,9 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const before = c.req.query('before');
     const cursor = decodeCursor(before);
     const variant = `tag:${slug}:${before ?? ''}`;
+    const perPage = current().settings.postsPerPage;
     const view = publicView(variant, () => {
-      const found = notes.listPublicNoteKeysByTag(slug, PAGE_SIZE + 1, cursor);
+      const found = notes.listPublicNoteKeysByTag(slug, perPage + 1, cursor);
       return found && { keys: found.keys, label: found.tag.name };
     });
     // Decided before any header is set, and before any redirect: a tag only hidden notes carry
@@ -353,12 +375,17 @@ export function siteRoutes(deps: SiteDeps): Hono {
       );
     }
     return cached(c, variant, HTML, view, () => {
-      const shown = view.keys.slice(0, PAGE_SIZE);
+      const shown = view.keys.slice(0, perPage);
       const older =
-        view.keys.length > PAGE_SIZE
+        view.keys.length > perPage
           ? `${tagPath(slug)}?before=${encodeCursor(shown[shown.length - 1]!)}`
           : undefined;
-      return renderTagPage({ site, tagName: view.label, entries: firstEager(listEntries(shown)), older });
+      return renderTagPage({
+        site: now.site,
+        tagName: view.label,
+        entries: firstEager(listEntries(shown)),
+        older,
+      });
     });
   });
 
@@ -398,6 +425,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const q = (c.req.query('q') ?? '').slice(0, 1000);
     const page = Math.max(1, Math.min(1000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     c.header('Cache-Control', 'no-cache');
+    const site = current().site;
     if (q.trim() === '') return c.html(renderSearchPage({ site, query: '', results: [], total: 0 }));
     const r = runSearch(q, SEARCH_PAGE, (page - 1) * SEARCH_PAGE);
     const next =
@@ -453,7 +481,14 @@ export function siteRoutes(deps: SiteDeps): Hono {
   });
 
   // Feeds ---------------------------------------------------------------------------------
-  const feedSite = feedSiteFrom(config);
+  // The feeds' site facts for the settings' current version.
+  let feedSiteMemo: { version: number; site: ReturnType<typeof feedSiteFrom> } | undefined;
+  const feedSite = () => {
+    const s = current();
+    if (feedSiteMemo?.version !== s.version)
+      feedSiteMemo = { version: s.version, site: feedSiteFrom(s.config) };
+    return feedSiteMemo.site;
+  };
   const feedLinks = feedLinksFrom(urls, config.websubHub);
 
   function feedItems(): FeedItem[] {
@@ -481,9 +516,9 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const v = feedValidators(kind);
     return cached(c, `feed:${kind}`, FEED_CONTENT_TYPES[kind], v, () => {
       const items = feedItems();
-      if (kind === 'rss') return renderRss(feedSite, feedLinks, items, v.lastModified);
-      if (kind === 'atom') return renderAtom(feedSite, feedLinks, items, v.lastModified);
-      return renderJsonFeed(feedSite, feedLinks, items);
+      if (kind === 'rss') return renderRss(feedSite(), feedLinks, items, v.lastModified);
+      if (kind === 'atom') return renderAtom(feedSite(), feedLinks, items, v.lastModified);
+      return renderJsonFeed(feedSite(), feedLinks, items);
     });
   }
 
@@ -513,7 +548,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
   app.get('/opml.xml', (c) => {
     const v = feedValidators('opml');
     return cached(c, 'opml', FEED_CONTENT_TYPES.opml, v, () =>
-      renderOpml(feedSite, feedLinks, v.lastModified),
+      renderOpml(feedSite(), feedLinks, v.lastModified),
     );
   });
 

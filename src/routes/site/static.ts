@@ -11,6 +11,7 @@ const FILES: Record<string, string> = {
   'admin.css': 'text/css; charset=utf-8',
   'admin.js': 'text/javascript; charset=utf-8',
   'editor.js': 'text/javascript; charset=utf-8',
+  'settings.js': 'text/javascript; charset=utf-8',
 };
 
 /** GET /static/<file>: the stylesheets and the admin and editor scripts, read once, revalidated by ETag. */

@@ -7,6 +7,8 @@ export interface AdminFrame {
   csrf: string;
   me: string;
   devMode: boolean;
+  /** The site's time zone (settings): the admin shows and takes dates in it. */
+  timeZone?: string;
   /** A one-line confirmation or problem shown at the top ("Note published."). */
   flash?: { kind: 'ok' | 'error'; text: string };
 }
@@ -58,6 +60,9 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
               </li>
               <li>
                 <a href="/admin/sessions">Sessions</a>
+              </li>
+              <li>
+                <a href="/admin/settings">Settings</a>
               </li>
               <li>
                 <a href="/admin/health">Health</a>

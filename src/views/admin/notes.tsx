@@ -2,6 +2,7 @@ import { raw } from 'hono/html';
 import type { AdminFilter } from '../../db/store/notes.js';
 import type { Note } from '../../notes/types.js';
 import { RESPONSE_KINDS, type ResponseProperty } from '../../reply-context/kinds.js';
+import type { AuthorCard } from '../author.js';
 import { Entry, formatDate } from '../entry.js';
 import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
 
@@ -96,7 +97,7 @@ export function renderDashboard(p: {
                   <td data-label="Status">
                     <span class={`badge badge-${status}`}>{status}</span>
                   </td>
-                  <td data-label="Date">{formatDate(n.publishedAt)}</td>
+                  <td data-label="Date">{formatDate(n.publishedAt, p.frame.timeZone)}</td>
                   <td data-label="Actions" class="actions">
                     {n.deletedAt ? (
                       <>
@@ -197,10 +198,18 @@ export function renderPreviewEntry(p: {
   note: Note;
   url: string;
   tagUrl: (key: string) => string;
-  author: { name: string; url: string };
+  author: AuthorCard;
+  timeZone?: string;
 }): string {
   return (
-    <Entry note={p.note} url={p.url} tagUrl={p.tagUrl} standalone={true} author={p.author} />
+    <Entry
+      note={p.note}
+      url={p.url}
+      tagUrl={p.tagUrl}
+      standalone={true}
+      author={p.author}
+      timeZone={p.timeZone}
+    />
   ).toString();
 }
 
@@ -223,7 +232,7 @@ export function renderNotePreview(p: {
           {p.state === 'draft'
             ? 'This is a draft: nobody else can see it. This is how it will look once published.'
             : p.state === 'scheduled'
-              ? `This note is scheduled for ${formatDate(n.publishedAt)}: this is how it will look then.`
+              ? `This note is scheduled for ${formatDate(n.publishedAt, p.frame.timeZone)}: this is how it will look then.`
               : 'This note is published.'}{' '}
           {p.publicUrl && p.state === 'published' && <a href={p.publicUrl}>See its public page</a>}
         </p>
@@ -425,7 +434,7 @@ export function renderEditor(p: {
             <input type="radio" name="status" value="schedule" checked={v.status === 'schedule'} /> Schedule
             for
           </label>
-          <label for="publish_at">Publication time, in UTC</label>
+          <label for="publish_at">Publication time, in {p.frame.timeZone ?? 'UTC'}</label>
           <input id="publish_at" name="publish_at" type="datetime-local" value={v.publishAt} />
           <label>
             <input type="radio" name="status" value="draft" checked={v.status === 'draft'} /> Save as draft

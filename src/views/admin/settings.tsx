@@ -1,0 +1,229 @@
+import type { SiteSettings } from '../../settings/schema.js';
+import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+
+/** What the settings form shows: saved values, or what was posted when it is shown again with errors. */
+export interface SettingsFormValues {
+  siteName: string;
+  siteDescription: string;
+  language: string;
+  postsPerPage: string;
+  footerText: string;
+  timeZone: string;
+  authorName: string;
+  authorUrl: string;
+  authorNote: string;
+  relMe: string;
+  socialImageUrl: string;
+}
+
+/** The form's values from the settings in force. */
+export function formValuesOf(s: SiteSettings): SettingsFormValues {
+  return {
+    siteName: s.siteName,
+    siteDescription: s.siteDescription,
+    language: s.language,
+    postsPerPage: String(s.postsPerPage),
+    footerText: s.footerText,
+    timeZone: s.timeZone,
+    authorName: s.authorName,
+    authorUrl: s.authorUrl,
+    authorNote: s.authorNote,
+    relMe: s.relMe.join('\n'),
+    socialImageUrl: s.socialImage,
+  };
+}
+
+// Every zone Intl knows, listed once (Node 20 has Intl.supportedValuesOf).
+const ZONES: readonly string[] = (() => {
+  const list = Intl.supportedValuesOf('timeZone');
+  return list.includes('UTC') ? list : ['UTC', ...list];
+})();
+
+/** The settings page: site, author, time zone and pictures, with every problem listed above the form. */
+export function renderSettings(p: {
+  frame: AdminFrame;
+  values: SettingsFormValues;
+  /** The pictures saved now (site paths), shown beside their upload fields. */
+  pictures: { authorPhoto: string; icon: string; socialImage: string };
+  errors: string[];
+}): string {
+  const v = p.values;
+  const zoneKnown = v.timeZone === '' || ZONES.includes(v.timeZone);
+  return renderAdmin(
+    'Settings',
+    p.frame,
+    <>
+      <h1>Settings</h1>
+      {p.errors.length > 0 && (
+        <div class="flash flash-error" role="alert" id="settings-errors">
+          <p>Nothing was saved. Please fix {p.errors.length === 1 ? 'this' : 'these'}:</p>
+          <ul>
+            {p.errors.map((e) => (
+              <li>{e}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <form method="post" action="/admin/settings" enctype="multipart/form-data" class="settings stack">
+        <Csrf token={p.frame.csrf} />
+        <fieldset>
+          <legend>Site</legend>
+          <label for="site_name">Site name</label>
+          <input id="site_name" name="site_name" type="text" required maxlength={120} value={v.siteName} />
+          <label for="site_description">Description</label>
+          <textarea id="site_description" name="site_description" rows={2} maxlength={500}>
+            {v.siteDescription}
+          </textarea>
+          <label for="language">Language</label>
+          <input
+            id="language"
+            name="language"
+            type="text"
+            maxlength={35}
+            value={v.language}
+            aria-describedby="language-help"
+          />
+          <p id="language-help" class="help">
+            A language tag such as en, en-GB, fr or pt-BR.
+          </p>
+          <label for="posts_per_page">Posts per page</label>
+          <input
+            id="posts_per_page"
+            name="posts_per_page"
+            type="number"
+            min={1}
+            max={100}
+            value={v.postsPerPage}
+          />
+          <label for="footer_text">Footer text</label>
+          <textarea id="footer_text" name="footer_text" rows={2} maxlength={500}>
+            {v.footerText}
+          </textarea>
+        </fieldset>
+        <fieldset>
+          <legend>Time zone</legend>
+          <label for="time_zone">Dates are shown, and scheduled notes entered, in</label>
+          <select
+            id="time_zone"
+            name="time_zone"
+            aria-describedby="time-zone-help"
+            data-saved={v.timeZone === '' ? 'false' : 'true'}
+          >
+            <option value="" selected={v.timeZone === ''}>
+              Not set (UTC)
+            </option>
+            {!zoneKnown && (
+              <option value={v.timeZone} selected>
+                {v.timeZone}
+              </option>
+            )}
+            {ZONES.map((z) => (
+              <option value={z} selected={z === v.timeZone}>
+                {z}
+              </option>
+            ))}
+          </select>
+          <p id="time-zone-help" class="help" aria-live="polite">
+            Feeds always carry exact times with their offset, whatever you choose.
+          </p>
+        </fieldset>
+        <fieldset>
+          <legend>Author</legend>
+          <label for="author_name">Name</label>
+          <input id="author_name" name="author_name" type="text" maxlength={120} value={v.authorName} />
+          <label for="author_url">Your own web address (if not this site)</label>
+          <input id="author_url" name="author_url" type="url" maxlength={2048} value={v.authorUrl} />
+          <label for="author_note">Short bio</label>
+          <textarea id="author_note" name="author_note" rows={3} maxlength={1000}>
+            {v.authorNote}
+          </textarea>
+          <label for="rel_me">Your other profiles (rel="me" links), one per line</label>
+          <textarea id="rel_me" name="rel_me" rows={4} aria-describedby="rel-me-help">
+            {v.relMe}
+          </textarea>
+          <p id="rel-me-help" class="help">
+            For example https://mastodon.social/@you, https://github.com/you or mailto:you@example.com. To get
+            Mastodon's verified link, put this site's address in your Mastodon profile too.
+          </p>
+          <label for="author_photo">Photo (cropped square)</label>
+          {p.pictures.authorPhoto && (
+            <img
+              class="settings-picture"
+              src={p.pictures.authorPhoto}
+              alt="You, as saved"
+              width={96}
+              height={96}
+            />
+          )}
+          <input
+            id="author_photo"
+            name="author_photo"
+            type="file"
+            accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
+          />
+          {p.pictures.authorPhoto && (
+            <label class="inline-check">
+              <input type="checkbox" name="remove_author_photo" value="1" /> Remove the photo
+            </label>
+          )}
+        </fieldset>
+        <fieldset>
+          <legend>Pictures</legend>
+          <label for="site_icon">
+            Site icon (favicon and touch icon; a square picture of 512 pixels or more)
+          </label>
+          {p.pictures.icon && (
+            <img
+              class="settings-picture"
+              src={`/icon-192.png?v=${p.pictures.icon}`}
+              alt="Current site icon"
+              width={48}
+              height={48}
+            />
+          )}
+          <input
+            id="site_icon"
+            name="site_icon"
+            type="file"
+            accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
+          />
+          {p.pictures.icon && (
+            <label class="inline-check">
+              <input type="checkbox" name="remove_site_icon" value="1" /> Remove the icon
+            </label>
+          )}
+          <label for="social_image">
+            Default social image (shown in link previews when a note has no photo)
+          </label>
+          {p.pictures.socialImage && (
+            <img
+              class="settings-picture wide"
+              src={p.pictures.socialImage}
+              alt="Current link preview"
+              width={240}
+              height={126}
+            />
+          )}
+          <input
+            id="social_image"
+            name="social_image"
+            type="file"
+            accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
+          />
+          <label for="social_image_url">…or its address</label>
+          <input
+            id="social_image_url"
+            name="social_image_url"
+            type="text"
+            maxlength={2048}
+            value={v.socialImageUrl}
+          />
+        </fieldset>
+        <div class="form-actions">
+          <button type="submit">Save settings</button>
+        </div>
+      </form>
+      <script src="/static/settings.js" defer />
+    </>,
+  );
+}
