@@ -1,10 +1,10 @@
 import { mf2 } from 'microformats-parser';
 import * as parse5 from 'parse5';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Admin, signIn } from '../../helpers/admin.js';
-import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { photoLike } from '../../helpers/images.js';
-import { MF2PY_PYTHON, parseWithMf2py, saveSettings } from '../../helpers/settings.js';
+import { type Admin, signIn } from '../helpers/admin.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { photoLike } from '../helpers/images.js';
+import { MF2PY_PYTHON, parseWithMf2py, saveSettings } from '../helpers/settings.js';
 
 const SITE = 'https://ada.example/';
 const MASTODON = 'https://mastodon.example/@ada';
