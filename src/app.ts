@@ -42,6 +42,9 @@ import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/s
 import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
 import { pageSiteFrom } from './site/page-site.js';
 import { siteUrls } from './site/urls.js';
+import { createMastodonAdapter } from './syndication/mastodon/adapter.js';
+import { createSyndication, type Syndication } from './syndication/service.js';
+import type { SyndicationAdapter } from './syndication/types.js';
 import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
 import { createWebmentionSender, type WebmentionSender } from './webmention/sender.js';
 
@@ -63,6 +66,8 @@ export interface AppDeps {
   auth?: AdminAuth;
   metrics?: Metrics;
   jobs?: JobQueue;
+  /** Syndication adapters (POSSE); Mastodon's is built in, Bluesky's registers the same way. */
+  syndicationAdapters?: SyndicationAdapter[];
 }
 
 /** The services the app was built with, for the CLI and tests. */
@@ -81,6 +86,8 @@ export interface AppServices {
   /** Received Webmentions: endpoint, verification jobs, moderation, display. */
   webmentionsReceived: WebmentionReceiver;
   replyContexts: ReplyContextService;
+  /** Copies of notes on other services (Mastodon, Bluesky). */
+  syndication: Syndication;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -124,6 +131,20 @@ export function buildApp(
     wake: () => runner.wake(),
   });
   Object.assign(jobHandlers, webmentionsReceived.jobHandlers);
+  const syndication = createSyndication({
+    db,
+    config,
+    clock,
+    notes,
+    jobs,
+    fetch,
+    secret: deps.secret,
+    logger,
+    wake: () => runner.wake(),
+    adapters: [createMastodonAdapter({ fetch }), ...(deps.syndicationAdapters ?? [])],
+  });
+  Object.assign(jobHandlers, syndication.handlers);
+  notes.onChange(syndication.noteChanged);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
   // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
@@ -193,7 +214,7 @@ export function buildApp(
     logger,
     external: auth.signInMethod() === 'indieauth',
   });
-  app.route('/', micropubRoutes({ config, clock, notes, media, verify }));
+  app.route('/', micropubRoutes({ config, clock, notes, media, verify, syndication }));
 
   // Signed-in surfaces: the session is read once here; admin routes add requireAdmin + CSRF.
   app.use('/auth/*', loadSession(auth));
@@ -232,6 +253,7 @@ export function buildApp(
       webmentionsSent,
       webmentionsReceived,
       replyContexts,
+      syndication,
     },
   });
 }
