@@ -28,6 +28,7 @@ import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { syndicationAdminRoutes } from './routes/admin/syndication.js';
 import { webmentionModerationRoutes } from './routes/admin/webmention-moderation.js';
 import { webmentionsSentAdminRoutes } from './routes/admin/webmentions-sent.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -239,6 +240,7 @@ export function buildApp(
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
   app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent }));
   app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived }));
+  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch }));
 
   return Object.assign(app, {
     services: {
