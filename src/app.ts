@@ -235,6 +235,7 @@ export function buildApp(
       metrics,
       version: deps.version,
       drafts: createDraftService({ db, clock }),
+      syndication,
     }),
   );
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.

@@ -245,6 +245,32 @@ describe('Mastodon syndication', () => {
     expect(t.app.services.syndication.copiesForNote(1)[0]!.state).toBe('posted');
   });
 
+  it('the editor shows one checkbox per account, ticked by its default; a ticked box queues the copy', async () => {
+    await connectAndUid();
+    const account = t.app.services.syndication.listAccounts()[0]!;
+    const box = (html: string) =>
+      new RegExp(`<input type="checkbox" name="syndicate_to" value="${account.id}"( checked="")?`).exec(html);
+    expect(box(await (await t.get('/admin/new', { Cookie: admin.cookie })).text())?.[1]).toBeUndefined();
+    expect(
+      (await postForm(t, admin, `/admin/syndication/accounts/${account.id}/default`, { on: '1' })).status,
+    ).toBe(303);
+    expect(box(await (await t.get('/admin/new', { Cookie: admin.cookie })).text())?.[1]).toBe(' checked=""');
+
+    const saved = await postForm(t, admin, '/admin/new', {
+      content: 'From the editor',
+      status: 'publish',
+      visibility: 'public',
+      syndicate_to: String(account.id),
+    });
+    expect(saved.status).toBe(303);
+    await t.app.services.runner.drain();
+    expect([...masto.statuses.values()].map((s) => s.status)).toEqual(['From the editor']);
+    // Saved without the box ticked: no copy.
+    await postForm(t, admin, '/admin/new', { content: 'Only here', status: 'publish', visibility: 'public' });
+    await t.app.services.runner.drain();
+    expect(masto.statuses.size).toBe(1);
+  });
+
   it('an unknown mp-syndicate-to target is a 400 and creates no note', async () => {
     await connectAndUid();
     const res = await micropub({

@@ -16,6 +16,7 @@ import {
   type ResponseProperty,
 } from '../../reply-context/kinds.js';
 import { siteUrls } from '../../site/urls.js';
+import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import {
   type EditorValues,
@@ -23,6 +24,7 @@ import {
   renderEditor,
   renderNotePreview,
   renderPreviewEntry,
+  type SyndicationChoice,
 } from '../../views/admin/notes.js';
 
 type Ctx = Context<{ Variables: SessionVars }>;
@@ -36,6 +38,8 @@ export interface EditorDeps {
   drafts: DraftService;
   /** What every admin page knows about the request. */
   frame: (c: Ctx) => AdminFrame;
+  /** Accounts the editor offers to copy a note to (one checkbox each). */
+  syndication?: Syndication;
 }
 
 /** How many pictures of the media library the editor offers to add. */
@@ -111,6 +115,13 @@ interface EditorForm {
 }
 
 /** Reads the editor form: what was typed, the note input it means, and every problem with it. */
+/** The accounts ticked under "Copy to" (ids; anything else is ignored). */
+async function pickedAccounts(c: Ctx): Promise<number[]> {
+  const v = (await c.req.parseBody({ all: true })).syndicate_to;
+  const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return list.filter((x): x is string => typeof x === 'string' && /^\d{1,12}$/.test(x)).map(Number);
+}
+
 async function readEditor(c: Ctx, clock: Clock): Promise<EditorForm> {
   const body = await c.req.parseBody({ all: false });
   const kind = str(body.response_kind);
@@ -315,6 +326,20 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   }
 
   /** Where the browser goes after a save; `saved` tells the script which draft that visit saved. */
+  /** One checkbox per account: ticked by the account's default on a new note, as posted otherwise. */
+  function syndicationChoices(noteId: number | undefined, picked?: number[]): SyndicationChoice[] {
+    const s = deps.syndication;
+    if (!s) return [];
+    const copies = noteId === undefined ? [] : s.copiesForNote(noteId);
+    return s.listAccounts().map((a) => {
+      const copy = copies.find(
+        (x) => x.account?.id === a.id && x.state !== 'removed' && x.state !== 'failed',
+      );
+      const checked = picked ? picked.includes(a.id) : noteId === undefined && a.defaultOn;
+      return { id: a.id, name: a.name, checked, ...(copy ? { copied: copy.url ?? 'queued' } : {}) };
+    });
+  }
+
   function afterSave(id: number, flash: string, key: string, stamp: string | undefined): string {
     if (!stamp) return `/admin/edit/${id}?flash=${flash}`;
     drafts.discardDraft(key, stamp);
@@ -329,12 +354,14 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         values: emptyValues(),
         errors: [],
         media: mediaChoices(),
+        syndication: syndicationChoices(undefined),
       }),
     );
   }
 
   async function createFromEditor(c: Ctx) {
     const form = await readEditor(c, clock);
+    const picked = await pickedAccounts(c);
     const page = (errors: string[], status = 200, preview?: string) =>
       c.html(
         renderEditor({
@@ -344,6 +371,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
           errors,
           previewHtml: preview,
           media: mediaChoices(),
+          syndication: syndicationChoices(undefined, picked),
           unsaved: true,
         }),
         status as 200,
@@ -361,6 +389,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         slug: v.slug || null,
         ...(properties ? { properties } : {}),
       });
+      deps.syndication?.request(note.id, picked);
       return c.redirect(afterSave(note.id, SAVED_FLASH[v.status], 'new', form.stamp), 303);
     } catch (err) {
       if (err instanceof AppError && err.status < 500) return page([err.message], err.status);
@@ -383,6 +412,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         publicUrl: publicUrl(n),
         previewUrl: previewUrl(n),
         media: mediaChoices(),
+        syndication: syndicationChoices(n.id),
       }),
     );
   }
@@ -390,6 +420,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   async function updateFromEditor(c: Ctx) {
     const n = findNote(c.req.param('id') ?? '');
     const form = await readEditor(c, clock);
+    const picked = await pickedAccounts(c);
     // An emptied field keeps the address; another one moves the note (the old address redirects).
     if (!form.values.slug) form.values.slug = n.slug;
     const newSlug = form.values.slug.toLowerCase() !== n.slug ? form.values.slug : undefined;
@@ -406,6 +437,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
           publicUrl: publicUrl(n),
           previewUrl: previewUrl(n),
           media: mediaChoices(),
+          syndication: syndicationChoices(n.id, picked),
           unsaved: true,
         }),
         status as 200,
@@ -426,6 +458,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         publishedAt: form.publishedAt ?? (keepDate ? n.publishedAt : clock.now()),
         ...(setProperties ? { setProperties } : {}),
       });
+      deps.syndication?.request(n.id, picked);
       return c.redirect(afterSave(n.id, newSlug ? 'moved' : 'saved', String(n.id), form.stamp), 303);
     } catch (err) {
       if (err instanceof AppError && err.status < 500) return page([err.message], err.status);

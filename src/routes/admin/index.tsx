@@ -17,6 +17,7 @@ import { buildFtsQuery } from '../../notes/search-query.js';
 import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
 import { responseTitle } from '../../reply-context/kinds.js';
+import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderMediaLibrary } from '../../views/admin/media.js';
 import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
@@ -63,6 +64,8 @@ export interface AdminDeps {
   version: string;
   /** The editor's autosaved drafts. */
   drafts: DraftService;
+  /** Accounts notes can be copied to: the editor's "Copy to" checkboxes. */
+  syndication?: Syndication;
 }
 
 function str(v: unknown): string {
@@ -152,7 +155,15 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
   });
 
   // The editor: new and edit, previews, autosaved drafts (see editor.tsx).
-  registerEditorRoutes(app, { config, clock, notes, media, drafts: deps.drafts, frame });
+  registerEditorRoutes(app, {
+    config,
+    clock,
+    notes,
+    media,
+    drafts: deps.drafts,
+    frame,
+    syndication: deps.syndication,
+  });
 
   function findNote(id: string): Note {
     const n = /^\d{1,12}$/.test(id) ? notes.getNoteById(Number(id)) : undefined;
