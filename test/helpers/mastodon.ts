@@ -231,7 +231,11 @@ export async function startFakeMastodon(options: FakeMastodonOptions = {}) {
       const body = JSON.parse(r.body.toString('utf8')) as Partial<FakeStatus>;
       if (!body.status && !(body.media_ids ?? []).length)
         return json(res, 422, { error: "Validation failed: Text can't be blank" });
-      if ([...(body.status ?? '')].length > (options.maxCharacters ?? 500))
+      // Mastodon counts every URL as 23 characters.
+      if (
+        [...(body.status ?? '').replace(/https?:\/\/\S+/g, 'x'.repeat(23))].length >
+        (options.maxCharacters ?? 500)
+      )
         return json(res, 422, { error: 'Validation failed: Text character limit of 500 exceeded' });
       for (const id of body.media_ids ?? []) {
         const m = media.get(id);

@@ -176,6 +176,21 @@ describe('Mastodon syndication', () => {
     expect(masto.requests('GET', '/api/v2/search')[0]!.path).toContain('resolve=true');
   });
 
+  it('an older server without /api/v2/instance: the limit comes from /api/v1/instance', async () => {
+    await masto.close();
+    masto = await startFakeMastodon({ maxCharacters: 60, noV2Instance: true });
+    const uid = await connectAndUid();
+    const res = await micropub({
+      type: ['h-entry'],
+      properties: { content: ['many words '.repeat(10).trim()], 'mp-syndicate-to': [uid] },
+    });
+    await t.app.services.runner.drain();
+    const sent = JSON.parse(statusPosts()[0]!.body.toString()) as { status: string };
+    expect(masto.requests('GET', '/api/v1/instance')).toHaveLength(1);
+    expect(sent.status.endsWith(`…\n\n${res.headers.get('location')}`)).toBe(true);
+    expect(t.app.services.syndication.copiesForNote(1)[0]!.state).toBe('posted');
+  });
+
   it('an edit of the note edits the status (PUT); a delete deletes it', async () => {
     const uid = await connectAndUid();
     const res = await micropub({
