@@ -29,6 +29,7 @@ import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { settingsAdminRoutes } from './routes/admin/settings.js';
+import { syndicationAdminRoutes } from './routes/admin/syndication.js';
 import { webmentionModerationRoutes } from './routes/admin/webmention-moderation.js';
 import { webmentionsSentAdminRoutes } from './routes/admin/webmentions-sent.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -44,6 +45,10 @@ import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/s
 import { advertiseWebsub } from './routes/site/websub.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
 import { siteUrls } from './site/urls.js';
+import { createMastodonAdapter } from './syndication/mastodon/adapter.js';
+import { createBlueskyAdapter } from './syndication/bluesky/index.js';
+import { createSyndication, type Syndication } from './syndication/service.js';
+import type { SyndicationAdapter } from './syndication/types.js';
 import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
 import { createWebmentionSender, type WebmentionSender } from './webmention/sender.js';
 import { createWebsubPublisher, type WebsubPublisher } from './websub/publisher.js';
@@ -66,6 +71,8 @@ export interface AppDeps {
   auth?: AdminAuth;
   metrics?: Metrics;
   jobs?: JobQueue;
+  /** Syndication adapters (POSSE); Mastodon's is built in, Bluesky's registers the same way. */
+  syndicationAdapters?: SyndicationAdapter[];
 }
 
 /** The services the app was built with, for the CLI and tests. */
@@ -88,6 +95,8 @@ export interface AppServices {
   websub: WebsubPublisher;
   /** The site and author settings (admin → Settings). */
   settings: SettingsService;
+  /** Copies of notes on other services (Mastodon, Bluesky). */
+  syndication: Syndication;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -146,6 +155,37 @@ export function buildApp(
   });
   Object.assign(jobHandlers, websub.handlers);
   notes.onChange(websub.noteChanged);
+  const syndication = createSyndication({
+    db,
+    config,
+    clock,
+    notes,
+    jobs,
+    fetch,
+    secret: deps.secret,
+    logger,
+    wake: () => runner.wake(),
+    adapters: [
+      createMastodonAdapter({ fetch }),
+      // A refreshed Bluesky session is stored (sealed) for the next job.
+      createBlueskyAdapter({
+        fetch,
+        logger,
+        onSecrets: (account, secrets) => {
+          syndication.connectAccount({
+            service: 'bluesky',
+            uid: account.uid,
+            name: account.name,
+            user: account.user,
+            secrets,
+          });
+        },
+      }),
+      ...(deps.syndicationAdapters ?? []),
+    ],
+  });
+  Object.assign(jobHandlers, syndication.handlers);
+  notes.onChange(syndication.noteChanged);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   // Error pages show the settings in force; if the database cannot be read, the last known ones.
   let lastSite = settings.current().site;
@@ -233,7 +273,7 @@ export function buildApp(
     logger,
     external: auth.signInMethod() === 'indieauth',
   });
-  app.route('/', micropubRoutes({ config, clock, notes, media, verify }));
+  app.route('/', micropubRoutes({ config, clock, notes, media, verify, syndication }));
 
   // Signed-in surfaces: the session is read once here; admin routes add requireAdmin + CSRF.
   app.use('/auth/*', loadSession(auth));
@@ -254,12 +294,14 @@ export function buildApp(
       version: deps.version,
       drafts: createDraftService({ db, clock }),
       settings,
+      syndication,
     }),
   );
   app.route('/', settingsAdminRoutes({ config, settings }));
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
   app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent }));
   app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived }));
+  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch }));
 
   return Object.assign(app, {
     services: {
@@ -276,6 +318,7 @@ export function buildApp(
       replyContexts,
       websub,
       settings,
+      syndication,
     },
   });
 }

@@ -13,6 +13,7 @@ import {
 import { replyContextsStore } from '../db/store/reply-contexts.js';
 import { type SearchStore, searchStore } from '../db/store/search.js';
 import { siteStateStore } from '../db/store/site-state.js';
+import { syndicationUrlsOf } from '../db/store/syndication.js';
 import { type TagsStore, tagsStore } from '../db/store/tags.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -280,6 +281,7 @@ export function createNoteService(deps: NoteServiceDeps) {
   const siteState = siteStateStore(db);
   const changeToken = createChangeToken(db);
   const contexts = replyContextsStore(db);
+  const copyUrls = syndicationUrlsOf(db);
   const savedListeners: ((note: Note) => void)[] = [];
   let timeline:
     | { token: string; computedAt: number; expiresAt: number | null; state: TimelineState }
@@ -339,6 +341,9 @@ export function createNoteService(deps: NoteServiceDeps) {
       else missingFiles.delete(row.id);
     }
     const properties = parseProperties(row.properties);
+    // Copies posted elsewhere (POSSE) are syndication URLs of the note, like ones a client sent.
+    const copies = copyUrls(row.id).filter((u) => !(properties.syndication ?? []).includes(u));
+    if (copies.length > 0) properties.syndication = [...(properties.syndication ?? []), ...copies];
     const citations = citationsFor(properties);
     const created = parseDbTime(row.created_at);
     return {

@@ -17,6 +17,7 @@ import {
 } from '../../reply-context/kinds.js';
 import { fromZonedInput, toZonedInput } from '../../settings/time-zone.js';
 import { siteUrls } from '../../site/urls.js';
+import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import {
   type EditorValues,
@@ -24,6 +25,7 @@ import {
   renderEditor,
   renderNotePreview,
   renderPreviewEntry,
+  type SyndicationChoice,
 } from '../../views/admin/notes.js';
 import type { AuthorCard } from '../../views/author.js';
 
@@ -42,6 +44,8 @@ export interface EditorDeps {
   timeZone: () => string;
   /** The author as the settings describe them now (previews show the note's byline). */
   author: () => AuthorCard;
+  /** Accounts the editor offers to copy a note to (one checkbox each). */
+  syndication?: Syndication;
 }
 
 /** How many pictures of the media library the editor offers to add. */
@@ -113,6 +117,13 @@ interface EditorForm {
 }
 
 /** Reads the editor form: what was typed, the note input it means, and every problem with it. */
+/** The accounts ticked under "Copy to" (ids; anything else is ignored). */
+async function pickedAccounts(c: Ctx): Promise<number[]> {
+  const v = (await c.req.parseBody({ all: true })).syndicate_to;
+  const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return list.filter((x): x is string => typeof x === 'string' && /^\d{1,12}$/.test(x)).map(Number);
+}
+
 async function readEditor(c: Ctx, clock: Clock, timeZone: string): Promise<EditorForm> {
   const body = await c.req.parseBody({ all: false });
   const kind = str(body.response_kind);
@@ -323,6 +334,20 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   }
 
   /** Where the browser goes after a save; `saved` tells the script which draft that visit saved. */
+  /** One checkbox per account: ticked by the account's default on a new note, as posted otherwise. */
+  function syndicationChoices(noteId: number | undefined, picked?: number[]): SyndicationChoice[] {
+    const s = deps.syndication;
+    if (!s) return [];
+    const copies = noteId === undefined ? [] : s.copiesForNote(noteId);
+    return s.listAccounts().map((a) => {
+      const copy = copies.find(
+        (x) => x.account?.id === a.id && x.state !== 'removed' && x.state !== 'failed',
+      );
+      const checked = picked ? picked.includes(a.id) : noteId === undefined && a.defaultOn;
+      return { id: a.id, name: a.name, checked, ...(copy ? { copied: copy.url ?? 'queued' } : {}) };
+    });
+  }
+
   function afterSave(id: number, flash: string, key: string, stamp: string | undefined): string {
     if (!stamp) return `/admin/edit/${id}?flash=${flash}`;
     drafts.discardDraft(key, stamp);
@@ -337,12 +362,14 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         values: emptyValues(),
         errors: [],
         media: mediaChoices(),
+        syndication: syndicationChoices(undefined),
       }),
     );
   }
 
   async function createFromEditor(c: Ctx) {
     const form = await readEditor(c, clock, deps.timeZone());
+    const picked = await pickedAccounts(c);
     const page = (errors: string[], status = 200, preview?: string) =>
       c.html(
         renderEditor({
@@ -352,6 +379,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
           errors,
           previewHtml: preview,
           media: mediaChoices(),
+          syndication: syndicationChoices(undefined, picked),
           unsaved: true,
         }),
         status as 200,
@@ -369,6 +397,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         slug: v.slug || null,
         ...(properties ? { properties } : {}),
       });
+      deps.syndication?.request(note.id, picked);
       return c.redirect(afterSave(note.id, SAVED_FLASH[v.status], 'new', form.stamp), 303);
     } catch (err) {
       if (err instanceof AppError && err.status < 500) return page([err.message], err.status);
@@ -391,6 +420,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         publicUrl: publicUrl(n),
         previewUrl: previewUrl(n),
         media: mediaChoices(),
+        syndication: syndicationChoices(n.id),
       }),
     );
   }
@@ -398,6 +428,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   async function updateFromEditor(c: Ctx) {
     const n = findNote(c.req.param('id') ?? '');
     const form = await readEditor(c, clock, deps.timeZone());
+    const picked = await pickedAccounts(c);
     // An emptied field keeps the address; another one moves the note (the old address redirects).
     if (!form.values.slug) form.values.slug = n.slug;
     const newSlug = form.values.slug.toLowerCase() !== n.slug ? form.values.slug : undefined;
@@ -414,6 +445,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
           publicUrl: publicUrl(n),
           previewUrl: previewUrl(n),
           media: mediaChoices(),
+          syndication: syndicationChoices(n.id, picked),
           unsaved: true,
         }),
         status as 200,
@@ -434,6 +466,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         publishedAt: form.publishedAt ?? (keepDate ? n.publishedAt : clock.now()),
         ...(setProperties ? { setProperties } : {}),
       });
+      deps.syndication?.request(n.id, picked);
       return c.redirect(afterSave(n.id, newSlug ? 'moved' : 'saved', String(n.id), form.stamp), 303);
     } catch (err) {
       if (err instanceof AppError && err.status < 500) return page([err.message], err.status);

@@ -18,6 +18,7 @@ import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
 import { responseTitle } from '../../reply-context/kinds.js';
 import type { SettingsService } from '../../settings/service.js';
+import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderMediaLibrary } from '../../views/admin/media.js';
 import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
@@ -67,6 +68,8 @@ export interface AdminDeps {
   drafts: DraftService;
   /** The settings in force (site name, time zone, author). */
   settings: Pick<SettingsService, 'current'>;
+  /** Accounts notes can be copied to: the editor's "Copy to" checkboxes. */
+  syndication?: Syndication;
 }
 
 function str(v: unknown): string {
@@ -167,6 +170,7 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     frame,
     timeZone: () => deps.settings.current().timeZone,
     author: () => authorCardOf(deps.settings.current().site),
+    syndication: deps.syndication,
   });
 
   function findNote(id: string): Note {

@@ -21,6 +21,7 @@ import type { NoteService } from '../../notes/service.js';
 import { slugify, validateCustomSlug } from '../../notes/slug.js';
 import type { Note } from '../../notes/types.js';
 import { siteUrls } from '../../site/urls.js';
+import type { Syndication } from '../../syndication/service.js';
 
 /** Dependencies of the Micropub routes. */
 export interface MicropubDeps {
@@ -29,6 +30,8 @@ export interface MicropubDeps {
   notes: NoteService;
   media: MediaService;
   verify: TokenVerifier;
+  /** Syndication targets (q=syndicate-to) and the copies mp-syndicate-to asks for. */
+  syndication?: Syndication;
 }
 
 const POST_TYPES = [
@@ -40,6 +43,10 @@ const POST_TYPES = [
   { type: 'repost', name: 'Repost' },
   { type: 'bookmark', name: 'Bookmark' },
 ];
+
+function listOf(v: unknown): unknown[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
 
 /** Scopes that let a client read the public site through Micropub queries (update reads all). */
 const READ_SCOPES = ['create', 'draft', 'update', 'delete', 'undelete'];
@@ -172,7 +179,7 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
     const access = readAccess(c.get('token'));
     const body: Record<string, unknown> = {
       'media-endpoint': mediaEndpoint,
-      'syndicate-to': [],
+      'syndicate-to': deps.syndication?.targets() ?? [],
       'post-types': POST_TYPES,
       q: ['config', 'source', 'syndicate-to', 'category'],
     };
@@ -223,11 +230,19 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
   app.get('/micropub', auth, (c) => {
     const q = c.req.query('q');
     if (q === 'config') return configQuery(c);
-    if (q === 'syndicate-to') return c.json({ 'syndicate-to': [] });
+    if (q === 'syndicate-to') return c.json({ 'syndicate-to': deps.syndication?.targets() ?? [] });
     if (q === 'category') return categoryQuery(c);
     if (q === 'source') return sourceQuery(c);
     throw new AppError('invalid_request', q ? `Unknown query "${q.slice(0, 40)}".` : 'Missing q parameter.');
   });
+
+  /** The accounts `mp-syndicate-to` names by uid (Micropub §3.3 commands); an unknown one is a 400. */
+  function syndicateTo(commands: Record<string, unknown[]>): number[] {
+    const uids = (commands['mp-syndicate-to'] ?? []).filter((v): v is string => typeof v === 'string');
+    if (uids.length === 0) return [];
+    if (!deps.syndication) throw new AppError('invalid_request', 'This site has no syndication targets.');
+    return deps.syndication.accountIdsFor(uids);
+  }
 
   /** Create (§3.3): files sent in photo/photo[] go to the media library first. */
   async function create(c: Context<Env>, req: MicropubRequest): Promise<Response> {
@@ -267,7 +282,10 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
     ) {
       throw new AppError('invalid_request', 'The post has no properties.');
     }
+    // Unknown targets are refused before anything is saved (a retry must not make a second note).
+    const accounts = syndicateTo(req.commands);
     const note = notes.createNote({ ...input, slug });
+    deps.syndication?.request(note.id, accounts);
     c.header('Location', urls.note(note.slug));
     return c.body(null, 201);
   }
@@ -277,6 +295,16 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
     if (!hasScope(c.get('token'), 'update')) return scopeError(c, 'update');
     const note = noteAt(req.url);
     if (note.deletedAt) throw new AppError('invalid_request', 'The post was deleted; undelete it first.');
+    // mp-syndicate-to may come as a command or inside replace/add; it is never a stored property.
+    const accounts = syndicateTo({
+      ...req.commands,
+      'mp-syndicate-to': [
+        ...(req.commands['mp-syndicate-to'] ?? []),
+        ...listOf(req.replace?.['mp-syndicate-to']),
+        ...listOf(req.add?.['mp-syndicate-to']),
+      ],
+    });
+    for (const ops of [req.replace, req.add]) if (ops) delete ops['mp-syndicate-to'];
     const props = applyUpdate(note.properties, { replace: req.replace, add: req.add, delete: req.delete });
     const input = noteInputFrom(props, { draftOnly: false });
     notes.updateNote(note.id, {
@@ -289,6 +317,7 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
       visibility: input.visibility,
       properties: props,
     });
+    deps.syndication?.request(note.id, accounts);
     return c.body(null, 204);
   }
 

@@ -56,6 +56,9 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
                 <a href="/admin/webmentions">Webmentions</a>
               </li>
               <li>
+                <a href="/admin/syndication">Syndication</a>
+              </li>
+              <li>
                 <a href="/admin/tokens">Tokens</a>
               </li>
               <li>

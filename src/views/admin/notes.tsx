@@ -184,6 +184,15 @@ export interface EditorValues {
   responseUrlWas: string;
 }
 
+/** An account the editor offers to copy the note to. */
+export interface SyndicationChoice {
+  id: number;
+  name: string;
+  checked: boolean;
+  /** Where the copy already is (or "queued"): the box is shown ticked and cannot be unticked. */
+  copied?: string;
+}
+
 /** A picture of the media library the editor offers to add to the note. */
 export interface MediaChoice {
   url: string;
@@ -306,6 +315,8 @@ export function renderEditor(p: {
   media?: MediaChoice[];
   /** The form shows what was posted, not what is saved (a problem, a preview, photos arranged). */
   unsaved?: boolean;
+  /** Connected accounts the note can be copied to (syndication), one checkbox each. */
+  syndication?: SyndicationChoice[];
 }): string {
   const v = p.values;
   const action = p.mode === 'new' ? '/admin/new' : `/admin/edit/${p.noteId}`;
@@ -452,6 +463,32 @@ export function renderEditor(p: {
             Private (only me)
           </option>
         </select>
+        {(p.syndication ?? []).length > 0 && (
+          <fieldset class="syndication-field">
+            <legend>Copy to</legend>
+            {(p.syndication ?? []).map((a) => (
+              <label>
+                <input
+                  type="checkbox"
+                  name="syndicate_to"
+                  value={String(a.id)}
+                  checked={a.checked || a.copied !== undefined}
+                  disabled={a.copied !== undefined}
+                />{' '}
+                {a.name}
+                {a.copied &&
+                  (a.copied === 'queued' ? (
+                    ' (queued)'
+                  ) : (
+                    <>
+                      {' '}
+                      (<a href={a.copied}>copied</a>)
+                    </>
+                  ))}
+              </label>
+            ))}
+          </fieldset>
+        )}
         <fieldset class="photos-field">
           <legend>Photos</legend>
           <p class="help" id="photos-help">

@@ -1,0 +1,158 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { SessionVars } from '../../http/session.js';
+import { excerpt, plainText } from '../../notes/markdown.js';
+import type { NoteService } from '../../notes/service.js';
+import type { FetchLike } from '../../outbound/safe-fetch.js';
+import {
+  finishMastodonConnect,
+  MASTODON_CALLBACK_PATH,
+  startMastodonConnect,
+} from '../../syndication/mastodon/connect.js';
+import type { Syndication } from '../../syndication/service.js';
+import type { AdminFrame } from '../../views/admin/layout.js';
+import { BlueskyConnectForm, renderSyndication } from '../../views/admin/syndication.js';
+import { connectBluesky } from '../../syndication/bluesky/index.js';
+
+/** Dependencies of the syndication admin pages. */
+export interface SyndicationAdminDeps {
+  config: Config;
+  notes: NoteService;
+  syndication: Syndication;
+  fetch: FetchLike;
+}
+
+type Ctx = Context<{ Variables: SessionVars }>;
+
+const FLASH: Record<string, string> = {
+  connected: 'Account connected.',
+  disconnected: 'Account disconnected. Copies already posted stay where they are.',
+  saved: 'Saved.',
+  retried: 'Queued to be tried again.',
+  'retry-none': 'Nothing to try again: the copy is being worked on now.',
+};
+
+/**
+ * Accounts (connect, disconnect, default on/off) and copies with "retry". Mounted after
+ * adminRoutes, whose `/admin/*` middleware (session + CSRF) covers these routes too.
+ */
+export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Variables: SessionVars }> {
+  const app = new Hono<{ Variables: SessionVars }>();
+  const { syndication } = deps;
+  const connectDeps = {
+    fetch: deps.fetch,
+    syndication,
+    siteUrl: deps.config.siteUrl,
+    siteName: deps.config.siteName,
+  };
+
+  function frame(c: Ctx): AdminFrame {
+    const s = c.get('session')!;
+    const text = FLASH[c.req.query('flash') ?? ''];
+    return {
+      siteName: deps.config.siteName,
+      csrf: s.csrf,
+      me: s.me,
+      devMode: deps.config.devMode,
+      flash: text ? { kind: 'ok', text } : undefined,
+    };
+  }
+
+  function idParam(c: Ctx, name: string): number {
+    const v = c.req.param(name) ?? '';
+    if (!/^\d{1,12}$/.test(v)) throw new AppError('not_found', 'No such item.');
+    return Number(v);
+  }
+
+  function show(c: Ctx): Response {
+    const copies = syndication.recentCopies(50);
+    const noteTitles = new Map<number, string>();
+    for (const id of new Set(copies.map((x) => x.noteId))) {
+      const n = deps.notes.getNoteById(id);
+      if (n) noteTitles.set(id, n.name ?? (excerpt(plainText(n.contentHtml), 50) || 'Note'));
+    }
+    return c.html(
+      renderSyndication({
+        frame: frame(c),
+        accounts: syndication.listAccounts(),
+        copies,
+        noteTitles,
+        extraConnect: <BlueskyConnectForm csrf={c.get('session')!.csrf} />,
+      }),
+    );
+  }
+
+  async function connectMastodon(c: Ctx): Promise<Response> {
+    const body = await c.req.parseBody();
+    const server = typeof body.server === 'string' ? body.server : '';
+    if (!server.trim()) throw new AppError('invalid_request', "Type your Mastodon server's address.");
+    return c.redirect(await startMastodonConnect(connectDeps, server), 303);
+  }
+
+  /** Bluesky: the handle, an app password and the service (a PDS of one's own, or bsky.social). */
+  async function connectBlueskyAccount(c: Ctx): Promise<Response> {
+    const body = await c.req.parseBody();
+    const field = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+    if (!field('handle').trim() || !field('app_password').trim())
+      throw new AppError('invalid_request', 'Type your Bluesky handle and an app password.');
+    let connection: Awaited<ReturnType<typeof connectBluesky>>;
+    try {
+      connection = await connectBluesky({
+        fetch: deps.fetch,
+        handle: field('handle'),
+        appPassword: field('app_password'),
+        ...(field('service').trim() ? { service: field('service').trim() } : {}),
+      });
+    } catch (err) {
+      // The PDS's answer (wrong password, unknown handle, unreachable) is the person's to read.
+      throw new AppError('invalid_request', `Bluesky did not accept this: ${(err as Error).message}`.slice(0, 300));
+    }
+    syndication.connectAccount({
+      service: 'bluesky',
+      uid: connection.uid,
+      name: connection.name,
+      user: connection.user,
+      secrets: connection.secrets,
+    });
+    return c.redirect('/admin/syndication?flash=connected', 303);
+  }
+
+  async function mastodonCallback(c: Ctx): Promise<Response> {
+    const error = c.req.query('error');
+    if (error)
+      throw new AppError('invalid_request', `The server did not grant access (${error.slice(0, 100)}).`);
+    const state = c.req.query('state') ?? '';
+    const code = c.req.query('code') ?? '';
+    if (!state || !code) throw new AppError('invalid_request', 'The server sent no authorization code.');
+    await finishMastodonConnect(connectDeps, state, code);
+    return c.redirect('/admin/syndication?flash=connected', 303);
+  }
+
+  async function setDefault(c: Ctx): Promise<Response> {
+    const body = await c.req.parseBody();
+    if (!syndication.setDefault(idParam(c, 'id'), body.on === '1'))
+      throw new AppError('not_found', 'No such account.');
+    return c.redirect('/admin/syndication?flash=saved', 303);
+  }
+
+  function disconnect(c: Ctx): Response {
+    if (!syndication.disconnect(idParam(c, 'id'))) throw new AppError('not_found', 'No such account.');
+    return c.redirect('/admin/syndication?flash=disconnected', 303);
+  }
+
+  function retry(c: Ctx): Response {
+    const ok = syndication.retry(idParam(c, 'id'));
+    return c.redirect(`/admin/syndication?flash=${ok ? 'retried' : 'retry-none'}`, 303);
+  }
+
+  app.get('/admin/syndication', show);
+  app.post('/admin/syndication/mastodon/connect', connectMastodon);
+  app.post('/admin/syndication/bluesky/connect', connectBlueskyAccount);
+  app.get(MASTODON_CALLBACK_PATH, mastodonCallback);
+  app.post('/admin/syndication/accounts/:id/default', setDefault);
+  app.post('/admin/syndication/accounts/:id/disconnect', disconnect);
+  app.post('/admin/syndication/copies/:id/retry', retry);
+  return app;
+}

@@ -1,0 +1,488 @@
+/**
+ * Syndication (POSSE): copies of notes on other services, through the persistent job queue.
+ *
+ * - `request(noteId, accountIds)` queues one `syndicate.post` job per account, key
+ *   `syndicate:<note>:<account>`: asking twice (a Micropub retry, a second save) adds nothing.
+ * - A post job hands the adapter that same key as the remote's idempotency key (Mastodon's
+ *   Idempotency-Key), so a process killed after the remote accepted the post and before the
+ *   result was recorded posts nothing new when the job runs again (at least once, one copy).
+ * - Note edits queue `syndicate.update` jobs and deletes `syndicate.remove` jobs for live copies.
+ * - Failures are retried by the queue (backoff, jitter, Retry-After); the copy row keeps the last
+ *   remote error for the admin, whose "retry" queues the copy's job again.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/open.js';
+import {
+  type SyndicationAccountRow,
+  type SyndicationCopyRow,
+  syndicationStore,
+} from '../db/store/syndication.js';
+import { AppError } from '../errors.js';
+import { type Job, JobError, type JobHandler, type JobQueue } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
+import { mediaPathOfUrl } from '../media/service.js';
+import type { NoteChange, NoteService } from '../notes/service.js';
+import { toDbTime } from '../notes/time.js';
+import type { Note } from '../notes/types.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
+import { siteUrls } from '../site/urls.js';
+import { createSecretBox } from './secrets.js';
+import { noteText } from './text.js';
+import type { SyndicationAccount, SyndicationAdapter, SyndicationPost } from './types.js';
+
+/** Job kinds. */
+export const POST_JOB = 'syndicate.post';
+export const UPDATE_JOB = 'syndicate.update';
+export const REMOVE_JOB = 'syndicate.remove';
+
+/** Attempts per copy: with the queue's backoff (30 s doubling, ±25 %) about nine hours in all. */
+const ATTEMPTS = 10;
+/** A photo larger than this is not sent (services refuse far smaller ones). */
+const MAX_PHOTO_BYTES = 16 * 1024 * 1024;
+
+const SERVICE_NAMES: Record<SyndicationAccount['service'], string> = {
+  mastodon: 'Mastodon',
+  bluesky: 'Bluesky',
+};
+
+const TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+};
+
+/** Everything syndication needs. */
+export interface SyndicationDeps {
+  db: Db;
+  config: Pick<Config, 'siteUrl' | 'mediaPath'>;
+  clock: Clock;
+  notes: NoteService;
+  jobs: JobQueue;
+  fetch: FetchLike;
+  /** The session secret: the key that seals tokens is derived from it. */
+  secret: string;
+  logger?: Logger;
+  wake?: () => void;
+  adapters?: SyndicationAdapter[];
+}
+
+/** A copy as the admin and the editor see it. */
+export interface SyndicationCopy {
+  id: number;
+  noteId: number;
+  account: SyndicationAccount | undefined;
+  service: string;
+  state: SyndicationCopyRow['state'];
+  url: string | null;
+  lastError: string | null;
+  postedAt: Date | null;
+  job:
+    | { id: number; kind: string; state: Job['state']; attempts: number; maxAttempts: number; runAt: Date }
+    | undefined;
+}
+
+interface CopyPayload {
+  noteId: number;
+  accountId: number;
+}
+
+function payloadOf(job: Job): CopyPayload {
+  const p = job.payload as Partial<CopyPayload> | null;
+  if (!p || typeof p.noteId !== 'number' || typeof p.accountId !== 'number')
+    throw new JobError(`malformed ${job.kind} payload`, { retryable: false });
+  return p as CopyPayload;
+}
+
+function presentAccount(row: SyndicationAccountRow): SyndicationAccount {
+  return {
+    id: row.id,
+    service: row.service,
+    uid: row.uid,
+    name: row.name,
+    user: { name: row.user_name, url: row.user_url, ...(row.user_photo ? { photo: row.user_photo } : {}) },
+    defaultOn: row.default_on === 1,
+  };
+}
+
+function firstUrl(values: unknown[] | undefined): string | undefined {
+  for (const v of values ?? []) {
+    if (typeof v === 'string' && /^https?:\/\//i.test(v)) return v;
+    const url = (v as { properties?: { url?: unknown[] } } | null)?.properties?.url?.[0];
+    if (typeof url === 'string' && /^https?:\/\//i.test(url)) return url;
+  }
+  return undefined;
+}
+
+/** Builds the syndication service: accounts, copies, the note listener and the job handlers. */
+export function createSyndication(deps: SyndicationDeps) {
+  const { db, clock, notes, jobs } = deps;
+  const store = syndicationStore(db);
+  const box = createSecretBox(deps.secret);
+  const urls = siteUrls(deps.config);
+  const adapters = new Map<string, SyndicationAdapter>();
+  for (const a of deps.adapters ?? []) adapters.set(a.service, a);
+  const now = () => toDbTime(clock.now());
+  const wake = () => deps.wake?.();
+
+  /** Reads a photo: this site's own media from disk, anything else through the safe fetch. */
+  async function photoBytes(url: string): Promise<Buffer> {
+    const path = mediaPathOfUrl(url, deps.config.siteUrl);
+    if (path !== undefined) return readFile(join(deps.config.mediaPath, path));
+    const res = await deps.fetch(new URL(url, deps.config.siteUrl).toString());
+    if (!res.ok) throw new JobError(`photo ${url} answered ${res.status}`);
+    const chunks: Buffer[] = [];
+    const reader = res.body?.getReader();
+    let total = 0;
+    for (;;) {
+      if (!reader) break;
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > MAX_PHOTO_BYTES) {
+        await reader.cancel().catch(() => {});
+        throw new JobError(`photo ${url} is larger than ${MAX_PHOTO_BYTES} bytes`, { retryable: false });
+      }
+      chunks.push(Buffer.from(value));
+    }
+    return Buffer.concat(chunks);
+  }
+
+  /** What an adapter is told about a note. */
+  function postOf(note: Note): SyndicationPost {
+    const p = note.properties;
+    const replyTo = firstUrl(p['in-reply-to']);
+    const likeOf = firstUrl(p['like-of']);
+    const repostOf = firstUrl(p['repost-of']);
+    return {
+      noteId: note.id,
+      url: urls.note(note.slug),
+      text: noteText(note.contentHtml),
+      name: note.name,
+      photos: note.photos.map((ph) => ({
+        url: urls.abs(ph.url),
+        alt: ph.alt,
+        type:
+          ph.type ??
+          TYPES[extname(new URL(ph.url, deps.config.siteUrl).pathname).toLowerCase()] ??
+          'image/jpeg',
+        bytes: () => photoBytes(ph.url),
+      })),
+      ...(replyTo ? { replyTo } : {}),
+      ...(likeOf ? { likeOf } : {}),
+      ...(repostOf ? { repostOf } : {}),
+    };
+  }
+
+  function contextOf(job: Job) {
+    const { noteId, accountId } = payloadOf(job);
+    const row = store.findAccount(accountId);
+    if (!row) throw new JobError('The account was disconnected.', { retryable: false });
+    const adapter = adapters.get(row.service);
+    if (!adapter) throw new JobError(`No adapter for ${row.service}.`, { retryable: false });
+    let secrets: Record<string, string>;
+    try {
+      secrets = box.open(row.secrets);
+    } catch {
+      throw new JobError(
+        'The stored token cannot be read (was the secret changed?); connect the account again.',
+        {
+          retryable: false,
+        },
+      );
+    }
+    const copy = store.findCopy(noteId, accountId);
+    return { noteId, account: presentAccount(row), adapter, secrets, copy };
+  }
+
+  /** Runs one copy job, recording the outcome (or the remote error) on the copy row. */
+  function copyJob(work: (ctx: ReturnType<typeof contextOf>, job: Job) => Promise<unknown>): JobHandler {
+    return async (job) => {
+      const { noteId, accountId } = payloadOf(job);
+      try {
+        return await work(contextOf(job), job);
+      } catch (err) {
+        const copy = store.findCopy(noteId, accountId);
+        const permanent = (err instanceof JobError && !err.retryable) || job.attempts >= job.maxAttempts;
+        if (copy && copy.job_id === job.id)
+          store.recordCopy({
+            id: copy.id,
+            state: permanent ? 'failed' : copy.state,
+            url: null,
+            remoteId: null,
+            error: ((err as Error)?.message ?? String(err)).slice(0, 500),
+            now: now(),
+          });
+        throw err;
+      }
+    };
+  }
+
+  const handlers: Record<string, JobHandler> = {
+    [POST_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
+      if (!copy || copy.job_id !== job.id) return { skipped: 'superseded' };
+      // Already posted (the job ran again after its result was recorded): nothing to do.
+      if (copy.remote_id && copy.state === 'posted') return { skipped: 'posted', url: copy.url };
+      const note = notes.getNoteById(noteId);
+      if (!note || note.deletedAt) return { skipped: 'note deleted' };
+      if (note.published && note.visibility === 'public' && note.publishedAt > clock.now())
+        throw new JobError('The note is scheduled; it is copied when it goes live.', {
+          retryAfterMs: note.publishedAt.getTime() - clock.now().getTime(),
+        });
+      if (!notes.isPublic(note))
+        throw new JobError('The note is not public (a draft, unlisted or private); publish it, then retry.', {
+          retryable: false,
+        });
+      const result = await adapter.post(account, secrets, postOf(note), `syndicate:${noteId}:${account.id}`);
+      store.recordCopy({
+        id: copy.id,
+        state: 'posted',
+        url: result.url,
+        remoteId: result.remoteId,
+        error: null,
+        now: now(),
+      });
+      // The note's page shows the copy (u-syndication): its cached rendering is stale now.
+      notes.markChanged(noteId);
+      return result;
+    }),
+    [UPDATE_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
+      if (!copy || copy.job_id !== job.id || !copy.remote_id || !adapter.update)
+        return { skipped: 'nothing to edit' };
+      const note = notes.getNoteById(noteId);
+      if (!note || note.deletedAt) return { skipped: 'note deleted' };
+      const result = await adapter.update(account, secrets, copy.remote_id, postOf(note));
+      store.recordCopy({
+        id: copy.id,
+        state: 'posted',
+        url: result.url,
+        remoteId: result.remoteId,
+        error: null,
+        now: now(),
+      });
+      notes.markChanged(noteId);
+      return result;
+    }),
+    [REMOVE_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
+      if (!copy || copy.job_id !== job.id || !copy.remote_id) return { skipped: 'nothing to remove' };
+      await adapter.remove(account, secrets, copy.remote_id);
+      store.recordCopy({ id: copy.id, state: 'removed', url: null, remoteId: null, error: null, now: now() });
+      notes.markChanged(noteId);
+      return { removed: copy.remote_id };
+    }),
+  };
+
+  /** Queues an edit or a removal of every live copy of a note (inside the note write's transaction). */
+  function noteChanged(change: NoteChange): void {
+    if (change.event !== 'updated' && change.event !== 'deleted') return;
+    const live = store
+      .listCopiesForNote(change.id)
+      .filter((c) => c.remote_id && c.account_id !== null && c.state !== 'removed');
+    if (live.length === 0) return;
+    const note = notes.getNoteById(change.id);
+    const remove = change.event === 'deleted' || !note || !notes.isPublic(note);
+    for (const c of live) {
+      const kind = remove ? REMOVE_JOB : UPDATE_JOB;
+      const job = jobs.enqueue<CopyPayload>(
+        kind,
+        { noteId: change.id, accountId: c.account_id! },
+        { key: `${kind}:${change.id}:${c.account_id}:${change.revision}`, maxAttempts: ATTEMPTS },
+      );
+      store.updateCopyJob(c.id, job.id, now());
+    }
+    wake();
+  }
+
+  function listAccounts(): SyndicationAccount[] {
+    return store.listAccounts().map(presentAccount);
+  }
+
+  return {
+    handlers,
+    noteChanged,
+
+    /** Adds (or replaces) the adapter of a service. */
+    register(adapter: SyndicationAdapter): void {
+      adapters.set(adapter.service, adapter);
+    },
+
+    /** The connected accounts, oldest first. */
+    listAccounts,
+
+    /** One account, or undefined. */
+    getAccount(id: number): SyndicationAccount | undefined {
+      const row = store.findAccount(id);
+      return row ? presentAccount(row) : undefined;
+    },
+
+    /** Micropub syndication targets (Micropub §3.7.3): uid, name, service and user of each account. */
+    targets(): Record<string, unknown>[] {
+      return listAccounts().map((a) => {
+        const server = (() => {
+          try {
+            return new URL(a.user.url).origin;
+          } catch {
+            return a.user.url;
+          }
+        })();
+        return {
+          uid: a.uid,
+          name: a.name,
+          service: {
+            name: SERVICE_NAMES[a.service],
+            url: a.service === 'bluesky' ? 'https://bsky.app/' : `${server}/`,
+          },
+          user: { name: a.user.name, url: a.user.url, ...(a.user.photo ? { photo: a.user.photo } : {}) },
+        };
+      });
+    },
+
+    /** Connects an account (or refreshes one with the same uid); its secrets are sealed. */
+    connectAccount(input: {
+      service: SyndicationAccount['service'];
+      uid: string;
+      name: string;
+      user: SyndicationAccount['user'];
+      secrets: Record<string, string>;
+    }): SyndicationAccount {
+      return presentAccount(
+        store.upsertAccount({
+          service: input.service,
+          uid: input.uid,
+          name: input.name,
+          userName: input.user.name,
+          userUrl: input.user.url,
+          userPhoto: input.user.photo ?? null,
+          secrets: box.seal(input.secrets),
+          now: now(),
+        }),
+      );
+    },
+
+    /** The secrets of an account, opened (adapters and connect flows only). */
+    secretsOf(id: number): Record<string, string> | undefined {
+      const row = store.findAccount(id);
+      return row ? box.open(row.secrets) : undefined;
+    },
+
+    /** Disconnects an account: its copies stay where they are. */
+    disconnect(id: number): boolean {
+      return store.deleteAccount(id);
+    },
+
+    /** Ticks or unticks an account in the editor by default. */
+    setDefault(id: number, on: boolean): boolean {
+      return store.updateAccountDefault(id, on, now());
+    },
+
+    /** The account ids Micropub names by uid; throws on one it does not know. */
+    accountIdsFor(uids: readonly string[]): number[] {
+      return uids.map((uid) => {
+        const row = store.findAccountByUid(uid);
+        if (!row) throw new AppError('invalid_request', `Unknown syndication target "${uid.slice(0, 200)}".`);
+        return row.id;
+      });
+    },
+
+    /** Queues a copy of a note on each account (a copy already posted or queued is left alone). */
+    request(noteId: number, accountIds: readonly number[]): number {
+      let queued = 0;
+      db.transaction(() => {
+        for (const accountId of new Set(accountIds)) {
+          const account = store.findAccount(accountId);
+          if (!account) continue;
+          const existing = store.findCopy(noteId, accountId);
+          if (existing && (existing.state === 'posted' || existing.state === 'queued')) continue;
+          const job = jobs.enqueue<CopyPayload>(
+            POST_JOB,
+            { noteId, accountId },
+            { key: `syndicate:${noteId}:${accountId}`, maxAttempts: ATTEMPTS },
+          );
+          // Asked again after a failure: the same job (same idempotency key) runs again.
+          if (job.state === 'failed' || job.state === 'done' || job.state === 'cancelled') jobs.retry(job.id);
+          store.upsertCopy({ noteId, accountId, service: account.service, jobId: job.id, now: now() });
+          queued++;
+        }
+      }).immediate();
+      if (queued > 0) wake();
+      return queued;
+    },
+
+    /** The copies of a note with their accounts and jobs. */
+    copiesForNote(noteId: number): SyndicationCopy[] {
+      return store.listCopiesForNote(noteId).map(presentCopy);
+    },
+
+    /** The most recently changed copies. */
+    recentCopies(limit = 50): SyndicationCopy[] {
+      return store.listRecentCopies(limit).map(presentCopy);
+    },
+
+    /** Runs a copy's latest job again from its first attempt (the admin's "retry"). */
+    retry(copyId: number): boolean {
+      const copy = store.findCopyById(copyId);
+      if (!copy || copy.job_id === null) return false;
+      let ok = false;
+      db.transaction(() => {
+        if (jobs.get(copy.job_id!)?.state === 'queued') jobs.cancel(copy.job_id!);
+        ok = jobs.retry(copy.job_id!);
+        if (ok && copy.state === 'failed')
+          store.recordCopy({
+            id: copy.id,
+            state: copy.remote_id ? 'posted' : 'queued',
+            url: null,
+            remoteId: null,
+            error: copy.last_error,
+            now: now(),
+          });
+      }).immediate();
+      wake();
+      return ok;
+    },
+
+    /** Remembers an OAuth authorization under way (sealed); forgets ones older than an hour. */
+    savePending(state: string, service: string, data: Record<string, string>): void {
+      store.prunePending(toDbTime(new Date(clock.now().getTime() - 3600_000)));
+      store.insertPending(state, service, box.seal(data), now());
+    },
+
+    /** Takes an OAuth authorization under way, or undefined (unknown, used or expired). */
+    takePending(state: string, service: string): Record<string, string> | undefined {
+      store.prunePending(toDbTime(new Date(clock.now().getTime() - 3600_000)));
+      const row = store.takePending(state);
+      if (!row || row.service !== service) return undefined;
+      return box.open(row.data);
+    },
+  };
+
+  function presentCopy(r: SyndicationCopyRow): SyndicationCopy {
+    const account = r.account_id === null ? undefined : store.findAccount(r.account_id);
+    const job = r.job_id === null ? undefined : jobs.get(r.job_id);
+    return {
+      id: r.id,
+      noteId: r.note_id,
+      account: account ? presentAccount(account) : undefined,
+      service: r.service,
+      state: r.state,
+      url: r.url,
+      lastError: r.last_error,
+      postedAt: r.posted_at ? new Date(r.posted_at) : null,
+      job: job && {
+        id: job.id,
+        kind: job.kind,
+        state: job.state,
+        attempts: job.attempts,
+        maxAttempts: job.maxAttempts,
+        runAt: job.runAt,
+      },
+    };
+  }
+}
+
+/** The syndication service's type. */
+export type Syndication = ReturnType<typeof createSyndication>;

@@ -1,0 +1,186 @@
+import type { SyndicationCopy } from '../../syndication/service.js';
+import type { SyndicationAccount } from '../../syndication/types.js';
+import { formatDate } from '../entry.js';
+import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
+
+/** What a copy's job came to, in words. */
+function stateOf(c: SyndicationCopy): string {
+  const running = c.job?.state === 'running';
+  const waiting = c.job?.state === 'queued' && (c.job?.attempts ?? 0) > 0;
+  const verb =
+    c.job?.kind === 'syndicate.remove'
+      ? 'Removing'
+      : c.job?.kind === 'syndicate.update'
+        ? 'Editing'
+        : 'Posting';
+  if (c.state === 'failed') return 'Failed for good';
+  if (c.state === 'removed') return 'Removed';
+  if (running) return `${verb} now`;
+  if (waiting) return `${verb}: failed, will try again ${c.job ? formatDate(c.job.runAt) : ''}`;
+  if (c.state === 'queued' || c.job?.state === 'queued') return `${verb}: waiting`;
+  return 'Posted';
+}
+
+/** The copies list (per note and on the syndication page). */
+export function CopiesList(p: { copies: SyndicationCopy[]; csrf: string; noteTitles?: Map<number, string> }) {
+  return (
+    <ul class="sent-list">
+      {p.copies.map((c) => {
+        const where = c.account?.name ?? `${c.service} (disconnected)`;
+        const title = p.noteTitles?.get(c.noteId);
+        return (
+          <li>
+            <h2>{title ? `${title} → ${where}` : where}</h2>
+            <dl class="facts">
+              <dt>State</dt>
+              <dd>{stateOf(c)}</dd>
+              <dt>Copy</dt>
+              <dd>
+                {c.url ? (
+                  <a href={c.url} rel="noopener noreferrer">
+                    {c.url}
+                  </a>
+                ) : (
+                  'not posted yet'
+                )}
+              </dd>
+              <dt>Attempts</dt>
+              <dd>{c.job ? `${c.job.attempts} of ${c.job.maxAttempts}` : '—'}</dd>
+              {c.lastError && (
+                <>
+                  <dt>Remote error</dt>
+                  <dd class="remote-error">{c.lastError}</dd>
+                </>
+              )}
+            </dl>
+            {c.job && c.job.state !== 'running' && (c.state === 'failed' || c.lastError) && (
+              <form method="post" action={`/admin/syndication/copies/${c.id}/retry`} class="inline-form">
+                <Csrf token={p.csrf} />
+                <button
+                  type="submit"
+                  class="secondary"
+                  aria-label={rowAction('Retry', title ? `${title} → ${where}` : where)}
+                >
+                  Retry
+                </button>
+              </form>
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** The syndication page: connected accounts, connecting Mastodon, and the latest copies. */
+export function renderSyndication(p: {
+  frame: AdminFrame;
+  accounts: SyndicationAccount[];
+  copies: SyndicationCopy[];
+  noteTitles: Map<number, string>;
+  /** Extra connect forms (Bluesky) rendered by their own modules. */
+  extraConnect?: unknown;
+}): string {
+  return renderAdmin(
+    'Syndication',
+    p.frame,
+    <>
+      <h1>Syndication</h1>
+      <p>
+        Notes you publish here can be copied to your accounts elsewhere. Each copy links back to the note, and
+        its address is shown on the note. Edits and deletions follow.
+      </p>
+      <h2>Accounts</h2>
+      {p.accounts.length === 0 ? (
+        <p class="notice">No account is connected yet.</p>
+      ) : (
+        <ul class="sent-list">
+          {p.accounts.map((a) => (
+            <li>
+              <h3>
+                <a href={a.user.url} rel="noopener noreferrer">
+                  {a.name}
+                </a>
+              </h3>
+              <p>
+                {a.defaultOn ? 'Ticked by default in the editor.' : 'Not ticked by default in the editor.'}
+              </p>
+              <form method="post" action={`/admin/syndication/accounts/${a.id}/default`} class="inline-form">
+                <Csrf token={p.frame.csrf} />
+                <input type="hidden" name="on" value={a.defaultOn ? '0' : '1'} />
+                <button
+                  type="submit"
+                  class="secondary"
+                  aria-label={rowAction(a.defaultOn ? 'Untick by default' : 'Tick by default', a.name)}
+                >
+                  {a.defaultOn ? 'Untick by default' : 'Tick by default'}
+                </button>
+              </form>{' '}
+              <form
+                method="post"
+                action={`/admin/syndication/accounts/${a.id}/disconnect`}
+                class="inline-form"
+              >
+                <Csrf token={p.frame.csrf} />
+                <button type="submit" class="secondary" aria-label={rowAction('Disconnect', a.name)}>
+                  Disconnect
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Connect Mastodon</h2>
+      <form method="post" action="/admin/syndication/mastodon/connect" class="stack">
+        <Csrf token={p.frame.csrf} />
+        <label for="mastodon-server">Your server's address</label>
+        <input
+          id="mastodon-server"
+          name="server"
+          type="text"
+          inputmode="url"
+          placeholder="mastodon.social"
+          required
+          autocomplete="url"
+        />
+        <p class="hint">
+          You will be asked on your server to let this site post for you. GoToSocial and Akkoma work too.
+        </p>
+        <div class="form-actions">
+          <button type="submit">Connect Mastodon</button>
+        </div>
+      </form>
+      {p.extraConnect as never}
+      <h2>Latest copies</h2>
+      {p.copies.length === 0 ? (
+        <p class="notice">Nothing has been copied yet.</p>
+      ) : (
+        <CopiesList copies={p.copies} csrf={p.frame.csrf} noteTitles={p.noteTitles} />
+      )}
+    </>,
+  );
+}
+
+/** Connecting a Bluesky account: handle, app password, and the service for a PDS of one's own. */
+export function BlueskyConnectForm(props: { csrf: string }) {
+  return (
+    <>
+      <h2>Connect Bluesky</h2>
+      <form method="post" action="/admin/syndication/bluesky/connect" class="stack">
+        <Csrf token={props.csrf} />
+        <label for="bluesky-handle">Your handle</label>
+        <input id="bluesky-handle" name="handle" type="text" placeholder="you.bsky.social" required autocomplete="username" />
+        <label for="bluesky-password">An app password</label>
+        <input id="bluesky-password" name="app_password" type="password" required autocomplete="off" />
+        <p class="hint">
+          Make one in Bluesky under Settings → Privacy and security → App passwords; never use your main password.
+        </p>
+        <label for="bluesky-service">Service (only with a server of your own)</label>
+        <input id="bluesky-service" name="service" type="text" inputmode="url" placeholder="https://bsky.social" />
+        <div class="form-actions">
+          <button type="submit">Connect Bluesky</button>
+        </div>
+      </form>
+    </>
+  );
+}
