@@ -26,8 +26,10 @@ import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
+import { createPageService, type PageService } from './pages/service.js';
 import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { pagesAdminRoutes } from './routes/admin/pages.js';
 import { webmentionModerationRoutes } from './routes/admin/webmention-moderation.js';
 import { webmentionsSentAdminRoutes } from './routes/admin/webmentions-sent.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -37,6 +39,8 @@ import { healthRoutes } from './routes/site/health.js';
 import { mediaRoutes } from './routes/site/media.js';
 import { metricsRoutes } from './routes/site/metrics.js';
 import { siteRoutes } from './routes/site/pages.js';
+import { seoRoutes } from './routes/site/seo.js';
+import { standalonePageRoutes } from './routes/site/standalone-pages.js';
 import { staticRoutes } from './routes/site/static.js';
 import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/site/webmention.js';
 import { readAuthorProfile, withAuthorProfile } from './settings/profile.js';
@@ -81,6 +85,8 @@ export interface AppServices {
   /** Received Webmentions: endpoint, verification jobs, moderation, display. */
   webmentionsReceived: WebmentionReceiver;
   replyContexts: ReplyContextService;
+  /** Standalone pages (About, Now…) and the site menu. */
+  pages: PageService;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -126,6 +132,7 @@ export function buildApp(
   Object.assign(jobHandlers, webmentionsReceived.jobHandlers);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
   const site = pageSiteFrom(config);
+  const pages = createPageService({ db, clock });
   // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
   const replyContexts = createReplyContextService({
     db,
@@ -152,6 +159,8 @@ export function buildApp(
       ['/admin/new', BODY_LIMITS.textWithUpload],
       [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
       ['/admin/preview', BODY_LIMITS.text],
+      // A standalone page's Markdown as a form (new, or edit by id).
+      [/^\/admin\/pages\/(new|\d+)$/, BODY_LIMITS.text],
       // Autosave: the editor's fields as JSON (a note's text at most, and a few short fields).
       [/^\/admin\/drafts\/[^/]+$/, BODY_LIMITS.text],
       ['/webmention', BODY_LIMITS.form],
@@ -181,8 +190,10 @@ export function buildApp(
       media,
       version: deps.version,
       responses: siteResponses(webmentionsReceived),
+      siteExtras: () => pages.siteExtras(),
     }),
   );
+  app.route('/', seoRoutes({ config, db, clock, pages }));
 
   // Micropub: bearer tokens, JSON errors.
   const verify = createTokenVerifier({
@@ -218,6 +229,10 @@ export function buildApp(
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
   app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent }));
   app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived }));
+  app.route('/', pagesAdminRoutes({ config, pages }));
+
+  // Last: a standalone page at /<slug> answers only where no route above does.
+  app.route('/', standalonePageRoutes({ config, pages }));
 
   return Object.assign(app, {
     services: {
@@ -232,6 +247,7 @@ export function buildApp(
       webmentionsSent,
       webmentionsReceived,
       replyContexts,
+      pages,
     },
   });
 }

@@ -14,6 +14,22 @@ export interface PageSite {
   /** The author's other profiles, linked with rel="me". */
   relMe?: string[];
   links: { rel: string; href: string; type?: string; title?: string }[];
+  /** Standalone pages in the owner's menu order (after the built-in entries). */
+  menu?: { href: string; title: string }[];
+  /** Absolute URL of the default social image, or ''. */
+  socialImage?: string;
+}
+
+/** Link-preview facts of a page (Open Graph, Twitter Card). */
+export interface PageMeta {
+  type: 'website' | 'article';
+  /** Absolute URL of the page. */
+  url?: string;
+  title?: string;
+  description?: string;
+  image?: { url: string; width?: number; height?: number; alt?: string };
+  /** When an article was published. */
+  publishedTime?: Date;
 }
 
 /** Properties of the page shell. */
@@ -23,7 +39,42 @@ export interface LayoutProps {
   description?: string;
   /** Canonical URL of the page, when it has one. */
   canonical?: string;
+  /** Link-preview meta; pages without it get a website preview from title, description and URL. */
+  meta?: PageMeta;
   children?: Child;
+}
+
+/** Open Graph (ogp.me) and Twitter Card meta tags for a page. */
+function PreviewMeta(props: {
+  title: string;
+  description: string;
+  canonical?: string;
+  site: PageSite;
+  meta?: PageMeta;
+}) {
+  const m = props.meta;
+  const title = m?.title ?? props.title;
+  const description = m?.description ?? props.description;
+  const url = m?.url ?? props.canonical;
+  const image = m?.image ?? (props.site.socialImage ? { url: props.site.socialImage } : undefined);
+  return (
+    <>
+      <meta property="og:type" content={m?.type ?? 'website'} />
+      <meta property="og:site_name" content={props.site.name} />
+      <meta property="og:title" content={title} />
+      {description !== '' && <meta property="og:description" content={description} />}
+      {url && <meta property="og:url" content={url} />}
+      {image && <meta property="og:image" content={image.url} />}
+      {image?.width && <meta property="og:image:width" content={String(image.width)} />}
+      {image?.height && <meta property="og:image:height" content={String(image.height)} />}
+      {image?.alt && <meta property="og:image:alt" content={image.alt} />}
+      {m?.publishedTime && <meta property="article:published_time" content={m.publishedTime.toISOString()} />}
+      <meta name="twitter:card" content={image ? 'summary_large_image' : 'summary'} />
+      <meta name="twitter:title" content={title} />
+      {description !== '' && <meta name="twitter:description" content={description} />}
+      {image && <meta name="twitter:image" content={image.url} />}
+    </>
+  );
 }
 
 /** The HTML shell shared by every public page: discovery links, landmarks, skip link, author h-card. */
@@ -39,7 +90,14 @@ export function Layout(props: LayoutProps) {
           <meta name="description" content={props.description ?? site.description} />
         )}
         {props.canonical && <link rel="canonical" href={props.canonical} />}
-        <link rel="icon" href="data:," />
+        <PreviewMeta
+          title={props.title}
+          description={props.description ?? site.description}
+          canonical={props.canonical}
+          site={site}
+          meta={props.meta}
+        />
+        <link rel="icon" href="/favicon.ico" />
         <link rel="stylesheet" href="/static/style.css" />
         {site.links.map((l) => (
           <link rel={l.rel} href={l.href} type={l.type} title={l.title} />
@@ -67,6 +125,11 @@ export function Layout(props: LayoutProps) {
               <li>
                 <a href="/feed.rss">Feed</a>
               </li>
+              {(site.menu ?? []).map((p) => (
+                <li>
+                  <a href={p.href}>{p.title}</a>
+                </li>
+              ))}
             </ul>
           </nav>
         </header>
@@ -118,7 +181,7 @@ export function renderInLayout(props: Omit<LayoutProps, 'children'>, content: un
     bySite = new Map();
     frames.set(props.site, bySite);
   }
-  const key = `${props.title}\u0000${props.description ?? ''}\u0000${props.canonical ?? ''}`;
+  const key = `${props.title}\u0000${props.description ?? ''}\u0000${props.canonical ?? ''}\u0000${props.meta ? JSON.stringify(props.meta) : ''}`;
   let frame = bySite.get(key);
   if (!frame) {
     const whole = renderDocument(<Layout {...props}>{raw(SLOT)}</Layout>);

@@ -26,7 +26,9 @@ import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-qu
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagPath, tagSlug } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
+import type { SiteExtras } from '../../pages/service.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../../site/feed-item.js';
+import { noteMeta } from '../../site/link-preview.js';
 import { withStoredImages } from '../../site/note-images.js';
 import { pageSiteFrom } from '../../site/page-site.js';
 import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
@@ -87,6 +89,8 @@ export interface SiteDeps {
   media: Pick<MediaService, 'findImages'>;
   version: string;
   responses?: SiteResponses;
+  /** The standalone pages' menu and the default social image (pages/service.ts). */
+  siteExtras?: () => SiteExtras;
 }
 
 /** The public site: home, notes, tags, search, feeds. */
@@ -94,7 +98,9 @@ export function siteRoutes(deps: SiteDeps): Hono {
   const app = new Hono();
   const { config, notes } = deps;
   const urls = siteUrls(config);
-  const site = pageSiteFrom(config);
+  const baseSite = pageSiteFrom(config);
+  let site = baseSite;
+  let extrasOf: SiteExtras | undefined;
   const homeLinks = linkHeader(discoveryLinks(urls, config.adminMe));
   // The first entry of a list is at the top of the page: its first picture loads at once.
   const firstEager = (list: string[]) =>
@@ -130,7 +136,8 @@ export function siteRoutes(deps: SiteDeps): Hono {
     });
   }
   // Anything that changes what a page shows besides the notes: code version and configuration.
-  const configKey = weakEtag([deps.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
+  const baseKey = weakEtag([deps.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
+  let configKey = baseKey;
 
   // Validators of the list pages and feeds served in the current timeline state (null: not found);
   // a new state starts a new map. Bounded: variants include client-chosen cursors and tags.
@@ -148,6 +155,16 @@ export function siteRoutes(deps: SiteDeps): Hono {
 
   function currentState(): TimelineState {
     const t = notes.timelineState();
+    // The menu and the social image are on every page: a change renders every page afresh.
+    const extras = deps.siteExtras?.();
+    if (extras !== extrasOf) {
+      extrasOf = extras;
+      site = extras
+        ? { ...baseSite, menu: extras.menu, socialImage: extras.socialImage && urls.abs(extras.socialImage) }
+        : baseSite;
+      configKey = extras ? weakEtag([baseKey, extras.version]) : baseKey;
+      viewsOf = undefined;
+    }
     if (t !== viewsOf) {
       views = new Map();
       bySlug = new Map();
@@ -320,16 +337,18 @@ export function siteRoutes(deps: SiteDeps): Hono {
     }
     checkVisible(note);
     const url = urls.note(note.slug);
-    return cached(c, `note:${note.id}`, HTML, noteValidators(note), () =>
-      renderNotePage({
+    return cached(c, `note:${note.id}`, HTML, noteValidators(note), () => {
+      const shown = withImages([note])[0]!;
+      return renderNotePage({
         site,
-        note: withImages([note])[0]!,
+        note: shown,
         url,
         links: listLinks,
         excerpt: excerpt(plainText(note.contentHtml), 160),
         responses: deps.responses?.forNote(note.id),
-      }),
-    );
+        meta: noteMeta(shown, { url, title: '', siteUrl: config.siteUrl }),
+      });
+    });
   });
 
   app.get('/tag/:tag', (c) => {
@@ -398,6 +417,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const q = (c.req.query('q') ?? '').slice(0, 1000);
     const page = Math.max(1, Math.min(1000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     c.header('Cache-Control', 'no-cache');
+    currentState();
     if (q.trim() === '') return c.html(renderSearchPage({ site, query: '', results: [], total: 0 }));
     const r = runSearch(q, SEARCH_PAGE, (page - 1) * SEARCH_PAGE);
     const next =
