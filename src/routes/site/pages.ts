@@ -497,9 +497,23 @@ export function siteRoutes(deps: SiteDeps): Hono {
   }
 
   type FeedKind = 'rss' | 'atom' | 'json';
+
+  /**
+   * A browser opening an RSS or Atom feed (it asks for HTML and names no feed type) gets the same
+   * bytes as application/xml: Chromium shows application/rss+xml as plain text and applies the
+   * feed's stylesheet (/static/feed.xsl) only to XML types. Feed readers get the feed's own type.
+   */
+  function feedType(c: Context, kind: FeedKind): string {
+    if (kind === 'json') return FEED_CONTENT_TYPES.json;
+    c.header('Vary', 'Accept');
+    const accept = c.req.header('accept') ?? '';
+    const browser =
+      /\btext\/html\b/i.test(accept) && !/\+xml\b/i.test(accept.replace(/application\/xhtml\+xml/gi, ''));
+    return browser ? 'application/xml; charset=utf-8' : FEED_CONTENT_TYPES[kind];
+  }
   function feed(c: Context, kind: FeedKind): Response {
     const v = feedValidators(kind);
-    return cached(c, `feed:${kind}`, FEED_CONTENT_TYPES[kind], v, () => {
+    return cached(c, `feed:${kind}`, feedType(c, kind), v, () => {
       const items = feedItems();
       if (kind === 'rss') return renderRss(feedSite, feedLinks, items, v.lastModified);
       if (kind === 'atom') return renderAtom(feedSite, feedLinks, items, v.lastModified);

@@ -17,18 +17,31 @@ describe('feeds carry a stylesheet for browsers, and stay feeds for readers', ()
     ['/feed.atom', 'application/atom+xml', 'feed'],
   ] as const) {
     it(`${path}: the processing instruction follows the XML declaration; type and document unchanged`, async () => {
-      const res = await t.get(path, { Accept: 'text/html' });
+      const res = await t.get(path, { Accept: type });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain(type);
+      expect(res.headers.get('vary')).toContain('Accept');
       const body = await res.text();
       const [decl, pi] = body.split('\n');
       expect(decl).toBe('<?xml version="1.0" encoding="UTF-8"?>');
       expect(pi).toBe(PI);
       expect(XMLValidator.validate(body)).toBe(true);
       expect(Object.keys(new XMLParser().parse(body))).toContain(root);
-      // A feed reader's request gets the same bytes.
-      const reader = await t.get(path, { Accept: type });
-      expect(await reader.text()).toBe(body);
+      // A feed reader that sends no Accept, or */*, gets the feed's own type too.
+      for (const accept of [undefined, '*/*']) {
+        const reader = await t.get(path, accept ? { Accept: accept } : {});
+        expect(reader.headers.get('content-type')).toContain(type);
+        expect(await reader.text()).toBe(body);
+      }
+      // A browser's navigation gets the same bytes as generic XML, so that it applies the stylesheet.
+      const browser = await t.get(path, {
+        Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
+      });
+      expect(browser.headers.get('content-type')).toBe('application/xml; charset=utf-8');
+      expect(await browser.text()).toBe(body);
+      // A reader that names its feed type next to HTML is a reader.
+      const mixed = await t.get(path, { Accept: `${type}, text/html;q=0.5` });
+      expect(mixed.headers.get('content-type')).toContain(type);
     });
   }
 
