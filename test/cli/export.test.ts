@@ -63,6 +63,7 @@ describe('starpunk export', () => {
       'media.json',
       'mf2.json',
       'notes',
+      'pages.json',
       'webmentions.json',
     ]);
 
