@@ -193,7 +193,7 @@ export function buildApp(
       siteExtras: () => pages.siteExtras(),
     }),
   );
-  app.route('/', seoRoutes({ config, db, clock, pages }));
+  app.route('/', seoRoutes({ config, db, clock, pages, notes }));
 
   // Micropub: bearer tokens, JSON errors.
   const verify = createTokenVerifier({

@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
+import { changeToken } from '../../db/change-token.js';
 import type { Db } from '../../db/open.js';
 import { settingsStore } from '../../db/store/settings.js';
 import { sitemapStore } from '../../db/store/sitemap.js';
 import { escapeXml } from '../../feeds/common.js';
+import type { NoteService } from '../../notes/service.js';
 import type { PageService } from '../../pages/service.js';
 import { siteUrls } from '../../site/urls.js';
 
@@ -25,6 +27,8 @@ export interface SeoDeps {
   db: Db;
   clock: Clock;
   pages: PageService;
+  /** For the timeline state, which also moves when a scheduled note goes live. */
+  notes: Pick<NoteService, 'timelineState'>;
   /** URLs per sitemap file (tests use a small number). */
   maxUrls?: number;
 }
@@ -45,6 +49,11 @@ export function seoRoutes(deps: SeoDeps): Hono {
   const max = deps.maxUrls ?? SITEMAP_MAX_URLS;
   const favicon = readFileSync(join(STATIC_DIR, 'favicon.png'));
   const XML = 'application/xml; charset=utf-8';
+  const dbChanged = changeToken(deps.db);
+  // Sitemap files by address, kept while nothing changed (no write, no scheduled note gone live):
+  // crawlers ask again and again, and a file of 50,000 URLs takes a few hundred milliseconds.
+  let memoOf: { token: string; state: unknown } | undefined;
+  let memo = new Map<string, string>();
 
   app.get('/robots.txt', (c) => {
     const lines = [
@@ -74,38 +83,56 @@ export function seoRoutes(deps: SeoDeps): Hono {
   }
 
   app.get('/sitemap.xml', (c) => {
-    const now = deps.clock.now().toISOString();
-    const { n, newest } = store.countPublicNotes(now);
+    const state = deps.notes.timelineState();
+    const token = dbChanged();
+    if (memoOf?.token !== token || memoOf.state !== state) {
+      memoOf = { token, state };
+      memo = new Map();
+    }
     const part = c.req.query('part');
-    c.header('Content-Type', XML);
+    const from = c.req.query('from');
+    const key = `${part ?? ''}:${from ?? ''}`;
     c.header('Cache-Control', 'no-cache');
-    if (part === undefined) {
-      const head = siteEntries(now, newest);
-      if (head.length + n <= max) {
-        noteEntries(head, now, 0, n);
-        return c.body(`${URLSET_OPEN}${head.join('')}</urlset>\n`);
+    let body = memo.get(key);
+    if (body === undefined) {
+      body = sitemap(part, from);
+      if (body === undefined) {
+        c.header('Content-Type', 'text/plain; charset=utf-8');
+        return c.body('Unknown sitemap part: use the addresses listed in /sitemap.xml.\n', 404);
       }
-      // Too many for one file: an index of the site part and one file per run of notes.
-      const files = [urls.abs('sitemap.xml?part=site')];
-      for (const start of store.listPublicNoteStarts(now, max)) {
-        files.push(urls.abs(`sitemap.xml?part=notes&from=${start}`));
-      }
-      const body = files.map((loc) => `<sitemap><loc>${escapeXml(loc)}</loc></sitemap>\n`).join('');
-      return c.body(
-        `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${body}</sitemapindex>\n`,
-      );
+      // Bounded: `from` is chosen by the client.
+      if (memo.size < 64) memo.set(key, body);
     }
-    if (part === 'site')
-      return c.body(`${URLSET_OPEN}${siteEntries(now, newest).slice(0, max).join('')}</urlset>\n`);
-    const from = Number(c.req.query('from'));
-    if (part !== 'notes' || !Number.isSafeInteger(from) || from < 1) {
-      c.header('Content-Type', 'text/plain; charset=utf-8');
-      return c.body('Unknown sitemap part: use the addresses listed in /sitemap.xml.\n', 404);
-    }
-    const out: string[] = [];
-    noteEntries(out, now, from - 1, max);
-    return c.body(`${URLSET_OPEN}${out.join('')}</urlset>\n`);
+    c.header('Content-Type', XML);
+    return c.body(body);
   });
+
+  /** One sitemap file, or the index past `max` URLs; undefined for an unknown part. */
+  function sitemap(part: string | undefined, fromText: string | undefined): string | undefined {
+    const now = deps.clock.now().toISOString();
+    if (part === 'notes') {
+      const from = Number(fromText);
+      if (!Number.isSafeInteger(from) || from < 1) return undefined;
+      const out: string[] = [];
+      noteEntries(out, now, from - 1, max);
+      return `${URLSET_OPEN}${out.join('')}</urlset>\n`;
+    }
+    if (part !== undefined && part !== 'site') return undefined;
+    const { n, newest } = store.countPublicNotes(now);
+    const head = siteEntries(now, newest);
+    if (part === 'site') return `${URLSET_OPEN}${head.slice(0, max).join('')}</urlset>\n`;
+    if (head.length + n <= max) {
+      noteEntries(head, now, 0, n);
+      return `${URLSET_OPEN}${head.join('')}</urlset>\n`;
+    }
+    // Too many for one file: an index of the site part and one file per run of notes.
+    const files = [urls.abs('sitemap.xml?part=site')];
+    for (const start of store.listPublicNoteStarts(now, max)) {
+      files.push(urls.abs(`sitemap.xml?part=notes&from=${start}`));
+    }
+    const list = files.map((loc) => `<sitemap><loc>${escapeXml(loc)}</loc></sitemap>\n`).join('');
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${list}</sitemapindex>\n`;
+  }
 
   // The site's own icon, once set, is served by the identity routes (registered before these);
   // until then every page's <link rel="icon"> gets this default.

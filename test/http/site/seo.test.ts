@@ -156,6 +156,7 @@ describe('sitemap.xml', () => {
       db: t.db,
       clock: t.clock,
       pages: t.app.services.pages,
+      notes: t.notes,
       maxUrls: 3,
     });
     const index = xml.parse(await (await small.request('/sitemap.xml')).text());
@@ -174,6 +175,41 @@ describe('sitemap.xml', () => {
     expect(new Set(all).size).toBe(9);
     expect((await small.request('/sitemap.xml?part=nope')).status).toBe(404);
     expect((await small.request('/sitemap.xml?part=notes&from=abc')).status).toBe(404);
+  });
+});
+
+describe('sitemap.xml stays current', () => {
+  const locs = async () =>
+    ((xml.parse(await (await t.get('/sitemap.xml')).text()).urlset.url ?? []) as { loc: string }[]).map(
+      (u) => u.loc,
+    );
+
+  it('follows a new note, a page made hidden, and a scheduled note going live', async () => {
+    t.notes.createNote({
+      slug: 'later',
+      content: 'Later',
+      publishedAt: new Date('2026-11-27T13:00:00.000Z'),
+    });
+    const id = t.app.services.pages.create({
+      title: 'About',
+      slug: '',
+      content: 'me',
+      published: true,
+      inMenu: false,
+    });
+    expect(await locs()).toEqual(['http://example.test/', 'http://example.test/about']);
+    t.notes.createNote({ slug: 'now', content: 'Now' });
+    expect(await locs()).toContain('http://example.test/notes/now');
+    t.app.services.pages.update(id, {
+      title: 'About',
+      slug: 'about',
+      content: 'me',
+      published: false,
+      inMenu: false,
+    });
+    expect(await locs()).not.toContain('http://example.test/about');
+    t.clock.advance(2 * 60 * 60 * 1000);
+    expect(await locs()).toContain('http://example.test/notes/later');
   });
 });
 
