@@ -26,8 +26,10 @@ import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
+import { createPageService, type PageService } from './pages/service.js';
 import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { pagesAdminRoutes } from './routes/admin/pages.js';
 import { settingsAdminRoutes } from './routes/admin/settings.js';
 import { syndicationAdminRoutes } from './routes/admin/syndication.js';
 import { webmentionModerationRoutes } from './routes/admin/webmention-moderation.js';
@@ -40,13 +42,15 @@ import { identityRoutes } from './routes/site/identity.js';
 import { mediaRoutes } from './routes/site/media.js';
 import { metricsRoutes } from './routes/site/metrics.js';
 import { siteRoutes } from './routes/site/pages.js';
+import { seoRoutes } from './routes/site/seo.js';
+import { standalonePageRoutes } from './routes/site/standalone-pages.js';
 import { staticRoutes } from './routes/site/static.js';
 import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/site/webmention.js';
 import { advertiseWebsub } from './routes/site/websub.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
 import { siteUrls } from './site/urls.js';
-import { createMastodonAdapter } from './syndication/mastodon/adapter.js';
 import { createBlueskyAdapter } from './syndication/bluesky/index.js';
+import { createMastodonAdapter } from './syndication/mastodon/adapter.js';
 import { createSyndication, type Syndication } from './syndication/service.js';
 import type { SyndicationAdapter } from './syndication/types.js';
 import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
@@ -97,6 +101,8 @@ export interface AppServices {
   settings: SettingsService;
   /** Copies of notes on other services (Mastodon, Bluesky). */
   syndication: Syndication;
+  /** Standalone pages (About, Now…) and the site menu. */
+  pages: PageService;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -197,6 +203,7 @@ export function buildApp(
     }
     return lastSite;
   };
+  const pages = createPageService({ db, clock });
   // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
   const replyContexts = createReplyContextService({
     db,
@@ -225,6 +232,8 @@ export function buildApp(
       ['/admin/new', BODY_LIMITS.textWithUpload],
       [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
       ['/admin/preview', BODY_LIMITS.text],
+      // A standalone page's Markdown as a form (new, or edit by id).
+      [/^\/admin\/pages\/(new|\d+)$/, BODY_LIMITS.text],
       // Autosave: the editor's fields as JSON (a note's text at most, and a few short fields).
       [/^\/admin\/drafts\/[^/]+$/, BODY_LIMITS.text],
       ['/webmention', BODY_LIMITS.form],
@@ -241,7 +250,6 @@ export function buildApp(
   app.route('/', metricsRoutes({ config, notes, metrics, version: deps.version }));
   app.route('/', staticRoutes());
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
-  app.route('/', identityRoutes({ mediaPath: config.mediaPath, settings }));
   // Webmention (W3C §3.1.2): every public page advertises the endpoint in a Link header too.
   const urls = siteUrls(config);
   for (const path of ['/notes/*', '/tag/*', '/search']) app.use(path, advertiseWebmention(urls));
@@ -261,8 +269,12 @@ export function buildApp(
       version: deps.version,
       responses: siteResponses(webmentionsReceived),
       settings,
+      siteExtras: () => pages.siteExtras(),
     }),
   );
+  app.route('/', seoRoutes({ config, db, clock, pages, notes }));
+  // After seoRoutes: its default /favicon.ico steps aside (next) once a site icon is set.
+  app.route('/', identityRoutes({ mediaPath: config.mediaPath, settings }));
 
   // Micropub: bearer tokens, JSON errors.
   const verify = createTokenVerifier({
@@ -302,6 +314,10 @@ export function buildApp(
   app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent }));
   app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived }));
   app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch }));
+  app.route('/', pagesAdminRoutes({ config, pages }));
+
+  // Last: a standalone page at /<slug> answers only where no route above does.
+  app.route('/', standalonePageRoutes({ config, pages }));
 
   return Object.assign(app, {
     services: {
@@ -319,6 +335,7 @@ export function buildApp(
       websub,
       settings,
       syndication,
+      pages,
     },
   });
 }

@@ -2,6 +2,7 @@ import {
   absoluteUrl,
   cleanText,
   escapeXml,
+  FEED_STYLESHEET_PI,
   formatRfc3339,
   GENERATOR,
   itemContentHtml,
@@ -50,6 +51,7 @@ export function renderAtom(site: FeedSite, links: FeedLinks, items: FeedItem[], 
   const author = cleanText(site.author).trim() || siteTitle(site);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
+    FEED_STYLESHEET_PI,
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXml(siteLanguage(site))}">`,
     `  <id>${escapeXml(absoluteUrl(site.url, site.url))}</id>`,
     `  <title type="text">${escapeXml(siteTitle(site))}</title>`,

@@ -243,3 +243,9 @@ export function itemContentHtml(item: FeedItem, siteUrl: string): string {
   }
   return html + photosHtml(item, base, shown);
 }
+
+/**
+ * Points browsers at the stylesheet that shows a feed as a readable page (/static/feed.xsl);
+ * feed readers skip processing instructions, so they read the same feed as before.
+ */
+export const FEED_STYLESHEET_PI = '<?xml-stylesheet type="text/xsl" href="/static/feed.xsl"?>';

@@ -1,6 +1,7 @@
 import {
   absoluteUrl,
   escapeXml,
+  FEED_STYLESHEET_PI,
   formatRfc822,
   GENERATOR,
   itemContentHtml,
@@ -41,6 +42,7 @@ function renderItem(site: FeedSite, item: FeedItem): string {
 export function renderRss(site: FeedSite, links: FeedLinks, items: FeedItem[], updated: Date): string {
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
+    FEED_STYLESHEET_PI,
     '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">',
     '  <channel>',
     `    <title>${escapeXml(siteTitle(site))}</title>`,

@@ -12,7 +12,10 @@ const MAX_GENERATED_LENGTH = 60;
 // A note whose slugs are all taken this many times over points at a bug, not at a busy author.
 const MAX_SUFFIX = 10_000;
 
-/** Slugs that would shadow StarPunk's own routes or well-known files. */
+/**
+ * Slugs that would shadow StarPunk's own routes or well-known files: notes and standalone pages
+ * (served at /<slug>) may not use them. A test checks this list against the app's route table.
+ */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   'admin',
   'api',
@@ -38,6 +41,7 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   'static',
   'tag',
   'tags',
+  'webmention',
   'well-known',
 ]);
 

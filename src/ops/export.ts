@@ -26,6 +26,7 @@ import { readNoteFile, resolveUnder } from '../notes/files.js';
 import { createNoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
+import { exportPages, PAGES_FILE } from '../pages/portability.js';
 import { exportSettings, SETTINGS_FILE } from '../settings/portability.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../site/feed-item.js';
 import { withStoredImages } from '../site/note-images.js';
@@ -69,6 +70,8 @@ export interface ExportResult {
   mediaFiles: number;
   /** Received Webmentions written to webmentions.json (mf2 JSON). */
   webmentions: number;
+  /** Standalone pages written to pages.json. */
+  pages: number;
   /** Notes whose file was missing or did not match the database (exported as found; see `starpunk doctor`). */
   warnings: string[];
 }
@@ -169,6 +172,8 @@ export function exportSite(options: ExportOptions): ExportResult {
     writeFileSync(join(partial, SETTINGS_FILE), `${JSON.stringify(exportSettings(db), null, 2)}\n`, {
       flag: 'wx',
     });
+    const pages = exportPages(db);
+    writeFileSync(join(partial, PAGES_FILE), `${JSON.stringify({ items: pages }, null, 2)}\n`);
 
     const media = mediaStore(db);
     const mediaRows: Record<string, unknown>[] = [];
@@ -215,7 +220,14 @@ export function exportSite(options: ExportOptions): ExportResult {
     }
 
     renameSync(partial, final);
-    return { path: final, notes: count, mediaFiles: mediaFiles.length, webmentions, warnings };
+    return {
+      path: final,
+      notes: count,
+      mediaFiles: mediaFiles.length,
+      webmentions,
+      pages: pages.length,
+      warnings,
+    };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
     throw err;

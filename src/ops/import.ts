@@ -35,6 +35,12 @@ import { createNoteService, type NoteService } from '../notes/service.js';
 import { generateSlug, RESERVED_SLUGS, slugify, validateCustomSlug } from '../notes/slug.js';
 import { parseDbTime, toDbTime } from '../notes/time.js';
 import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';
+import {
+  importPages,
+  PAGES_FILE,
+  type PageImportReport,
+  pageItemsFromDatabase,
+} from '../pages/portability.js';
 import { importSettings, type SettingsImportReport } from '../settings/portability.js';
 import {
   importWebmentions,
@@ -84,6 +90,8 @@ export interface ImportReport {
   webmentions?: WebmentionImportReport;
   /** The settings of an export (settings.json), when it had them. */
   settings?: SettingsImportReport;
+  /** Standalone pages, when the source had any. */
+  pages?: PageImportReport;
 }
 
 /** Options for importNotes. */
@@ -850,6 +858,7 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
       }
       importProfile(src, tables, opts.db, now);
       receivedWebmentions(report, webmentionItemsFromDatabase(src), notes, opts.db, now);
+      standalonePages(report, pageItemsFromDatabase(src), opts.db, now);
     } finally {
       dispose();
     }
@@ -871,11 +880,22 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
     const doc = readJson(mentionsFile);
     receivedWebmentions(report, Array.isArray(doc.items) ? doc.items : [], notes, opts.db, now);
   }
+  const pagesFile = join(root, PAGES_FILE);
+  if (existsSync(pagesFile)) {
+    const doc = readJson(pagesFile);
+    standalonePages(report, Array.isArray(doc.items) ? doc.items : [], opts.db, now);
+  }
   // Links are never followed (they could point at any private file); each one is reported.
   for (const rel of linkedMarkdown(root)) {
     record(report, { source: rel, outcome: 'failed', detail: 'a symbolic link; it was not imported' });
   }
   return report;
+}
+
+/** Imports standalone pages into the report, when there are any. */
+function standalonePages(report: ImportReport, items: unknown[], db: Db, now: Date): void {
+  if (items.length === 0) return;
+  report.pages = importPages(db, items, now);
 }
 
 /** Imports received Webmentions (after the notes they belong to) into the report, when there are any. */

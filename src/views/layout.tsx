@@ -24,9 +24,23 @@ export interface PageSite {
   timeZone?: string;
   /** Hash of the site icon files (src/routes/site/identity.ts serves them), or '' for none. */
   icon?: string;
-  /** The default social image (link previews), or ''. */
-  socialImage?: string;
   links: { rel: string; href: string; type?: string; title?: string }[];
+  /** Standalone pages in the owner's menu order (after the built-in entries). */
+  menu?: { href: string; title: string }[];
+  /** Absolute URL of the default social image, or ''. */
+  socialImage?: string;
+}
+
+/** Link-preview facts of a page (Open Graph, Twitter Card). */
+export interface PageMeta {
+  type: 'website' | 'article';
+  /** Absolute URL of the page. */
+  url?: string;
+  title?: string;
+  description?: string;
+  image?: { url: string; width?: number; height?: number; alt?: string };
+  /** When an article was published. */
+  publishedTime?: Date;
 }
 
 /** Properties of the page shell. */
@@ -36,7 +50,42 @@ export interface LayoutProps {
   description?: string;
   /** Canonical URL of the page, when it has one. */
   canonical?: string;
+  /** Link-preview meta; pages without it get a website preview from title, description and URL. */
+  meta?: PageMeta;
   children?: Child;
+}
+
+/** Open Graph (ogp.me) and Twitter Card meta tags for a page. */
+function PreviewMeta(props: {
+  title: string;
+  description: string;
+  canonical?: string;
+  site: PageSite;
+  meta?: PageMeta;
+}) {
+  const m = props.meta;
+  const title = m?.title ?? props.title;
+  const description = m?.description ?? props.description;
+  const url = m?.url ?? props.canonical;
+  const image = m?.image ?? (props.site.socialImage ? { url: props.site.socialImage } : undefined);
+  return (
+    <>
+      <meta property="og:type" content={m?.type ?? 'website'} />
+      <meta property="og:site_name" content={props.site.name} />
+      <meta property="og:title" content={title} />
+      {description !== '' && <meta property="og:description" content={description} />}
+      {url && <meta property="og:url" content={url} />}
+      {image && <meta property="og:image" content={image.url} />}
+      {image?.width && <meta property="og:image:width" content={String(image.width)} />}
+      {image?.height && <meta property="og:image:height" content={String(image.height)} />}
+      {image?.alt && <meta property="og:image:alt" content={image.alt} />}
+      {m?.publishedTime && <meta property="article:published_time" content={m.publishedTime.toISOString()} />}
+      <meta name="twitter:card" content={image ? 'summary_large_image' : 'summary'} />
+      <meta name="twitter:title" content={title} />
+      {description !== '' && <meta name="twitter:description" content={description} />}
+      {image && <meta name="twitter:image" content={image.url} />}
+    </>
+  );
 }
 
 /** The HTML shell shared by every public page: discovery links, landmarks, skip link, author h-card. */
@@ -53,6 +102,13 @@ export function Layout(props: LayoutProps) {
           <meta name="description" content={props.description ?? site.description} />
         )}
         {props.canonical && <link rel="canonical" href={props.canonical} />}
+        <PreviewMeta
+          title={props.title}
+          description={props.description ?? site.description}
+          canonical={props.canonical}
+          site={site}
+          meta={props.meta}
+        />
         {site.icon ? (
           <>
             <link rel="icon" href={`/favicon.ico?v=${site.icon}`} sizes="32x32" />
@@ -60,7 +116,7 @@ export function Layout(props: LayoutProps) {
             <link rel="apple-touch-icon" href={`/apple-touch-icon.png?v=${site.icon}`} />
           </>
         ) : (
-          <link rel="icon" href="data:," />
+          <link rel="icon" href="/favicon.ico" />
         )}
         <link rel="stylesheet" href="/static/style.css" />
         {site.links.map((l) => (
@@ -89,6 +145,11 @@ export function Layout(props: LayoutProps) {
               <li>
                 <a href="/feed.rss">Feed</a>
               </li>
+              {(site.menu ?? []).map((p) => (
+                <li>
+                  <a href={p.href}>{p.title}</a>
+                </li>
+              ))}
             </ul>
           </nav>
         </header>
@@ -164,7 +225,7 @@ export function renderInLayout(props: Omit<LayoutProps, 'children'>, content: un
     bySite = new Map();
     frames.set(props.site, bySite);
   }
-  const key = `${props.title}\u0000${props.description ?? ''}\u0000${props.canonical ?? ''}`;
+  const key = `${props.title}\u0000${props.description ?? ''}\u0000${props.canonical ?? ''}\u0000${props.meta ? JSON.stringify(props.meta) : ''}`;
   let frame = bySite.get(key);
   if (!frame) {
     const whole = renderDocument(<Layout {...props}>{raw(SLOT)}</Layout>);

@@ -3,7 +3,7 @@ import type { Note } from '../notes/types.js';
 import { responseTitle } from '../reply-context/kinds.js';
 import { AuthorData, authorCardOf } from './author.js';
 import { Entry } from './entry.js';
-import { Layout, type PageSite, renderDocument, renderInLayout } from './layout.js';
+import { Layout, type PageMeta, type PageSite, renderDocument, renderInLayout } from './layout.js';
 
 /** What list pages need to link notes and tags. */
 export interface ListLinks {
@@ -79,11 +79,19 @@ export function renderNotePage(p: {
   excerpt: string;
   /** The note's received responses (views/responses.tsx). */
   responses?: string;
+  /** Link-preview meta (site/link-preview.ts); its title is the note's title. */
+  meta?: PageMeta;
 }): string {
   // An untitled like, bookmark, repost or reply is named after what it responds to.
   const title = p.note.name ?? responseTitle(p.note) ?? (p.excerpt || 'Note');
   return renderInLayout(
-    { title: `${title} · ${p.site.name}`, site: p.site, canonical: p.url, description: p.excerpt },
+    {
+      title: `${title} · ${p.site.name}`,
+      site: p.site,
+      canonical: p.url,
+      description: p.excerpt,
+      meta: p.meta && { ...p.meta, title },
+    },
     <Entry
       note={p.note}
       url={p.url}

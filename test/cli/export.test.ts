@@ -64,6 +64,7 @@ describe('starpunk export', () => {
       'mf2.json',
       'notes',
       'settings.json',
+      'pages.json',
       'webmentions.json',
     ]);
 

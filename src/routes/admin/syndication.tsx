@@ -6,6 +6,7 @@ import type { SessionVars } from '../../http/session.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import type { NoteService } from '../../notes/service.js';
 import type { FetchLike } from '../../outbound/safe-fetch.js';
+import { connectBluesky } from '../../syndication/bluesky/index.js';
 import {
   finishMastodonConnect,
   MASTODON_CALLBACK_PATH,
@@ -14,7 +15,6 @@ import {
 import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { BlueskyConnectForm, renderSyndication } from '../../views/admin/syndication.js';
-import { connectBluesky } from '../../syndication/bluesky/index.js';
 
 /** Dependencies of the syndication admin pages. */
 export interface SyndicationAdminDeps {
@@ -107,7 +107,10 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
       });
     } catch (err) {
       // The PDS's answer (wrong password, unknown handle, unreachable) is the person's to read.
-      throw new AppError('invalid_request', `Bluesky did not accept this: ${(err as Error).message}`.slice(0, 300));
+      throw new AppError(
+        'invalid_request',
+        `Bluesky did not accept this: ${(err as Error).message}`.slice(0, 300),
+      );
     }
     syndication.connectAccount({
       service: 'bluesky',

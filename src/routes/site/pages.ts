@@ -26,8 +26,10 @@ import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-qu
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagPath, tagSlug } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
+import type { SiteExtras } from '../../pages/service.js';
 import type { CurrentSettings, SettingsService } from '../../settings/service.js';
 import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../../site/feed-item.js';
+import { noteMeta } from '../../site/link-preview.js';
 import { withStoredImages } from '../../site/note-images.js';
 import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
 import { eagerFirstImage } from '../../views/images.js';
@@ -89,6 +91,8 @@ export interface SiteDeps {
   responses?: SiteResponses;
   /** The site and author settings in force (read per request; they change without a restart). */
   settings: Pick<SettingsService, 'current'>;
+  /** The standalone pages' menu and the default social image (pages/service.ts). */
+  siteExtras?: () => SiteExtras;
 }
 
 /** The public site: home, notes, tags, search, feeds. */
@@ -96,13 +100,31 @@ export function siteRoutes(deps: SiteDeps): Hono {
   const app = new Hono();
   const { config, notes } = deps;
   const urls = siteUrls(config);
-  // The settings in force for this request; their version is part of every cache key below.
+  // The settings in force for this request, and the pages' menu and social image shown on every
+  // page; their versions are part of every cache key below.
   let now: CurrentSettings = deps.settings.current();
+  let extrasOf: SiteExtras | undefined = deps.siteExtras?.();
+  const siteOf = (s: CurrentSettings, extras: SiteExtras | undefined) => {
+    // Link previews need an absolute image URL, whichever side stored it.
+    const image = extras?.socialImage || s.site.socialImage;
+    return {
+      ...s.site,
+      ...(extras ? { menu: extras.menu } : {}),
+      socialImage: image ? urls.abs(image) : '',
+    };
+  };
+  let site = siteOf(now, extrasOf);
+  // Moves whenever the settings or the extras change: views, entries and ETags follow it.
+  let siteGeneration = 0;
   const current = () => {
     const s = deps.settings.current();
-    if (s !== now) {
+    const extras = deps.siteExtras?.();
+    if (s !== now || extras !== extrasOf) {
       now = s;
-      configKey = keyOf(s);
+      extrasOf = extras;
+      site = siteOf(s, extras);
+      siteGeneration++;
+      configKey = keyOf(s, extras);
     }
     return s;
   };
@@ -129,7 +151,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
   }
 
   // An entry shows dates in the site's time zone: a settings version renders it anew.
-  const entryTag = (revision: number) => `${revision}:${now.version}`;
+  const entryTag = (revision: number) => `${revision}:${siteGeneration}`;
   function listEntries(keys: NoteKey[]): string[] {
     const missing = keys.filter((k) => entries.get(String(k.id), entryTag(k.revision)) === undefined);
     for (const [note, html] of renderEntries(withImages(notes.getNotesByIds(missing.map((k) => k.id))))) {
@@ -143,10 +165,15 @@ export function siteRoutes(deps: SiteDeps): Hono {
     });
   }
   // Anything that changes what a page shows besides the notes: code version and configuration.
-  // The settings' version is part of it: pages and feeds saved under old settings are never reused.
-  const keyOf = (s: CurrentSettings) =>
-    weakEtag([deps.version, s.version, JSON.stringify({ ...config, sessionSecret: undefined })]);
-  let configKey = keyOf(now);
+  // The settings' and extras' versions are part of it: pages and feeds made under others are never reused.
+  const keyOf = (s: CurrentSettings, extras: SiteExtras | undefined) =>
+    weakEtag([
+      deps.version,
+      s.version,
+      extras?.version ?? 0,
+      JSON.stringify({ ...config, sessionSecret: undefined }),
+    ]);
+  let configKey = keyOf(now, extrasOf);
 
   // Validators of the list pages and feeds served in the current timeline state (null: not found);
   // a new state starts a new map. Bounded: variants include client-chosen cursors and tags.
@@ -161,13 +188,14 @@ export function siteRoutes(deps: SiteDeps): Hono {
   // Results of recent searches in the current state: a repeated search (a popular word, a reader
   // paging back) costs no ranking. Bounded.
   let searches = new Map<string, ReturnType<typeof searchNow>>();
-  let viewsVersion = now.version;
+  let viewsVersion = siteGeneration;
 
   function currentState(): TimelineState {
     const t = notes.timelineState();
+    // The settings, the menu and the social image are on every page: a change renders them afresh.
     current();
-    if (t !== viewsOf || viewsVersion !== now.version) {
-      viewsVersion = now.version;
+    if (t !== viewsOf || viewsVersion !== siteGeneration) {
+      viewsVersion = siteGeneration;
       views = new Map();
       bySlug = new Map();
       searches = new Map();
@@ -310,7 +338,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
       const older =
         view.keys.length > perPage ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
       return renderHomePage({
-        site: now.site,
+        site,
         entries: firstEager(listEntries(shown)),
         older,
         isFirst: cursor === undefined,
@@ -341,16 +369,18 @@ export function siteRoutes(deps: SiteDeps): Hono {
     }
     checkVisible(note);
     const url = urls.note(note.slug);
-    return cached(c, `note:${note.id}`, HTML, noteValidators(note), () =>
-      renderNotePage({
-        site: now.site,
-        note: withImages([note])[0]!,
+    return cached(c, `note:${note.id}`, HTML, noteValidators(note), () => {
+      const shown = withImages([note])[0]!;
+      return renderNotePage({
+        site,
+        note: shown,
         url,
         links: listLinks,
         excerpt: excerpt(plainText(note.contentHtml), 160),
         responses: deps.responses?.forNote(note.id),
-      }),
-    );
+        meta: noteMeta(shown, { url, title: '', siteUrl: config.siteUrl }),
+      });
+    });
   });
 
   app.get('/tag/:tag', (c) => {
@@ -381,7 +411,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
           ? `${tagPath(slug)}?before=${encodeCursor(shown[shown.length - 1]!)}`
           : undefined;
       return renderTagPage({
-        site: now.site,
+        site,
         tagName: view.label,
         entries: firstEager(listEntries(shown)),
         older,
@@ -425,7 +455,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const q = (c.req.query('q') ?? '').slice(0, 1000);
     const page = Math.max(1, Math.min(1000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     c.header('Cache-Control', 'no-cache');
-    const site = current().site;
+    currentState();
     if (q.trim() === '') return c.html(renderSearchPage({ site, query: '', results: [], total: 0 }));
     const r = runSearch(q, SEARCH_PAGE, (page - 1) * SEARCH_PAGE);
     const next =
@@ -512,9 +542,23 @@ export function siteRoutes(deps: SiteDeps): Hono {
   }
 
   type FeedKind = 'rss' | 'atom' | 'json';
+
+  /**
+   * A browser opening an RSS or Atom feed (it asks for HTML and names no feed type) gets the same
+   * bytes as application/xml: Chromium shows application/rss+xml as plain text and applies the
+   * feed's stylesheet (/static/feed.xsl) only to XML types. Feed readers get the feed's own type.
+   */
+  function feedType(c: Context, kind: FeedKind): string {
+    if (kind === 'json') return FEED_CONTENT_TYPES.json;
+    c.header('Vary', 'Accept');
+    const accept = c.req.header('accept') ?? '';
+    const browser =
+      /\btext\/html\b/i.test(accept) && !/\+xml\b/i.test(accept.replace(/application\/xhtml\+xml/gi, ''));
+    return browser ? 'application/xml; charset=utf-8' : FEED_CONTENT_TYPES[kind];
+  }
   function feed(c: Context, kind: FeedKind): Response {
     const v = feedValidators(kind);
-    return cached(c, `feed:${kind}`, FEED_CONTENT_TYPES[kind], v, () => {
+    return cached(c, `feed:${kind}`, feedType(c, kind), v, () => {
       const items = feedItems();
       if (kind === 'rss') return renderRss(feedSite(), feedLinks, items, v.lastModified);
       if (kind === 'atom') return renderAtom(feedSite(), feedLinks, items, v.lastModified);

@@ -50,6 +50,9 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
                 <a href="/admin/new">New note</a>
               </li>
               <li>
+                <a href="/admin/pages">Pages</a>
+              </li>
+              <li>
                 <a href="/admin/media">Media</a>
               </li>
               <li>

@@ -169,14 +169,28 @@ export function BlueskyConnectForm(props: { csrf: string }) {
       <form method="post" action="/admin/syndication/bluesky/connect" class="stack">
         <Csrf token={props.csrf} />
         <label for="bluesky-handle">Your handle</label>
-        <input id="bluesky-handle" name="handle" type="text" placeholder="you.bsky.social" required autocomplete="username" />
+        <input
+          id="bluesky-handle"
+          name="handle"
+          type="text"
+          placeholder="you.bsky.social"
+          required
+          autocomplete="username"
+        />
         <label for="bluesky-password">An app password</label>
         <input id="bluesky-password" name="app_password" type="password" required autocomplete="off" />
         <p class="hint">
-          Make one in Bluesky under Settings → Privacy and security → App passwords; never use your main password.
+          Make one in Bluesky under Settings → Privacy and security → App passwords; never use your main
+          password.
         </p>
         <label for="bluesky-service">Service (only with a server of your own)</label>
-        <input id="bluesky-service" name="service" type="text" inputmode="url" placeholder="https://bsky.social" />
+        <input
+          id="bluesky-service"
+          name="service"
+          type="text"
+          inputmode="url"
+          placeholder="https://bsky.social"
+        />
         <div class="form-actions">
           <button type="submit">Connect Bluesky</button>
         </div>

@@ -1,0 +1,142 @@
+import type { Clock } from '../clock.js';
+import { changeToken } from '../db/change-token.js';
+import type { Db } from '../db/open.js';
+import { type PageRow, pagesStore } from '../db/store/pages.js';
+import { settingsStore } from '../db/store/settings.js';
+import { AppError } from '../errors.js';
+import { renderMarkdown } from '../notes/markdown.js';
+import { slugify, validateCustomSlug } from '../notes/slug.js';
+
+/** What the owner submits for a page. */
+export interface PageFields {
+  title: string;
+  slug: string;
+  content: string;
+  published: boolean;
+  inMenu: boolean;
+}
+
+/** What every public page needs from the pages and settings tables: the menu and the social image. */
+export interface SiteExtras {
+  /** Changes whenever the menu or the social image changes. */
+  version: string;
+  menu: { href: string; title: string }[];
+  /** The default social image (setting `site.social_image`), or ''. */
+  socialImage: string;
+}
+
+const MAX_TITLE = 200;
+const MAX_CONTENT = 200_000;
+
+/** Checks and normalises a page's fields; throws invalid_request with every problem at once. */
+export function validatePageFields(f: PageFields): PageFields {
+  const problems: string[] = [];
+  const title = f.title.trim();
+  if (title === '') problems.push('Give the page a title.');
+  if (title.length > MAX_TITLE) problems.push(`The title may be at most ${MAX_TITLE} characters long.`);
+  const slugCheck = validateCustomSlug(f.slug.trim() === '' ? slugify(title) || title : f.slug);
+  if (!slugCheck.ok) problems.push(slugCheck.reason);
+  if (f.content.length > MAX_CONTENT)
+    problems.push(`The text may be at most ${MAX_CONTENT} characters long.`);
+  if (problems.length > 0) throw new AppError('invalid_request', problems.join(' '));
+  return { ...f, title, slug: slugCheck.ok ? slugCheck.slug : '' };
+}
+
+/** Creates the standalone-pages service: the owner's pages, their menu order and the public lookups. */
+export function createPageService(deps: { db: Db; clock: Clock }) {
+  const store = pagesStore(deps.db);
+  const settings = settingsStore(deps.db);
+  const token = changeToken(deps.db);
+  const now = () => deps.clock.now().toISOString();
+  let extras: { token: string; value: SiteExtras } | undefined;
+
+  function rowFor(f: PageFields, menuOrder: number | null) {
+    return {
+      slug: f.slug,
+      title: f.title,
+      content: f.content,
+      content_html: renderMarkdown(f.content, 'owner'),
+      published: f.published ? 1 : 0,
+      menu_order: menuOrder,
+    };
+  }
+
+  function taken(slug: string, id?: number): void {
+    const other = store.findPageBySlug(slug);
+    if (other && other.id !== id) throw new AppError('conflict', `Another page already uses “${slug}”.`);
+  }
+
+  /** Renumbers the menu 1..n in the given order, so moves are swaps of neighbours. */
+  function renumber(ids: number[]): void {
+    for (const [i, id] of ids.entries()) store.updateMenuOrder(id, i + 1);
+  }
+
+  return {
+    /** Every page (menu pages first, in order). */
+    list: (): PageRow[] => store.listPages(),
+    /** The page with this id; throws not_found. */
+    get(id: number): PageRow {
+      const p = store.findPage(id);
+      if (!p) throw new AppError('not_found', 'There is no such page.');
+      return p;
+    },
+    /** The published page at this slug, or undefined. */
+    findPublished(slug: string): PageRow | undefined {
+      const p = store.findPageBySlug(slug);
+      return p?.published === 1 ? p : undefined;
+    },
+    /** Creates a page from checked fields; returns its id. */
+    create(fields: PageFields): number {
+      const f = validatePageFields(fields);
+      return deps.db.transaction(() => {
+        taken(f.slug);
+        return store.insertPage(rowFor(f, f.inMenu ? store.maxMenuOrder() + 1 : null), now());
+      })();
+    },
+    /** Updates a page from checked fields, keeping its menu place when it stays in the menu. */
+    update(id: number, fields: PageFields): void {
+      const f = validatePageFields(fields);
+      deps.db.transaction(() => {
+        const old = store.findPage(id);
+        if (!old) throw new AppError('not_found', 'There is no such page.');
+        taken(f.slug, id);
+        const order = f.inMenu ? (old.menu_order ?? store.maxMenuOrder() + 1) : null;
+        store.updatePage(id, rowFor(f, order), now());
+      })();
+    },
+    /** Deletes a page. */
+    remove(id: number): void {
+      if (!store.deletePage(id)) throw new AppError('not_found', 'There is no such page.');
+    },
+    /** Moves a menu page one place up (-1) or down (+1); a page at the end stays put. */
+    move(id: number, by: -1 | 1): void {
+      deps.db.transaction(() => {
+        const menu = store.listPages().filter((p) => p.menu_order !== null);
+        const at = menu.findIndex((p) => p.id === id);
+        if (at < 0) throw new AppError('invalid_request', 'That page is not in the menu.');
+        const to = at + by;
+        if (to < 0 || to >= menu.length) return;
+        const ids = menu.map((p) => p.id);
+        [ids[at], ids[to]] = [ids[to]!, ids[at]!];
+        renumber(ids);
+      })();
+    },
+    /** Published pages' slugs and change times (sitemap). */
+    listPublished: () => store.listPublishedPages(),
+    /** The menu and social image, re-read only when the database changed. */
+    siteExtras(): SiteExtras {
+      const t = token();
+      if (extras?.token === t) return extras.value;
+      const menu = store.listMenuPages().map((p) => ({ href: `/${p.slug}`, title: p.title }));
+      const socialImage = settings.findSetting('site.social_image') ?? '';
+      const version = JSON.stringify([menu, socialImage]);
+      // Same content, same object: callers key their memos on it.
+      const value = extras?.value.version === version ? extras.value : { version, menu, socialImage };
+      extras = { token: t, value };
+      return value;
+    },
+  };
+}
+
+/** The standalone-pages service. */
+export type PageService = ReturnType<typeof createPageService>;

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import { changeToken } from '../../db/change-token.js';
+import type { Db } from '../../db/open.js';
+import { settingsStore } from '../../db/store/settings.js';
+import { sitemapStore } from '../../db/store/sitemap.js';
+import { escapeXml } from '../../feeds/common.js';
+import type { NoteService } from '../../notes/service.js';
+import type { PageService } from '../../pages/service.js';
+import { siteUrls } from '../../site/urls.js';
+
+const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'static');
+
+/** sitemaps.org: at most 50,000 URLs per sitemap file; beyond that a sitemap index lists the files. */
+export const SITEMAP_MAX_URLS = 50_000;
+
+/** Paths search engines are asked to leave alone: signed-in and protocol surfaces. */
+export const ROBOTS_DISALLOW = ['/admin', '/auth', '/micropub', '/webmention/status', '/api'];
+
+/** Dependencies of robots.txt, sitemap.xml and the default favicon. */
+export interface SeoDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  pages: PageService;
+  /** For the timeline state, which also moves when a scheduled note goes live. */
+  notes: Pick<NoteService, 'timelineState'>;
+  /** URLs per sitemap file (tests use a small number). */
+  maxUrls?: number;
+}
+
+function urlEntry(loc: string, lastmod?: string | null): string {
+  return `<url><loc>${escapeXml(loc)}</loc>${lastmod ? `<lastmod>${escapeXml(lastmod)}</lastmod>` : ''}</url>\n`;
+}
+
+const URLSET_OPEN =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n';
+
+/** GET /robots.txt, /sitemap.xml (a sitemap index past SITEMAP_MAX_URLS) and the default /favicon.ico. */
+export function seoRoutes(deps: SeoDeps): Hono {
+  const app = new Hono();
+  const urls = siteUrls(deps.config);
+  const store = sitemapStore(deps.db);
+  const settings = settingsStore(deps.db);
+  const max = deps.maxUrls ?? SITEMAP_MAX_URLS;
+  const favicon = readFileSync(join(STATIC_DIR, 'favicon.png'));
+  const XML = 'application/xml; charset=utf-8';
+  const dbChanged = changeToken(deps.db);
+  // Sitemap files by address, kept while nothing changed (no write, no scheduled note gone live):
+  // crawlers ask again and again, and a file of 50,000 URLs takes a few hundred milliseconds.
+  let memoOf: { token: string; state: unknown } | undefined;
+  let memo = new Map<string, string>();
+
+  app.get('/robots.txt', (c) => {
+    const lines = [
+      'User-agent: *',
+      ...ROBOTS_DISALLOW.map((p) => `Disallow: ${p}`),
+      '',
+      `Sitemap: ${urls.abs('sitemap.xml')}`,
+      '',
+    ];
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.text(lines.join('\n'));
+  });
+
+  /** The home page, published pages and tags with public notes: the first part of the sitemap. */
+  function siteEntries(now: string, newest: string | null): string[] {
+    const out = [urlEntry(urls.home, newest)];
+    for (const p of deps.pages.listPublished()) out.push(urlEntry(urls.abs(p.slug), p.updated_at));
+    for (const [name, lastmod] of store.iteratePublicTags(now)) out.push(urlEntry(urls.tag(name), lastmod));
+    return out;
+  }
+
+  /** Public notes from id `after` on, at most `limit`, read row by row. */
+  function noteEntries(out: string[], now: string, after: number, limit: number): void {
+    for (const [, slug, lastmod] of store.iteratePublicNotes(now, after, limit)) {
+      out.push(urlEntry(urls.note(slug), lastmod));
+    }
+  }
+
+  app.get('/sitemap.xml', (c) => {
+    const state = deps.notes.timelineState();
+    const token = dbChanged();
+    if (memoOf?.token !== token || memoOf.state !== state) {
+      memoOf = { token, state };
+      memo = new Map();
+    }
+    const part = c.req.query('part');
+    const from = c.req.query('from');
+    const key = `${part ?? ''}:${from ?? ''}`;
+    c.header('Cache-Control', 'no-cache');
+    let body = memo.get(key);
+    if (body === undefined) {
+      body = sitemap(part, from);
+      if (body === undefined) {
+        c.header('Content-Type', 'text/plain; charset=utf-8');
+        return c.body('Unknown sitemap part: use the addresses listed in /sitemap.xml.\n', 404);
+      }
+      // Bounded: `from` is chosen by the client.
+      if (memo.size < 64) memo.set(key, body);
+    }
+    c.header('Content-Type', XML);
+    return c.body(body);
+  });
+
+  /** One sitemap file, or the index past `max` URLs; undefined for an unknown part. */
+  function sitemap(part: string | undefined, fromText: string | undefined): string | undefined {
+    const now = deps.clock.now().toISOString();
+    if (part === 'notes') {
+      const from = Number(fromText);
+      if (!Number.isSafeInteger(from) || from < 1) return undefined;
+      const out: string[] = [];
+      noteEntries(out, now, from - 1, max);
+      return `${URLSET_OPEN}${out.join('')}</urlset>\n`;
+    }
+    if (part !== undefined && part !== 'site') return undefined;
+    const { n, newest } = store.countPublicNotes(now);
+    const head = siteEntries(now, newest);
+    if (part === 'site') return `${URLSET_OPEN}${head.slice(0, max).join('')}</urlset>\n`;
+    if (head.length + n <= max) {
+      noteEntries(head, now, 0, n);
+      return `${URLSET_OPEN}${head.join('')}</urlset>\n`;
+    }
+    // Too many for one file: an index of the site part and one file per run of notes.
+    const files = [urls.abs('sitemap.xml?part=site')];
+    for (const start of store.listPublicNoteStarts(now, max)) {
+      files.push(urls.abs(`sitemap.xml?part=notes&from=${start}`));
+    }
+    const list = files.map((loc) => `<sitemap><loc>${escapeXml(loc)}</loc></sitemap>\n`).join('');
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${list}</sitemapindex>\n`;
+  }
+
+  // The site's own icon, once set, is served by the identity routes (registered before these);
+  // until then every page's <link rel="icon"> gets this default.
+  app.get('/favicon.ico', async (c, next) => {
+    if (settings.findSetting('site.icon')) return next();
+    c.header('Content-Type', 'image/png');
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(favicon);
+  });
+  return app;
+}

@@ -1,0 +1,171 @@
+import { raw } from 'hono/html';
+import type { PageRow } from '../../db/store/pages.js';
+import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
+
+/** The pages list: each page's address, whether it is in the menu, and its actions. */
+export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): string {
+  const menu = p.pages.filter((x) => x.menu_order !== null);
+  return renderAdmin(
+    'Pages',
+    p.frame,
+    <>
+      <h1>Pages</h1>
+      <p>
+        Standalone pages (About, Now, Uses…) live at the site's root and never appear among notes or in feeds.
+        Pages in the menu are listed in the site's navigation in the order shown here.
+      </p>
+      <p>
+        <a href="/admin/pages/new" class="button">
+          New page
+        </a>
+      </p>
+      {p.pages.length === 0 ? (
+        <p class="notice">No pages yet.</p>
+      ) : (
+        <table class="admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Page</th>
+              <th scope="col">Address</th>
+              <th scope="col">Menu</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.pages.map((page) => {
+              const at = menu.findIndex((m) => m.id === page.id);
+              return (
+                <tr>
+                  <td data-label="Page" class="wrap-anywhere">
+                    <a href={`/admin/pages/${page.id}`}>{page.title}</a>
+                    {page.published === 0 && <strong> (hidden)</strong>}
+                  </td>
+                  <td data-label="Address" class="wrap-anywhere">
+                    {page.published === 1 ? <a href={`/${page.slug}`}>/{page.slug}</a> : `/${page.slug}`}
+                  </td>
+                  <td data-label="Menu">{at < 0 ? 'Not in menu' : `${at + 1} of ${menu.length}`}</td>
+                  <td data-label="Actions" class="actions">
+                    {at > 0 && (
+                      <form method="post" action={`/admin/pages/${page.id}/move`} class="inline-form">
+                        <Csrf token={p.frame.csrf} />
+                        <input type="hidden" name="by" value="-1" />
+                        <button type="submit" class="secondary" aria-label={rowAction('Move up', page.title)}>
+                          Move up
+                        </button>
+                      </form>
+                    )}
+                    {at >= 0 && at < menu.length - 1 && (
+                      <form method="post" action={`/admin/pages/${page.id}/move`} class="inline-form">
+                        <Csrf token={p.frame.csrf} />
+                        <input type="hidden" name="by" value="1" />
+                        <button
+                          type="submit"
+                          class="secondary"
+                          aria-label={rowAction('Move down', page.title)}
+                        >
+                          Move down
+                        </button>
+                      </form>
+                    )}
+                    <form method="post" action={`/admin/pages/${page.id}/delete`} class="inline-form">
+                      <Csrf token={p.frame.csrf} />
+                      <button type="submit" class="danger" aria-label={rowAction('Delete', page.title)}>
+                        Delete
+                      </button>
+                    </form>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </>,
+  );
+}
+
+/** The form values of the page editor. */
+export interface PageFormValues {
+  title: string;
+  slug: string;
+  content: string;
+  published: boolean;
+  inMenu: boolean;
+}
+
+/** The page editor (new or existing page), with its problems and an optional preview. */
+export function renderPageEditor(p: {
+  frame: AdminFrame;
+  id?: number;
+  values: PageFormValues;
+  errors: string[];
+  previewHtml?: string;
+}): string {
+  const v = p.values;
+  const action = p.id === undefined ? '/admin/pages/new' : `/admin/pages/${p.id}`;
+  const heading = p.id === undefined ? 'New page' : `Edit page “${v.title}”`;
+  return renderAdmin(
+    p.id === undefined ? 'New page' : 'Edit page',
+    p.frame,
+    <>
+      <h1>{heading}</h1>
+      {p.errors.length > 0 && (
+        <div class="flash flash-error" role="alert">
+          <p>Please fix {p.errors.length === 1 ? 'this' : 'these'} before saving:</p>
+          <ul>
+            {p.errors.map((e) => (
+              <li>{e}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <form method="post" action={action} class="editor stack">
+        <Csrf token={p.frame.csrf} />
+        <label for="title">Title</label>
+        <input id="title" name="title" type="text" value={v.title} maxlength={200} required />
+        <label for="slug">Address (slug)</label>
+        <input
+          id="slug"
+          name="slug"
+          type="text"
+          value={v.slug}
+          maxlength={200}
+          pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
+          aria-describedby="slug-help"
+        />
+        <p id="slug-help" class="help">
+          The page lives at /<em>slug</em> (letters a–z, digits, hyphens). Left empty, it is made from the
+          title.
+        </p>
+        <label for="content">Text (Markdown)</label>
+        <textarea id="content" name="content" rows={16} aria-describedby="content-help">
+          {v.content}
+        </textarea>
+        <p id="content-help" class="help">
+          Markdown: **bold**, _italic_, [links](https://example.com), lists, code.
+        </p>
+        <label class="inline-check">
+          <input type="checkbox" name="published" value="1" checked={v.published} /> Published (visible to
+          everyone)
+        </label>
+        <label class="inline-check">
+          <input type="checkbox" name="in_menu" value="1" checked={v.inMenu} /> Show in the site's menu
+        </label>
+        <div class="form-actions">
+          <button type="submit" name="intent" value="preview" class="secondary">
+            Preview
+          </button>
+          <button type="submit" name="intent" value="save">
+            Save page
+          </button>
+        </div>
+      </form>
+      {p.previewHtml !== undefined && (
+        <section class="preview" aria-label="Preview">
+          <h2>Preview</h2>
+          <div class="preview-entry">{raw(p.previewHtml)}</div>
+        </section>
+      )}
+    </>,
+  );
+}
