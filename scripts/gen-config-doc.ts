@@ -56,7 +56,7 @@ const NOTES: Record<string, string> = {
     'When set, the home page and the feeds name the hub (`rel="hub"` and `rel="self"` in the HTTP ' +
     '`Link` header and inside RSS, Atom and JSON Feed), and every publish, update or delete of a ' +
     'public note pings it (`hub.mode=publish`) through the job queue. Public hubs include ' +
-    '`https://websubhub.com/hub` and `https://pubsubhubbub.appspot.com/`. See docs/syndication-bluesky-websub.md.',
+    '`https://websubhub.com/hub` and `https://pubsubhubbub.appspot.com/`. See docs/syndication.md.',
 };
 
 function cell(text: string): string {
