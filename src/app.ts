@@ -121,7 +121,7 @@ export function buildApp(
   const tokens = deps.tokens ?? createTokenService({ db, clock });
   const auth = deps.auth ?? createAdminAuth({ db, config, clock, secret: deps.secret, fetch, logger });
   const metrics = deps.metrics ?? createMetrics();
-  const indieauth = createIndieAuthServer({ db, clock, config });
+  const indieauth = createIndieAuthServer({ db, clock, config, current: () => settings.current().config });
   const jobs = deps.jobs ?? createJobQueue({ db, clock, logger });
   // Each capability that works in the background registers its job kinds here.
   const jobHandlers: Record<string, JobHandler> = {};
@@ -291,8 +291,8 @@ export function buildApp(
   app.use('/auth/*', loadSession(auth));
   app.use('/admin', loadSession(auth));
   app.use('/admin/*', loadSession(auth));
-  app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000) }));
-  app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch }));
+  app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000), site }));
+  app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch, site }));
   app.route(
     '/',
     adminRoutes({

@@ -54,7 +54,13 @@ export interface TokenResponse {
 }
 
 /** StarPunk's IndieAuth authorization server: codes, token exchange, refresh, introspection, revocation. */
-export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Config }) {
+export function createIndieAuthServer(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  /** The configuration with the saved settings applied, read when a profile is given out. */
+  current?: () => Config;
+}) {
   const { db, clock, config } = deps;
   const codes = authCodesStore(db);
   const tokens = tokensStore(db);
@@ -66,9 +72,10 @@ export function createIndieAuthServer(deps: { db: Db; clock: Clock; config: Conf
   function profileFor(scopes: Set<string>): Record<string, string> | undefined {
     if (!scopes.has('profile')) return undefined;
     const profile: Record<string, string> = { url: me };
-    profile.name = config.siteAuthor || config.siteName;
+    const c = deps.current?.() ?? config;
+    profile.name = c.siteAuthor || c.siteName;
     // IndieAuth §5.3.4: photo is an absolute URL.
-    if (config.author?.photo) profile.photo = new URL(config.author.photo, config.siteUrl).href;
+    if (c.author?.photo) profile.photo = new URL(c.author.photo, c.siteUrl).href;
     return profile;
   }
 

@@ -8,6 +8,7 @@ import { clearSessionCookie, requireCsrf, type SessionVars, setSessionCookie } f
 import type { Logger } from '../../logger.js';
 import { pageSiteFrom } from '../../site/page-site.js';
 import { renderLoginPage, renderSetupPage } from '../../views/admin/auth-pages.js';
+import type { PageSite } from '../../views/layout.js';
 
 /**
  * Where to go after sign-in: `next` resolved against SITE_URL with the WHATWG URL parser (the one
@@ -46,18 +47,21 @@ export interface AuthRouteDeps {
   auth: AdminAuth;
   logger: Logger;
   limiter: RateLimiter;
+  /** The site facts in force (settings change without a restart); the configuration's when absent. */
+  site?: () => PageSite;
 }
 
 /** Sign-in, sign-out, first-run setup and the development login. */
 export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
   const { config, auth, limiter } = deps;
-  const site = pageSiteFrom(config);
+  const fixed = pageSiteFrom(config);
+  const currentSite = deps.site ?? (() => fixed);
   const secure = config.siteUrl.startsWith('https:');
 
   const loginPage = (next: string, error?: string) =>
     renderLoginPage({
-      site,
+      site: currentSite(),
       method: auth.signInMethod(),
       hasPassword: auth.hasPassword(),
       adminMe: config.adminMe,
@@ -135,7 +139,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
     if (auth.hasPassword() || !auth.isSetupTokenValid(token)) {
       throw new AppError('not_found', 'This setup link is invalid, expired or already used.');
     }
-    return c.html(renderSetupPage({ site, token }));
+    return c.html(renderSetupPage({ site: currentSite(), token }));
   });
 
   app.post('/auth/setup', async (c) => {
@@ -148,11 +152,12 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
     }
     const password = typeof body.password === 'string' ? body.password : '';
     if (password !== body.confirm)
-      return c.html(renderSetupPage({ site, token, error: 'The two passwords differ.' }), 400);
+      return c.html(renderSetupPage({ site: currentSite(), token, error: 'The two passwords differ.' }), 400);
     try {
       await auth.setPassword(password);
     } catch (err) {
-      if (err instanceof AppError) return c.html(renderSetupPage({ site, token, error: err.message }), 400);
+      if (err instanceof AppError)
+        return c.html(renderSetupPage({ site: currentSite(), token, error: err.message }), 400);
       throw err;
     }
     startSession(c, config.adminMe, ip);

@@ -11,6 +11,7 @@ import { type IndieAuthServer, OAuthError } from '../../indieauth/server.js';
 import { pageSiteFrom } from '../../site/page-site.js';
 import { siteUrls } from '../../site/urls.js';
 import { renderConsentPage } from '../../views/indieauth/consent.js';
+import type { PageSite } from '../../views/layout.js';
 
 /** Dependencies of the IndieAuth server routes. */
 export interface IndieAuthDeps {
@@ -18,6 +19,8 @@ export interface IndieAuthDeps {
   auth: AdminAuth;
   server: IndieAuthServer;
   fetch: FetchLike;
+  /** The site facts in force (settings change without a restart); the configuration's when absent. */
+  site?: () => PageSite;
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -115,7 +118,8 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
   const app = new Hono<{ Variables: SessionVars }>();
   const { config, server } = deps;
   const urls = siteUrls(config);
-  const site = pageSiteFrom(config);
+  const fixed = pageSiteFrom(config);
+  const currentSite = deps.site ?? (() => fixed);
   const issuer = config.siteUrl;
   const endpoints = {
     introspection: urls.abs('auth/introspect'),
@@ -213,7 +217,7 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
     c.header('Cache-Control', 'no-store');
     return c.html(
       renderConsentPage({
-        site,
+        site: currentSite(),
         csrf: session.csrf,
         client: checked.info,
         me: config.adminMe,
