@@ -63,8 +63,8 @@ describe('starpunk export', () => {
       'media.json',
       'mf2.json',
       'notes',
-      'settings.json',
       'pages.json',
+      'settings.json',
       'webmentions.json',
     ]);
 

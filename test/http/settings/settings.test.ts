@@ -191,8 +191,11 @@ describe('admin → Settings', () => {
   });
 
   it('makes the site icon in every size and serves it at the conventional addresses', async () => {
-    expect((await t.get('/favicon.ico')).status).toBe(404);
-    expect(await (await t.get('/')).text()).toContain('<link rel="icon" href="data:,"');
+    // Before an icon is set: StarPunk's default icon, at the same address.
+    const fallback = await t.get('/favicon.ico');
+    expect(fallback.status).toBe(200);
+    const defaultBytes = Buffer.from(await fallback.arrayBuffer());
+    expect(await (await t.get('/')).text()).toContain('<link rel="icon" href="/favicon.ico"');
     expect((await saveSettings(t, admin, {}, { site_icon: await png(640) })).status).toBe(303);
     const id = t.app.services.settings.current().settings.icon;
     for (const [path, size] of [
@@ -212,6 +215,7 @@ describe('admin → Settings', () => {
     expect(ico.status).toBe(200);
     expect(ico.headers.get('content-type')).toBe('image/x-icon');
     const bytes = Buffer.from(await ico.arrayBuffer());
+    expect(bytes.equals(defaultBytes)).toBe(false);
     // ICONDIR: reserved 0, type 1 (icon), one image of 32×32 whose data is a PNG.
     expect([bytes.readUInt16LE(0), bytes.readUInt16LE(2), bytes.readUInt16LE(4), bytes[6], bytes[7]]).toEqual(
       [0, 1, 1, 32, 32],
