@@ -311,10 +311,10 @@ export function buildApp(
   );
   app.route('/', settingsAdminRoutes({ config, settings }));
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
-  app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent }));
-  app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived }));
-  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch }));
-  app.route('/', pagesAdminRoutes({ config, pages }));
+  app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent, settings }));
+  app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived, settings }));
+  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch, settings }));
+  app.route('/', pagesAdminRoutes({ config, pages, settings }));
 
   // Last: a standalone page at /<slug> answers only where no route above does.
   app.route('/', standalonePageRoutes({ config, pages }));

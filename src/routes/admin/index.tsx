@@ -25,6 +25,7 @@ import { renderHealth, renderSessions, renderTokens } from '../../views/admin/mi
 import { renderDashboard } from '../../views/admin/notes.js';
 import { authorCardOf } from '../../views/author.js';
 import { registerEditorRoutes } from './editor.js';
+import { adminFrame } from './frame.js';
 import { type OneTimeFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
 
 const PAGE = 25;
@@ -114,20 +115,8 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
   app.use('/admin', requireAdmin(), requireCsrf(deps.auth), readableForm());
   app.use('/admin/*', requireAdmin(), requireCsrf(deps.auth), readableForm());
 
-  function frame(c: Context<{ Variables: SessionVars }>): AdminFrame {
-    const s = c.get('session')!;
-    const flashKey = c.req.query('flash');
-    const text = flashKey ? FLASH[flashKey] : undefined;
-    const now = deps.settings.current();
-    return {
-      siteName: now.settings.siteName,
-      csrf: s.csrf,
-      me: s.me,
-      devMode: config.devMode,
-      timeZone: now.timeZone,
-      flash: text ? { kind: 'ok', text } : undefined,
-    };
-  }
+  const frame = (c: Context<{ Variables: SessionVars }>): AdminFrame =>
+    adminFrame(c, { config, settings: deps.settings }, FLASH);
 
   app.get('/admin', (c) => {
     const filter = (FILTERS as readonly string[]).includes(c.req.query('filter') ?? '')

@@ -7,6 +7,7 @@ import { renderMarkdown } from '../../notes/markdown.js';
 import type { PageFields, PageService } from '../../pages/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderPageEditor, renderPagesList } from '../../views/admin/pages.js';
+import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 type Ctx = Context<{ Variables: SessionVars }>;
 
@@ -46,20 +47,13 @@ async function fieldsFrom(c: Ctx): Promise<PageFields & { intent: string }> {
 export function pagesAdminRoutes(deps: {
   config: Config;
   pages: PageService;
+  /** The settings in force (site name, time zone in the admin frame). */
+  settings?: AdminFrameDeps['settings'];
 }): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
 
-  function frame(c: Ctx): AdminFrame {
-    const s = c.get('session')!;
-    const text = FLASH[c.req.query('flash') ?? ''];
-    return {
-      siteName: deps.config.siteName,
-      csrf: s.csrf,
-      me: s.me,
-      devMode: deps.config.devMode,
-      flash: text ? { kind: 'ok', text } : undefined,
-    };
-  }
+  const frame = (c: Ctx): AdminFrame =>
+    adminFrame(c, { config: deps.config, settings: deps.settings }, FLASH);
 
   /** Saves (or previews) the submitted page; problems re-show the form with the owner's text. */
   async function save(c: Ctx, id: number | undefined): Promise<Response> {

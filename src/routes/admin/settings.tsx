@@ -8,6 +8,7 @@ import { parseSettingsForm, type SiteSettings } from '../../settings/schema.js';
 import type { SettingsService } from '../../settings/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { formValuesOf, renderSettings, type SettingsFormValues } from '../../views/admin/settings.js';
+import { adminFrame } from './frame.js';
 
 type Ctx = Context<{ Variables: SessionVars }>;
 
@@ -53,17 +54,8 @@ export function settingsAdminRoutes(deps: SettingsAdminDeps): Hono<{ Variables: 
   const app = new Hono<{ Variables: SessionVars }>();
   const { settings } = deps;
 
-  function frame(c: Ctx): AdminFrame {
-    const s = c.get('session')!;
-    return {
-      siteName: settings.current().settings.siteName,
-      csrf: s.csrf,
-      me: s.me,
-      devMode: deps.config.devMode,
-      timeZone: settings.current().timeZone,
-      flash: c.req.query('flash') === 'saved' ? { kind: 'ok', text: 'Settings saved.' } : undefined,
-    };
-  }
+  const frame = (c: Ctx): AdminFrame =>
+    adminFrame(c, { config: deps.config, settings }, { saved: 'Settings saved.' });
 
   function page(c: Ctx, values: SettingsFormValues, errors: string[], status: 200 | 400 | 413 | 415) {
     const s = settings.current().settings;

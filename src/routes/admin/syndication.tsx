@@ -15,9 +15,12 @@ import {
 import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { BlueskyConnectForm, renderSyndication } from '../../views/admin/syndication.js';
+import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 /** Dependencies of the syndication admin pages. */
 export interface SyndicationAdminDeps {
+  /** The settings in force (site name, time zone in the admin frame). */
+  settings?: AdminFrameDeps['settings'];
   config: Config;
   notes: NoteService;
   syndication: Syndication;
@@ -48,17 +51,8 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
     siteName: deps.config.siteName,
   };
 
-  function frame(c: Ctx): AdminFrame {
-    const s = c.get('session')!;
-    const text = FLASH[c.req.query('flash') ?? ''];
-    return {
-      siteName: deps.config.siteName,
-      csrf: s.csrf,
-      me: s.me,
-      devMode: deps.config.devMode,
-      flash: text ? { kind: 'ok', text } : undefined,
-    };
-  }
+  const frame = (c: Ctx): AdminFrame =>
+    adminFrame(c, { config: deps.config, settings: deps.settings }, FLASH);
 
   function idParam(c: Ctx, name: string): number {
     const v = c.req.param(name) ?? '';

@@ -9,6 +9,7 @@ import type { AdminFrame } from '../../views/admin/layout.js';
 import { type MentionFilter, renderWebmentionAdmin } from '../../views/admin/webmention-moderation.js';
 import { parseDomain } from '../../webmention/moderation.js';
 import type { WebmentionReceiver } from '../../webmention/receive.js';
+import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 const PAGE = 25;
 const FILTERS: readonly MentionFilter[] = ['pending', 'approved', 'rejected', 'all'];
@@ -26,6 +27,8 @@ const FLASH: Record<string, string> = {
 
 /** Dependencies of the moderation screens. */
 export interface WebmentionAdminDeps {
+  /** The settings in force (site name, time zone in the admin frame). */
+  settings?: AdminFrameDeps['settings'];
   config: Config;
   auth: AdminAuth;
   receiver: WebmentionReceiver;
@@ -55,17 +58,7 @@ export function webmentionModerationRoutes(deps: WebmentionAdminDeps): Hono<{ Va
   app.use('/admin/webmentions', requireAdmin(), requireCsrf(deps.auth));
   app.use('/admin/webmentions/*', requireAdmin(), requireCsrf(deps.auth));
 
-  function frame(c: Ctx): AdminFrame {
-    const s = c.get('session')!;
-    const text = FLASH[c.req.query('flash') ?? ''];
-    return {
-      siteName: config.siteName,
-      csrf: s.csrf,
-      me: s.me,
-      devMode: config.devMode,
-      flash: text ? { kind: 'ok', text } : undefined,
-    };
-  }
+  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: config, settings: deps.settings }, FLASH);
 
   async function form(c: Ctx): Promise<Record<string, string>> {
     let body: Record<string, unknown>;

@@ -10,9 +10,12 @@ import { siteUrls } from '../../site/urls.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderSentWebmentions } from '../../views/admin/webmentions-sent.js';
 import type { WebmentionSender } from '../../webmention/sender.js';
+import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 /** Dependencies of the sent-Webmentions admin pages. */
 export interface WebmentionAdminDeps {
+  /** The settings in force (site name, time zone in the admin frame). */
+  settings?: AdminFrameDeps['settings'];
   config: Config;
   notes: NoteService;
   webmentions: WebmentionSender;
@@ -33,17 +36,8 @@ export function webmentionsSentAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Va
   const app = new Hono<{ Variables: SessionVars }>();
   const urls = siteUrls(deps.config);
 
-  function frame(c: Ctx): AdminFrame {
-    const s = c.get('session')!;
-    const text = FLASH[c.req.query('flash') ?? ''];
-    return {
-      siteName: deps.config.siteName,
-      csrf: s.csrf,
-      me: s.me,
-      devMode: deps.config.devMode,
-      flash: text ? { kind: 'ok', text } : undefined,
-    };
-  }
+  const frame = (c: Ctx): AdminFrame =>
+    adminFrame(c, { config: deps.config, settings: deps.settings }, FLASH);
 
   function findNote(id: string): Note {
     const n = /^\d{1,12}$/.test(id) ? deps.notes.getNoteById(Number(id)) : undefined;

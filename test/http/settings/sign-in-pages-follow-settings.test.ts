@@ -41,4 +41,19 @@ describe('pages before signing in follow the settings', () => {
     await saveSettings(t, admin, { author_name: 'Ada Lovelace-Byron' });
     expect((await ask()).name).toBe('Ada Lovelace-Byron');
   });
+
+  it('every admin screen names the site as saved', async () => {
+    await saveSettings(t, admin, { site_name: 'Renamed Notebook' });
+    for (const path of [
+      '/admin',
+      '/admin/settings',
+      '/admin/webmentions',
+      '/admin/syndication',
+      '/admin/pages',
+    ]) {
+      const html = await (await t.get(path, { Cookie: admin.cookie })).text();
+      expect(html, path).toContain('Renamed Notebook');
+      expect(html, path).not.toContain('Test Site');
+    }
+  });
 });
