@@ -1,3 +1,4 @@
+import { decodeAttr, escapeAttr } from '../site/html-attr.js';
 import type { FeedItem, FeedPhoto, FeedSite } from './types.js';
 
 /** Longest generated title, ellipsis included, in code points. */
@@ -141,21 +142,6 @@ export function siteLanguage(site: FeedSite): string {
   return cleanText(site.language ?? '').trim() || 'en';
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-function escapeHtmlAttr(value: string): string {
-  return value.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
-function decodeHtmlAttr(value: string): string {
-  return value
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&amp;/g, '&');
-}
-
 // In sanitised HTML every tag is `<name attr="value" …>`, with `<`, `>` and `"` escaped inside
 // values and `<` escaped in text, so these find exactly the tags and their URL attributes.
 const TAG = /<[a-zA-Z][^<>]*>/g;
@@ -195,7 +181,7 @@ export function absoluteUrls(html: string, base: string): string {
   if (!html.includes('<')) return html;
   const rewrite =
     (resolve: (value: string) => string) => (_m: string, head: string, value: string, tail: string) =>
-      head + escapeHtmlAttr(resolve(decodeHtmlAttr(value))) + tail;
+      head + escapeAttr(resolve(decodeAttr(value))) + tail;
   return html.replace(TAG, (tag) =>
     tag
       .replace(
@@ -222,7 +208,7 @@ function photosHtml(item: FeedItem, base: string, shown: ReadonlySet<string>): s
     const src = display ?? { url, width: photo.width, height: photo.height };
     const size = src.width && src.height ? ` width="${src.width}" height="${src.height}"` : '';
     out.push(
-      `<p><img src="${escapeHtmlAttr(src.url)}" alt="${escapeHtmlAttr(cleanText(photo.alt).trim())}"${size} /></p>`,
+      `<p><img src="${escapeAttr(src.url)}" alt="${escapeAttr(cleanText(photo.alt).trim())}"${size} /></p>`,
     );
   }
   return out.join('');
@@ -239,7 +225,7 @@ export function itemContentHtml(item: FeedItem, siteUrl: string): string {
   const shown = new Set<string>();
   for (const [tag] of html.matchAll(/<img\b[^<>]*>/g)) {
     const src = /\ssrc="([^"]*)"/.exec(tag)?.[1];
-    if (src !== undefined) shown.add(decodeHtmlAttr(src));
+    if (src !== undefined) shown.add(decodeAttr(src));
   }
   return html + photosHtml(item, base, shown);
 }

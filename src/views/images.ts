@@ -1,3 +1,5 @@
+import { decodeAttr, escapeAttr } from '../site/html-attr.js';
+
 /** One stored size of an image, as srcset lists it. */
 export interface ImageSize {
   url: string;
@@ -24,21 +26,6 @@ export const IMAGE_SIZES = '(min-width: 40rem) 38rem, calc(100vw - 2rem)';
 export function srcsetOf(sources: readonly ImageSize[]): string | undefined {
   if (sources.length < 2) return undefined;
   return sources.map((s) => `${s.url} ${s.width}w`).join(', ');
-}
-
-const ATTR_ESCAPES: Record<string, string> = { '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' };
-
-function escapeAttr(value: string): string {
-  return value.replace(/[&"<>]/g, (c) => ATTR_ESCAPES[c] ?? c);
-}
-
-function decodeAttr(value: string): string {
-  return value
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&amp;/g, '&');
 }
 
 // Sanitised HTML (sanitize-html's output, hono/jsx's) writes every attribute as name="value" with
