@@ -6,6 +6,8 @@ import {
   formatRfc3339,
   GENERATOR,
   itemContentHtml,
+  itemInReplyTo,
+  itemSubjects,
   itemTags,
   itemTitle,
   photoLength,
@@ -13,6 +15,7 @@ import {
   siteDescription,
   siteLanguage,
   siteTitle,
+  THREAD_NS,
 } from './common.js';
 import type { FeedItem, FeedLinks, FeedSite } from './types.js';
 
@@ -27,6 +30,12 @@ function renderEntry(site: FeedSite, item: FeedItem): string {
     `    <updated>${formatRfc3339(item.updated ?? item.published)}</updated>`,
     `    <content type="html">${escapeXml(itemContentHtml(item, site.url))}</content>`,
   ];
+  // RFC 4685 §3: `ref` is the identity of what is replied to, `href` where to read it; both the URL.
+  for (const ref of itemInReplyTo(item)) {
+    lines.push(`    <thr:in-reply-to ref="${escapeXml(ref)}" href="${escapeXml(ref)}"/>`);
+  }
+  // What a like, bookmark or repost is about (RFC 4287 §4.2.7.2 "related").
+  for (const href of itemSubjects(item)) lines.push(`    <link rel="related" href="${escapeXml(href)}"/>`);
   for (const tag of itemTags(item)) lines.push(`    <category term="${escapeXml(tag)}"/>`);
   for (const photo of item.photos) {
     const attrs = [
@@ -52,7 +61,7 @@ export function renderAtom(site: FeedSite, links: FeedLinks, items: FeedItem[], 
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     FEED_STYLESHEET_PI,
-    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXml(siteLanguage(site))}">`,
+    `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="${THREAD_NS}" xml:lang="${escapeXml(siteLanguage(site))}">`,
     `  <id>${escapeXml(absoluteUrl(site.url, site.url))}</id>`,
     `  <title type="text">${escapeXml(siteTitle(site))}</title>`,
     ...(description === '' ? [] : [`  <subtitle type="text">${escapeXml(siteDescription(site))}</subtitle>`]),

@@ -1,5 +1,5 @@
 import { decodeAttr, escapeAttr } from '../site/html-attr.js';
-import type { FeedItem, FeedPhoto, FeedSite } from './types.js';
+import type { FeedItem, FeedPhoto, FeedResponse, FeedSite } from './types.js';
 
 /** Longest generated title, ellipsis included, in code points. */
 export const TITLE_MAX_LENGTH = 80;
@@ -93,13 +93,112 @@ export function excerpt(text: string, max = TITLE_MAX_LENGTH): string {
   return `${head.replace(/[\s,;:]+$/u, '')}…`;
 }
 
-/** Returns a non-empty title for an item: its name, else an excerpt of its text, else its date. */
+/** The namespace of Atom's thr:in-reply-to (RFC 4685), which RSS items carry too. */
+export const THREAD_NS = 'http://purl.org/syndication/thread/1.0';
+
+/** An absolute http(s) URL, or undefined for anything else (a feed links nowhere else). */
+function httpUrl(url: string | null, base: string): string | undefined {
+  if (url === null) return undefined;
+  const abs = absoluteUrl(url, base);
+  return /^https?:\/\//i.test(abs) ? abs : undefined;
+}
+
+/**
+ * What the item responds to, with absolute http(s) URLs and clean words; a response whose URL is
+ * not http(s) is left out, an author URL that is not is dropped.
+ */
+export function itemResponses(item: FeedItem): FeedResponse[] {
+  const out: FeedResponse[] = [];
+  for (const r of item.responses ?? []) {
+    const url = httpUrl(r.url, item.url);
+    if (url === undefined) continue;
+    const text = (v: string | null) => {
+      const t = v === null ? '' : cleanText(v).replace(/\s+/g, ' ').trim();
+      return t === '' ? null : t;
+    };
+    out.push({
+      ...r,
+      url,
+      label: cleanText(r.label).trim(),
+      title: cleanText(r.title).trim(),
+      name: text(r.name),
+      authorName: text(r.authorName),
+      authorUrl: httpUrl(r.authorUrl, url) ?? null,
+    });
+  }
+  return out;
+}
+
+/** A page's URL as a person reads it in a title: without the scheme, e.g. `example.com/post?id=7`. */
+function readableUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const path = u.pathname === '/' ? '' : u.pathname;
+    return `${u.host}${path}${u.search}`;
+  } catch {
+    return url;
+  }
+}
+
+/** The title of a like, bookmark, repost or reply, as its page is titled: `Liked <page title or URL>`. */
+function responseTitle(item: FeedItem): string | null {
+  const first = itemResponses(item)[0];
+  if (first === undefined) return null;
+  return excerpt(`${first.title} ${first.name ?? readableUrl(first.url)}`);
+}
+
+/**
+ * Returns an item's title as its page is titled: its name, else what it responds to, else an excerpt
+ * of its text, else its date. Never empty.
+ */
 export function itemTitle(item: FeedItem): string {
-  const name = itemName(item);
+  const name = itemName(item) ?? responseTitle(item);
   if (name !== null) return name;
   const text = excerpt(item.textForTitle);
   if (text !== '') return text;
   return `Note of ${formatRfc3339(item.published).slice(0, 10)}`;
+}
+
+/**
+ * The title JSON Feed gives an item: its own name or what it responds to; null for a plain
+ * untitled note (microblog posts carry no title there).
+ */
+export function itemJsonTitle(item: FeedItem): string | null {
+  return itemName(item) ?? responseTitle(item);
+}
+
+/** The pages a reply replies to (Atom and RSS thr:in-reply-to). */
+export function itemInReplyTo(item: FeedItem): string[] {
+  return itemResponses(item)
+    .filter((r) => r.kind === 'in-reply-to')
+    .map((r) => r.url);
+}
+
+/** The pages a like, bookmark or repost is about (Atom rel="related"; the first is JSON Feed's external_url). */
+export function itemSubjects(item: FeedItem): string[] {
+  return itemResponses(item)
+    .filter((r) => r.kind !== 'in-reply-to')
+    .map((r) => r.url);
+}
+
+/**
+ * What the item responds to as HTML, one paragraph each, as the note's page shows it
+ * (views/entry.tsx): `Liked <a>page title</a> by <a>author</a>`, or the bare URL when the page's
+ * title is unknown.
+ */
+function responsesHtml(item: FeedItem): string {
+  return itemResponses(item)
+    .map((r) => {
+      const link = `<a href="${escapeAttr(r.url)}">${escapeAttr(r.name ?? r.url)}</a>`;
+      let by = '';
+      if (r.name !== null && r.authorName !== null) {
+        by = r.authorUrl
+          ? ` by <a href="${escapeAttr(r.authorUrl)}">${escapeAttr(r.authorName)}</a>`
+          : ` by ${escapeAttr(r.authorName)}`;
+      }
+      return `<p>${escapeAttr(r.label)} ${link}${by}</p>`;
+    })
+    .join('');
 }
 
 /** Returns the photo's MIME type: as given, else guessed from the URL's extension, else image/jpeg. */
@@ -215,12 +314,13 @@ function photosHtml(item: FeedItem, base: string, shown: ReadonlySet<string>): s
 }
 
 /**
- * The item's content as every feed format carries it: the sanitised HTML with every URL made
- * absolute against the item's URL, followed by its photos (those the text does not show already).
+ * The item's content as every feed format carries it: what it responds to (a like's page, a
+ * reply's post), then the sanitised HTML with every URL made absolute against the item's URL,
+ * then its photos (those the text does not show already).
  */
 export function itemContentHtml(item: FeedItem, siteUrl: string): string {
   const base = absoluteUrl(item.url, siteUrl);
-  const html = absoluteUrls(item.contentHtml, base);
+  const html = responsesHtml(item) + absoluteUrls(item.contentHtml, base);
   if (item.photos.length === 0) return html;
   const shown = new Set<string>();
   for (const [tag] of html.matchAll(/<img\b[^<>]*>/g)) {

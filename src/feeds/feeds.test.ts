@@ -364,6 +364,48 @@ describe.each(FORMATS)('$name feed (shared cases)', (format) => {
     }
   });
 
+  it('names what a response responds to, escaped, and never links anything but http(s)', () => {
+    const words = { label: 'Bookmarked', title: 'Bookmarked' } as const;
+    const item = makeItem('a', {
+      responses: [
+        // Not a web page: left out entirely.
+        {
+          kind: 'like-of',
+          url: 'javascript:alert(1)',
+          label: 'Liked',
+          title: 'Liked',
+          name: 'x',
+          authorName: null,
+          authorUrl: null,
+        },
+        {
+          kind: 'bookmark-of',
+          url: 'https://x.example/a?b=1&c=2',
+          ...words,
+          name: '</title><script>"&',
+          authorName: 'Eve <e>',
+          authorUrl: 'javascript:alert(1)',
+        },
+      ],
+    });
+    const [read] = format.read(format.render(SITE, [item])).items;
+    expect(read?.title).toBe('Bookmarked </title><script>"&');
+    expect(read?.content).toBe(
+      '<p>Bookmarked <a href="https://x.example/a?b=1&amp;c=2">&lt;/title&gt;&lt;script&gt;&quot;&amp;</a> by Eve &lt;e&gt;</p><p>Body of a</p>',
+    );
+    // Untitled pages are named by their address, without the scheme.
+    const bare = makeItem('b', {
+      textForTitle: '',
+      contentHtml: '',
+      responses: [{ ...item.responses![1]!, name: null }],
+    });
+    const [plain] = format.read(format.render(SITE, [bare])).items;
+    expect(plain?.title).toBe('Bookmarked x.example/a?b=1&c=2');
+    expect(plain?.content).toBe(
+      '<p>Bookmarked <a href="https://x.example/a?b=1&amp;c=2">https://x.example/a?b=1&amp;c=2</a></p>',
+    );
+  });
+
   it('strips characters that XML 1.0 forbids from every value', () => {
     const dirty = 'a\u0000b\u0008c\u000Bd\u001Fe\uFFFEf\uFFFFg\uD800h\uDC00i';
     const site = { ...SITE, name: `Site${dirty}`, author: `Me${dirty}`, description: `D${dirty}` };

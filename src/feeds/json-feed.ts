@@ -3,7 +3,8 @@ import {
   cleanText,
   formatRfc3339,
   itemContentHtml,
-  itemName,
+  itemJsonTitle,
+  itemSubjects,
   itemTags,
   photoLength,
   photoType,
@@ -19,9 +20,13 @@ const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
 function presentItem(site: FeedSite, item: FeedItem): Record<string, unknown> {
   const url = absoluteUrl(item.url, site.url);
   const out: Record<string, unknown> = { id: url, url };
-  // Microblog posts carry no title in JSON Feed; readers show content_html instead.
-  const name = itemName(item);
-  if (name !== null) out.title = name;
+  // A like, bookmark or repost is about a page elsewhere: JSON Feed 1.1 `external_url`.
+  const subject = itemSubjects(item)[0];
+  if (subject !== undefined) out.external_url = subject;
+  // Microblog posts carry no title in JSON Feed (readers show content_html instead); a response
+  // is titled with what it responds to, as its page is.
+  const title = itemJsonTitle(item);
+  if (title !== null) out.title = title;
   out.content_html = cleanText(itemContentHtml(item, site.url));
   out.date_published = formatRfc3339(item.published);
   if (item.updated !== null) out.date_modified = formatRfc3339(item.updated);

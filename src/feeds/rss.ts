@@ -5,6 +5,7 @@ import {
   formatRfc822,
   GENERATOR,
   itemContentHtml,
+  itemInReplyTo,
   itemTags,
   itemTitle,
   photoLength,
@@ -12,6 +13,7 @@ import {
   siteDescription,
   siteLanguage,
   siteTitle,
+  THREAD_NS,
 } from './common.js';
 import type { FeedItem, FeedLinks, FeedSite } from './types.js';
 
@@ -27,6 +29,10 @@ function renderItem(site: FeedSite, item: FeedItem): string {
     `      <description>${escapeXml(itemContentHtml(item, site.url))}</description>`,
   ];
   for (const tag of itemTags(item)) lines.push(`      <category>${escapeXml(tag)}</category>`);
+  // RSS 2.0 has no element for a reply; the thread extension (RFC 4685) is read in RSS as in Atom.
+  for (const ref of itemInReplyTo(item)) {
+    lines.push(`      <thr:in-reply-to ref="${escapeXml(ref)}" href="${escapeXml(ref)}"/>`);
+  }
   // RSS 2.0 allows one enclosure per item, and the validator requires url, length and type.
   const photo = item.photos[0];
   if (photo !== undefined) {
@@ -43,7 +49,7 @@ export function renderRss(site: FeedSite, links: FeedLinks, items: FeedItem[], u
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     FEED_STYLESHEET_PI,
-    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">',
+    `<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:thr="${THREAD_NS}">`,
     '  <channel>',
     `    <title>${escapeXml(siteTitle(site))}</title>`,
     `    <link>${escapeXml(absoluteUrl(links.html, site.url))}</link>`,

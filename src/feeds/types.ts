@@ -40,6 +40,26 @@ export interface FeedPhoto {
   height?: number;
 }
 
+/**
+ * A page a note responds to (a like, bookmark, repost or reply), with the words the note's own
+ * page shows it with (reply-context/kinds.ts), so that the feeds say the same thing.
+ */
+export interface FeedResponse {
+  /** The mf2 property: `in-reply-to` becomes thr:in-reply-to, the others JSON Feed's external_url. */
+  kind: 'in-reply-to' | 'like-of' | 'repost-of' | 'bookmark-of';
+  /** Absolute http(s) URL of the page. */
+  url: string;
+  /** Words before the link in the content, e.g. `In reply to`, `Liked`. */
+  label: string;
+  /** Words before the page's title in the item's title, e.g. `Reply to`, `Liked`. */
+  title: string;
+  /** The page's title when known (reply context), else null: the feeds then name it by its URL. */
+  name: string | null;
+  authorName: string | null;
+  /** Absolute http(s) URL of the page's author, or null. */
+  authorUrl: string | null;
+}
+
 /** One note as the feeds present it. */
 export interface FeedItem {
   /** Absolute permalink, also the item's id / guid. */
@@ -57,6 +77,8 @@ export interface FeedItem {
   updated: Date | null;
   tags: string[];
   photos: FeedPhoto[];
+  /** What the note responds to, in the order its page shows them; absent or empty for a plain note. */
+  responses?: FeedResponse[];
 }
 
 /** The Content-Type header value for each feed format. */

@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
-import type { FeedItem, FeedLinks, FeedPhoto, FeedSite } from '../feeds/index.js';
+import type { FeedItem, FeedLinks, FeedPhoto, FeedResponse, FeedSite } from '../feeds/index.js';
 import { plainText } from '../notes/markdown.js';
 import type { Note, Photo } from '../notes/types.js';
+import { responsesOf } from '../reply-context/kinds.js';
 import type { SiteUrls } from './urls.js';
 
 /** The long side of the copy a feed reader is given to show inside the content (the "medium" size). */
@@ -15,11 +16,30 @@ function displaySize(photo: Photo): FeedPhoto['display'] {
 }
 
 /**
- * A note as the feeds present it: absolute permalink and photo URLs, tags by display name, and
- * for stored photos (see withStoredImages) their real type, byte size and a smaller copy to show.
+ * What a note responds to as the feeds name it: the same pages, titles, authors and words as the
+ * note's own page (views/entry.tsx), the title and author read from the page (reply context) or
+ * sent by the client as an h-cite, else none (the feeds then show the URL).
+ */
+function feedResponses(n: Pick<Note, 'properties' | 'citations'>): FeedResponse[] {
+  return responsesOf(n).map(({ kind, url, citation }) => ({
+    kind: kind.property,
+    url,
+    label: kind.label,
+    title: kind.title,
+    name: citation?.name ?? null,
+    authorName: citation?.authorName ?? null,
+    authorUrl: citation?.authorUrl ?? null,
+  }));
+}
+
+/**
+ * A note as the feeds present it: absolute permalink and photo URLs, tags by display name, what
+ * it responds to (a like's page, a reply's post), and for stored photos (see withStoredImages)
+ * their real type, byte size and a smaller copy to show.
  */
 export function noteToFeedItem(n: Note, urls: SiteUrls): FeedItem {
   const abs = (url: string) => new URL(url, urls.home).toString();
+  const responses = feedResponses(n);
   return {
     url: urls.note(n.slug),
     name: n.name,
@@ -40,18 +60,24 @@ export function noteToFeedItem(n: Note, urls: SiteUrls): FeedItem {
         ...(shown ? { display: { ...shown, url: abs(shown.url) } } : {}),
       };
     }),
+    ...(responses.length > 0 ? { responses } : {}),
   };
 }
 
-/** The site as the feeds describe it. */
+/**
+ * The site as the feeds describe it; `language` is the language setting (settings service), the
+ * one the pages' `<html lang>` shows; without it the feeds say 'en'.
+ */
 export function feedSiteFrom(
   config: Pick<Config, 'siteUrl' | 'siteName' | 'siteAuthor' | 'siteDescription'>,
+  language?: string,
 ): FeedSite {
   return {
     url: config.siteUrl,
     name: config.siteName,
     author: config.siteAuthor,
     description: config.siteDescription,
+    ...(language ? { language } : {}),
   };
 }
 

@@ -516,7 +516,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
   const feedSite = () => {
     const s = current();
     if (feedSiteMemo?.version !== s.version)
-      feedSiteMemo = { version: s.version, site: feedSiteFrom(s.config) };
+      feedSiteMemo = { version: s.version, site: feedSiteFrom(s.config, s.settings.language) };
     return feedSiteMemo.site;
   };
   const feedLinks = feedLinksFrom(urls, config.websubHub);
