@@ -100,6 +100,10 @@ export function renderTokens(p: {
     p.frame,
     <>
       <h1>Access tokens</h1>
+      <p class="help">
+        Revoking a client's token ends its whole authorization: its refresh token stops working too, so the
+        client has to ask you again.
+      </p>
       {p.minted && (
         <div class="flash flash-ok" role="status">
           <p>
