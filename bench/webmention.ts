@@ -118,7 +118,7 @@ export async function benchWebmention(opts: { mentions: number; shown: number })
     const renders: number[] = [];
     for (let k = 0; k < 20; k++) {
       const t0 = performance.now();
-      responses.forNote(busy.id);
+      responses.forNote(busy.id, 'UTC');
       renders.push(performance.now() - t0);
     }
     const cached: number[] = [];

@@ -222,7 +222,10 @@ export function createIndieAuthServer(deps: {
         const row = tokens.findTokenByHash(sha256Hex(p.refreshToken!));
         if (row?.kind !== 'refresh')
           return new OAuthError('invalid_grant', 'The refresh token is not valid.');
-        if (row.revoked_at) {
+        // A grant one of whose access tokens was revoked is over, even if an older version left
+        // its refresh token live (it revoked the access token alone): it ends now.
+        const grantEnded = !row.revoked_at && row.grant_id && tokens.grantHasRevokedAccess(row.grant_id);
+        if (row.revoked_at || grantEnded) {
           // A dead refresh token presented again may be a stolen copy: the whole grant dies either way.
           if (row.grant_id) tokens.revokeGrant(row.grant_id, iso(now));
           // A rotation records when the token was used; a token revoked unused went with its grant.
@@ -276,14 +279,17 @@ export function createIndieAuthServer(deps: {
       return findLive(token, 'access');
     },
 
-    /** Revocation (RFC 7009): unknown tokens are fine; a refresh token takes its grant's access tokens with it. */
+    /**
+     * Revocation (RFC 7009, IndieAuth §7): unknown tokens are fine. Either token of a grant ends
+     * the whole grant, as the admin's Revoke does: a refresh token takes its access tokens with it
+     * (§2.1: SHOULD), and an access token its refresh tokens (§2.1: MAY) — a client that signs out,
+     * or is signed out, cannot quietly get a new access token.
+     */
     revoke(token: string | undefined): void {
       if (!token || token.length > 512) return;
       const row = tokens.findTokenByHash(sha256Hex(token));
       if (!row) return;
-      const at = iso(clock.now());
-      if (row.kind === 'refresh' && row.grant_id) tokens.revokeGrant(row.grant_id, at);
-      else tokens.revokeToken(row.id, at);
+      tokens.revokeWithGrant(row.id, iso(clock.now()));
     },
 
     /** Userinfo (IndieAuth §9) for a token with the profile scope. */

@@ -79,9 +79,13 @@ export function createTokenService(deps: { db: Db; clock: Clock }) {
       recordUse(row);
       return present(row);
     },
-    /** Revokes a token by id; false when unknown or already revoked. */
+    /**
+     * Revokes a token by id and, with it, the grant it belongs to: a client's access and refresh
+     * tokens end together (a revoked access token whose refresh token still works revokes
+     * nothing). False when nothing was live.
+     */
     revokeToken(id: number): boolean {
-      return store.revokeToken(id, iso());
+      return store.revokeWithGrant(id, iso()) > 0;
     },
     /** Every token for the admin list. */
     listTokens() {

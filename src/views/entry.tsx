@@ -7,8 +7,14 @@ import { eagerFirstImage, IMAGE_SIZES, srcsetOf } from './images.js';
 // One formatter per time zone (building one costs far more than using it).
 const DATE_FMTS = new Map<string, { date: Intl.DateTimeFormat; zone: Intl.DateTimeFormat }>();
 
-/** A date a person reads, in `timeZone` (the site's setting; UTC by default), with the zone named. */
-export function formatDate(d: Date, timeZone = 'UTC'): string {
+/**
+ * A date a person reads, in the site's time zone (settings; UTC when unset), with the zone named.
+ * Every date shown to a person goes through here; the zone is a required argument so that no page
+ * can fall back to UTC by forgetting it. Machine-readable times (datetime attributes, feeds) stay
+ * ISO 8601 UTC.
+ */
+export function formatDate(d: Date, siteZone: string | undefined): string {
+  const timeZone = siteZone || 'UTC';
   let f = DATE_FMTS.get(timeZone);
   if (!f) {
     f = {

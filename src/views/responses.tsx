@@ -81,7 +81,7 @@ function Content(props: { r: ResponseView }) {
 }
 
 /** A reply (or RSVP) as an h-cite comment, with the replies to it nested as its own comments. */
-function Comment(props: { node: ReplyNode }) {
+function Comment(props: { node: ReplyNode; timeZone: string }) {
   const { reply: r, children } = props.node;
   return (
     <li class="p-comment h-cite comment" id={`response-${r.id}`}>
@@ -98,7 +98,7 @@ function Comment(props: { node: ReplyNode }) {
         <a class="u-url comment-date" href={r.url} rel={REL}>
           {r.published ? (
             <time class="dt-published" datetime={r.published.toISOString()}>
-              {formatDate(r.published)}
+              {formatDate(r.published, props.timeZone)}
             </time>
           ) : (
             'link'
@@ -109,7 +109,7 @@ function Comment(props: { node: ReplyNode }) {
       {children.length > 0 && (
         <ol class="comments">
           {children.map((n) => (
-            <Comment node={n} />
+            <Comment node={n} timeZone={props.timeZone} />
           ))}
         </ol>
       )}
@@ -127,8 +127,11 @@ function mentionTitle(r: ResponseView): string {
   }
 }
 
-/** The responses block of a note's page, inside its h-entry; empty when there are none. */
-export function renderResponses(all: readonly ResponseView[]): string {
+/**
+ * The responses block of a note's page, inside its h-entry; empty when there are none. Dates read
+ * in `timeZone`, the site's, like the note's own.
+ */
+export function renderResponses(all: readonly ResponseView[], timeZone: string): string {
   if (all.length === 0) return '';
   const g: GroupedResponses = groupResponses(all);
   return (
@@ -159,7 +162,7 @@ export function renderResponses(all: readonly ResponseView[]): string {
           <h3>{plural(g.replyCount, 'reply', 'replies')}</h3>
           <ol class="comments">
             {g.replies.map((n) => (
-              <Comment node={n} />
+              <Comment node={n} timeZone={timeZone} />
             ))}
           </ol>
         </div>
@@ -179,7 +182,7 @@ export function renderResponses(all: readonly ResponseView[]): string {
                   <>
                     {' '}
                     <time class="dt-published" datetime={r.published.toISOString()}>
-                      {formatDate(r.published)}
+                      {formatDate(r.published, timeZone)}
                     </time>
                   </>
                 )}

@@ -29,6 +29,15 @@ export function tokensStore(db: Db) {
   const byId = db.prepare('SELECT * FROM tokens WHERE id = ?');
   const byHash = db.prepare('SELECT * FROM tokens WHERE token_hash = ?');
   const revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+  // The token and every token of its grant, in one statement. A token minted by hand has no
+  // grant: `grant_id = NULL` matches nothing, so only the token itself goes.
+  const revokeWithGrant = db.prepare(
+    `UPDATE tokens SET revoked_at = @at
+     WHERE revoked_at IS NULL AND (id = @id OR grant_id = (SELECT grant_id FROM tokens WHERE id = @id))`,
+  );
+  const revokedAccess = db.prepare(
+    "SELECT 1 FROM tokens WHERE grant_id = ? AND kind = 'access' AND revoked_at IS NOT NULL LIMIT 1",
+  );
   const used = db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
   // A rotated refresh token is both used and dead: last_used_at tells it from one revoked unused.
   const spend = db.prepare(
@@ -64,6 +73,10 @@ export function tokensStore(db: Db) {
     findTokenByHash: (hash: string) => byHash.get(hash) as TokenRow | undefined,
     /** Revokes a token; false when it already was. */
     revokeToken: (id: number, at: string) => revoke.run(at, id).changes === 1,
+    /** Revokes a token and every other token of its grant; returns how many were live. */
+    revokeWithGrant: (id: number, at: string) => revokeWithGrant.run({ id, at }).changes,
+    /** Whether one of the grant's access tokens was revoked (which, since revoking ends the grant, means the grant was). */
+    grantHasRevokedAccess: (grantId: string) => revokedAccess.get(grantId) !== undefined,
     /** Marks a refresh token used up by a rotation (revoked, and used at the same instant); false when it already was revoked. */
     spendToken: (id: number, at: string) => spend.run({ id, at }).changes === 1,
     /** Records that a token was used. */

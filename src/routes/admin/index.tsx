@@ -51,7 +51,7 @@ const FLASH: Record<string, string> = {
   purged: 'Note deleted for good.',
   uploaded: 'File uploaded.',
   'media-deleted': 'File deleted.',
-  revoked: 'Token revoked.',
+  revoked: 'Token revoked. A client you approved loses its refresh token with it and has to ask again.',
   ended: 'Session ended.',
 };
 

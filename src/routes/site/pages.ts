@@ -74,7 +74,7 @@ interface PublicView {
 
 /** Received responses as HTML (routes/site/webmention.ts): a note's block, and list entries' counts. */
 export interface SiteResponses {
-  forNote(noteId: number): string;
+  forNote(noteId: number, timeZone: string): string;
   countsFor(notes: readonly { id: number; url: string }[]): Map<number, string>;
   /** When what the note's page shows of its responses last changed (its Last-Modified counts it). */
   changedAt(noteId: number): Date | undefined;
@@ -377,7 +377,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
         url,
         links: listLinks,
         excerpt: excerpt(plainText(note.contentHtml), 160),
-        responses: deps.responses?.forNote(note.id),
+        responses: deps.responses?.forNote(note.id, now.timeZone),
         meta: noteMeta(shown, { url, title: '', siteUrl: config.siteUrl }),
       });
     });

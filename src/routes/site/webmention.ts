@@ -30,7 +30,7 @@ export function advertiseWebmention(urls: SiteUrls): MiddlewareHandler {
 /** The receiver's responses as the public pages render them. */
 export function siteResponses(receiver: WebmentionReceiver): SiteResponses {
   return {
-    forNote: (noteId) => renderResponses(receiver.responsesFor(noteId)),
+    forNote: (noteId, timeZone) => renderResponses(receiver.responsesFor(noteId), timeZone),
     changedAt: (noteId) => receiver.responsesChangedAt(noteId),
     countsFor(notes) {
       const counts = receiver.countsFor(notes.map((n) => n.id));

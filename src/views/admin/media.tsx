@@ -48,7 +48,7 @@ export function renderMediaLibrary(p: {
                 />
                 <p class="help">
                   {m.originalName ?? m.filePath} · {m.width}×{m.height} · {Math.ceil(m.size / 1024)} KB ·{' '}
-                  {formatDate(m.createdAt)}
+                  {formatDate(m.createdAt, p.frame.timeZone)}
                 </p>
                 <label class="visually-hidden" for={`url-${m.id}`}>
                   Address of {m.originalName ?? m.filePath}

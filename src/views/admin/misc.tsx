@@ -1,3 +1,4 @@
+import { parseDbTime } from '../../notes/time.js';
 import { formatDate } from '../entry.js';
 import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
 
@@ -38,8 +39,10 @@ export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }
               <td data-label="Address" class="wrap-anywhere">
                 {s.ip ?? '—'}
               </td>
-              <td data-label="Signed in">{formatDate(s.createdAt)}</td>
-              <td data-label="Last used">{s.lastUsedAt ? formatDate(s.lastUsedAt) : '—'}</td>
+              <td data-label="Signed in">{formatDate(s.createdAt, p.frame.timeZone)}</td>
+              <td data-label="Last used">
+                {s.lastUsedAt ? formatDate(s.lastUsedAt, p.frame.timeZone) : '—'}
+              </td>
               <td data-label="Actions" class="actions">
                 <form method="post" action={`/admin/sessions/${s.id}/end`} class="inline-form">
                   <Csrf token={p.frame.csrf} />
@@ -48,7 +51,7 @@ export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }
                     class="secondary"
                     aria-label={rowAction(
                       s.current ? 'Sign out here' : 'End session',
-                      `${s.device}, signed in ${formatDate(s.createdAt)}`,
+                      `${s.device}, signed in ${formatDate(s.createdAt, p.frame.timeZone)}`,
                     )}
                   >
                     {s.current ? 'Sign out here' : 'End session'}
@@ -97,6 +100,10 @@ export function renderTokens(p: {
     p.frame,
     <>
       <h1>Access tokens</h1>
+      <p class="help">
+        Revoking a client's token ends its whole authorization: its refresh token stops working too, so the
+        client has to ask you again.
+      </p>
       {p.minted && (
         <div class="flash flash-ok" role="status">
           <p>
@@ -138,9 +145,13 @@ export function renderTokens(p: {
                 <td data-label="Scopes">
                   <code>{t.scope}</code>
                 </td>
-                <td data-label="Issued">{formatDate(t.createdAt)}</td>
-                <td data-label="Last used">{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
-                <td data-label="Expires">{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
+                <td data-label="Issued">{formatDate(t.createdAt, p.frame.timeZone)}</td>
+                <td data-label="Last used">
+                  {t.lastUsedAt ? formatDate(t.lastUsedAt, p.frame.timeZone) : 'never'}
+                </td>
+                <td data-label="Expires">
+                  {t.expiresAt ? formatDate(t.expiresAt, p.frame.timeZone) : 'never'}
+                </td>
                 <td data-label="Actions" class="actions">
                   {t.revoked ? (
                     'revoked'
@@ -152,7 +163,7 @@ export function renderTokens(p: {
                         class="danger"
                         aria-label={rowAction(
                           'Revoke',
-                          `token for ${t.client}, issued ${formatDate(t.createdAt)}`,
+                          `token for ${t.client}, issued ${formatDate(t.createdAt, p.frame.timeZone)}`,
                         )}
                       >
                         Revoke
@@ -189,6 +200,19 @@ export interface HealthView {
   requests: { total: number; perMinute: number; p50: number; p95: number; errors5xx: number };
   recentErrors: { at: Date; path: string; message: string }[];
   uptimeSeconds: number;
+}
+
+/**
+ * When a migration was applied, in the site's time zone. The bookkeeping table holds what the
+ * migration runner wrote (ISO 8601) or, in a database from Python StarPunk, SQLite's UTC
+ * CURRENT_TIMESTAMP; anything else is shown as it is stored.
+ */
+function appliedAt(stored: string, timeZone: string | undefined): string {
+  try {
+    return formatDate(parseDbTime(stored), timeZone);
+  } catch {
+    return stored;
+  }
 }
 
 /** Version, database, note counts, migrations, request rate and latency, recent errors. */
@@ -228,7 +252,7 @@ export function renderHealth(p: { frame: AdminFrame; health: HealthView }): stri
         {h.migrations.map((m) => (
           <li>
             <code>{m.name}</code>: {m.state}
-            {m.appliedAt ? ` (${m.appliedAt})` : ''}
+            {m.appliedAt ? ` (${appliedAt(m.appliedAt, p.frame.timeZone)})` : ''}
           </li>
         ))}
       </ul>
@@ -239,7 +263,7 @@ export function renderHealth(p: { frame: AdminFrame; health: HealthView }): stri
         <ul>
           {h.recentErrors.map((e) => (
             <li>
-              {formatDate(e.at)} <code>{e.path}</code>: {e.message}
+              {formatDate(e.at, p.frame.timeZone)} <code>{e.path}</code>: {e.message}
             </li>
           ))}
         </ul>

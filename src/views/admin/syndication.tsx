@@ -4,7 +4,7 @@ import { formatDate } from '../entry.js';
 import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
 
 /** What a copy's job came to, in words. */
-function stateOf(c: SyndicationCopy): string {
+function stateOf(c: SyndicationCopy, timeZone: string | undefined): string {
   const running = c.job?.state === 'running';
   const waiting = c.job?.state === 'queued' && (c.job?.attempts ?? 0) > 0;
   const verb =
@@ -16,13 +16,19 @@ function stateOf(c: SyndicationCopy): string {
   if (c.state === 'failed') return 'Failed for good';
   if (c.state === 'removed') return 'Removed';
   if (running) return `${verb} now`;
-  if (waiting) return `${verb}: failed, will try again ${c.job ? formatDate(c.job.runAt) : ''}`;
+  if (waiting) return `${verb}: failed, will try again ${c.job ? formatDate(c.job.runAt, timeZone) : ''}`;
   if (c.state === 'queued' || c.job?.state === 'queued') return `${verb}: waiting`;
   return 'Posted';
 }
 
 /** The copies list (per note and on the syndication page). */
-export function CopiesList(p: { copies: SyndicationCopy[]; csrf: string; noteTitles?: Map<number, string> }) {
+export function CopiesList(p: {
+  copies: SyndicationCopy[];
+  csrf: string;
+  /** The site's time zone, for the time of the next try. */
+  timeZone: string | undefined;
+  noteTitles?: Map<number, string>;
+}) {
   return (
     <ul class="sent-list">
       {p.copies.map((c) => {
@@ -33,7 +39,7 @@ export function CopiesList(p: { copies: SyndicationCopy[]; csrf: string; noteTit
             <h2>{title ? `${title} → ${where}` : where}</h2>
             <dl class="facts">
               <dt>State</dt>
-              <dd>{stateOf(c)}</dd>
+              <dd>{stateOf(c, p.timeZone)}</dd>
               <dt>Copy</dt>
               <dd>
                 {c.url ? (
@@ -155,7 +161,12 @@ export function renderSyndication(p: {
       {p.copies.length === 0 ? (
         <p class="notice">Nothing has been copied yet.</p>
       ) : (
-        <CopiesList copies={p.copies} csrf={p.frame.csrf} noteTitles={p.noteTitles} />
+        <CopiesList
+          copies={p.copies}
+          csrf={p.frame.csrf}
+          timeZone={p.frame.timeZone}
+          noteTitles={p.noteTitles}
+        />
       )}
     </>,
   );

@@ -122,7 +122,7 @@ export function renderWebmentionAdmin(p: {
                       ) : (
                         'a note no longer here'
                       )}
-                      , received {formatDate(parseDbTime(m.received_at))}
+                      , received {formatDate(parseDbTime(m.received_at), p.frame.timeZone)}
                     </p>
                   </td>
                   <td>

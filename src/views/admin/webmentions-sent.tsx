@@ -14,9 +14,10 @@ function resultOf(w: SentWebmention): string {
   return waiting ? `Failed (${status}), will try again` : running ? 'Trying again now' : `Failed (${status})`;
 }
 
-function attemptsOf(w: SentWebmention): string {
+function attemptsOf(w: SentWebmention, timeZone: string | undefined): string {
   if (!w.job) return '—';
-  const next = w.job.state === 'queued' && w.job.attempts > 0 ? `; next try ${formatDate(w.job.runAt)}` : '';
+  const next =
+    w.job.state === 'queued' && w.job.attempts > 0 ? `; next try ${formatDate(w.job.runAt, timeZone)}` : '';
   return `${w.job.attempts} of ${w.job.maxAttempts}${next}`;
 }
 
@@ -72,11 +73,11 @@ export function renderSentWebmentions(p: {
                   </>
                 )}
                 <dt>Last attempt</dt>
-                <dd>{w.attemptedAt ? formatDate(w.attemptedAt) : 'not yet'}</dd>
+                <dd>{w.attemptedAt ? formatDate(w.attemptedAt, p.frame.timeZone) : 'not yet'}</dd>
                 <dt>Last success</dt>
-                <dd>{w.sentAt ? formatDate(w.sentAt) : 'never'}</dd>
+                <dd>{w.sentAt ? formatDate(w.sentAt, p.frame.timeZone) : 'never'}</dd>
                 <dt>Attempts</dt>
-                <dd>{attemptsOf(w)}</dd>
+                <dd>{attemptsOf(w, p.frame.timeZone)}</dd>
                 {w.lastError && (
                   <>
                     <dt>Last error</dt>
