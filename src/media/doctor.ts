@@ -23,7 +23,8 @@ export function checkMedia(
         : { kind: 'missing_file', path: m.path, detail: `${m.what} has no file (${m.owner})` },
     );
   }
-  for (const [rel, state] of survey.files) {
+  const byPath = [...survey.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [rel, state] of byPath) {
     if (state.kind === 'debris') {
       problems.push({
         kind: 'pending_write',

@@ -7,17 +7,21 @@
  * published with copies to both services.
  */
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Admin, postForm } from '../helpers/admin.js';
+import { legacySealingKey } from '../../src/syndication/secrets.js';
+import { type Admin, postForm, signIn } from '../helpers/admin.js';
+import { createTestApp } from '../helpers/app.js';
 import { createPds, ME } from '../helpers/bluesky.js';
 import { type LiveSite, signInLive, startLiveSite } from '../helpers/live-site.js';
 import { connectMastodon, type FakeMastodon, startFakeMastodon } from '../helpers/mastodon.js';
 import { cleanup, cli, tempDir } from './ops-helpers.js';
 
 const LOOPBACK = { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' };
+/** The session secret of test apps built in-process (test/helpers/app.ts). */
+const SECRET = 'test-secret-test-secret-test-secret';
 
 let masto: FakeMastodon | undefined;
 let pds: ReturnType<typeof createPds> | undefined;
@@ -150,5 +154,49 @@ describe('a restore on a new machine keeps connected accounts working (issue 20,
     const d = await cli(['doctor'], fresh);
     expect(d.code).toBe(1);
     expect(d.out).toMatch(/sealed_secret\s+keys\/sealing\.key\s+2 connected account\(s\) cannot be opened/);
+  }, 120_000);
+
+  it('a site upgraded from before keys had files keeps its accounts; the adopted key outlives the session secret', async () => {
+    masto = await startFakeMastodon();
+    const pdsUrl = await startPds();
+    // The old way: an app without keys seals with the key derived from its session secret.
+    const old = createTestApp();
+    try {
+      const admin = await signIn(old);
+      expect((await connectMastodon(old, admin, masto)).status).toBe(303);
+      const b = await postForm(old, admin, '/admin/syndication/bluesky/connect', {
+        handle: ME.handle,
+        app_password: ME.password,
+        service: pdsUrl,
+      });
+      expect(b.status).toBe(303);
+    } finally {
+      old.db.close();
+    }
+    const dir = old.dir;
+    try {
+      writeFileSync(join(dir, '.secret'), `${SECRET}\n`, { mode: 0o600 });
+      expect(existsSync(join(dir, 'keys'))).toBe(false);
+      const site = await serve(dir);
+      expect(site.server.output()).toContain('the key sealing connected accounts now has a file of its own');
+      expect(readFileSync(join(dir, 'keys', 'sealing.key'), 'utf8').trim()).toBe(
+        legacySealingKey(SECRET).toString('base64url'),
+      );
+      // The session secret may change now (a new machine, a leaked secret): the accounts stay.
+      await site.stop();
+      rmSync(join(dir, '.secret'));
+      await site.restart();
+      await publishEverywhere(site, 'Upgraded, and still copied everywhere');
+      const copied = await waitFor(
+        () =>
+          [...masto!.statuses.values()].some((s) => s.status.includes('Upgraded, and still copied')) &&
+          pds!.calls('com.atproto.repo.createRecord').length > 0,
+        20_000,
+      );
+      expect(copied, site.server.output()).toBe(true);
+    } finally {
+      for (const s of live.splice(0)) await s.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
