@@ -131,4 +131,21 @@ describe('the settings pictures are the owner’s (issue 20, defect 1)', () => {
     const imported = await serve(fresh);
     await expectPicturesServed(imported, pictures);
   }, 90_000);
+
+  it('an import of the data directory itself brings the author photo it names', async () => {
+    const { site, pictures } = await siteWithPictures();
+    await site.stop();
+    const photo = Object.values(pictures).find((f) => f.startsWith('site/author-'))!;
+    const fresh = join(tempDir(), 'fresh');
+    openSite(fresh).close();
+    const i = await cli(['import', site.dir], fresh);
+    expect(i.code, i.err).toBe(0);
+    for (const size of [96, 192, 512])
+      expect(existsSync(join(fresh, 'media', photo.replace(/-\d+\.jpg$/, `-${size}.jpg`))), `${size}`).toBe(
+        true,
+      );
+    const d = await doctor(fresh);
+    expect(d.code, d.out).toBe(0);
+    expect(d.out).toContain('settings pictures: 3 file(s) in use');
+  }, 60_000);
 });
