@@ -21,6 +21,7 @@ import {
   type JobQueue,
   type JobRunner,
 } from './jobs/queue.js';
+import type { SiteKeys } from './keys/site-keys.js';
 import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
@@ -51,6 +52,7 @@ import { createSettingsService, type SettingsService } from './settings/service.
 import { siteUrls } from './site/urls.js';
 import { createBlueskyAdapter } from './syndication/bluesky/index.js';
 import { createMastodonAdapter } from './syndication/mastodon/adapter.js';
+import { legacySealingKey } from './syndication/secrets.js';
 import { createSyndication, type Syndication } from './syndication/service.js';
 import type { SyndicationAdapter } from './syndication/types.js';
 import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
@@ -66,6 +68,11 @@ export interface AppDeps {
   version: string;
   /** Secret for CSRF tokens (SESSION_SECRET or DATA_PATH/.secret). */
   secret: string;
+  /**
+   * The site's keys from DATA_PATH/keys/ (serve loads them). An app built without them (tests)
+   * seals with the key derived from `secret`, as every site did before keys had files.
+   */
+  keys?: SiteKeys;
   /** Outbound HTTP; SSRF-safe by default, tests pass one that may reach loopback. */
   fetch?: FetchLike;
   /** Built from the other deps when not given. */
@@ -168,7 +175,7 @@ export function buildApp(
     notes,
     jobs,
     fetch,
-    secret: deps.secret,
+    sealingKey: deps.keys?.sealing ?? legacySealingKey(deps.secret),
     logger,
     wake: () => runner.wake(),
     adapters: [

@@ -55,6 +55,17 @@ export function ensureDataDirs(config: Config): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
+/** The session secret if there is one (configured, or in DATA_PATH/.secret), making nothing. */
+export function findSessionSecret(config: Config): string | undefined {
+  if (config.sessionSecret) return config.sessionSecret;
+  try {
+    const s = readFileSync(join(config.dataPath, '.secret'), 'utf8').trim();
+    return s.length >= 32 ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The session secret: configured, or read from (or generated into) DATA_PATH/.secret, mode 0600. */
 export function resolveSessionSecret(config: Config): string {
   if (config.sessionSecret) return config.sessionSecret;

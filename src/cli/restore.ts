@@ -51,9 +51,18 @@ export async function restoreCommand(args: string[], io: Io): Promise<number> {
       `verified ${r.manifest.files.length} file(s) against the manifest of ${r.manifest.created_at}\n`,
     );
     if (r.movedAside) io.stdout(`the previous data directory was moved to ${r.movedAside}\n`);
+    const keys = r.manifest.counts.keys ?? 0;
     io.stdout(
-      `restored ${r.manifest.counts.notes} note(s) and ${r.manifest.counts.media_files} media file(s) into ${d}\n`,
+      `restored ${r.manifest.counts.notes} note(s), ${r.manifest.counts.media_files} media file(s) ` +
+        `and ${keys} key file(s) into ${d}\n`,
     );
+    if (keys === 0 && r.connectedAccounts > 0) {
+      io.stderr(
+        `starpunk restore: warning: this archive carries no keys (made without them, or by an older StarPunk): ` +
+          `the ${r.connectedAccounts} connected account(s) in it open only under the SESSION_SECRET the site ` +
+          'had; otherwise connect them again in Admin → Syndication\n',
+      );
+    }
     for (const o of r.migrations.outcomes) {
       if (o.state === 'ran' || o.state === 'adopted-now')
         io.stdout(`migration ${o.state.padEnd(11)} ${o.name}\n`);

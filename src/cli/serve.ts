@@ -1,13 +1,17 @@
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { buildApp } from '../app.js';
 import { systemClock } from '../clock.js';
 import { type Config, siteUrlPortWarning, withListeningPort } from '../config.js';
 import { runMigrations } from '../db/migrate.js';
 import { type Db, openDatabase } from '../db/open.js';
+import { keysPath } from '../keys/key-files.js';
+import { loadSiteKeys, SEALING_KEY_FILE, type SiteKeys, sealedSecrets } from '../keys/site-keys.js';
 import { createLogger, type Logger } from '../logger.js';
 import { recoverMedia } from '../media/doctor.js';
 import { createNoteService, type NoteService } from '../notes/service.js';
+import { MEDIA_OWNERS } from '../ops/file-owners.js';
 import { appVersion } from '../version.js';
 import {
   configFromIo,
@@ -39,6 +43,29 @@ function reportTightened(paths: TightenedPath[], logger: Logger): void {
       'other local users can read parts of the data directory; could not change that',
     );
   }
+}
+
+/** Loads the site's keys (making a missing one) and says what the owner should know about them. */
+function openKeys(config: Config, db: Db, secret: string, logger: Logger): SiteKeys {
+  const loaded = loadSiteKeys({
+    dataPath: config.dataPath,
+    sessionSecret: () => secret,
+    sealed: sealedSecrets(db),
+  });
+  if (loaded.sealingSource === 'adopted') {
+    logger.info(
+      { path: join(keysPath(config.dataPath), SEALING_KEY_FILE) },
+      'the key sealing connected accounts now has a file of its own; backups carry it',
+    );
+  }
+  if (loaded.unopenable > 0) {
+    logger.warn(
+      { accounts: loaded.unopenable },
+      `${loaded.unopenable} connected account(s) were sealed with a key this site does not have ` +
+        '(restored from a backup without keys?): connect them again in Admin → Syndication',
+    );
+  }
+  return loaded.keys;
 }
 
 /** What the start banner says. */
@@ -88,6 +115,7 @@ function startApp(p: {
   db: Db;
   notes: NoteService;
   secret: string;
+  keys: SiteKeys;
   version: string;
   logger: Logger;
   io: Io;
@@ -102,6 +130,7 @@ function startApp(p: {
     version,
     notes: p.notes,
     secret: p.secret,
+    keys: p.keys,
   });
   const { auth, runner, jobs } = app.services;
   const upkeep = () => {
@@ -176,9 +205,17 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
       `${missing} note(s) have no Markdown file, so their text cannot be shown; run \`starpunk doctor\` for the list`,
     );
   }
-  const strayMedia = recoverMedia(db, config.mediaPath);
+  const strayMedia = recoverMedia(db, config.mediaPath, MEDIA_OWNERS);
   if (strayMedia.length > 0)
     logger.warn({ removed: strayMedia }, 'removed files left by interrupted uploads');
+  let keys: SiteKeys;
+  try {
+    keys = openKeys(config, db, secret, logger);
+  } catch (err) {
+    io.stderr(`starpunk: cannot open the site's keys: ${(err as Error).message}\n`);
+    db.close();
+    return EXIT.failure;
+  }
   if (notes.isIndexStale()) {
     const started = performance.now();
     const n = notes.reindex();
@@ -197,7 +234,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
       },
       (info: AddressInfo) => {
         try {
-          started = startApp({ config, info, db, notes, secret, version, logger, io });
+          started = startApp({ config, info, db, notes, secret, keys, version, logger, io });
         } catch (err) {
           io.stderr(`starpunk: cannot start: ${(err as Error).message}\n`);
           server.close();

@@ -1,66 +1,69 @@
-import { existsSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import type { Db } from '../db/open.js';
-import { mediaStore } from '../db/store/media.js';
 import type { DriftProblem } from '../notes/doctor.js';
-import { resolveUnder, walkNoteFiles } from '../notes/files.js';
-import { variantPaths } from './service.js';
+import { resolveUnder } from '../notes/files.js';
+import { type MediaFileOwner, type MediaSurvey, surveyMedia } from './owners.js';
 
 /**
- * Compares the media folder with the media table: every row's file (and variants) exists; every
- * file belongs to a row; no temp file of an interrupted upload is left over.
+ * Compares the media folder with every owner's records (src/ops/file-owners.ts): every file a
+ * record names exists; every file belongs to an owner; no debris of an interrupted upload is left.
+ * Files an owner keeps (an earlier site icon) are fine.
  */
-export function checkMedia(db: Db, mediaPath: string): DriftProblem[] {
+export function checkMedia(
+  db: Db,
+  mediaPath: string,
+  owners: readonly MediaFileOwner[],
+  survey: MediaSurvey = surveyMedia(db, mediaPath, owners),
+): DriftProblem[] {
   const problems: DriftProblem[] = [];
-  const known = new Set<string>();
-  const store = mediaStore(db);
-  const total = store.countMedia();
-  for (let offset = 0; offset < total; offset += 500) {
-    for (const row of store.listMedia(500, offset)) {
-      for (const path of [row.file_path, ...Object.values(variantPaths(row.variants))]) {
-        known.add(path);
-        let exists = false;
-        try {
-          exists = existsSync(resolveUnder(mediaPath, path));
-        } catch {
-          problems.push({
-            kind: 'unsafe_path',
-            path,
-            detail: `media ${row.id} points outside the media folder`,
-          });
-          continue;
-        }
-        if (!exists) problems.push({ kind: 'missing_file', path, detail: `media ${row.id} has no file` });
-      }
-    }
+  for (const m of survey.missing) {
+    problems.push(
+      m.unsafe
+        ? { kind: 'unsafe_path', path: m.path, detail: `${m.what} points outside the media folder` }
+        : { kind: 'missing_file', path: m.path, detail: `${m.what} has no file (${m.owner})` },
+    );
   }
-  // The same walker as notes: every file under the folder, dot files included.
-  for (const rel of walkNoteFiles(mediaPath)) {
-    const name = rel.split('/').pop() ?? rel;
-    if (name.startsWith('.') && name.endsWith('.tmp')) {
+  const byPath = [...survey.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [rel, state] of byPath) {
+    if (state.kind === 'debris') {
       problems.push({
         kind: 'pending_write',
         path: rel,
-        detail: 'a partly written upload (interrupted); safe to delete',
+        detail: `${state.detail}; ${state.removable ? 'the next start removes it' : 'left alone'}`,
       });
-    } else if (!known.has(rel)) {
-      problems.push({ kind: 'orphan_file', path: rel, detail: 'a media file no media row refers to' });
+    } else if (state.kind === 'stray') {
+      problems.push({
+        kind: 'orphan_file',
+        path: rel,
+        detail: `named like a ${state.owner} file, but no row refers to it (kept; remove it by hand if unneeded)`,
+      });
+    } else if (state.kind === 'unknown') {
+      problems.push({
+        kind: 'orphan_file',
+        path: rel,
+        detail: 'no part of StarPunk owns this file (kept; remove it by hand if unneeded)',
+      });
     }
   }
   return problems;
 }
 
 /**
- * At start-up, before serving: removes what interrupted uploads left — temp files, and files no
- * media row refers to (an upload writes its files before its row, so such files belong to an
- * upload that never succeeded). Returns the removed paths.
+ * At start-up, before serving: removes the debris of interrupted uploads, and nothing else —
+ * temp files of writes cut short, and the files of uploads whose record says they were under way
+ * while their row never committed (with the records themselves). A file without a row that no
+ * record accounts for is kept (`doctor` reports it). Returns the removed paths.
  */
-export function recoverMedia(db: Db, mediaPath: string): string[] {
+export function recoverMedia(db: Db, mediaPath: string, owners: readonly MediaFileOwner[]): string[] {
   const removed: string[] = [];
-  for (const p of checkMedia(db, mediaPath)) {
-    if (p.kind !== 'pending_write' && p.kind !== 'orphan_file') continue;
+  const survey = surveyMedia(db, mediaPath, owners);
+  // Records last: a crash in between leaves them, and the next start finishes the job.
+  const order = [...survey.files].sort(([a], [b]) => Number(a.startsWith('.')) - Number(b.startsWith('.')));
+  for (const [rel, state] of order) {
+    if (state.kind !== 'debris' || !state.removable) continue;
     try {
-      unlinkSync(resolveUnder(mediaPath, p.path));
-      removed.push(p.path);
+      unlinkSync(resolveUnder(mediaPath, rel));
+      removed.push(rel);
     } catch {
       // already gone, or not ours to remove
     }

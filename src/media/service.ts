@@ -8,6 +8,7 @@ import { hashBytes } from '../notes/files.js';
 import { parseDbTime, toDbTime } from '../notes/time.js';
 import { IMAGE_FORMATS, MAX_UPLOAD_BYTES, processImage } from './image.js';
 import { mediaPathFor, removeMediaFile, writeMediaFile } from './storage.js';
+import { clearUploadIntent, recordUploadIntent } from './upload-intents.js';
 
 /** Where media is served from, relative to the site root. */
 export const MEDIA_URL_PREFIX = '/media/';
@@ -235,15 +236,35 @@ export function createMediaService(deps: MediaServiceDeps) {
     };
   }
 
-  /** Removes files, logging (not throwing) what cannot be removed: `starpunk doctor` reports leftovers. */
-  function removeFiles(paths: readonly string[]): void {
+  /**
+   * Removes files, logging (not throwing) what cannot be removed: `starpunk doctor` reports
+   * leftovers. True when every one is gone.
+   */
+  function removeFiles(paths: readonly string[]): boolean {
+    let all = true;
     for (const rel of paths) {
       try {
         removeMediaFile(mediaPath, rel);
       } catch (err) {
+        all = false;
         logger?.warn({ err, path: rel }, 'could not remove media file');
       }
     }
+    return all;
+  }
+
+  /** Forgets an upload's record; a record left behind after its row committed is harmless (start-up removes it). */
+  function forgetIntent(uuid: string): void {
+    try {
+      clearUploadIntent(mediaPath, uuid);
+    } catch (err) {
+      logger?.warn({ err, uuid }, 'could not remove the record of an upload');
+    }
+  }
+
+  /** Removes the files of an upload that failed, and then its record (kept if a file stays: start-up retries). */
+  function undoUpload(uuid: string, written: readonly string[]): void {
+    if (removeFiles(written)) forgetIntent(uuid);
   }
 
   return {
@@ -278,19 +299,24 @@ export function createMediaService(deps: MediaServiceDeps) {
       const now = clock.now();
       const uuid = randomUUID();
       const mainPath = mediaPathFor(uuid, ext, now);
+      const variants = Object.entries(image.variants).map(
+        ([name, variant]) => [name, mediaPathFor(uuid, ext, now, name), variant] as const,
+      );
+      // Recorded before the first file: if the process dies before the row commits, start-up
+      // knows these files (and only these) are an interrupted upload's.
+      await recordUploadIntent(mediaPath, uuid, [mainPath, ...variants.map(([, path]) => path)]);
       const stored: Record<string, StoredVariant> = {};
       const written: string[] = [];
       try {
         await writeMediaFile(mediaPath, mainPath, image.main.data);
         written.push(mainPath);
-        for (const [name, variant] of Object.entries(image.variants)) {
-          const path = mediaPathFor(uuid, ext, now, name);
+        for (const [name, path, variant] of variants) {
           await writeMediaFile(mediaPath, path, variant.data);
           written.push(path);
           stored[name] = { path, width: variant.width, height: variant.height, size: variant.data.length };
         }
       } catch (err) {
-        removeFiles(written);
+        undoUpload(uuid, written);
         throw err;
       }
 
@@ -310,9 +336,10 @@ export function createMediaService(deps: MediaServiceDeps) {
         });
       } catch (err) {
         // No row, so no file either: nothing may point at files the database does not know.
-        removeFiles(written);
+        undoUpload(uuid, written);
         throw err;
       }
+      forgetIntent(uuid);
       return present(media.findById(id)!);
     },
 

@@ -4,7 +4,14 @@ import { hashBytes, readNoteFile, walkNoteFiles } from './files.js';
 
 /** One problem `starpunk doctor` found. */
 export interface DriftProblem {
-  kind: 'missing_file' | 'hash_mismatch' | 'orphan_file' | 'pending_write' | 'unsafe_path' | 'search_index';
+  kind:
+    | 'missing_file'
+    | 'hash_mismatch'
+    | 'orphan_file'
+    | 'pending_write'
+    | 'unsafe_path'
+    | 'search_index'
+    | 'sealed_secret';
   path: string;
   detail: string;
 }

@@ -1,6 +1,7 @@
 /**
  * `starpunk backup`: one .tar.gz holding a consistent snapshot of the database, the note files
- * its rows refer to, and the media folder, with a manifest of SHA-256 checksums.
+ * its rows refer to, the media folder and the site's keys, with a manifest of SHA-256 checksums.
+ * What it carries follows src/ops/file-owners.ts.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -18,7 +19,9 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { KEYS_FOLDER } from '../keys/key-files.js';
 import { locateNoteFile } from '../legacy/note-paths.js';
+import { interruptedUploads } from '../media/owners.js';
 import { readNoteFile, resolveUnder } from '../notes/files.js';
 import { fileStamp, fsyncPath, listRegularFiles, openHashed, sha256Hex } from './common.js';
 import { TarGzWriter } from './tar.js';
@@ -50,7 +53,8 @@ export interface BackupManifest {
     /** The schema_migrations rows of the snapshot (empty for a database that never had any). */
     migrations: { name: string; checksum: string | null; applied_at: string | null }[];
   };
-  counts: { notes: number; media_files: number };
+  /** `keys`: files of DATA_PATH/keys/ (absent in archives made before issue 20). */
+  counts: { notes: number; media_files: number; keys?: number };
   files: ManifestFile[];
 }
 
@@ -62,6 +66,11 @@ export interface BackupOptions {
   databasePath: string;
   notesPath: string;
   mediaPath: string;
+  /**
+   * DATA_PATH/keys: its files go into the archive under keys/ (what a restore needs to open the
+   * tokens of connected accounts). Left out when not given.
+   */
+  keysPath?: string;
   /** Where the archive goes (created, mode 0700, when missing). */
   outDir: string;
   version: string;
@@ -354,7 +363,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       }
 
       await writer.addDirectory('media');
-      const present = listRegularFiles(options.mediaPath);
+      // Every owner's files (src/ops/file-owners.ts), and files nobody owns too (kept, as start-up
+      // keeps them); not the files of an upload whose row is not in this snapshot.
+      const inSnapshot = new Set(snap.mediaPaths);
+      const inFlight = interruptedUploads(options.mediaPath, (p) => inSnapshot.has(p));
+      const present = listRegularFiles(options.mediaPath).filter((rel) => !inFlight.has(rel));
       const have = new Set(present);
       // Media files are write-once; one the snapshot names but the folder lacks was deleted meanwhile.
       const gone = snap.mediaPaths.find((p) => !have.has(p));
@@ -362,13 +375,20 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       for (const rel of present) await add(`media/${rel}`, join(options.mediaPath, rel));
       await options.onStep?.('media', attempt);
 
+      // The most sensitive part, and what makes the restored site whole: the site's keys.
+      const keys = options.keysPath ? listRegularFiles(options.keysPath) : [];
+      if (keys.length > 0) {
+        await writer.addDirectory(KEYS_FOLDER);
+        for (const rel of keys) await add(`${KEYS_FOLDER}/${rel}`, join(options.keysPath!, rel));
+      }
+
       const manifest: BackupManifest = {
         format: BACKUP_FORMAT,
         version: BACKUP_VERSION,
         starpunk_version: options.version,
         created_at: started.toISOString(),
         database: { path: ARCHIVE_DB, migrations: snap.migrations },
-        counts: { notes: snap.notes.length, media_files: present.length },
+        counts: { notes: snap.notes.length, media_files: present.length, keys: keys.length },
         files,
       };
       const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');

@@ -20,6 +20,7 @@ import type { Db } from '../db/open.js';
 import { type MediaRow, mediaStore } from '../db/store/media.js';
 import { notesStore } from '../db/store/notes.js';
 import { jsonFeedFrame, renderJsonFeedItem } from '../feeds/index.js';
+import { interruptedUploads } from '../media/owners.js';
 import { createMediaService } from '../media/service.js';
 import { noteToMf2 } from '../micropub/present.js';
 import { readNoteFile, resolveUnder } from '../notes/files.js';
@@ -189,7 +190,10 @@ export function exportSite(options: ExportOptions): ExportResult {
     writeFileSync(join(partial, 'media.json'), `${JSON.stringify({ items: mediaRows }, null, 2)}\n`);
     const mediaOut = join(partial, 'media');
     mkdirSync(mediaOut);
-    const mediaFiles = listRegularFiles(config.mediaPath);
+    // The files of every owner (src/ops/file-owners.ts: the library's, the settings' pictures) and
+    // files nobody owns; not those of an upload still under way. Never the site's keys.
+    const inFlight = interruptedUploads(config.mediaPath, (p) => media.findByPath(p) !== undefined);
+    const mediaFiles = listRegularFiles(config.mediaPath).filter((rel) => !inFlight.has(rel));
     for (const rel of mediaFiles) {
       const target = resolveUnder(mediaOut, rel);
       mkdirSync(dirname(target), { recursive: true });

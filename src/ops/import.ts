@@ -41,7 +41,7 @@ import {
   type PageImportReport,
   pageItemsFromDatabase,
 } from '../pages/portability.js';
-import { importSettings, type SettingsImportReport } from '../settings/portability.js';
+import { copySettingsPictures, importSettings, type SettingsImportReport } from '../settings/portability.js';
 import {
   importWebmentions,
   WEBMENTIONS_FILE,
@@ -857,6 +857,8 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
         );
       }
       importProfile(src, tables, opts.db, now);
+      // The author photo the profile names is a settings picture: its files come along.
+      await copySettingsPictures(join(root, 'media'), opts.db, opts.mediaPath);
       receivedWebmentions(report, webmentionItemsFromDatabase(src), notes, opts.db, now);
       standalonePages(report, pageItemsFromDatabase(src), opts.db, now);
     } finally {

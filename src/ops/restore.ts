@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { type MigrationLogger, type MigrationReport, runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
+import { sealedSecrets } from '../keys/site-keys.js';
 import { resolveUnder } from '../notes/files.js';
 import { createNoteService } from '../notes/service.js';
 import {
@@ -31,6 +32,7 @@ import {
   type BackupManifest,
 } from './backup.js';
 import { fileStamp, fsyncPath, isEmptyTree } from './common.js';
+import { backupFolders } from './file-owners.js';
 import {
   ExpansionLimitError,
   formatBytes,
@@ -95,7 +97,11 @@ const ManifestSchema = z.object({
       z.object({ name: z.string(), checksum: z.string().nullable(), applied_at: z.string().nullable() }),
     ),
   }),
-  counts: z.object({ notes: z.number().int(), media_files: z.number().int() }),
+  counts: z.object({
+    notes: z.number().int(),
+    media_files: z.number().int(),
+    keys: z.number().int().optional(),
+  }),
   files: z.array(
     z.object({
       path: z.string(),
@@ -105,15 +111,15 @@ const ManifestSchema = z.object({
   ),
 });
 
-/** Entries a StarPunk backup may hold: the manifest, the database, and what lies under notes/ and media/. */
+/** The folders an archive may hold (notes/, media/, keys/: src/ops/file-owners.ts). */
+const FOLDERS = backupFolders();
+
+/** Entries a StarPunk backup may hold: the manifest, the database, and what lies under its folders. */
 function isExpectedPath(path: string): boolean {
   return (
     path === ARCHIVE_MANIFEST ||
     path === ARCHIVE_DB ||
-    path === 'notes' ||
-    path === 'media' ||
-    path.startsWith('notes/') ||
-    path.startsWith('media/')
+    FOLDERS.some((folder) => path === folder || path.startsWith(`${folder}/`))
   );
 }
 
@@ -306,6 +312,8 @@ export interface RestoreResult {
   /** Where the previous data directory was moved, or null when there was none (or it was empty). */
   movedAside: string | null;
   migrations: MigrationReport;
+  /** Connected syndication accounts in the restored database (their tokens need the archive's keys/). */
+  connectedAccounts: number;
 }
 
 /**
@@ -349,6 +357,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   mkdirSync(staging, { mode: 0o700 });
   let files: number;
   let migrations: MigrationReport;
+  let connectedAccounts = 0;
   try {
     files = await extractInto(options.archive, staging, manifest);
     for (const dir of ['notes', 'media']) mkdirSync(join(staging, dir), { recursive: true, mode: 0o700 });
@@ -362,6 +371,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     try {
       const notes = createNoteService({ db, notesPath: join(staging, 'notes'), clock: systemClock });
       if (notes.isIndexStale()) notes.reindex();
+      connectedAccounts = sealedSecrets(db).length;
     } finally {
       db.close();
     }
@@ -399,5 +409,5 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     throw err;
   }
   fsyncPath(dirname(dataPath));
-  return { manifest, files, movedAside, migrations };
+  return { manifest, files, movedAside, migrations, connectedAccounts };
 }

@@ -6,11 +6,15 @@
  */
 
 import sharp from 'sharp';
+import type { Db } from '../db/open.js';
+import { settingsStore } from '../db/store/settings.js';
 import { AppError } from '../errors.js';
 import { sniffImage } from '../media/image.js';
+import type { MediaFileOwner, NamedFile } from '../media/owners.js';
 import { writeMediaFile } from '../media/storage.js';
 import { hashBytes } from '../notes/files.js';
 import { authorPhotoAt } from '../views/author.js';
+import { SETTING_KEYS } from './schema.js';
 
 /** Square sizes of the author's photo; the largest is the one the settings name. */
 export const PHOTO_SIZES = [96, 192, 512] as const;
@@ -97,22 +101,63 @@ export async function saveSocialImage(mediaPath: string, bytes: Buffer): Promise
   return `/media/site/social-${id}.jpg`;
 }
 
-/** The files under MEDIA_PATH that settings refer to (for backup and import). */
-export function settingsFiles(values: {
+/** The values of the settings that name pictures (as stored: site paths and the icon's id). */
+export interface PictureSettings {
   authorPhoto?: string;
   icon?: string;
   socialImage?: string;
-}): string[] {
-  const files: string[] = [];
+}
+
+/** The files under MEDIA_PATH that these settings name, each with what it is. */
+export function settingsPictures(values: PictureSettings): NamedFile[] {
+  const files: NamedFile[] = [];
   const photo = values.authorPhoto ?? '';
   if (/^\/media\/site\/author-[a-f0-9]+-512\.jpg$/.test(photo)) {
-    for (const size of PHOTO_SIZES) files.push(authorPhotoAt(photo, size).slice('/media/'.length));
+    for (const size of PHOTO_SIZES) {
+      files.push({
+        path: authorPhotoAt(photo, size).slice('/media/'.length),
+        what: `the author photo (${size} px)`,
+      });
+    }
   }
   if (values.icon && /^[a-f0-9]{8,64}$/.test(values.icon)) {
-    for (const size of ICON_SIZES) files.push(iconFile(values.icon, size));
-    files.push(iconFile(values.icon, 'ico'));
+    for (const size of ICON_SIZES)
+      files.push({ path: iconFile(values.icon, size), what: `the site icon (${size} px)` });
+    files.push({ path: iconFile(values.icon, 'ico'), what: 'the site icon (favicon.ico)' });
   }
   const social = values.socialImage ?? '';
-  if (/^\/media\/site\/social-[a-f0-9]+\.jpg$/.test(social)) files.push(social.slice('/media/'.length));
+  if (/^\/media\/site\/social-[a-f0-9]+\.jpg$/.test(social))
+    files.push({ path: social.slice('/media/'.length), what: 'the default social image' });
   return files;
 }
+
+/** The files under MEDIA_PATH that settings refer to (for import). */
+export function settingsFiles(values: PictureSettings): string[] {
+  return settingsPictures(values).map((f) => f.path);
+}
+
+/** The picture settings saved in `db`. */
+export function savedPictureSettings(db: Db): PictureSettings {
+  const store = settingsStore(db);
+  return {
+    authorPhoto: store.findSetting(SETTING_KEYS.authorPhoto),
+    icon: store.findSetting(SETTING_KEYS.icon),
+    socialImage: store.findSetting(SETTING_KEYS.socialImage),
+  };
+}
+
+/** The names this module gives files: site/author-*, site/icon-*, site/social-* (see above). */
+const PICTURE_NAME =
+  /^site\/(author-[a-f0-9]+-\d+\.jpg|icon-[a-f0-9]+(-\d+\.png|\.ico)|social-[a-f0-9]+\.jpg)$/;
+
+/**
+ * The settings as an owner of files under MEDIA_PATH: the pictures the saved settings name, and
+ * earlier pictures the owner replaced or removed, which are kept (the owner uploaded them, and a
+ * page or feed reader may still hold their address).
+ */
+export const settingsPicturesOwner: MediaFileOwner = {
+  name: 'settings pictures',
+  named: (db) => settingsPictures(savedPictureSettings(db)),
+  claims: (rel) => PICTURE_NAME.test(rel),
+  keepsUnnamed: true,
+};

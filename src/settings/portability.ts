@@ -9,8 +9,8 @@ import type { Db } from '../db/open.js';
 import { settingsStore } from '../db/store/settings.js';
 import { writeMediaFile } from '../media/storage.js';
 import { resolveUnder } from '../notes/files.js';
-import { settingsFiles } from './images.js';
-import { isPublicSettingKey, SETTING_KEYS } from './schema.js';
+import { savedPictureSettings, settingsFiles } from './images.js';
+import { isPublicSettingKey } from './schema.js';
 
 /** The name of the settings file in an export. */
 export const SETTINGS_FILE = 'settings.json';
@@ -68,22 +68,26 @@ export async function importSettings(
   }
   store.upsertSettings(entries, now.toISOString());
   report.imported = entries.length;
-  // The pictures the settings now in force name: copied unless already there.
-  const files = settingsFiles({
-    authorPhoto: store.findSetting(SETTING_KEYS.authorPhoto),
-    icon: store.findSetting(SETTING_KEYS.icon),
-    socialImage: store.findSetting(SETTING_KEYS.socialImage),
-  });
-  for (const rel of files) {
+  report.files = await copySettingsPictures(join(root, 'media'), db, mediaPath);
+  return report;
+}
+
+/**
+ * Copies the pictures the settings now in force in `db` name from another media folder (an
+ * export's, or a data directory's) into MEDIA_PATH, unless already there; returns how many.
+ */
+export async function copySettingsPictures(fromMedia: string, db: Db, mediaPath: string): Promise<number> {
+  let copied = 0;
+  for (const rel of settingsFiles(savedPictureSettings(db))) {
     let from: string;
     try {
-      from = resolveUnder(join(root, 'media'), rel);
+      from = resolveUnder(fromMedia, rel);
     } catch {
       continue;
     }
     if (!existsSync(from) || existsSync(resolveUnder(mediaPath, rel))) continue;
     await writeMediaFile(mediaPath, rel, readFileSync(from));
-    report.files++;
+    copied++;
   }
-  return report;
+  return copied;
 }

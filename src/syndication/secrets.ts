@@ -1,11 +1,16 @@
 /**
- * Secrets of connected accounts (OAuth tokens, app passwords) sealed at rest with AES-256-GCM.
- * The key is derived with HKDF-SHA256 from the session secret, so a copy of the database alone
- * does not give away the tokens; changing the session secret makes them unreadable (reconnect).
+ * Secrets of connected accounts (OAuth tokens, app passwords) sealed at rest with AES-256-GCM,
+ * so a copy of the database alone does not give away the tokens. The key is the site's sealing
+ * key, DATA_PATH/keys/sealing.key (src/keys/site-keys.ts): backups carry it, so a restored site
+ * opens its tokens (docs/decisions/0012-backup-carries-keys.md). Before that key existed, the key
+ * was derived from the session secret; a site upgraded from then keeps that key as its sealing key.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
+
+/** Bytes of a sealing key (AES-256). */
+export const SEALING_KEY_BYTES = 32;
 
 /** Seals and opens small JSON records of secrets. */
 export interface SecretBox {
@@ -14,11 +19,25 @@ export interface SecretBox {
   open(sealed: string): Record<string, string>;
 }
 
-/** Builds a box whose key is derived from `secret` (HKDF-SHA256, purpose-bound info). */
-export function createSecretBox(secret: string): SecretBox {
-  const key = Buffer.from(
-    hkdfSync('sha256', Buffer.from(secret, 'utf8'), 'starpunk', 'syndication-secrets v1', 32),
+/**
+ * The key sites sealed with before they had a sealing key of their own: HKDF-SHA256 of the
+ * session secret (purpose-bound info). Kept to adopt it on upgrade, and for apps built without a
+ * data directory (tests).
+ */
+export function legacySealingKey(sessionSecret: string): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', Buffer.from(sessionSecret, 'utf8'), 'starpunk', 'syndication-secrets v1', 32),
   );
+}
+
+/** A new random sealing key. */
+export function newSealingKey(): Buffer {
+  return randomBytes(SEALING_KEY_BYTES);
+}
+
+/** Builds a box sealing with `key` (32 bytes). */
+export function createSecretBox(key: Buffer): SecretBox {
+  if (key.length !== SEALING_KEY_BYTES) throw new Error(`a sealing key has ${SEALING_KEY_BYTES} bytes`);
   return {
     seal(values) {
       const iv = randomBytes(12);
@@ -41,4 +60,18 @@ export function createSecretBox(secret: string): SecretBox {
       return JSON.parse(text) as Record<string, string>;
     },
   };
+}
+
+/** How many of `sealed` the key cannot open. */
+export function countUnopenable(key: Buffer, sealed: readonly string[]): number {
+  const box = createSecretBox(key);
+  let n = 0;
+  for (const s of sealed) {
+    try {
+      box.open(s);
+    } catch {
+      n++;
+    }
+  }
+  return n;
 }

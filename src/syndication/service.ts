@@ -65,8 +65,8 @@ export interface SyndicationDeps {
   notes: NoteService;
   jobs: JobQueue;
   fetch: FetchLike;
-  /** The session secret: the key that seals tokens is derived from it. */
-  secret: string;
+  /** The site's sealing key (DATA_PATH/keys/sealing.key): seals tokens at rest. */
+  sealingKey: Buffer;
   logger?: Logger;
   wake?: () => void;
   adapters?: SyndicationAdapter[];
@@ -123,7 +123,7 @@ function firstUrl(values: unknown[] | undefined): string | undefined {
 export function createSyndication(deps: SyndicationDeps) {
   const { db, clock, notes, jobs } = deps;
   const store = syndicationStore(db);
-  const box = createSecretBox(deps.secret);
+  const box = createSecretBox(deps.sealingKey);
   const urls = siteUrls(deps.config);
   const adapters = new Map<string, SyndicationAdapter>();
   for (const a of deps.adapters ?? []) adapters.set(a.service, a);
@@ -190,7 +190,7 @@ export function createSyndication(deps: SyndicationDeps) {
       secrets = box.open(row.secrets);
     } catch {
       throw new JobError(
-        'The stored token cannot be read (was the secret changed?); connect the account again.',
+        'The stored token cannot be read with this site’s sealing key (DATA_PATH/keys/sealing.key); connect the account again.',
         {
           retryable: false,
         },

@@ -1,5 +1,8 @@
 import type { TestApp } from './app.js';
 
+/** What the form helpers need of a site: an in-process TestApp, or a served one (live-site.ts). */
+export type SiteClient = Pick<TestApp, 'get' | 'request'>;
+
 export const PASSWORD = 'correct horse battery staple';
 
 /** A signed-in admin: the cookie header to send and the CSRF token for forms. */
@@ -17,7 +20,7 @@ export function sessionCookie(res: Response): string {
 }
 
 /** Reads the CSRF token out of an admin page. */
-export async function csrfFrom(t: TestApp, cookie: string, path = '/admin/new'): Promise<string> {
+export async function csrfFrom(t: SiteClient, cookie: string, path = '/admin/new'): Promise<string> {
   const html = await (await t.get(path, { Cookie: cookie })).text();
   const m = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!m) throw new Error(`no CSRF token on ${path}`);
@@ -40,7 +43,7 @@ export async function signIn(t: TestApp): Promise<Admin> {
 
 /** Posts a form as the signed-in admin (CSRF token included unless given). */
 export function postForm(
-  t: TestApp,
+  t: SiteClient,
   admin: Admin,
   path: string,
   fields: Record<string, string>,
@@ -53,7 +56,7 @@ export function postForm(
 }
 
 /** Posts multipart form data as the signed-in admin. */
-export function postMultipart(t: TestApp, admin: Admin, path: string, form: FormData): Promise<Response> {
+export function postMultipart(t: SiteClient, admin: Admin, path: string, form: FormData): Promise<Response> {
   if (!form.has('_csrf')) form.set('_csrf', admin.csrf);
   return t.request(path, { method: 'POST', headers: { Cookie: admin.cookie }, body: form });
 }

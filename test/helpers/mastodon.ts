@@ -8,8 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
-import { type Admin, postForm } from './admin.js';
-import type { TestApp } from './app.js';
+import { type Admin, postForm, type SiteClient } from './admin.js';
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -336,7 +335,7 @@ export async function startFakeMastodon(options: FakeMastodonOptions = {}) {
 export type FakeMastodon = Awaited<ReturnType<typeof startFakeMastodon>>;
 
 /** Connects the fake server's account through the admin, as a person would. */
-export async function connectMastodon(app: TestApp, who: Admin, server: FakeMastodon): Promise<Response> {
+export async function connectMastodon(app: SiteClient, who: Admin, server: FakeMastodon): Promise<Response> {
   const start = await postForm(app, who, '/admin/syndication/mastodon/connect', { server: server.url });
   expect(start.status).toBe(303);
   const authorize = start.headers.get('location')!;

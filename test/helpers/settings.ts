@@ -3,7 +3,7 @@ import { buildApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/open.js';
 import { silentLogger } from '../../src/logger.js';
 import { createNoteService } from '../../src/notes/service.js';
-import type { Admin } from './admin.js';
+import type { Admin, SiteClient } from './admin.js';
 import { postMultipart } from './admin.js';
 import type { TestApp } from './app.js';
 
@@ -23,7 +23,7 @@ export const SETTINGS_FIELDS = [
 ] as const;
 
 /** The settings form's current values, read from the page like a browser would. */
-export async function currentForm(t: TestApp, admin: Admin): Promise<Record<string, string>> {
+export async function currentForm(t: SiteClient, admin: Admin): Promise<Record<string, string>> {
   const html = await (await t.get('/admin/settings', { Cookie: admin.cookie })).text();
   const out: Record<string, string> = {};
   const decode = (s: string) =>
@@ -45,7 +45,7 @@ export async function currentForm(t: TestApp, admin: Admin): Promise<Record<stri
 
 /** Posts the settings form: the current values with `changes` over them, plus any files. */
 export async function saveSettings(
-  t: TestApp,
+  t: SiteClient,
   admin: Admin,
   changes: Record<string, string>,
   files: Record<string, Buffer> = {},

@@ -1,13 +1,13 @@
 /**
- * Syndication secrets: tokens are sealed at rest (AES-256-GCM, key from HKDF over the session
- * secret) so the database file alone does not give them away; a sealed value that was altered,
- * or sealed under another secret, does not open. The connect routes need a session and CSRF, and
+ * Syndication secrets: tokens are sealed at rest (AES-256-GCM, the site's sealing key) so the
+ * database file alone does not give them away; a sealed value that was altered, or sealed under
+ * another key, does not open. The connect routes need a session and CSRF, and
  * a hostile server address is a readable 400, never a 500 or a request to a private address.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSecretBox } from '../../src/syndication/secrets.js';
+import { createSecretBox, legacySealingKey, newSealingKey } from '../../src/syndication/secrets.js';
 import { postForm, signIn } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { connectMastodon, type FakeMastodon, startFakeMastodon } from '../helpers/mastodon.js';
@@ -36,8 +36,8 @@ describe('syndication secrets at rest', () => {
     expect(t.app.services.syndication.secretsOf(id)?.token).toBe(token);
   });
 
-  it('an altered sealed value, or one sealed under another secret, does not open', () => {
-    const box = createSecretBox('one secret, long enough to count');
+  it('an altered sealed value, or one sealed under another key, does not open', () => {
+    const box = createSecretBox(newSealingKey());
     const sealed = box.seal({ token: 'abc' });
     expect(box.open(sealed)).toEqual({ token: 'abc' });
     expect(sealed).not.toContain('abc');
@@ -46,7 +46,8 @@ describe('syndication secrets at rest', () => {
     body[0] = body[0]! ^ 1;
     parts[3] = body.toString('base64url');
     expect(() => box.open(parts.join('.'))).toThrow();
-    expect(() => createSecretBox('another secret entirely, also long').open(sealed)).toThrow();
+    expect(() => createSecretBox(newSealingKey()).open(sealed)).toThrow();
+    expect(() => createSecretBox(legacySealingKey('a session secret, long enough')).open(sealed)).toThrow();
     // Two seals of the same value differ (a fresh nonce each time).
     expect(box.seal({ token: 'abc' })).not.toBe(sealed);
   });

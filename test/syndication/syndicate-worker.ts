@@ -6,6 +6,7 @@ import { createJobQueue, createJobRunner } from '../../src/jobs/queue.js';
 import { createNoteService } from '../../src/notes/service.js';
 import { createSafeFetch } from '../../src/outbound/safe-fetch.js';
 import { createMastodonAdapter } from '../../src/syndication/mastodon/adapter.js';
+import { legacySealingKey } from '../../src/syndication/secrets.js';
 import { createSyndication } from '../../src/syndication/service.js';
 
 const [dbPath, notesPath, mediaPath, siteUrl, clockIso, leaseMs, secret] = process.argv.slice(2);
@@ -21,7 +22,8 @@ const syndication = createSyndication({
   notes,
   jobs,
   fetch,
-  secret: secret!,
+  // The key the in-process test app seals with (built without keys: derived from its secret).
+  sealingKey: legacySealingKey(secret!),
   adapters: [createMastodonAdapter({ fetch, pollMs: 5 })],
 });
 const runner = createJobRunner({ queue: jobs, handlers: syndication.handlers, concurrency: 1 });
