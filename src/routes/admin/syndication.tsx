@@ -19,8 +19,8 @@ import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 /** Dependencies of the syndication admin pages. */
 export interface SyndicationAdminDeps {
-  /** The settings in force (site name, time zone in the admin frame). */
-  settings?: AdminFrameDeps['settings'];
+  /** The site facts in force (site name, time zone in the admin frame). */
+  site: AdminFrameDeps['site'];
   config: Config;
   notes: NoteService;
   syndication: Syndication;
@@ -52,7 +52,7 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
   };
 
   const frame = (c: Ctx): AdminFrame =>
-    adminFrame(c, { config: deps.config, settings: deps.settings }, FLASH);
+    adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
 
   function idParam(c: Ctx, name: string): number {
     const v = c.req.param(name) ?? '';
