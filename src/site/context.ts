@@ -71,7 +71,12 @@ function applySettings(config: Config, s: SiteSettings): Config {
 }
 
 /** The facts for these settings and this menu; `settings` were validated by the settings service. */
-function factsOf(config: Config, urls: SiteUrls, settings: SiteSettings, menu: readonly MenuEntry[]): SiteFacts {
+function factsOf(
+  config: Config,
+  urls: SiteUrls,
+  settings: SiteSettings,
+  menu: readonly MenuEntry[],
+): SiteFacts {
   const effective = applySettings(config, settings);
   const timeZone = settings.timeZone || 'UTC';
   const language = settings.language || 'en';

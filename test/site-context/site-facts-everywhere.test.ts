@@ -38,9 +38,11 @@ let client: RemoteSite;
 
 beforeEach(async () => {
   client = await startRemote((_req, _body, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(
-      JSON.stringify({ client_id: CLIENT, client_name: 'Example Client', redirect_uris: [`${CLIENT}cb`] }),
-    );
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(
+        JSON.stringify({ client_id: CLIENT, client_name: 'Example Client', redirect_uris: [`${CLIENT}cb`] }),
+      );
   });
   t = createTestApp(ENV, undefined, { hosts: { 'client.example': client.url } });
   admin = await signIn(t);

@@ -52,8 +52,7 @@ export function pagesAdminRoutes(deps: {
 }): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
 
-  const frame = (c: Ctx): AdminFrame =>
-    adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
+  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
 
   /** Saves (or previews) the submitted page; problems re-show the form with the owner's text. */
   async function save(c: Ctx, id: number | undefined): Promise<Response> {

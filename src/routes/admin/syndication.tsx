@@ -51,8 +51,7 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
     siteName: deps.config.siteName,
   };
 
-  const frame = (c: Ctx): AdminFrame =>
-    adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
+  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
 
   function idParam(c: Ctx, name: string): number {
     const v = c.req.param(name) ?? '';

@@ -36,8 +36,7 @@ export function webmentionsSentAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Va
   const app = new Hono<{ Variables: SessionVars }>();
   const urls = siteUrls(deps.config);
 
-  const frame = (c: Ctx): AdminFrame =>
-    adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
+  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
 
   function findNote(id: string): Note {
     const n = /^\d{1,12}$/.test(id) ? deps.notes.getNoteById(Number(id)) : undefined;

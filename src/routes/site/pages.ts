@@ -433,7 +433,8 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const page = Math.max(1, Math.min(1000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     c.header('Cache-Control', 'no-cache');
     currentState();
-    if (q.trim() === '') return c.html(renderSearchPage({ site: facts.page, query: '', results: [], total: 0 }));
+    if (q.trim() === '')
+      return c.html(renderSearchPage({ site: facts.page, query: '', results: [], total: 0 }));
     const r = runSearch(q, SEARCH_PAGE, (page - 1) * SEARCH_PAGE);
     const next =
       r.total > page * SEARCH_PAGE ? `/search?q=${encodeURIComponent(q)}&page=${page + 1}` : undefined;
