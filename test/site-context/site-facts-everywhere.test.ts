@@ -14,6 +14,7 @@ import { settingsStore } from '../../src/db/store/settings.js';
 import { type Admin, postForm, signIn } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { captureIo } from '../helpers/io.js';
+import { startFakeMastodon } from '../helpers/mastodon.js';
 import { type RemoteSite, startRemote } from '../helpers/remote.js';
 import { restart, saveSettings } from '../helpers/settings.js';
 
@@ -219,6 +220,23 @@ describe('the site facts the owner saves are the same on every page, feed and ex
       expectSaved(await everyPage(again.get));
     } finally {
       again.close();
+    }
+  });
+});
+
+describe('services that name the site use the saved name', () => {
+  it('the app registered on a Mastodon server is named after the site as saved', async () => {
+    const masto = await startFakeMastodon();
+    try {
+      expect((await saveSettings(t, admin, { site_name: SAVED.site_name })).status).toBe(303);
+      const start = await postForm(t, admin, '/admin/syndication/mastodon/connect', { server: masto.url });
+      expect(start.status).toBe(303);
+      const [registered] = masto.requests('POST', '/api/v1/apps');
+      expect(new URLSearchParams(registered!.body.toString()).get('client_name')).toBe(
+        'StarPunk (Carnet d’Ada)',
+      );
+    } finally {
+      await masto.close();
     }
   });
 });
