@@ -49,6 +49,7 @@ import { staticRoutes } from './routes/site/static.js';
 import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/site/webmention.js';
 import { advertiseWebsub } from './routes/site/websub.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
+import { createSiteContext, type SiteContext } from './site/context.js';
 import { siteUrls } from './site/urls.js';
 import { createBlueskyAdapter } from './syndication/bluesky/index.js';
 import { createMastodonAdapter } from './syndication/mastodon/adapter.js';
@@ -110,6 +111,8 @@ export interface AppServices {
   syndication: Syndication;
   /** Standalone pages (About, Now…) and the site menu. */
   pages: PageService;
+  /** What every page knows about the site (settings, menu, social image…), under one version. */
+  site: SiteContext;
 }
 
 /** Builds the whole web application: the one route map to read. */
@@ -118,17 +121,20 @@ export function buildApp(
 ): Hono<{ Variables: RequestVars & SessionVars }> & { services: AppServices } {
   const { db, clock, logger } = deps;
   // Settings saved in the database win over the variables, which are first-run defaults
-  // (docs/decisions/0008-settings.md). Pages read them per request, so a saved change shows at once;
+  // (docs/decisions/0008-settings.md). Every page reads the site facts per request from the one
+  // site context (docs/decisions/0014-site-context.md), so a saved change shows at once;
   // `config` is the value at start for the services built once below.
   const settings = createSettingsService({ db, config: deps.config, clock });
-  const config = settings.current().config;
+  const pages = createPageService({ db, clock });
+  const site = createSiteContext({ db, config: deps.config, settings, pages });
+  const config = site.current().config;
   const fetch = deps.fetch ?? createSafeFetch({ allowedPrivateAddresses: config.allowedPrivateAddresses });
   const notes = deps.notes ?? createNoteService({ db, notesPath: config.notesPath, clock, logger });
   const media = deps.media ?? createMediaService({ db, mediaPath: config.mediaPath, clock, logger });
   const tokens = deps.tokens ?? createTokenService({ db, clock });
   const auth = deps.auth ?? createAdminAuth({ db, config, clock, secret: deps.secret, fetch, logger });
   const metrics = deps.metrics ?? createMetrics();
-  const indieauth = createIndieAuthServer({ db, clock, config, current: () => settings.current().config });
+  const indieauth = createIndieAuthServer({ db, clock, config, current: () => site.current().config });
   const jobs = deps.jobs ?? createJobQueue({ db, clock, logger });
   // Each capability that works in the background registers its job kinds here.
   const jobHandlers: Record<string, JobHandler> = {};
@@ -200,17 +206,6 @@ export function buildApp(
   Object.assign(jobHandlers, syndication.handlers);
   notes.onChange(syndication.noteChanged);
   const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
-  // Error pages show the settings in force; if the database cannot be read, the last known ones.
-  let lastSite = settings.current().site;
-  const site = () => {
-    try {
-      lastSite = settings.current().site;
-    } catch {
-      // The error being shown may be that very failure.
-    }
-    return lastSite;
-  };
-  const pages = createPageService({ db, clock });
   // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
   const replyContexts = createReplyContextService({
     db,
@@ -246,8 +241,10 @@ export function buildApp(
       ['/webmention', BODY_LIMITS.form],
     ]),
   );
-  app.onError(errorHandler(logger, site, metrics));
-  app.notFound(notFoundHandler(site));
+  // Error pages show the site facts in force; if the database cannot be read, the last known ones.
+  const errorSite = () => site.currentOrLast().page;
+  app.onError(errorHandler(logger, errorSite, metrics));
+  app.notFound(notFoundHandler(errorSite));
 
   // Public; /health and /metrics show more to the signed-in admin (a broken database just means "not
   // signed in", so /health still answers 503 rather than failing).
@@ -275,13 +272,11 @@ export function buildApp(
       media,
       version: deps.version,
       responses: siteResponses(webmentionsReceived),
-      settings,
-      siteExtras: () => pages.siteExtras(),
+      site,
     }),
   );
   app.route('/', seoRoutes({ config, db, clock, pages, notes }));
-  // After seoRoutes: its default /favicon.ico steps aside (next) once a site icon is set.
-  app.route('/', identityRoutes({ mediaPath: config.mediaPath, settings }));
+  app.route('/', identityRoutes({ mediaPath: config.mediaPath, site }));
 
   // Micropub: bearer tokens, JSON errors.
   const verify = createTokenVerifier({
@@ -312,19 +307,19 @@ export function buildApp(
       metrics,
       version: deps.version,
       drafts: createDraftService({ db, clock }),
-      settings,
+      site,
       syndication,
     }),
   );
-  app.route('/', settingsAdminRoutes({ config, settings }));
+  app.route('/', settingsAdminRoutes({ config, settings, site }));
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
-  app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent, settings }));
-  app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived, settings }));
-  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch, settings }));
-  app.route('/', pagesAdminRoutes({ config, pages, settings }));
+  app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent, site }));
+  app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived, site }));
+  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch, site }));
+  app.route('/', pagesAdminRoutes({ config, pages, site }));
 
   // Last: a standalone page at /<slug> answers only where no route above does.
-  app.route('/', standalonePageRoutes({ config, pages }));
+  app.route('/', standalonePageRoutes({ pages, site }));
 
   return Object.assign(app, {
     services: {
@@ -343,6 +338,7 @@ export function buildApp(
       settings,
       syndication,
       pages,
+      site,
     },
   });
 }

@@ -28,10 +28,12 @@ import { createNoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
 import { exportPages, PAGES_FILE } from '../pages/portability.js';
+import { createPageService } from '../pages/service.js';
 import { exportSettings, SETTINGS_FILE } from '../settings/portability.js';
-import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../site/feed-item.js';
+import { createSettingsService } from '../settings/service.js';
+import { createSiteContext } from '../site/context.js';
+import { feedLinksFrom, noteToFeedItem } from '../site/feed-item.js';
 import { withStoredImages } from '../site/note-images.js';
-import { siteUrls } from '../site/urls.js';
 import { exportWebmentions, WEBMENTIONS_FILE } from '../webmention/portability.js';
 import { fileStamp, listRegularFiles, sha256Hex } from './common.js';
 import { stringifyFrontMatter } from './front-matter.js';
@@ -58,7 +60,8 @@ function itemsFile(path: string) {
 /** Options for exportSite. */
 export interface ExportOptions {
   db: Db;
-  config: Pick<Config, 'siteUrl' | 'siteName' | 'siteAuthor' | 'siteDescription' | 'notesPath' | 'mediaPath'>;
+  /** The configuration; the site's name, author and language are the saved settings over it. */
+  config: Config;
   /** The folder the export folder is created in. */
   outDir: string;
   now?: () => Date;
@@ -133,7 +136,14 @@ export function exportSite(options: ExportOptions): ExportResult {
   try {
     const notes = createNoteService({ db, notesPath: config.notesPath, clock: { now } });
     const store = notesStore(db);
-    const urls = siteUrls(config);
+    // The site as its pages describe it: the saved settings over the environment's defaults.
+    const site = createSiteContext({
+      db,
+      config,
+      settings: createSettingsService({ db, config, clock: { now } }),
+      pages: createPageService({ db, clock: { now } }),
+    }).current();
+    const { urls } = site;
     const notesOut = join(partial, 'notes');
     mkdirSync(notesOut);
     const mf2 = itemsFile(join(partial, 'mf2.json'));
@@ -200,10 +210,9 @@ export function exportSite(options: ExportOptions): ExportResult {
       copyFileSync(resolveUnder(config.mediaPath, rel), target);
     }
 
-    const site = feedSiteFrom(config);
     const links = feedLinksFrom(urls);
     // Written item by item: the whole site as one array took hundreds of megabytes at 100,000 notes.
-    const frame = jsonFeedFrame(site, links);
+    const frame = jsonFeedFrame(site.feed, links);
     const feed = openSync(join(partial, 'feed.json'), 'wx');
     try {
       writeSync(feed, frame.head);
@@ -212,7 +221,7 @@ export function exportSite(options: ExportOptions): ExportResult {
       for (let page = notes.listPublicNotes(500); page.length > 0; ) {
         // Photo sizes and types for the attachments, one lookup per page of notes.
         for (const n of withStoredImages(page, (u) => library.findImages(u, config.siteUrl))) {
-          writeSync(feed, `${first ? '' : ','}${renderJsonFeedItem(site, noteToFeedItem(n, urls))}`);
+          writeSync(feed, `${first ? '' : ','}${renderJsonFeedItem(site.feed, noteToFeedItem(n, urls))}`);
           first = false;
         }
         const last = page.at(-1)!;

@@ -2,7 +2,6 @@ import type { Clock } from '../clock.js';
 import { changeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
 import { type PageRow, pagesStore } from '../db/store/pages.js';
-import { settingsStore } from '../db/store/settings.js';
 import { AppError } from '../errors.js';
 import { renderMarkdown } from '../notes/markdown.js';
 import { slugify, validateCustomSlug } from '../notes/slug.js';
@@ -16,13 +15,10 @@ export interface PageFields {
   inMenu: boolean;
 }
 
-/** What every public page needs from the pages and settings tables: the menu and the social image. */
-export interface SiteExtras {
-  /** Changes whenever the menu or the social image changes. */
-  version: string;
-  menu: { href: string; title: string }[];
-  /** The default social image (setting `site.social_image`), or ''. */
-  socialImage: string;
+/** An entry of the site menu: a published page the owner put in the menu, in their order. */
+export interface MenuEntry {
+  href: string;
+  title: string;
 }
 
 const MAX_TITLE = 200;
@@ -45,10 +41,9 @@ export function validatePageFields(f: PageFields): PageFields {
 /** Creates the standalone-pages service: the owner's pages, their menu order and the public lookups. */
 export function createPageService(deps: { db: Db; clock: Clock }) {
   const store = pagesStore(deps.db);
-  const settings = settingsStore(deps.db);
   const token = changeToken(deps.db);
   const now = () => deps.clock.now().toISOString();
-  let extras: { token: string; value: SiteExtras } | undefined;
+  let menu: { token: string; value: readonly MenuEntry[]; print: string } | undefined;
 
   function rowFor(f: PageFields, menuOrder: number | null) {
     return {
@@ -123,17 +118,17 @@ export function createPageService(deps: { db: Db; clock: Clock }) {
     },
     /** Published pages' slugs and change times (sitemap). */
     listPublished: () => store.listPublishedPages(),
-    /** The menu and social image, re-read only when the database changed. */
-    siteExtras(): SiteExtras {
+    /**
+     * The menu, re-read only when the database changed; the same array while its content is the
+     * same (the site context, src/site/context.ts, keys on its identity).
+     */
+    menu(): readonly MenuEntry[] {
       const t = token();
-      if (extras?.token === t) return extras.value;
-      const menu = store.listMenuPages().map((p) => ({ href: `/${p.slug}`, title: p.title }));
-      const socialImage = settings.findSetting('site.social_image') ?? '';
-      const version = JSON.stringify([menu, socialImage]);
-      // Same content, same object: callers key their memos on it.
-      const value = extras?.value.version === version ? extras.value : { version, menu, socialImage };
-      extras = { token: t, value };
-      return value;
+      if (menu?.token === t) return menu.value;
+      const value = store.listMenuPages().map((p) => ({ href: `/${p.slug}`, title: p.title }));
+      const print = JSON.stringify(value);
+      menu = menu?.print === print ? { ...menu, token: t } : { token: t, value: Object.freeze(value), print };
+      return menu.value;
     },
   };
 }

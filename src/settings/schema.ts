@@ -106,6 +106,14 @@ function isWebUrl(v: string): boolean {
   }
 }
 
+/**
+ * A default social image the site may show: an http(s) address, or a path under /media/ of this
+ * site with no "." or ".." segments. The one rule, for the form and for what the table holds.
+ */
+export function isSocialImageRef(v: string): boolean {
+  return isWebUrl(v) || /^\/media\/(?:[\w-][\w.-]*\/)*[\w-][\w.-]*$/.test(v);
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
@@ -162,7 +170,7 @@ export const settingsFormSchema = z.object({
       }
     }),
   social_image_url: text('The social image URL', 2048).refine(
-    (s) => s === '' || isWebUrl(s) || /^\/media\/[\w./-]+$/.test(s),
+    (s) => s === '' || isSocialImageRef(s),
     'The social image must be an https:// URL or a /media/ path of this site.',
   ),
 });

@@ -1,35 +1,26 @@
 /**
- * The settings service: the site facts every request reads, with a version number that moves when
- * a saved setting changes (here, in another server process, or by a CLI command on the same
- * database), so that render caches keyed on it never serve a page built with old settings.
+ * The settings service: the saved site and author settings over the first-run defaults, re-read
+ * when the database changed (here, in another server process, or by a CLI command on the same
+ * database) and checked once, here. Pages never read it directly: the site context
+ * (src/site/context.ts) turns the settings into what pages show, under its one version.
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { changeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
 import { settingsStore } from '../db/store/settings.js';
-import { pageSiteFrom } from '../site/page-site.js';
-import type { PageSite } from '../views/layout.js';
-import { defaultSettings, isTimeZone, SETTING_KEYS, type SiteSettings } from './schema.js';
+import { defaultSettings, isSocialImageRef, isTimeZone, SETTING_KEYS, type SiteSettings } from './schema.js';
 
-/** The settings in force and everything derived from them, for one version. */
+/** The settings in force: the same object while they stay the same. */
 export interface CurrentSettings {
-  /** Moves whenever the effective settings change; part of every cache key of rendered pages. */
-  version: number;
   settings: SiteSettings;
-  /** The configuration with the settings applied (site name, description, author). */
-  config: Config;
-  /** The facts public pages render; a new object per version (layout frames are cached per object). */
-  site: PageSite;
-  /** The time zone dates are shown and entered in ('UTC' when none was saved). */
-  timeZone: string;
 }
 
 /** Reads and saves the site and author settings. */
 export interface SettingsService {
   /** The settings in force now: cheap (no table read unless the database changed). */
   current(): CurrentSettings;
-  /** Saves settings (only the given ones) and moves the version. */
+  /** Saves settings (only the given ones). */
   save(changes: Partial<SiteSettings>): CurrentSettings;
 }
 
@@ -66,7 +57,9 @@ export function readSettings(db: Db, config: Config): SiteSettings {
   const icon = str(SETTING_KEYS.icon)?.trim();
   if (icon && /^[a-f0-9]{8,64}$/.test(icon)) s.icon = icon;
   const social = str(SETTING_KEYS.socialImage)?.trim();
-  if (social && (isLink(social) || social.startsWith('/media/'))) s.socialImage = social;
+  // The rule the settings form applies: a value stored any other way (an import, a hand edit)
+  // that the form would refuse is not used.
+  if (social && isSocialImageRef(social)) s.socialImage = social;
   const photo = str(SETTING_KEYS.authorPhoto)?.trim();
   if (photo && (/^https?:\/\//i.test(photo) || photo.startsWith('/'))) s.authorPhoto = photo;
   try {
@@ -80,23 +73,6 @@ export function readSettings(db: Db, config: Config): SiteSettings {
     s.relMe = [];
   }
   return s;
-}
-
-/** The configuration with the settings applied: what feeds, IndieAuth and pages use for the site. */
-export function applySettings(config: Config, s: SiteSettings): Config {
-  return Object.freeze({
-    ...config,
-    siteName: s.siteName,
-    siteDescription: s.siteDescription,
-    siteAuthor: s.authorName,
-    author: {
-      name: s.authorName,
-      photo: s.authorPhoto,
-      url: s.authorUrl,
-      note: s.authorNote,
-      relMe: s.relMe,
-    },
-  });
 }
 
 /** How each setting is written to the settings table. */
@@ -114,37 +90,17 @@ export function createSettingsService(deps: { db: Db; config: Config; clock: Clo
   let fingerprint = '';
   let now: CurrentSettings | undefined;
 
-  function build(settings: SiteSettings, version: number): CurrentSettings {
-    const effective = applySettings(config, settings);
-    const timeZone = settings.timeZone || 'UTC';
-    return {
-      version,
-      settings,
-      config: effective,
-      timeZone,
-      site: {
-        ...pageSiteFrom(effective),
-        language: settings.language,
-        footerText: settings.footerText,
-        timeZone,
-        icon: settings.icon,
-        socialImage: settings.socialImage,
-        authorUrl: settings.authorUrl,
-      },
-    };
-  }
-
   function current(): CurrentSettings {
     const t = changed();
     if (now && t === token) return now;
-    // The database changed (any write, here or elsewhere): the settings are read again, and the
-    // version moves only if they differ, so note writes leave the page caches alone.
+    // The database changed (any write, here or elsewhere): the settings are read again, and are
+    // a new object only if they differ, so note writes leave the page caches alone.
     const settings = readSettings(db, config);
     const print = JSON.stringify(settings);
     token = t;
     if (now && print === fingerprint) return now;
     fingerprint = print;
-    now = build(settings, (now?.version ?? 0) + 1);
+    now = { settings };
     return now;
   }
 

@@ -8,6 +8,7 @@ import { runMigrations } from '../../src/db/migrate.js';
 import { type Db, openDatabase } from '../../src/db/open.js';
 import { silentLogger } from '../../src/logger.js';
 import { createNoteService, type NoteService } from '../../src/notes/service.js';
+import type { FetchLike } from '../../src/outbound/safe-fetch.js';
 
 /** A StarPunk app on a temporary data directory with a fixed clock. */
 export interface TestApp {
@@ -22,6 +23,23 @@ export interface TestApp {
   /** Any request in-process. */
   request: (path: string, init?: RequestInit) => Promise<Response>;
   close: () => void;
+}
+
+/**
+ * The unrestricted fetch tests use to reach sites they play on loopback: `hosts` maps
+ * public-looking host names (https://client.example/) to loopback servers, like DNS would.
+ */
+export function hostsFetch(hosts: Record<string, string> = {}): FetchLike {
+  return (url, init) => {
+    const u = new URL(url);
+    const target = hosts[u.host];
+    if (!target) return globalThis.fetch(url, init);
+    const mapped = new URL(`${u.pathname}${u.search}`, new URL(target));
+    return globalThis.fetch(mapped, init).then((res) => {
+      Object.defineProperty(res, 'url', { value: url });
+      return res;
+    });
+  };
 }
 
 /** Builds a migrated test app; `env` overrides configuration variables. */
@@ -55,19 +73,8 @@ export function createTestApp(
     version: '0.0.0-test',
     notes,
     secret: 'test-secret-test-secret-test-secret',
-    // Tests play remote sites on loopback, so they use the unrestricted fetch; `hosts` maps
-    // public-looking host names (https://client.example/) to loopback servers, like DNS would.
-    fetch: (url, init) => {
-      const u = new URL(url);
-      const target = options.hosts?.[u.host];
-      if (!target) return globalThis.fetch(url, init);
-      const t = new URL(target);
-      const mapped = new URL(`${u.pathname}${u.search}`, t);
-      return globalThis.fetch(mapped, init).then((res) => {
-        Object.defineProperty(res, 'url', { value: url });
-        return res;
-      });
-    },
+    // Tests play remote sites on loopback, so they use the unrestricted fetch.
+    fetch: hostsFetch(options.hosts),
     // `safeFetch`: the production SSRF-safe fetch instead, ALLOWED_PRIVATE_ADDRESSES deciding.
     ...(options.safeFetch ? { fetch: undefined } : {}),
   });

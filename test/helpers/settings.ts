@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createNoteService } from '../../src/notes/service.js';
 import type { Admin, SiteClient } from './admin.js';
 import { postMultipart } from './admin.js';
-import type { TestApp } from './app.js';
+import { hostsFetch, type TestApp } from './app.js';
 
 /** Every text field of the settings form, as a person who changes nothing would post it. */
 export const SETTINGS_FIELDS = [
@@ -58,8 +58,11 @@ export async function saveSettings(
   return postMultipart(t, admin, '/admin/settings', form);
 }
 
-/** A second app on the same data directory, as after a restart (a new process, a new connection). */
-export function restart(t: TestApp) {
+/**
+ * A second app on the same data directory, as after a restart (a new process, a new connection);
+ * `hosts` as for createTestApp.
+ */
+export function restart(t: TestApp, options: { hosts?: Record<string, string> } = {}) {
   const db = openDatabase(t.config.databasePath);
   const logger = silentLogger();
   const notes = createNoteService({ db, notesPath: t.config.notesPath, clock: t.clock, logger });
@@ -71,10 +74,12 @@ export function restart(t: TestApp) {
     version: '0.0.0-test',
     notes,
     secret: 'test-secret-test-secret-test-secret',
+    ...(options.hosts ? { fetch: hostsFetch(options.hosts) } : {}),
   });
   return {
     app,
-    get: (path: string) => Promise.resolve(app.request(`http://example.test${path}`)),
+    get: (path: string, headers: Record<string, string> = {}) =>
+      Promise.resolve(app.request(`http://example.test${path}`, { headers })),
     close: () => db.close(),
   };
 }

@@ -1,13 +1,13 @@
 import type { Context } from 'hono';
 import type { Config } from '../../config.js';
 import type { SessionVars } from '../../http/session.js';
-import type { SettingsService } from '../../settings/service.js';
+import type { SiteContext } from '../../site/context.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 
-/** What every admin page's frame needs: the configuration and, when there is one, the settings in force. */
+/** What every admin page's frame needs: the configuration and the site facts in force. */
 export interface AdminFrameDeps {
-  config: Pick<Config, 'devMode'> & Partial<Pick<Config, 'siteName'>>;
-  settings?: Pick<SettingsService, 'current'>;
+  config: Pick<Config, 'devMode'>;
+  site: Pick<SiteContext, 'current'>;
 }
 
 /**
@@ -23,13 +23,13 @@ export function adminFrame(
   const s = c.get('session')!;
   const key = c.req.query('flash');
   const text = key !== undefined && Object.hasOwn(flashes, key) ? flashes[key] : undefined;
-  const now = deps.settings?.current();
+  const now = deps.site.current();
   return {
-    siteName: now?.settings.siteName ?? deps.config.siteName ?? '',
+    siteName: now.settings.siteName,
     csrf: s.csrf,
     me: s.me,
     devMode: deps.config.devMode,
-    ...(now ? { timeZone: now.timeZone } : {}),
+    timeZone: now.timeZone,
     flash: text ? { kind: 'ok', text } : undefined,
   };
 }

@@ -17,7 +17,7 @@ import { buildFtsQuery } from '../../notes/search-query.js';
 import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
 import { responseTitle } from '../../reply-context/kinds.js';
-import type { SettingsService } from '../../settings/service.js';
+import type { SiteContext } from '../../site/context.js';
 import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderMediaLibrary } from '../../views/admin/media.js';
@@ -67,8 +67,8 @@ export interface AdminDeps {
   version: string;
   /** The editor's autosaved drafts. */
   drafts: DraftService;
-  /** The settings in force (site name, time zone, author). */
-  settings: Pick<SettingsService, 'current'>;
+  /** The site facts in force (site name, time zone, author). */
+  site: Pick<SiteContext, 'current'>;
   /** Accounts notes can be copied to: the editor's "Copy to" checkboxes. */
   syndication?: Syndication;
 }
@@ -116,7 +116,7 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
   app.use('/admin/*', requireAdmin(), requireCsrf(deps.auth), readableForm());
 
   const frame = (c: Context<{ Variables: SessionVars }>): AdminFrame =>
-    adminFrame(c, { config, settings: deps.settings }, FLASH);
+    adminFrame(c, { config, site: deps.site }, FLASH);
 
   app.get('/admin', (c) => {
     const filter = (FILTERS as readonly string[]).includes(c.req.query('filter') ?? '')
@@ -157,8 +157,8 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     media,
     drafts: deps.drafts,
     frame,
-    timeZone: () => deps.settings.current().timeZone,
-    author: () => authorCardOf(deps.settings.current().site),
+    timeZone: () => deps.site.current().timeZone,
+    author: () => authorCardOf(deps.site.current().page),
     syndication: deps.syndication,
   });
 

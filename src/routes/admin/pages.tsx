@@ -47,13 +47,12 @@ async function fieldsFrom(c: Ctx): Promise<PageFields & { intent: string }> {
 export function pagesAdminRoutes(deps: {
   config: Config;
   pages: PageService;
-  /** The settings in force (site name, time zone in the admin frame). */
-  settings?: AdminFrameDeps['settings'];
+  /** The site facts in force (site name, time zone in the admin frame). */
+  site: AdminFrameDeps['site'];
 }): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
 
-  const frame = (c: Ctx): AdminFrame =>
-    adminFrame(c, { config: deps.config, settings: deps.settings }, FLASH);
+  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
 
   /** Saves (or previews) the submitted page; problems re-show the form with the owner's text. */
   async function save(c: Ctx, id: number | undefined): Promise<Response> {

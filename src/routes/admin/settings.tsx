@@ -8,7 +8,7 @@ import { parseSettingsForm, type SiteSettings } from '../../settings/schema.js';
 import type { SettingsService } from '../../settings/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { formValuesOf, renderSettings, type SettingsFormValues } from '../../views/admin/settings.js';
-import { adminFrame } from './frame.js';
+import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 type Ctx = Context<{ Variables: SessionVars }>;
 
@@ -16,6 +16,8 @@ type Ctx = Context<{ Variables: SessionVars }>;
 export interface SettingsAdminDeps {
   config: Pick<Config, 'mediaPath' | 'devMode'>;
   settings: SettingsService;
+  /** The site facts in force (site name, time zone in the admin frame). */
+  site: AdminFrameDeps['site'];
 }
 
 function str(v: unknown): string {
@@ -55,7 +57,7 @@ export function settingsAdminRoutes(deps: SettingsAdminDeps): Hono<{ Variables: 
   const { settings } = deps;
 
   const frame = (c: Ctx): AdminFrame =>
-    adminFrame(c, { config: deps.config, settings }, { saved: 'Settings saved.' });
+    adminFrame(c, { config: deps.config, site: deps.site }, { saved: 'Settings saved.' });
 
   function page(c: Ctx, values: SettingsFormValues, errors: string[], status: 200 | 400 | 413 | 415) {
     const s = settings.current().settings;

@@ -19,8 +19,8 @@ import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 /** Dependencies of the syndication admin pages. */
 export interface SyndicationAdminDeps {
-  /** The settings in force (site name, time zone in the admin frame). */
-  settings?: AdminFrameDeps['settings'];
+  /** The site facts in force (site name, time zone in the admin frame). */
+  site: AdminFrameDeps['site'];
   config: Config;
   notes: NoteService;
   syndication: Syndication;
@@ -44,15 +44,15 @@ const FLASH: Record<string, string> = {
 export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
   const { syndication } = deps;
-  const connectDeps = {
+  // The app registered on a Mastodon server carries the site's name in force (settings).
+  const connectDeps = () => ({
     fetch: deps.fetch,
     syndication,
     siteUrl: deps.config.siteUrl,
-    siteName: deps.config.siteName,
-  };
+    siteName: deps.site.current().settings.siteName,
+  });
 
-  const frame = (c: Ctx): AdminFrame =>
-    adminFrame(c, { config: deps.config, settings: deps.settings }, FLASH);
+  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
 
   function idParam(c: Ctx, name: string): number {
     const v = c.req.param(name) ?? '';
@@ -82,7 +82,7 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
     const body = await c.req.parseBody();
     const server = typeof body.server === 'string' ? body.server : '';
     if (!server.trim()) throw new AppError('invalid_request', "Type your Mastodon server's address.");
-    return c.redirect(await startMastodonConnect(connectDeps, server), 303);
+    return c.redirect(await startMastodonConnect(connectDeps(), server), 303);
   }
 
   /** Bluesky: the handle, an app password and the service (a PDS of one's own, or bsky.social). */
@@ -123,7 +123,7 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
     const state = c.req.query('state') ?? '';
     const code = c.req.query('code') ?? '';
     if (!state || !code) throw new AppError('invalid_request', 'The server sent no authorization code.');
-    await finishMastodonConnect(connectDeps, state, code);
+    await finishMastodonConnect(connectDeps(), state, code);
     return c.redirect('/admin/syndication?flash=connected', 303);
   }
 

@@ -27,8 +27,8 @@ const FLASH: Record<string, string> = {
 
 /** Dependencies of the moderation screens. */
 export interface WebmentionAdminDeps {
-  /** The settings in force (site name, time zone in the admin frame). */
-  settings?: AdminFrameDeps['settings'];
+  /** The site facts in force (site name, time zone in the admin frame). */
+  site: AdminFrameDeps['site'];
   config: Config;
   auth: AdminAuth;
   receiver: WebmentionReceiver;
@@ -58,7 +58,7 @@ export function webmentionModerationRoutes(deps: WebmentionAdminDeps): Hono<{ Va
   app.use('/admin/webmentions', requireAdmin(), requireCsrf(deps.auth));
   app.use('/admin/webmentions/*', requireAdmin(), requireCsrf(deps.auth));
 
-  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: config, settings: deps.settings }, FLASH);
+  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: config, site: deps.site }, FLASH);
 
   async function form(c: Ctx): Promise<Record<string, string>> {
     let body: Record<string, unknown>;

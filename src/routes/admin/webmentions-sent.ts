@@ -14,8 +14,8 @@ import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 /** Dependencies of the sent-Webmentions admin pages. */
 export interface WebmentionAdminDeps {
-  /** The settings in force (site name, time zone in the admin frame). */
-  settings?: AdminFrameDeps['settings'];
+  /** The site facts in force (site name, time zone in the admin frame). */
+  site: AdminFrameDeps['site'];
   config: Config;
   notes: NoteService;
   webmentions: WebmentionSender;
@@ -36,8 +36,7 @@ export function webmentionsSentAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Va
   const app = new Hono<{ Variables: SessionVars }>();
   const urls = siteUrls(deps.config);
 
-  const frame = (c: Ctx): AdminFrame =>
-    adminFrame(c, { config: deps.config, settings: deps.settings }, FLASH);
+  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
 
   function findNote(id: string): Note {
     const n = /^\d{1,12}$/.test(id) ? deps.notes.getNoteById(Number(id)) : undefined;

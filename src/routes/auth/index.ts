@@ -6,9 +6,8 @@ import { clientIp } from '../../http/client-ip.js';
 import type { RateLimiter } from '../../http/rate-limit.js';
 import { clearSessionCookie, requireCsrf, type SessionVars, setSessionCookie } from '../../http/session.js';
 import type { Logger } from '../../logger.js';
-import { pageSiteFrom } from '../../site/page-site.js';
+import type { SiteContext } from '../../site/context.js';
 import { renderLoginPage, renderSetupPage } from '../../views/admin/auth-pages.js';
-import type { PageSite } from '../../views/layout.js';
 
 /**
  * Where to go after sign-in: `next` resolved against SITE_URL with the WHATWG URL parser (the one
@@ -47,16 +46,15 @@ export interface AuthRouteDeps {
   auth: AdminAuth;
   logger: Logger;
   limiter: RateLimiter;
-  /** The site facts in force (settings change without a restart); the configuration's when absent. */
-  site?: () => PageSite;
+  /** The site facts in force (settings and the menu change without a restart). */
+  site: Pick<SiteContext, 'current'>;
 }
 
 /** Sign-in, sign-out, first-run setup and the development login. */
 export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
   const { config, auth, limiter } = deps;
-  const fixed = pageSiteFrom(config);
-  const currentSite = deps.site ?? (() => fixed);
+  const currentSite = () => deps.site.current().page;
   const secure = config.siteUrl.startsWith('https:');
 
   const loginPage = (next: string, error?: string) =>

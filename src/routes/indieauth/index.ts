@@ -8,10 +8,9 @@ import { requireCsrf, type SessionVars } from '../../http/session.js';
 import { type ClientInfo, fetchClientInfo, sameOrigin, validateClientId } from '../../indieauth/client.js';
 import { KNOWN_SCOPES, parseScope } from '../../indieauth/scopes.js';
 import { type IndieAuthServer, OAuthError } from '../../indieauth/server.js';
-import { pageSiteFrom } from '../../site/page-site.js';
+import type { SiteContext } from '../../site/context.js';
 import { siteUrls } from '../../site/urls.js';
 import { renderConsentPage } from '../../views/indieauth/consent.js';
-import type { PageSite } from '../../views/layout.js';
 
 /** Dependencies of the IndieAuth server routes. */
 export interface IndieAuthDeps {
@@ -19,8 +18,8 @@ export interface IndieAuthDeps {
   auth: AdminAuth;
   server: IndieAuthServer;
   fetch: FetchLike;
-  /** The site facts in force (settings change without a restart); the configuration's when absent. */
-  site?: () => PageSite;
+  /** The site facts in force (settings and the menu change without a restart). */
+  site: Pick<SiteContext, 'current'>;
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -118,8 +117,7 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
   const app = new Hono<{ Variables: SessionVars }>();
   const { config, server } = deps;
   const urls = siteUrls(config);
-  const fixed = pageSiteFrom(config);
-  const currentSite = deps.site ?? (() => fixed);
+  const currentSite = () => deps.site.current().page;
   const issuer = config.siteUrl;
   const endpoints = {
     introspection: urls.abs('auth/introspect'),

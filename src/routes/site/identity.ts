@@ -1,27 +1,40 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
 import { resolveUnder } from '../../notes/files.js';
 import { iconFile } from '../../settings/images.js';
-import type { SettingsService } from '../../settings/service.js';
+import type { SiteContext } from '../../site/context.js';
+
+const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'static');
 
 /** Dependencies of the identity routes. */
 export interface IdentityDeps {
   mediaPath: string;
-  settings: Pick<SettingsService, 'current'>;
+  /** The site facts in force: the icon pages link is the one served here. */
+  site: Pick<SiteContext, 'current'>;
 }
 
 /**
  * The site icon at the addresses browsers and devices ask for by convention: /favicon.ico,
  * /apple-touch-icon.png (iOS asks for it even unlinked) and /icon-<size>.png. Made from the icon
- * saved in the settings; 404 while there is none.
+ * in the site facts (the one pages link); until there is one, /favicon.ico is StarPunk's default
+ * icon (every page links it) and the others are 404.
  */
 export function identityRoutes(deps: IdentityDeps): Hono {
   const app = new Hono();
+  const favicon = readFileSync(join(STATIC_DIR, 'favicon.png'));
 
   async function serve(c: Context, size: number | 'ico'): Promise<Response> {
-    const id = deps.settings.current().settings.icon;
+    const id = deps.site.current().settings.icon;
+    if (!id && size === 'ico') {
+      c.header('Content-Type', 'image/png');
+      c.header('Cache-Control', 'public, max-age=86400');
+      return c.body(new Uint8Array(favicon));
+    }
     if (!id) throw new AppError('not_found', 'This site has no icon yet.');
     let bytes: Buffer;
     try {

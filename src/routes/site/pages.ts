@@ -26,12 +26,11 @@ import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-qu
 import type { NoteService, TimelineState } from '../../notes/service.js';
 import { tagPath, tagSlug } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
-import type { SiteExtras } from '../../pages/service.js';
-import type { CurrentSettings, SettingsService } from '../../settings/service.js';
-import { feedLinksFrom, feedSiteFrom, noteToFeedItem } from '../../site/feed-item.js';
+import type { SiteContext, SiteFacts } from '../../site/context.js';
+import { feedLinksFrom, noteToFeedItem } from '../../site/feed-item.js';
 import { noteMeta } from '../../site/link-preview.js';
 import { withStoredImages } from '../../site/note-images.js';
-import { discoveryLinks, linkHeader, siteUrls } from '../../site/urls.js';
+import { linkHeader } from '../../site/urls.js';
 import { eagerFirstImage } from '../../views/images.js';
 import {
   renderHomePage,
@@ -89,46 +88,27 @@ export interface SiteDeps {
   media: Pick<MediaService, 'findImages'>;
   version: string;
   responses?: SiteResponses;
-  /** The site and author settings in force (read per request; they change without a restart). */
-  settings: Pick<SettingsService, 'current'>;
-  /** The standalone pages' menu and the default social image (pages/service.ts). */
-  siteExtras?: () => SiteExtras;
+  /** The site facts in force (read per request; settings and the menu change without a restart). */
+  site: Pick<SiteContext, 'current'>;
 }
 
 /** The public site: home, notes, tags, search, feeds. */
 export function siteRoutes(deps: SiteDeps): Hono {
   const app = new Hono();
   const { config, notes } = deps;
-  const urls = siteUrls(config);
-  // The settings in force for this request, and the pages' menu and social image shown on every
-  // page; their versions are part of every cache key below.
-  let now: CurrentSettings = deps.settings.current();
-  let extrasOf: SiteExtras | undefined = deps.siteExtras?.();
-  const siteOf = (s: CurrentSettings, extras: SiteExtras | undefined) => {
-    // Link previews need an absolute image URL, whichever side stored it.
-    const image = extras?.socialImage || s.site.socialImage;
-    return {
-      ...s.site,
-      ...(extras ? { menu: extras.menu } : {}),
-      socialImage: image ? urls.abs(image) : '',
-    };
-  };
-  let site = siteOf(now, extrasOf);
-  // Moves whenever the settings or the extras change: views, entries and ETags follow it.
-  let siteGeneration = 0;
+  // The site facts in force for this request (settings, menu, social image, time zone): their
+  // version is part of every cache key below, so a change renders every page afresh.
+  let facts: SiteFacts = deps.site.current();
   const current = () => {
-    const s = deps.settings.current();
-    const extras = deps.siteExtras?.();
-    if (s !== now || extras !== extrasOf) {
-      now = s;
-      extrasOf = extras;
-      site = siteOf(s, extras);
-      siteGeneration++;
-      configKey = keyOf(s, extras);
+    const f = deps.site.current();
+    if (f !== facts) {
+      facts = f;
+      configKey = keyOf(f);
     }
-    return s;
+    return f;
   };
-  const homeLinks = linkHeader(discoveryLinks(urls, config.adminMe));
+  const { urls } = facts;
+  const homeLinks = linkHeader(facts.page.links);
   // The first entry of a list is at the top of the page: its first picture loads at once.
   const firstEager = (list: string[]) =>
     list.length === 0 ? list : [eagerFirstImage(list[0]!), ...list.slice(1)];
@@ -147,11 +127,11 @@ export function siteRoutes(deps: SiteDeps): Hono {
   // Response counts are part of an entry: a change of a note's shown responses moves its revision.
   function renderEntries(list: Note[]): [Note, string][] {
     const counts = deps.responses?.countsFor(list.map((n) => ({ id: n.id, url: listLinks.note(n.slug) })));
-    return list.map((n) => [n, renderListEntry(n, listLinks, counts?.get(n.id), now.timeZone)]);
+    return list.map((n) => [n, renderListEntry(n, listLinks, counts?.get(n.id), facts.timeZone)]);
   }
 
-  // An entry shows dates in the site's time zone: a settings version renders it anew.
-  const entryTag = (revision: number) => `${revision}:${siteGeneration}`;
+  // An entry shows dates in the site's time zone: a new version of the site facts renders it anew.
+  const entryTag = (revision: number) => `${revision}:${facts.version}`;
   function listEntries(keys: NoteKey[]): string[] {
     const missing = keys.filter((k) => entries.get(String(k.id), entryTag(k.revision)) === undefined);
     for (const [note, html] of renderEntries(withImages(notes.getNotesByIds(missing.map((k) => k.id))))) {
@@ -164,16 +144,13 @@ export function siteRoutes(deps: SiteDeps): Hono {
       return renderEntries(withImages(notes.getNotesByIds([k.id]))).map(([, h]) => h);
     });
   }
-  // Anything that changes what a page shows besides the notes: code version and configuration.
-  // The settings' and extras' versions are part of it: pages and feeds made under others are never reused.
-  const keyOf = (s: CurrentSettings, extras: SiteExtras | undefined) =>
-    weakEtag([
-      deps.version,
-      s.version,
-      extras?.version ?? 0,
-      JSON.stringify({ ...config, sessionSecret: undefined }),
-    ]);
-  let configKey = keyOf(now, extrasOf);
+  // Anything that changes what a page shows besides the notes: code version, configuration and
+  // the site facts' version: pages and feeds made under other facts are never reused.
+  const configText = JSON.stringify({ ...config, sessionSecret: undefined });
+  function keyOf(f: SiteFacts): string {
+    return weakEtag([deps.version, f.version, configText]);
+  }
+  let configKey = keyOf(facts);
 
   // Validators of the list pages and feeds served in the current timeline state (null: not found);
   // a new state starts a new map. Bounded: variants include client-chosen cursors and tags.
@@ -188,14 +165,14 @@ export function siteRoutes(deps: SiteDeps): Hono {
   // Results of recent searches in the current state: a repeated search (a popular word, a reader
   // paging back) costs no ranking. Bounded.
   let searches = new Map<string, ReturnType<typeof searchNow>>();
-  let viewsVersion = siteGeneration;
+  let viewsVersion = facts.version;
 
   function currentState(): TimelineState {
     const t = notes.timelineState();
-    // The settings, the menu and the social image are on every page: a change renders them afresh.
-    current();
-    if (t !== viewsOf || viewsVersion !== siteGeneration) {
-      viewsVersion = siteGeneration;
+    // The site facts are on every page: a new version renders them afresh.
+    const f = current();
+    if (t !== viewsOf || viewsVersion !== f.version) {
+      viewsVersion = f.version;
       views = new Map();
       bySlug = new Map();
       searches = new Map();
@@ -338,7 +315,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
       const older =
         view.keys.length > perPage ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
       return renderHomePage({
-        site,
+        site: facts.page,
         entries: firstEager(listEntries(shown)),
         older,
         isFirst: cursor === undefined,
@@ -372,12 +349,12 @@ export function siteRoutes(deps: SiteDeps): Hono {
     return cached(c, `note:${note.id}`, HTML, noteValidators(note), () => {
       const shown = withImages([note])[0]!;
       return renderNotePage({
-        site,
+        site: facts.page,
         note: shown,
         url,
         links: listLinks,
         excerpt: excerpt(plainText(note.contentHtml), 160),
-        responses: deps.responses?.forNote(note.id, now.timeZone),
+        responses: deps.responses?.forNote(note.id, facts.timeZone),
         meta: noteMeta(shown, { url, title: '', siteUrl: config.siteUrl }),
       });
     });
@@ -411,7 +388,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
           ? `${tagPath(slug)}?before=${encodeCursor(shown[shown.length - 1]!)}`
           : undefined;
       return renderTagPage({
-        site,
+        site: facts.page,
         tagName: view.label,
         entries: firstEager(listEntries(shown)),
         older,
@@ -456,13 +433,14 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const page = Math.max(1, Math.min(1000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     c.header('Cache-Control', 'no-cache');
     currentState();
-    if (q.trim() === '') return c.html(renderSearchPage({ site, query: '', results: [], total: 0 }));
+    if (q.trim() === '')
+      return c.html(renderSearchPage({ site: facts.page, query: '', results: [], total: 0 }));
     const r = runSearch(q, SEARCH_PAGE, (page - 1) * SEARCH_PAGE);
     const next =
       r.total > page * SEARCH_PAGE ? `/search?q=${encodeURIComponent(q)}&page=${page + 1}` : undefined;
     return c.html(
       renderSearchPage({
-        site,
+        site: facts.page,
         query: q,
         message: r.message,
         total: r.total,
@@ -511,14 +489,6 @@ export function siteRoutes(deps: SiteDeps): Hono {
   });
 
   // Feeds ---------------------------------------------------------------------------------
-  // The feeds' site facts for the settings' current version.
-  let feedSiteMemo: { version: number; site: ReturnType<typeof feedSiteFrom> } | undefined;
-  const feedSite = () => {
-    const s = current();
-    if (feedSiteMemo?.version !== s.version)
-      feedSiteMemo = { version: s.version, site: feedSiteFrom(s.config, s.settings.language) };
-    return feedSiteMemo.site;
-  };
   const feedLinks = feedLinksFrom(urls, config.websubHub);
 
   function feedItems(): FeedItem[] {
@@ -560,9 +530,9 @@ export function siteRoutes(deps: SiteDeps): Hono {
     const v = feedValidators(kind);
     return cached(c, `feed:${kind}`, feedType(c, kind), v, () => {
       const items = feedItems();
-      if (kind === 'rss') return renderRss(feedSite(), feedLinks, items, v.lastModified);
-      if (kind === 'atom') return renderAtom(feedSite(), feedLinks, items, v.lastModified);
-      return renderJsonFeed(feedSite(), feedLinks, items);
+      if (kind === 'rss') return renderRss(facts.feed, feedLinks, items, v.lastModified);
+      if (kind === 'atom') return renderAtom(facts.feed, feedLinks, items, v.lastModified);
+      return renderJsonFeed(facts.feed, feedLinks, items);
     });
   }
 
@@ -592,7 +562,7 @@ export function siteRoutes(deps: SiteDeps): Hono {
   app.get('/opml.xml', (c) => {
     const v = feedValidators('opml');
     return cached(c, 'opml', FEED_CONTENT_TYPES.opml, v, () =>
-      renderOpml(feedSite(), feedLinks, v.lastModified),
+      renderOpml(facts.feed, feedLinks, v.lastModified),
     );
   });
 

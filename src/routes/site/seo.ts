@@ -1,19 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { changeToken } from '../../db/change-token.js';
 import type { Db } from '../../db/open.js';
-import { settingsStore } from '../../db/store/settings.js';
 import { sitemapStore } from '../../db/store/sitemap.js';
 import { escapeXml } from '../../feeds/common.js';
 import type { NoteService } from '../../notes/service.js';
 import type { PageService } from '../../pages/service.js';
 import { siteUrls } from '../../site/urls.js';
-
-const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'static');
 
 /** sitemaps.org: at most 50,000 URLs per sitemap file; beyond that a sitemap index lists the files. */
 export const SITEMAP_MAX_URLS = 50_000;
@@ -21,7 +15,7 @@ export const SITEMAP_MAX_URLS = 50_000;
 /** Paths search engines are asked to leave alone: signed-in and protocol surfaces. */
 export const ROBOTS_DISALLOW = ['/admin', '/auth', '/micropub', '/webmention/status', '/api'];
 
-/** Dependencies of robots.txt, sitemap.xml and the default favicon. */
+/** Dependencies of robots.txt and sitemap.xml. */
 export interface SeoDeps {
   config: Config;
   db: Db;
@@ -40,14 +34,12 @@ function urlEntry(loc: string, lastmod?: string | null): string {
 const URLSET_OPEN =
   '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n';
 
-/** GET /robots.txt, /sitemap.xml (a sitemap index past SITEMAP_MAX_URLS) and the default /favicon.ico. */
+/** GET /robots.txt and /sitemap.xml (a sitemap index past SITEMAP_MAX_URLS). */
 export function seoRoutes(deps: SeoDeps): Hono {
   const app = new Hono();
   const urls = siteUrls(deps.config);
   const store = sitemapStore(deps.db);
-  const settings = settingsStore(deps.db);
   const max = deps.maxUrls ?? SITEMAP_MAX_URLS;
-  const favicon = readFileSync(join(STATIC_DIR, 'favicon.png'));
   const XML = 'application/xml; charset=utf-8';
   const dbChanged = changeToken(deps.db);
   // Sitemap files by address, kept while nothing changed (no write, no scheduled note gone live):
@@ -134,13 +126,5 @@ export function seoRoutes(deps: SeoDeps): Hono {
     return `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${list}</sitemapindex>\n`;
   }
 
-  // The site's own icon, once set, is served by the identity routes (registered before these);
-  // until then every page's <link rel="icon"> gets this default.
-  app.get('/favicon.ico', async (c, next) => {
-    if (settings.findSetting('site.icon')) return next();
-    c.header('Content-Type', 'image/png');
-    c.header('Cache-Control', 'public, max-age=86400');
-    return c.body(favicon);
-  });
   return app;
 }
