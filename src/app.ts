@@ -313,7 +313,7 @@ export function buildApp(
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
   app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent, settings }));
   app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived, settings }));
-  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch, settings }));
+  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch, settings, clock, logger }));
   app.route('/', pagesAdminRoutes({ config, pages, settings }));
 
   // Last: a standalone page at /<slug> answers only where no route above does.

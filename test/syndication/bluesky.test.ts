@@ -316,16 +316,18 @@ describe('sessions and limits', () => {
 });
 
 describe('deleting and editing', () => {
-  it('remove deletes the record in the account repository', async () => {
+  it('remove deletes the record in the account repository, the one with the CID stored', async () => {
     const secrets = await connect();
     const adapter = createBlueskyAdapter({ fetch, clock });
-    const { remoteId } = await adapter.post(account, secrets, note({ text: 'to delete' }), 'key-del');
-    await adapter.remove(account, secrets, remoteId);
+    const { remoteId, cid } = await adapter.post(account, secrets, note({ text: 'to delete' }), 'key-del');
+    expect(cid).toBe(pds.records.get(remoteId)!.cid);
+    expect(await adapter.remove(account, secrets, remoteId, { cid })).toBeUndefined();
     const del = pds.calls('com.atproto.repo.deleteRecord')[0]!;
     expect(del.json).toEqual({
       repo: ME.did,
       collection: 'app.bsky.feed.post',
       rkey: remoteId.split('/').at(-1),
+      swapRecord: cid,
     });
     expect(del.auth).toBe(`Bearer ${secrets.accessJwt}`);
     expect(pds.records.has(remoteId)).toBe(false);
@@ -336,7 +338,9 @@ describe('deleting and editing', () => {
     const secrets = await connect();
     const adapter = createBlueskyAdapter({ fetch, clock, editByRepost: true });
     const first = await adapter.post(account, secrets, note({ text: 'v1' }), 'key-edit');
-    const second = await adapter.update!(account, secrets, first.remoteId, note({ text: 'v2' }));
+    const second = await adapter.update!(account, secrets, first.remoteId, note({ text: 'v2' }), {
+      cid: first.cid,
+    });
     expect(second.remoteId).not.toBe(first.remoteId);
     expect(pds.records.has(first.remoteId)).toBe(false);
     expect((pds.records.get(second.remoteId)!.value as { text: string }).text).toBe('v2');
