@@ -15,13 +15,15 @@
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import {
-  byteLength,
-  graphemeLength,
-  MAX_BLOB_BYTES,
-  MAX_GRAPHEMES,
-  MAX_TEXT_BYTES,
-} from '../../src/syndication/bluesky/index.js';
+import { MAX_BLOB_BYTES } from '../../src/syndication/bluesky/index.js';
+
+// The lexicon's limits on app.bsky.feed.post's text, counted here independently of the code under
+// test: maxLength in UTF-8 bytes, maxGraphemes in grapheme clusters.
+const MAX_TEXT_BYTES = 3000;
+const MAX_GRAPHEMES = 300;
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
+const graphemeLength = (s: string) => [...segmenter.segment(s)].length;
 
 export interface Seen {
   method: string;
