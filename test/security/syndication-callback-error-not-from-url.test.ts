@@ -18,11 +18,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('the Mastodon authorization callback', () => {
-  for (const query of [
+  const queries: Record<string, string>[] = [
     { error: SPOOF },
     { error: 'access_denied', error_description: SPOOF },
     { error: `<script>alert(1)</script>${SPOOF}`, state: 'x', code: 'y' },
-  ]) {
+  ];
+  for (const query of queries) {
     it(`?${new URLSearchParams(query)} shows a fixed message, nothing from the URL`, async () => {
       const res = await t.get(`/admin/syndication/mastodon/callback?${new URLSearchParams(query)}`, {
         Cookie: admin.cookie,
