@@ -315,7 +315,7 @@ export function buildApp(
   // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
   app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent, site }));
   app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived, site }));
-  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch, site }));
+  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch, site, clock, logger }));
   app.route('/', pagesAdminRoutes({ config, pages, site }));
 
   // Last: a standalone page at /<slug> answers only where no route above does.

@@ -165,6 +165,19 @@ export function createJobQueue(deps: JobQueueDeps) {
     cancel(id: number): boolean {
       return store.cancelJob(id, now());
     },
+    /**
+     * Cancels the queued jobs (waiting or between retries; a running one finishes its attempt) of
+     * these kinds that `match` picks, e.g. every copy for an account being disconnected. Returns
+     * the ids cancelled.
+     */
+    cancelWhere(kinds: string[], match: (job: Job) => boolean): number[] {
+      const cancelled: number[] = [];
+      deps.db.transaction(() => {
+        for (const row of store.listQueuedJobs(kinds))
+          if (match(present(row)) && store.cancelJob(row.id, now())) cancelled.push(row.id);
+      })();
+      return cancelled;
+    },
     /** The job with this id. */
     get(id: number): Job | undefined {
       const row = store.findJob(id);

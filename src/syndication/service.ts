@@ -3,9 +3,11 @@
  *
  * - `request(noteId, accountIds)` queues one `syndicate.post` job per account, key
  *   `syndicate:<note>:<account>`: asking twice (a Micropub retry, a second save) adds nothing.
- * - A post job hands the adapter that same key as the remote's idempotency key (Mastodon's
- *   Idempotency-Key), so a process killed after the remote accepted the post and before the
- *   result was recorded posts nothing new when the job runs again (at least once, one copy).
+ * - A post job hands the adapter a remote idempotency key, `syndicate:<installation>:<note>:<account>`
+ *   (Mastodon's Idempotency-Key, the seed of Bluesky's record key), so a process killed after the
+ *   remote accepted the post and before the result was recorded posts nothing new when the job
+ *   runs again (at least once, one copy). The installation id (migration 021) keeps it apart from
+ *   another site's copy of its own note 1 on the same account (ADR 0013).
  * - Note edits queue `syndicate.update` jobs and deletes `syndicate.remove` jobs for live copies.
  * - Failures are retried by the queue (backoff, jitter, Retry-After); the copy row keeps the last
  *   remote error for the admin, whose "retry" queues the copy's job again.
@@ -15,6 +17,7 @@ import { extname, join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
+import { installationId } from '../db/store/installation.js';
 import {
   type SyndicationAccountRow,
   type SyndicationCopyRow,
@@ -129,6 +132,12 @@ export function createSyndication(deps: SyndicationDeps) {
   for (const a of deps.adapters ?? []) adapters.set(a.service, a);
   const now = () => toDbTime(clock.now());
   const wake = () => deps.wake?.();
+  let installation: string | undefined;
+  /** The key a copy is known by remotely: unique to this installation, stable across retries. */
+  function remoteKey(noteId: number, accountId: number): string {
+    installation ??= installationId(db);
+    return `syndicate:${installation}:${noteId}:${accountId}`;
+  }
 
   /** Reads a photo: this site's own media from disk, anything else through the safe fetch. */
   async function photoBytes(url: string): Promise<Buffer> {
@@ -238,12 +247,13 @@ export function createSyndication(deps: SyndicationDeps) {
         throw new JobError('The note is not public (a draft, unlisted or private); publish it, then retry.', {
           retryable: false,
         });
-      const result = await adapter.post(account, secrets, postOf(note), `syndicate:${noteId}:${account.id}`);
+      const result = await adapter.post(account, secrets, postOf(note), remoteKey(noteId, account.id));
       store.recordCopy({
         id: copy.id,
         state: 'posted',
         url: result.url,
         remoteId: result.remoteId,
+        cid: result.cid ?? null,
         error: null,
         now: now(),
       });
@@ -256,12 +266,17 @@ export function createSyndication(deps: SyndicationDeps) {
         return { skipped: 'nothing to edit' };
       const note = notes.getNoteById(noteId);
       if (!note || note.deletedAt) return { skipped: 'note deleted' };
-      const result = await adapter.update(account, secrets, copy.remote_id, postOf(note));
+      const post = postOf(note);
+      const result = await adapter.update(account, secrets, copy.remote_id, post, {
+        cid: copy.remote_cid,
+        post,
+      });
       store.recordCopy({
         id: copy.id,
         state: 'posted',
         url: result.url,
         remoteId: result.remoteId,
+        cid: result.cid ?? null,
         error: null,
         now: now(),
       });
@@ -270,10 +285,25 @@ export function createSyndication(deps: SyndicationDeps) {
     }),
     [REMOVE_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
       if (!copy || copy.job_id !== job.id || !copy.remote_id) return { skipped: 'nothing to remove' };
-      await adapter.remove(account, secrets, copy.remote_id);
-      store.recordCopy({ id: copy.id, state: 'removed', url: null, remoteId: null, error: null, now: now() });
+      // Only what this site wrote is deleted: the CID stored at creation, or (older copies) a
+      // record that shows what this site would write for the note (ADR 0013).
+      const note = notes.getNoteById(noteId);
+      const outcome = await adapter.remove(account, secrets, copy.remote_id, {
+        cid: copy.remote_cid,
+        ...(note ? { post: postOf(note) } : {}),
+      });
+      if (outcome)
+        deps.logger?.warn({ note: noteId, account: account.id, record: copy.remote_id }, outcome.leftInPlace);
+      store.recordCopy({
+        id: copy.id,
+        state: 'removed',
+        url: null,
+        remoteId: null,
+        error: outcome ? outcome.leftInPlace.slice(0, 500) : null,
+        now: now(),
+      });
       notes.markChanged(noteId);
-      return { removed: copy.remote_id };
+      return outcome ? { leftInPlace: copy.remote_id } : { removed: copy.remote_id };
     }),
   };
 
@@ -370,9 +400,39 @@ export function createSyndication(deps: SyndicationDeps) {
       return row ? box.open(row.secrets) : undefined;
     },
 
-    /** Disconnects an account: its copies stay where they are. */
-    disconnect(id: number): boolean {
-      return store.deleteAccount(id);
+    /**
+     * Disconnects an account: copies already posted stay where they are; its queued work (copies
+     * waiting or between retries, edits, removals) is cancelled at once rather than retried for
+     * hours against an account that is gone. Returns how many jobs were cancelled, or undefined
+     * for an unknown account. A job running right now finishes its attempt.
+     */
+    disconnect(id: number): { cancelled: number } | undefined {
+      let result: { cancelled: number } | undefined;
+      db.transaction(() => {
+        if (!store.findAccount(id)) return;
+        const cancelled = new Set(
+          jobs.cancelWhere([POST_JOB, UPDATE_JOB, REMOVE_JOB], (job) => {
+            const p = job.payload as Partial<CopyPayload> | null;
+            return p?.accountId === id;
+          }),
+        );
+        // A copy whose post was cancelled will not be made: it is no longer waiting.
+        for (const c of store.listCopiesForAccount(id))
+          if (c.job_id !== null && cancelled.has(c.job_id) && c.state === 'queued')
+            store.recordCopy({
+              id: c.id,
+              state: 'failed',
+              url: null,
+              remoteId: null,
+              error: c.last_error,
+              now: now(),
+            });
+        store.deleteAccount(id);
+        result = { cancelled: cancelled.size };
+      }).immediate();
+      if (result && result.cancelled > 0)
+        deps.logger?.info({ account: id, cancelled: result.cancelled }, 'syndication account disconnected');
+      return result;
     },
 
     /** Ticks or unticks an account in the editor by default. */

@@ -1,6 +1,7 @@
 /** Plain text of a note for services that take plain text (Mastodon statuses, Bluesky posts). */
 import { plainText } from '../notes/markdown.js';
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const BLOCK_END = /<\/(p|div|h[1-6]|li|blockquote|pre|ul|ol|figure|table)>|<br\s*\/?>/gi;
 const LINK = /<a\s[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/gi;
 
@@ -44,6 +45,14 @@ export function fitText(text: string, link: string, limit: number, urlLength = 2
     if (countChars(out + w, urlLength) > room) break;
     out += w;
   }
-  if (out.trim() === '') out = [...text].slice(0, Math.max(0, room)).join('');
+  if (out.trim() === '') {
+    // No word fits (one long word, or emoji without spaces): whole graphemes, so a flag or a
+    // family emoji is never cut in half.
+    out = '';
+    for (const { segment } of graphemes.segment(text)) {
+      if (countChars(out + segment, urlLength) > room) break;
+      out += segment;
+    }
+  }
   return `${out.trimEnd()}…\n\n${link}`;
 }

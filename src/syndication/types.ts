@@ -26,12 +26,33 @@ export interface SyndicationPost {
 export interface SyndicationResult {
   url: string;
   remoteId: string;
+  /**
+   * The identity of the exact object this site wrote, where the service has one (Bluesky: the
+   * record's CID). Stored with the copy; a removal deletes only that object (ADR 0013).
+   */
+  cid?: string;
+}
+
+/** What a removal checks before deleting: the address alone may hold an object this site did not write. */
+export interface RemoveCheck {
+  /** The CID stored when this site wrote the copy (Bluesky); absent for copies stored before CIDs were. */
+  cid?: string | null;
+  /** The note as it is now: without a CID, the record must show what this site would write for it. */
+  post?: SyndicationPost;
+}
+
+/** A removal that left the remote object alone (it is not the one this site wrote), and why. */
+export interface RemoveOutcome {
+  leftInPlace: string;
 }
 
 /** One remote service: posts, edits and removes copies of notes. */
 export interface SyndicationAdapter {
   service: 'mastodon' | 'bluesky';
-  /** Posts a copy; the idempotencyKey is stable across retries of the same copy. */
+  /**
+   * Posts a copy; the idempotencyKey is stable across retries of the same copy and unique to this
+   * installation (`syndicate:<installation>:<note>:<account>`), never shared with another site.
+   */
   post(
     account: SyndicationAccount,
     secrets: Record<string, string>,
@@ -43,6 +64,13 @@ export interface SyndicationAdapter {
     secrets: Record<string, string>,
     remoteId: string,
     post: SyndicationPost,
+    check?: RemoveCheck,
   ): Promise<SyndicationResult>;
-  remove(account: SyndicationAccount, secrets: Record<string, string>, remoteId: string): Promise<void>;
+  /** Deletes a copy; an object at that address this site did not write is left in place. */
+  remove(
+    account: SyndicationAccount,
+    secrets: Record<string, string>,
+    remoteId: string,
+    check?: RemoveCheck,
+  ): Promise<RemoveOutcome | undefined>;
 }

@@ -2,7 +2,8 @@
  * Syndication as the owner sees it, in Chromium against the real server and a loopback Mastodon:
  * connect an account by typing the server's address (OAuth round trip), tick its box in the
  * editor, save, and the copy appears on Mastodon and as u-syndication on the note. No serious axe
- * violations on the syndication page and the editor, at 1280 and 390 px.
+ * violations on the syndication page and the editor, at 1280 and 390 px. Disconnecting cancels
+ * the account's copies still waiting, and the page says how many.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,4 +84,42 @@ describe('Syndication in the admin', () => {
       expect(errors).toEqual([]);
     });
   }
+
+  it('disconnecting the account cancels its copy waiting to retry, and says so (issue 20)', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // Mastodon asks to wait an hour: the copy fails once and waits to try again.
+    masto.control.rateLimited = 100;
+    masto.control.retryAfter = '3600';
+    await page.goto(site.url('/admin/new'));
+    await page.locator('#content').fill('Waiting for Mastodon');
+    await page.getByRole('checkbox', { name: /on Mastodon/ }).check();
+    await Promise.all([
+      page.waitForURL((u) => /^\/admin\/edit\/\d+$/.test(u.pathname)),
+      page.getByRole('button', { name: 'Save note' }).click(),
+    ]);
+    let main = '';
+    for (let i = 0; i < 200 && !main.includes('will try again'); i++) {
+      await page.goto(site.url('/admin/syndication'));
+      main = (await page.locator('main').textContent()) ?? '';
+      if (!main.includes('will try again')) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(main).toContain('Posting: failed, will try again');
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/admin/syndication' && u.search === '?flash=disconnected'),
+      page.getByRole('button', { name: /^Disconnect/ }).click(),
+    ]);
+    expect(await page.locator('.flash').textContent()).toBe(
+      'Account disconnected; 1 queued copy cancelled. Copies already posted stay where they are.',
+    );
+    main = (await page.locator('main').textContent()) ?? '';
+    expect(main).toContain('No account is connected yet.');
+    expect(main).toContain('Cancelled');
+    expect(main).not.toContain('will try again');
+    // Shown once.
+    await page.reload();
+    expect(await page.locator('.flash').textContent()).toBe(
+      'Account disconnected. Copies already posted stay where they are.',
+    );
+    expect(errors).toEqual([]);
+  });
 });

@@ -1,11 +1,29 @@
 /**
  * A loopback PDS that speaks the documented XRPC endpoints Bluesky syndication uses
  * (createSession, refreshSession, getProfile, resolveHandle, getRecord, uploadBlob, createRecord,
- * deleteRecord) and records what a real PDS would receive.
+ * deleteRecord) and records what a real PDS would receive. Where it matters it answers as the
+ * reference PDS (@atproto/pds) does:
+ * - several sessions of one account live side by side (two sites connected to it);
+ * - a record's CID is a hash of its content;
+ * - createRecord on a record key that is taken fails: the repository's MST refuses the key
+ *   ("There is already a value at key"), a plain error the XRPC server answers with 500
+ *   InternalServerError and no detail; getRecord still returns the existing record;
+ * - an app.bsky.feed.post's text is refused over 3,000 UTF-8 bytes or 300 graphemes (the
+ *   lexicon's maxLength and maxGraphemes), with the validator's "string too big" message;
+ * - deleteRecord with swapRecord deletes only a record with that CID (else 400 InvalidSwap), and
+ *   deleting a record that is not there is a no-op.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { MAX_BLOB_BYTES } from '../../src/syndication/bluesky/index.js';
+
+// The lexicon's limits on app.bsky.feed.post's text, counted here independently of the code under
+// test: maxLength in UTF-8 bytes, maxGraphemes in grapheme clusters.
+const MAX_TEXT_BYTES = 3000;
+const MAX_GRAPHEMES = 300;
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
+const graphemeLength = (s: string) => [...segmenter.segment(s)].length;
 
 export interface Seen {
   method: string;
@@ -16,6 +34,11 @@ export interface Seen {
   json: unknown;
 }
 
+/** A content identifier: the same record content, the same CID (like the real dag-cbor CIDs). */
+export function cidOf(value: unknown): string {
+  return `bafyrei${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 40)}`;
+}
+
 export const ME = { did: 'did:plc:ada', handle: 'ada.test', password: 'abcd-efgh-ijkl-mnop' };
 export const BOB = { did: 'did:plc:bob', handle: 'bob.test' };
 
@@ -23,6 +46,9 @@ export const BOB = { did: 'did:plc:bob', handle: 'bob.test' };
 export function createPds() {
   const seen: Seen[] = [];
   const records = new Map<string, { cid: string; value: unknown }>();
+  /** Sessions alive: one per createSession (two sites can share the account). */
+  const accessTokens = new Set<string>();
+  const refreshTokens = new Set<string>();
   const blobs: { size: number; type: string }[] = [];
   let tokens = 0;
   const state = {
@@ -39,6 +65,8 @@ export function createPds() {
     tokens++;
     state.access = `access-${tokens}`;
     state.refresh = `refresh-${tokens}`;
+    accessTokens.add(state.access);
+    refreshTokens.add(state.refresh);
     return {
       did: ME.did,
       handle: ME.handle,
@@ -76,7 +104,7 @@ export function createPds() {
       };
       const bearer = req.headers.authorization?.replace(/^Bearer /, '');
       const authed = () => {
-        if (bearer !== state.access) {
+        if (bearer === undefined || !accessTokens.has(bearer)) {
           send(401, { error: 'InvalidToken', message: 'Bad token' });
           return false;
         }
@@ -94,8 +122,10 @@ export function createPds() {
             return send(200, issue());
           return send(401, { error: 'AuthenticationRequired', message: 'Invalid identifier or password' });
         case 'com.atproto.server.refreshSession':
-          if (req.method !== 'POST' || bearer !== state.refresh)
+          if (req.method !== 'POST' || bearer === undefined || !refreshTokens.has(bearer))
             return send(400, { error: 'ExpiredToken', message: 'Token has expired' });
+          // A refresh token is used once.
+          refreshTokens.delete(bearer);
           return send(200, issue());
         case 'app.bsky.actor.getProfile':
           if (!authed()) return;
@@ -136,15 +166,36 @@ export function createPds() {
             return send(429, { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }, headers);
           }
           const uri = `at://${b.repo}/${b.collection}/${b.rkey}`;
+          const record = (b.record ?? {}) as Record<string, unknown>;
+          if (b.collection === 'app.bsky.feed.post' && typeof record.text === 'string') {
+            const bytes = byteLength(record.text);
+            const graphemes = graphemeLength(record.text);
+            const tooBig =
+              bytes > MAX_TEXT_BYTES
+                ? `string too big (maximum ${MAX_TEXT_BYTES}, got ${bytes})`
+                : graphemes > MAX_GRAPHEMES
+                  ? `grapheme too big (maximum ${MAX_GRAPHEMES}, got ${graphemes})`
+                  : undefined;
+            if (tooBig)
+              return send(400, {
+                error: 'InvalidRequest',
+                message: `Invalid app.bsky.feed.post record: ${tooBig} at $.record.text`,
+              });
+          }
           if (records.has(uri))
-            return send(400, { error: 'InvalidRequest', message: 'Record already exists' });
-          const cid = `bafyrec${records.size}`;
-          records.set(uri, { cid, value: b.record });
+            return send(500, { error: 'InternalServerError', message: 'Internal Server Error' });
+          const cid = cidOf(record);
+          records.set(uri, { cid, value: record });
           return send(200, { uri, cid, validationStatus: 'valid' });
         }
         case 'com.atproto.repo.deleteRecord': {
           if (!authed()) return;
-          records.delete(`at://${b.repo}/${b.collection}/${b.rkey}`);
+          const uri = `at://${b.repo}/${b.collection}/${b.rkey}`;
+          const current = records.get(uri);
+          if (!current) return send(200, {});
+          if (typeof b.swapRecord === 'string' && b.swapRecord !== current.cid)
+            return send(400, { error: 'InvalidSwap', message: `Record was at ${current.cid}` });
+          records.delete(uri);
           return send(200, {});
         }
         default:

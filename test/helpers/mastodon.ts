@@ -3,7 +3,9 @@
  * (docs.joinmastodon.org/methods/): apps, oauth authorize/token, accounts/verify_credentials,
  * instance v2 (and v1), media v2 with asynchronous processing, statuses create/get/edit/delete,
  * search v2. It records every request so tests can assert what the real service would receive,
- * and it honours Idempotency-Key as Mastodon does (the same key and token give the same status).
+ * and it honours Idempotency-Key as Mastodon does: per account, whatever the token (Mastodon's
+ * PostStatusService keeps `idempotency:status:<account id>:<key>` for an hour), so two sites
+ * connected to the one account (ada) with the same key get the same status back.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +68,9 @@ function parseMultipart(body: Buffer, contentType: string): Map<string, { value:
   }
   return out;
 }
+
+/** The one account every token of the fake server belongs to (ada). */
+const ACCOUNT_ID = '1';
 
 /** Starts a fake Mastodon server on a random loopback port. */
 export async function startFakeMastodon(options: FakeMastodonOptions = {}) {
@@ -178,7 +183,7 @@ export async function startFakeMastodon(options: FakeMastodonOptions = {}) {
 
     if (r.method === 'GET' && p === '/api/v1/accounts/verify_credentials')
       return json(res, 200, {
-        id: '1',
+        id: ACCOUNT_ID,
         username: 'ada',
         acct: 'ada',
         display_name: 'Ada L.',
@@ -225,7 +230,7 @@ export async function startFakeMastodon(options: FakeMastodonOptions = {}) {
         return json(res, 429, { error: 'Too many requests' }, { 'retry-after': control.retryAfter });
       }
       const key = r.headers['idempotency-key'];
-      const again = typeof key === 'string' ? idempotency.get(`${token}:${key}`) : undefined;
+      const again = typeof key === 'string' ? idempotency.get(`${ACCOUNT_ID}:${key}`) : undefined;
       if (again) return json(res, 200, statusJson(statuses.get(again)!));
       const body = JSON.parse(r.body.toString('utf8')) as Partial<FakeStatus>;
       if (!body.status && !(body.media_ids ?? []).length)
@@ -251,7 +256,7 @@ export async function startFakeMastodon(options: FakeMastodonOptions = {}) {
         edited: 0,
         deleted: false,
       });
-      if (typeof key === 'string') idempotency.set(`${token}:${key}`, id);
+      if (typeof key === 'string') idempotency.set(`${ACCOUNT_ID}:${key}`, id);
       if (control.onHoldCreate) {
         control.held.push(res);
         const hook = control.onHoldCreate;

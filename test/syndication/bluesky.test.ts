@@ -9,8 +9,9 @@ import {
   graphemeLength,
   MAX_BLOB_BYTES,
 } from '../../src/syndication/bluesky/index.js';
+import { tidFromKey } from '../../src/syndication/bluesky/tid.js';
 import type { SyndicationAccount, SyndicationPost } from '../../src/syndication/types.js';
-import { BOB, createPds, ME } from '../helpers/bluesky.js';
+import { BOB, cidOf, createPds, ME } from '../helpers/bluesky.js';
 import { photoLike } from '../helpers/images.js';
 
 let pds: ReturnType<typeof createPds>;
@@ -316,16 +317,18 @@ describe('sessions and limits', () => {
 });
 
 describe('deleting and editing', () => {
-  it('remove deletes the record in the account repository', async () => {
+  it('remove deletes the record in the account repository, the one with the CID stored', async () => {
     const secrets = await connect();
     const adapter = createBlueskyAdapter({ fetch, clock });
-    const { remoteId } = await adapter.post(account, secrets, note({ text: 'to delete' }), 'key-del');
-    await adapter.remove(account, secrets, remoteId);
+    const { remoteId, cid } = await adapter.post(account, secrets, note({ text: 'to delete' }), 'key-del');
+    expect(cid).toBe(pds.records.get(remoteId)!.cid);
+    expect(await adapter.remove(account, secrets, remoteId, { cid })).toBeUndefined();
     const del = pds.calls('com.atproto.repo.deleteRecord')[0]!;
     expect(del.json).toEqual({
       repo: ME.did,
       collection: 'app.bsky.feed.post',
       rkey: remoteId.split('/').at(-1),
+      swapRecord: cid,
     });
     expect(del.auth).toBe(`Bearer ${secrets.accessJwt}`);
     expect(pds.records.has(remoteId)).toBe(false);
@@ -336,9 +339,146 @@ describe('deleting and editing', () => {
     const secrets = await connect();
     const adapter = createBlueskyAdapter({ fetch, clock, editByRepost: true });
     const first = await adapter.post(account, secrets, note({ text: 'v1' }), 'key-edit');
-    const second = await adapter.update!(account, secrets, first.remoteId, note({ text: 'v2' }));
+    const second = await adapter.update!(account, secrets, first.remoteId, note({ text: 'v2' }), {
+      cid: first.cid,
+    });
     expect(second.remoteId).not.toBe(first.remoteId);
     expect(pds.records.has(first.remoteId)).toBe(false);
     expect((pds.records.get(second.remoteId)!.value as { text: string }).text).toBe('v2');
+  });
+});
+
+describe('emoji-heavy notes (issue 20, defect 3)', () => {
+  const family = '👨‍👩‍👧‍👦';
+  const link = '… https://site.example/notes/hello';
+
+  it('150 family emoji (150 graphemes, 3,750 bytes) are cut to 3,000 bytes, whole emoji, with the link back', async () => {
+    const text = family.repeat(150);
+    expect(graphemeLength(text)).toBe(150);
+    expect(Buffer.byteLength(text)).toBe(3750);
+    const secrets = await connect();
+    const adapter = createBlueskyAdapter({ fetch, clock });
+    const result = await adapter.post(account, secrets, note({ text }), 'key-family');
+    const posted = lastRecord().text as string;
+    expect(pds.records.get(result.remoteId)!.value).toMatchObject({ text: posted });
+    expect(Buffer.byteLength(posted)).toBeLessThanOrEqual(3000);
+    expect(Buffer.byteLength(posted)).toBeGreaterThan(3000 - 25);
+    expect(graphemeLength(posted)).toBeLessThanOrEqual(300);
+    expect(posted.endsWith(link)).toBe(true);
+    // No family is split into its people.
+    expect(posted.slice(0, -link.length)).toMatch(/^(👨‍👩‍👧‍👦)+$/u);
+    const facets = lastRecord().facets as { index: { byteStart: number; byteEnd: number } }[];
+    expect(covered(posted, facets.at(-1)!.index)).toBe('https://site.example/notes/hello');
+  });
+
+  it('the stand-in PDS refuses what the reference PDS refuses: over 3,000 bytes, or over 300 graphemes', async () => {
+    const secrets = await connect();
+    const create = (text: string, rkey: string) =>
+      fetch(`${service}/xrpc/com.atproto.repo.createRecord`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secrets.accessJwt}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          repo: ME.did,
+          collection: 'app.bsky.feed.post',
+          rkey,
+          record: { $type: 'app.bsky.feed.post', text, createdAt: clock.now().toISOString() },
+        }),
+      });
+    const bytes = await create(family.repeat(150), '3kfamily22222');
+    expect(bytes.status).toBe(400);
+    expect(((await bytes.json()) as { message: string }).message).toContain(
+      'string too big (maximum 3000, got 3750)',
+    );
+    const graphemes = await create('a'.repeat(301), '3kletters2222');
+    expect(((await graphemes.json()) as { message: string }).message).toContain(
+      'grapheme too big (maximum 300, got 301)',
+    );
+  });
+});
+
+describe('records this site did not write (issue 20, defect 2)', () => {
+  /** Puts a record into the account's repository as another site (or another note) would have. */
+  function plant(rkey: string, text: string): string {
+    const uri = `at://${ME.did}/app.bsky.feed.post/${rkey}`;
+    const value = {
+      $type: 'app.bsky.feed.post',
+      text,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      embed: { $type: 'app.bsky.embed.external', external: { uri: 'https://other.example/notes/x' } },
+    };
+    pds.records.set(uri, { cid: cidOf(value), value });
+    return uri;
+  }
+
+  it('the stand-in PDS answers as the reference one for a taken record key: createRecord 500, getRecord the record', async () => {
+    const secrets = await connect();
+    const taken = plant('3ktaken222222', 'already here');
+    const res = await fetch(`${service}/xrpc/com.atproto.repo.createRecord`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secrets.accessJwt}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        repo: ME.did,
+        collection: 'app.bsky.feed.post',
+        rkey: '3ktaken222222',
+        record: { $type: 'app.bsky.feed.post', text: 'mine', createdAt: clock.now().toISOString() },
+      }),
+    });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: 'InternalServerError', message: 'Internal Server Error' });
+    const got = await fetch(
+      `${service}/xrpc/com.atproto.repo.getRecord?repo=${ME.did}&collection=app.bsky.feed.post&rkey=3ktaken222222`,
+    );
+    expect(((await got.json()) as { uri: string; value: { text: string } }).value.text).toBe('already here');
+    expect(pds.records.get(taken)!.value).toMatchObject({ text: 'already here' });
+  });
+
+  it('a record under the copy’s key that is not this copy is never taken: the copy goes under its next key', async () => {
+    const secrets = await connect();
+    const adapter = createBlueskyAdapter({ fetch, clock });
+    const key = 'syndicate:collides:1:1';
+    const theirs = plant(tidFromKey(key), 'Another site’s note 1');
+    const theirsBefore = structuredClone(pds.records.get(theirs));
+    const mine = await adapter.post(account, secrets, note({ text: 'My own note 1' }), key);
+    expect(mine.remoteId).not.toBe(theirs);
+    expect(pds.records.get(mine.remoteId)!.value).toMatchObject({ text: 'My own note 1' });
+    expect(mine.cid).toBe(pds.records.get(mine.remoteId)!.cid);
+    // A retry of the same copy (a crash before it was recorded) walks the same keys: one post.
+    const again = await adapter.post(account, secrets, note({ text: 'My own note 1' }), key);
+    expect(again).toEqual(mine);
+    expect(pds.calls('com.atproto.repo.createRecord')).toHaveLength(1);
+    // Deleting the copy deletes only it.
+    expect(await adapter.remove(account, secrets, mine.remoteId, { cid: mine.cid })).toBeUndefined();
+    expect(pds.records.has(mine.remoteId)).toBe(false);
+    expect(pds.records.get(theirs)).toEqual(theirsBefore);
+  });
+
+  it('a delete removes only the record whose CID was stored: another record at that address is left in place', async () => {
+    const secrets = await connect();
+    const adapter = createBlueskyAdapter({ fetch, clock });
+    const mine = await adapter.post(account, secrets, note({ text: 'posted, then replaced' }), 'key-swap');
+    // The address now holds another record (deleted and written again by someone else).
+    pds.records.delete(mine.remoteId);
+    plant(mine.remoteId.split('/').at(-1)!, 'not this site’s');
+    const outcome = await adapter.remove(account, secrets, mine.remoteId, { cid: mine.cid });
+    expect(outcome?.leftInPlace).toMatch(/not the one this site wrote/);
+    expect(pds.calls('com.atproto.repo.deleteRecord').at(-1)!.json).toMatchObject({ swapRecord: mine.cid });
+    expect(pds.records.get(mine.remoteId)!.value).toMatchObject({ text: 'not this site’s' });
+  });
+
+  it('a copy stored without a CID (before issue 20) is deleted only if the record shows this note', async () => {
+    const secrets = await connect();
+    const adapter = createBlueskyAdapter({ fetch, clock });
+    const theirs = plant('3klegacy22222', 'Another site’s note 1');
+    const outcome = await adapter.remove(account, secrets, theirs, { post: note({ text: 'My note 1' }) });
+    expect(outcome?.leftInPlace).toMatch(/not the one this site wrote/);
+    expect(pds.records.has(theirs)).toBe(true);
+    expect(pds.calls('com.atproto.repo.deleteRecord')).toHaveLength(0);
+
+    const mine = await adapter.post(account, secrets, note({ text: 'My note 1' }), 'key-legacy');
+    expect(await adapter.remove(account, secrets, mine.remoteId, { post: note({ text: 'My note 1' }) })).toBe(
+      undefined,
+    );
+    expect(pds.records.has(mine.remoteId)).toBe(false);
+    expect(pds.calls('com.atproto.repo.deleteRecord').at(-1)!.json).toMatchObject({ swapRecord: mine.cid });
   });
 });

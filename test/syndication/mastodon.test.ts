@@ -6,6 +6,7 @@
  * with its remote error and retried from the admin.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { installationId } from '../../src/db/store/installation.js';
 import { createMastodonAdapter } from '../../src/syndication/mastodon/adapter.js';
 import { type Admin, postForm, signIn } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -132,7 +133,8 @@ describe('Mastodon syndication', () => {
 
     const posts = statusPosts();
     expect(posts).toHaveLength(1);
-    expect(posts[0]!.headers['idempotency-key']).toBe(`syndicate:${note.id}:1`);
+    // Unique to this installation: another site's note 1 on the same account has another key.
+    expect(posts[0]!.headers['idempotency-key']).toBe(`syndicate:${installationId(t.db)}:${note.id}:1`);
     expect(posts[0]!.headers.authorization).toMatch(/^Bearer token-/);
     const sent = JSON.parse(posts[0]!.body.toString());
     expect(sent).toEqual({ status: 'Hello from my own site', media_ids: [m.id], visibility: 'public' });

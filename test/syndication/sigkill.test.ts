@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { installationId } from '../../src/db/store/installation.js';
 import { createMastodonAdapter } from '../../src/syndication/mastodon/adapter.js';
 import { signIn } from '../helpers/admin.js';
 import { createTestApp } from '../helpers/app.js';
@@ -64,10 +65,8 @@ describe('syndication and SIGKILL', () => {
       await runner.drain();
       const posts = masto.requests('POST', '/api/v1/statuses');
       expect(posts).toHaveLength(2);
-      expect(posts.map((p) => p.headers['idempotency-key'])).toEqual([
-        `syndicate:${note.id}:${account.id}`,
-        `syndicate:${note.id}:${account.id}`,
-      ]);
+      const key = `syndicate:${installationId(t.db)}:${note.id}:${account.id}`;
+      expect(posts.map((p) => p.headers['idempotency-key'])).toEqual([key, key]);
       expect(masto.statuses.size).toBe(1);
       const copy = syndication.copiesForNote(note.id)[0]!;
       expect(copy.state).toBe('posted');

@@ -54,6 +54,9 @@ export function jobsStore(db: Db) {
     `UPDATE jobs SET state = 'cancelled', leased_until = NULL, lease_owner = NULL, updated_at = @now
      WHERE id = @id AND state = 'queued'`,
   );
+  const queuedOfKinds = db.prepare(
+    "SELECT * FROM jobs WHERE state = 'queued' AND instr(@kinds, ',' || kind || ',') > 0 ORDER BY id",
+  );
   const nextDue = db.prepare(
     `SELECT min(CASE WHEN state = 'queued' THEN run_at ELSE leased_until END) AS at FROM jobs
      WHERE state = 'queued' OR state = 'running'`,
@@ -101,6 +104,8 @@ export function jobsStore(db: Db) {
     retryJob: (id: number, now: string) => retry.run({ id, now }).changes === 1,
     /** Cancels a job that has not started. */
     cancelJob: (id: number, now: string) => cancel.run({ id, now }).changes === 1,
+    /** The queued (waiting or retrying, not running) jobs of these kinds. */
+    listQueuedJobs: (kinds: string[]) => queuedOfKinds.all({ kinds: `,${kinds.join(',')},` }) as JobRow[],
     /** When the next job becomes due (or its lease expires), or null when none waits. */
     findNextDue: () => (nextDue.get() as { at: string | null }).at,
     /** The newest jobs, optionally of one kind or state. */

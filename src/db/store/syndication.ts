@@ -25,6 +25,8 @@ export interface SyndicationCopyRow {
   state: 'queued' | 'posted' | 'failed' | 'removed';
   url: string | null;
   remote_id: string | null;
+  /** The CID of the Bluesky record this site wrote (migration 021): a removal deletes only that record. */
+  remote_cid: string | null;
   job_id: number | null;
   last_error: string | null;
   posted_at: string | null;
@@ -53,6 +55,7 @@ export function syndicationStore(db: Db) {
   const copiesOfNote = db.prepare('SELECT * FROM syndication_copies WHERE note_id = ? ORDER BY id');
   const copy = db.prepare('SELECT * FROM syndication_copies WHERE note_id = ? AND account_id = ?');
   const copyById = db.prepare('SELECT * FROM syndication_copies WHERE id = ?');
+  const copiesOfAccount = db.prepare('SELECT * FROM syndication_copies WHERE account_id = ? ORDER BY id');
   const recentCopies = db.prepare(
     'SELECT * FROM syndication_copies ORDER BY updated_at DESC, id DESC LIMIT ?',
   );
@@ -65,7 +68,8 @@ export function syndicationStore(db: Db) {
      RETURNING *`,
   );
   const recordCopy = db.prepare(
-    `UPDATE syndication_copies SET state = @state, url = COALESCE(@url, url), remote_id = COALESCE(@remoteId, remote_id),
+    `UPDATE syndication_copies SET state = @state, url = COALESCE(@url, url),
+       remote_cid = CASE WHEN @remoteId IS NULL THEN remote_cid ELSE @cid END, remote_id = COALESCE(@remoteId, remote_id),
        last_error = @error, posted_at = CASE WHEN @state = 'posted' AND posted_at IS NULL THEN @now ELSE posted_at END,
        updated_at = @now WHERE id = @id`,
   );
@@ -101,6 +105,8 @@ export function syndicationStore(db: Db) {
     deleteAccount: (id: number) => deleteAccount.run(id).changes > 0,
     /** The copies of a note. */
     listCopiesForNote: (noteId: number) => copiesOfNote.all(noteId) as SyndicationCopyRow[],
+    /** The copies on an account. */
+    listCopiesForAccount: (accountId: number) => copiesOfAccount.all(accountId) as SyndicationCopyRow[],
     /** The most recently changed copies (the admin's overview). */
     listRecentCopies: (limit: number) => recentCopies.all(limit) as SyndicationCopyRow[],
     /** The copy of a note on an account, or undefined. */
@@ -111,16 +117,17 @@ export function syndicationStore(db: Db) {
     /** Adds the copy row of a note and account (or points it at a new job). */
     upsertCopy: (r: { noteId: number; accountId: number; service: string; jobId: number; now: string }) =>
       upsertCopy.get(r) as SyndicationCopyRow,
-    /** Records what a job found out. */
+    /** Records what a job found out (a new remote id comes with its CID, or none). */
     recordCopy: (r: {
       id: number;
       state: SyndicationCopyRow['state'];
       url: string | null;
       remoteId: string | null;
+      cid?: string | null;
       error: string | null;
       now: string;
     }) => {
-      recordCopy.run(r);
+      recordCopy.run({ ...r, cid: r.cid ?? null });
     },
     /** Points a copy at the job now working on it. */
     updateCopyJob: (id: number, jobId: number, now: string) => {

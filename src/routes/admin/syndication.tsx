@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { type Clock, systemClock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { SessionVars } from '../../http/session.js';
+import type { Logger } from '../../logger.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import type { NoteService } from '../../notes/service.js';
 import type { FetchLike } from '../../outbound/safe-fetch.js';
@@ -16,6 +18,7 @@ import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { BlueskyConnectForm, renderSyndication } from '../../views/admin/syndication.js';
 import { type AdminFrameDeps, adminFrame } from './frame.js';
+import { type OneTimeFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
 
 /** Dependencies of the syndication admin pages. */
 export interface SyndicationAdminDeps {
@@ -25,6 +28,8 @@ export interface SyndicationAdminDeps {
   notes: NoteService;
   syndication: Syndication;
   fetch: FetchLike;
+  clock?: Clock;
+  logger?: Logger;
 }
 
 type Ctx = Context<{ Variables: SessionVars }>;
@@ -52,7 +57,34 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
     siteName: deps.site.current().settings.siteName,
   });
 
-  const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
+  const clock = deps.clock ?? systemClock;
+
+  /** How many queued copies a disconnect cancelled waits here for the page (never in the URL). */
+  const disconnectedFlash = (c: Ctx): OneTimeFlash => {
+    const s = c.get('session')!;
+    return {
+      name: 'starpunk_disconnected',
+      path: '/admin/syndication',
+      sessionSecret: s.csrf,
+      sessionId: s.id,
+      secure: deps.config.siteUrl.startsWith('https:'),
+      now: clock.now(),
+    };
+  };
+
+  const frame = (c: Ctx): AdminFrame => {
+    const f = adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
+    const taken = takeOneTimeFlash(c, disconnectedFlash(c)) as { cancelled?: unknown } | undefined;
+    const n = taken?.cancelled;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) return f;
+    return {
+      ...f,
+      flash: {
+        kind: 'ok',
+        text: `Account disconnected; ${n} queued ${n === 1 ? 'copy' : 'copies'} cancelled. Copies already posted stay where they are.`,
+      },
+    };
+  };
 
   function idParam(c: Ctx, name: string): number {
     const v = c.req.param(name) ?? '';
@@ -118,8 +150,17 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
 
   async function mastodonCallback(c: Ctx): Promise<Response> {
     const error = c.req.query('error');
-    if (error)
-      throw new AppError('invalid_request', `The server did not grant access (${error.slice(0, 100)}).`);
+    if (error !== undefined) {
+      // The words come from whoever wrote the link: logged for the owner, never shown in the admin.
+      deps.logger?.warn(
+        { error: error.slice(0, 200), description: c.req.query('error_description')?.slice(0, 300) },
+        'Mastodon authorization refused',
+      );
+      throw new AppError(
+        'invalid_request',
+        'Mastodon did not authorise StarPunk to post for you (access was refused or cancelled). Connect again to retry.',
+      );
+    }
     const state = c.req.query('state') ?? '';
     const code = c.req.query('code') ?? '';
     if (!state || !code) throw new AppError('invalid_request', 'The server sent no authorization code.');
@@ -135,7 +176,9 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
   }
 
   function disconnect(c: Ctx): Response {
-    if (!syndication.disconnect(idParam(c, 'id'))) throw new AppError('not_found', 'No such account.');
+    const done = syndication.disconnect(idParam(c, 'id'));
+    if (!done) throw new AppError('not_found', 'No such account.');
+    if (done.cancelled > 0) setOneTimeFlash(c, disconnectedFlash(c), { cancelled: done.cancelled });
     return c.redirect('/admin/syndication?flash=disconnected', 303);
   }
 

@@ -14,7 +14,14 @@ import { type Clock, systemClock } from '../../clock.js';
 import { JobError } from '../../jobs/queue.js';
 import type { Logger } from '../../logger.js';
 import type { FetchLike } from '../../outbound/safe-fetch.js';
-import type { SyndicationAccount, SyndicationAdapter, SyndicationPost, SyndicationResult } from '../types.js';
+import type {
+  RemoveCheck,
+  RemoveOutcome,
+  SyndicationAccount,
+  SyndicationAdapter,
+  SyndicationPost,
+  SyndicationResult,
+} from '../types.js';
 import { fitImage, MAX_IMAGES } from './images.js';
 import { buildFacets, fitText, graphemeLength } from './richtext.js';
 import { tidFromKey } from './tid.js';
@@ -24,6 +31,8 @@ import { type XrpcCall, XrpcError, xrpc } from './xrpc.js';
 export const DEFAULT_BLUESKY_SERVICE = 'https://bsky.social';
 
 const POST = 'app.bsky.feed.post';
+/** Record keys tried per copy when earlier ones hold records this site did not write for it. */
+const KEY_SLOTS = 4;
 
 /** What the adapter stores per account (encrypted by the caller). */
 // A type, not an interface: it must be assignable to the adapters' Record<string, string>.
@@ -335,33 +344,93 @@ export function createBlueskyAdapter(deps: BlueskyAdapterDeps): SyndicationAdapt
     };
   }
 
-  /** Creates a record under a key derived from `key`, or finds the one a crashed attempt made. */
+  /**
+   * Creates a record under a key derived from `key`, or finds the one a crashed attempt of the
+   * same copy made. A record found there is taken only if it is what this copy would write
+   * (`ours`); anything else (another site's, another note's) is left alone and the next key of the
+   * copy's fixed sequence is tried, so a retry walks the same keys and still finds its own record.
+   */
   async function createOnce(
     call: <R>(c: XrpcCall) => Promise<R>,
     s: BlueskySecrets,
     collection: string,
     key: string,
+    ours: (value: Record<string, unknown>) => boolean,
     build: () => Promise<Record<string, unknown>>,
   ): Promise<SyndicationResult> {
-    const rkey = tidFromKey(key);
-    const existing = await getRecord(call, s.did, collection, rkey);
-    if (existing) return { url: postUrl(s.did, rkey), remoteId: existing.uri };
-    const record = await build();
-    let r: { uri?: string; cid?: string };
-    try {
-      r = await call<{ uri?: string; cid?: string }>({
-        method: 'com.atproto.repo.createRecord',
-        json: { repo: s.did, collection, rkey, validate: true, record },
-      });
-    } catch (err) {
-      // Another run of the same job got there first between our lookup and this write.
-      const raced = err instanceof XrpcError && err.status === 400 && !err.expired;
-      const found = raced ? await getRecord(call, s.did, collection, rkey) : undefined;
-      if (found) return { url: postUrl(s.did, rkey), remoteId: found.uri };
-      throw err;
+    const found = (rkey: string, r: StrongRef) => ({
+      url: postUrl(s.did, rkey),
+      remoteId: r.uri,
+      cid: r.cid,
+    });
+    for (let slot = 0; slot < KEY_SLOTS; slot++) {
+      const rkey = tidFromKey(slot === 0 ? key : `${key}#${slot}`);
+      const existing = await getRecord(call, s.did, collection, rkey);
+      if (existing) {
+        if (ours(existing.value)) return found(rkey, existing);
+        foreign(existing.uri);
+        continue;
+      }
+      const record = await build();
+      let r: { uri?: string; cid?: string };
+      try {
+        r = await call<{ uri?: string; cid?: string }>({
+          method: 'com.atproto.repo.createRecord',
+          json: { repo: s.did, collection, rkey, validate: true, record },
+        });
+      } catch (err) {
+        // A record appeared between our lookup and this write (the PDS answers 500 for a key that
+        // is taken): another run of the same copy — then it is ours — or a stranger's.
+        if (!(err instanceof XrpcError) || err.expired || err.status === 429) throw err;
+        const raced = await getRecord(call, s.did, collection, rkey);
+        if (!raced) throw err;
+        if (ours(raced.value)) return found(rkey, raced);
+        foreign(raced.uri);
+        continue;
+      }
+      if (typeof r.uri !== 'string' || typeof r.cid !== 'string')
+        throw new JobError('Bluesky createRecord answered without a uri and cid');
+      return { url: postUrl(s.did, parseAtUri(r.uri)?.rkey ?? rkey), remoteId: r.uri, cid: r.cid };
     }
-    if (typeof r.uri !== 'string') throw new JobError('Bluesky createRecord answered without a uri');
-    return { url: postUrl(s.did, parseAtUri(r.uri)?.rkey ?? rkey), remoteId: r.uri };
+    throw new JobError(
+      `every record key of this copy holds a record StarPunk did not write for it (${KEY_SLOTS} tried); nothing was posted`,
+      { retryable: false },
+    );
+  }
+
+  function foreign(uri: string): void {
+    deps.logger?.warn(
+      { record: uri },
+      'a Bluesky record this site did not write holds a copy key; left alone',
+    );
+  }
+
+  /** The like or repost a note asks for: the collection and the subject, if it is a Bluesky post. */
+  async function reactionOf(
+    call: <R>(c: XrpcCall) => Promise<R>,
+    note: SyndicationPost,
+  ): Promise<{ address: string; collection: string; subject: StrongRef } | undefined> {
+    for (const [address, collection] of [
+      [note.likeOf, 'app.bsky.feed.like'],
+      [note.repostOf, 'app.bsky.feed.repost'],
+    ] as const) {
+      if (!address) continue;
+      const subject = await resolvePost(call, address);
+      if (subject) return { address, collection, subject: { uri: subject.uri, cid: subject.cid } };
+    }
+    return undefined;
+  }
+
+  /** Is `value` the record this site writes for `note` (a record of `collection`)? */
+  async function writtenFor(
+    call: <R>(c: XrpcCall) => Promise<R>,
+    note: SyndicationPost,
+    collection: string,
+  ): Promise<(value: Record<string, unknown>) => boolean> {
+    if (collection === POST) return (value) => isPostFor(value, note);
+    const reaction = await reactionOf(call, note);
+    return (value) =>
+      reaction?.collection === collection && isReactionTo(value, collection, reaction.subject);
   }
 
   async function post(
@@ -372,66 +441,94 @@ export function createBlueskyAdapter(deps: BlueskyAdapterDeps): SyndicationAdapt
   ): Promise<SyndicationResult> {
     return withSession(account, secrets, async (call, s) => {
       // A like or repost of a Bluesky post is a like or repost there, not a post.
-      for (const [address, collection] of [
-        [note.likeOf, 'app.bsky.feed.like'],
-        [note.repostOf, 'app.bsky.feed.repost'],
-      ] as const) {
-        if (!address) continue;
-        const subject = await resolvePost(call, address);
-        if (!subject) continue;
-        const result = await createOnce(call, s, collection, idempotencyKey, async () => ({
-          $type: collection,
-          subject: { uri: subject.uri, cid: subject.cid },
-          createdAt: clock.now().toISOString(),
-        }));
-        return { url: address, remoteId: result.remoteId };
+      const reaction = await reactionOf(call, note);
+      if (reaction) {
+        const { address, collection, subject } = reaction;
+        const result = await createOnce(
+          call,
+          s,
+          collection,
+          idempotencyKey,
+          (value) => isReactionTo(value, collection, subject),
+          async () => ({ $type: collection, subject, createdAt: clock.now().toISOString() }),
+        );
+        return { ...result, url: address };
       }
-      return createOnce(call, s, POST, idempotencyKey, async () => {
-        const base = note.name ? `${note.name}\n\n${note.url}` : note.text.trim() || note.url;
-        const { text } = fitText(base, note.url);
-        const facets = await buildFacets(text, (h) => resolveHandle(call, h));
-        const record: Record<string, unknown> = {
-          $type: POST,
-          text,
-          createdAt: clock.now().toISOString(),
-        };
-        if (facets.length > 0) record.facets = facets;
-        if (note.replyTo) {
-          const parent = await resolvePost(call, note.replyTo);
-          if (parent) {
-            const root = rootOf(parent);
-            record.reply = { root, parent: { uri: parent.uri, cid: parent.cid } };
+      const text = postText(note);
+      return createOnce(
+        call,
+        s,
+        POST,
+        idempotencyKey,
+        (value) => isPostFor(value, note),
+        async () => {
+          const facets = await buildFacets(text, (h) => resolveHandle(call, h));
+          const record: Record<string, unknown> = {
+            $type: POST,
+            text,
+            createdAt: clock.now().toISOString(),
+          };
+          if (facets.length > 0) record.facets = facets;
+          if (note.replyTo) {
+            const parent = await resolvePost(call, note.replyTo);
+            if (parent) {
+              const root = rootOf(parent);
+              record.reply = { root, parent: { uri: parent.uri, cid: parent.cid } };
+            }
           }
-        }
-        record.embed = await embedFor(call, note);
-        return record;
-      });
+          record.embed = await embedFor(call, note);
+          return record;
+        },
+      );
     });
   }
 
+  /**
+   * Deletes a copy — only the record this site wrote: with the CID stored at creation the PDS
+   * itself refuses (swapRecord) when the address holds anything else; a copy stored before CIDs
+   * were must show what this site would write for the note. Anything else is left in place.
+   */
   async function remove(
     account: SyndicationAccount,
     secrets: Record<string, string>,
     remoteId: string,
-  ): Promise<void> {
+    check: RemoveCheck = {},
+  ): Promise<RemoveOutcome | undefined> {
     const at = parseAtUri(remoteId);
     if (!at) throw new JobError(`not a Bluesky record: ${remoteId}`, { retryable: false });
-    await withSession(account, secrets, async (call, s) => {
+    const leftInPlace = {
+      leftInPlace: `the record ${remoteId} is not the one this site wrote; it was left in place`,
+    };
+    return withSession(account, secrets, async (call, s) => {
       if (at.did !== s.did)
         throw new JobError(`the record ${remoteId} is not in this account's repository`, {
           retryable: false,
         });
-      await call({
-        method: 'com.atproto.repo.deleteRecord',
-        json: { repo: s.did, collection: at.collection, rkey: at.rkey },
-      });
+      let cid = check.cid ?? undefined;
+      if (!cid) {
+        const current = await getRecord(call, s.did, at.collection, at.rkey);
+        if (!current) return undefined;
+        if (!check.post || !(await writtenFor(call, check.post, at.collection))(current.value))
+          return leftInPlace;
+        cid = current.cid;
+      }
+      try {
+        await call({
+          method: 'com.atproto.repo.deleteRecord',
+          json: { repo: s.did, collection: at.collection, rkey: at.rkey, swapRecord: cid },
+        });
+      } catch (err) {
+        if (err instanceof XrpcError && err.error === 'InvalidSwap') return leftInPlace;
+        throw err;
+      }
+      return undefined;
     });
   }
 
   const adapter: SyndicationAdapter & { service: 'bluesky' } = { service: 'bluesky', post, remove };
   if (deps.editByRepost) {
-    adapter.update = async (account, secrets, remoteId, note) => {
-      await remove(account, secrets, remoteId);
+    adapter.update = async (account, secrets, remoteId, note, check) => {
+      await remove(account, secrets, remoteId, check);
       // The new copy's key follows the old copy and the text, so a retried edit posts once.
       const digest = createHash('sha256')
         .update(`${note.name ?? ''}\n${note.text}`)
@@ -441,6 +538,34 @@ export function createBlueskyAdapter(deps: BlueskyAdapterDeps): SyndicationAdapt
     };
   }
   return adapter;
+}
+
+/** The text of the post a note becomes: within 300 graphemes and 3,000 bytes, with a link back when cut. */
+function postText(note: SyndicationPost): string {
+  const base = note.name ? `${note.name}\n\n${note.url}` : note.text.trim() || note.url;
+  return fitText(base, note.url).text;
+}
+
+/** Is `value` the post this site writes for `note`: the same text and the same embed (link card or photos)? */
+function isPostFor(value: Record<string, unknown>, note: SyndicationPost): boolean {
+  if (value.$type !== POST || value.text !== postText(note)) return false;
+  const embed = value.embed as
+    | { $type?: unknown; external?: { uri?: unknown }; images?: { alt?: unknown }[] }
+    | undefined;
+  if (note.photos.length === 0)
+    return embed?.$type === 'app.bsky.embed.external' && embed.external?.uri === note.url;
+  const alts = note.photos.slice(0, MAX_IMAGES).map((p) => p.alt);
+  return (
+    embed?.$type === 'app.bsky.embed.images' &&
+    Array.isArray(embed.images) &&
+    embed.images.length === alts.length &&
+    embed.images.every((image, i) => image?.alt === alts[i])
+  );
+}
+
+/** Is `value` a like or repost (`collection`) of `subject`? */
+function isReactionTo(value: Record<string, unknown>, collection: string, subject: StrongRef): boolean {
+  return value.$type === collection && (value.subject as Partial<StrongRef> | undefined)?.uri === subject.uri;
 }
 
 function rootOf(parent: StrongRef & { value: Record<string, unknown> }): StrongRef {
@@ -458,5 +583,13 @@ function excerpt(text: string, max: number): string {
 }
 
 export { fitImage, MAX_BLOB_BYTES, MAX_IMAGES } from './images.js';
-export { buildFacets, findSpans, fitText, graphemeLength, MAX_GRAPHEMES } from './richtext.js';
+export {
+  buildFacets,
+  byteLength,
+  findSpans,
+  fitText,
+  graphemeLength,
+  MAX_GRAPHEMES,
+  MAX_TEXT_BYTES,
+} from './richtext.js';
 export { XrpcError } from './xrpc.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findSpans, fitText, graphemeLength } from './richtext.js';
+import { byteLength, findSpans, fitText, graphemeLength, MAX_TEXT_BYTES } from './richtext.js';
 import { encodeTid, isTid, tidFromKey } from './tid.js';
 
 const covered = (text: string, s: { byteStart: number; byteEnd: number }) =>
@@ -36,6 +36,25 @@ describe('fitText', () => {
     expect(out.text.endsWith('… https://s.example/n')).toBe(true);
     // No flag is split into its two regional indicators.
     expect(out.text.replace('… https://s.example/n', '')).toMatch(/^(🇩🇪)+$/u);
+  });
+});
+
+describe('fitText, both limits', () => {
+  it('300 graphemes or fewer but over 3,000 UTF-8 bytes: cut by bytes, on whole graphemes', () => {
+    const family = '👨‍👩‍👧‍👦'; // 7 code points, 25 bytes, one grapheme
+    const out = fitText(family.repeat(150), 'https://s.example/n');
+    expect(out.shortened).toBe(true);
+    expect(byteLength(out.text)).toBeLessThanOrEqual(MAX_TEXT_BYTES);
+    expect(graphemeLength(out.text)).toBeLessThanOrEqual(300);
+    const kept = out.text.replace('… https://s.example/n', '');
+    expect(kept).toMatch(/^(👨‍👩‍👧‍👦)+$/u);
+    // As many whole families as the bytes left by the link back allow.
+    expect(graphemeLength(kept)).toBe(Math.floor((3000 - byteLength('… https://s.example/n')) / 25));
+  });
+
+  it('a text within both limits is left as it is', () => {
+    expect(fitText('😀'.repeat(300), 'l')).toEqual({ text: '😀'.repeat(300), shortened: false });
+    expect(fitText('👨‍👩‍👧‍👦'.repeat(120), 'l')).toEqual({ text: '👨‍👩‍👧‍👦'.repeat(120), shortened: false });
   });
 });
 

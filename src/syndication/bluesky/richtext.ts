@@ -1,5 +1,6 @@
 /**
- * Bluesky post text: the 300-grapheme limit and rich-text facets (app.bsky.richtext.facet).
+ * Bluesky post text: the limits of 300 graphemes and 3,000 UTF-8 bytes, and rich-text facets
+ * (app.bsky.richtext.facet).
  * Facet ranges are UTF-8 byte offsets into the text, not JavaScript string indexes
  * (https://docs.bsky.app/docs/advanced-guides/post-richtext), so every index found by a regular
  * expression is converted with `Buffer.byteLength` of the prefix.
@@ -7,6 +8,11 @@
 
 /** Bluesky's limit on a post's text, in graphemes (app.bsky.feed.post `maxGraphemes`). */
 export const MAX_GRAPHEMES = 300;
+/**
+ * And in UTF-8 bytes (the lexicon's `maxLength`, which counts bytes): 300 graphemes of family emoji
+ * (25 bytes each) are 7,500 bytes, and the PDS refuses the post ("string too big").
+ */
+export const MAX_TEXT_BYTES = 3000;
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
@@ -17,25 +23,43 @@ export function graphemeLength(text: string): number {
   return n;
 }
 
+/** The length of `text` in UTF-8 bytes. */
+export function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
 /**
  * The text to post: unchanged when it fits, otherwise cut at a grapheme (preferably a word)
- * boundary with "…" and the link back to the note, so the whole thing is at most `max` graphemes.
+ * boundary with "…" and the link back to the note, so the whole thing is at most `max` graphemes
+ * and at most `maxBytes` UTF-8 bytes — both limits hold, whichever is reached first.
  */
 export function fitText(
   text: string,
   linkBack: string,
   max = MAX_GRAPHEMES,
+  maxBytes = MAX_TEXT_BYTES,
 ): { text: string; shortened: boolean } {
   const trimmed = text.trim();
-  if (graphemeLength(trimmed) <= max) return { text: trimmed, shortened: false };
+  if (graphemeLength(trimmed) <= max && byteLength(trimmed) <= maxBytes)
+    return { text: trimmed, shortened: false };
   const suffix = `… ${linkBack}`;
   const room = max - graphemeLength(suffix);
-  if (room <= 0) return { text: linkBack, shortened: true };
-  const segments = [...segmenter.segment(trimmed)].slice(0, room).map((s) => s.segment);
-  let cut = segments.join('');
+  const byteRoom = maxBytes - byteLength(suffix);
+  if (room <= 0 || byteRoom <= 0) return { text: linkBack, shortened: true };
+  // Whole graphemes only (a flag or a family emoji is never split), while both limits hold.
+  let cut = '';
+  let count = 0;
+  let bytes = 0;
+  for (const { segment } of segmenter.segment(trimmed)) {
+    const size = byteLength(segment);
+    if (count + 1 > room || bytes + size > byteRoom) break;
+    cut += segment;
+    count++;
+    bytes += size;
+  }
   // Prefer a word boundary if it costs at most a fifth of the room.
   const space = cut.search(/\s\S*$/);
-  if (space > 0 && graphemeLength(cut.slice(space)) <= Math.ceil(room / 5)) cut = cut.slice(0, space);
+  if (space > 0 && graphemeLength(cut.slice(space)) <= Math.ceil(count / 5)) cut = cut.slice(0, space);
   return { text: `${cut.trimEnd()}${suffix}`, shortened: true };
 }
 

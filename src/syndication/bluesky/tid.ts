@@ -1,9 +1,10 @@
 /**
  * Record keys for posts: app.bsky.feed.post records are keyed by a TID
  * (https://atproto.com/specs/tid: 13 base32-sortable characters of a 64-bit number, top bit 0,
- * 53 bits of microseconds and 10 bits of clock id). StarPunk derives the TID from the job's
- * idempotency key, so a retried copy after a crash writes to the same key: the adapter finds the
- * record already there instead of posting twice.
+ * 53 bits of microseconds and 10 bits of clock id). StarPunk derives the TID from the copy's
+ * remote key (`syndicate:<installation>:<note>:<account>`, unique to the site: ADR 0013), so a
+ * retried copy after a crash writes to the same key: the adapter finds the record already there
+ * instead of posting twice.
  */
 import { createHash } from 'node:crypto';
 

@@ -79,7 +79,10 @@ export function createMastodonAdapter(options: MastodonAdapterOptions): Syndicat
     },
 
     async remove(_account, secrets, remoteId) {
+      // A status id names one status this server made for this account's token holders: the
+      // collision of two sites on one account was the Idempotency-Key's, now unique per site.
       await clientFor(options, secrets).deleteStatus(remoteId);
+      return undefined;
     },
   };
 }

@@ -13,8 +13,14 @@ function stateOf(c: SyndicationCopy, timeZone: string | undefined): string {
       : c.job?.kind === 'syndicate.update'
         ? 'Editing'
         : 'Posting';
+  // Cancelled when its account was disconnected.
+  if (c.job?.state === 'cancelled')
+    return c.state === 'posted'
+      ? `Posted; the ${c.job.kind === 'syndicate.remove' ? 'removal' : 'edit'} was cancelled`
+      : 'Cancelled';
   if (c.state === 'failed') return 'Failed for good';
-  if (c.state === 'removed') return 'Removed';
+  // A removal that found a record this site did not write leaves it (the reason is the error).
+  if (c.state === 'removed') return c.lastError ? 'Left in place' : 'Removed';
   if (running) return `${verb} now`;
   if (waiting) return `${verb}: failed, will try again ${c.job ? formatDate(c.job.runAt, timeZone) : ''}`;
   if (c.state === 'queued' || c.job?.state === 'queued') return `${verb}: waiting`;
@@ -59,18 +65,22 @@ export function CopiesList(p: {
                 </>
               )}
             </dl>
-            {c.job && c.job.state !== 'running' && (c.state === 'failed' || c.lastError) && (
-              <form method="post" action={`/admin/syndication/copies/${c.id}/retry`} class="inline-form">
-                <Csrf token={p.csrf} />
-                <button
-                  type="submit"
-                  class="secondary"
-                  aria-label={rowAction('Retry', title ? `${title} → ${where}` : where)}
-                >
-                  Retry
-                </button>
-              </form>
-            )}
+            {c.account &&
+              c.job &&
+              c.job.state !== 'running' &&
+              c.state !== 'removed' &&
+              (c.state === 'failed' || c.lastError) && (
+                <form method="post" action={`/admin/syndication/copies/${c.id}/retry`} class="inline-form">
+                  <Csrf token={p.csrf} />
+                  <button
+                    type="submit"
+                    class="secondary"
+                    aria-label={rowAction('Retry', title ? `${title} → ${where}` : where)}
+                  >
+                    Retry
+                  </button>
+                </form>
+              )}
           </li>
         );
       })}
