@@ -1,15 +1,5 @@
 import { appVersion } from '../version.js';
-import { backupCommand } from './backup.js';
 import { EXIT, type Io, processIo } from './context.js';
-import { doctorCommand } from './doctor.js';
-import { exportCommand } from './export.js';
-import { importCommand } from './import.js';
-import { migrateCommand } from './migrate.js';
-import { passwordCommand } from './password.js';
-import { reindexCommand } from './reindex.js';
-import { restoreCommand } from './restore.js';
-import { serveCommand } from './serve.js';
-import { tokenCommand } from './token.js';
 
 const HELP = `usage: starpunk <command> [options]
 
@@ -35,19 +25,22 @@ commands:
 
 type Command = (args: string[], io: Io) => number | Promise<number>;
 
-/** Every command by name; each lives in its own file under src/cli/. */
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  migrate: migrateCommand,
-  doctor: doctorCommand,
-  reindex: reindexCommand,
-  password: passwordCommand,
-  token: tokenCommand,
-  backup: backupCommand,
-  restore: restoreCommand,
-  import: importCommand,
-  export: exportCommand,
-  version: (_a, io) => {
+/**
+ * Every command by name; each lives in its own file under src/cli/ and is loaded only when run, so
+ * `serve` does not pay for the archive, import and export code at start (and `version` for nothing).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serveCommand,
+  migrate: async () => (await import('./migrate.js')).migrateCommand,
+  doctor: async () => (await import('./doctor.js')).doctorCommand,
+  reindex: async () => (await import('./reindex.js')).reindexCommand,
+  password: async () => (await import('./password.js')).passwordCommand,
+  token: async () => (await import('./token.js')).tokenCommand,
+  backup: async () => (await import('./backup.js')).backupCommand,
+  restore: async () => (await import('./restore.js')).restoreCommand,
+  import: async () => (await import('./import.js')).importCommand,
+  export: async () => (await import('./export.js')).exportCommand,
+  version: async () => (_a, io) => {
     io.stdout(`${appVersion()}\n`);
     return EXIT.ok;
   },
@@ -60,12 +53,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.stdout(HELP);
     return name === undefined ? EXIT.failure : EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     io.stderr(`starpunk: unknown command "${name}"\n${HELP}`);
     return EXIT.failure;
   }
   try {
+    const command = await load();
     return await command(args, io);
   } catch (err) {
     io.stderr(`starpunk ${name}: ${err instanceof Error ? err.message : String(err)}\n`);

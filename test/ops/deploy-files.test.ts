@@ -110,9 +110,9 @@ function healthcheckCommand(): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('is multi-stage on node:20-bookworm-slim', () => {
+  it('is multi-stage on node:24-bookworm-slim (Node 24 LTS)', () => {
     const froms = dockerfile.filter((i) => i.keyword === 'FROM').map((i) => i.args);
-    expect(froms).toEqual(['node:20-bookworm-slim AS build', 'node:20-bookworm-slim AS runtime']);
+    expect(froms).toEqual(['node:24-bookworm-slim AS build', 'node:24-bookworm-slim AS runtime']);
   });
 
   it('builds in the first stage, with the tools better-sqlite3 needs to compile', () => {
