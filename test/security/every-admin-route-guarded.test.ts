@@ -11,6 +11,8 @@ import { join, relative } from 'node:path';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { webmentionsStore } from '../../src/db/store/webmentions.js';
+import type { RequestVars } from '../../src/http/request-log.js';
+import type { SessionVars } from '../../src/http/session.js';
 import { type Admin, signIn } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { photoLike } from '../helpers/images.js';
@@ -18,7 +20,7 @@ import { photoLike } from '../helpers/images.js';
 type Request = (path: string, init?: RequestInit) => Promise<Response>;
 
 /** Each method and path registered under /admin (`ALL` for middleware), once. */
-function adminRoutes(app: Hono): { method: string; path: string }[] {
+function adminRoutes(app: { routes: readonly { method: string; path: string }[] }) {
   const seen = new Map<string, { method: string; path: string }>();
   for (const r of app.routes) {
     if (r.path !== '/admin' && !r.path.startsWith('/admin/')) continue;
@@ -189,7 +191,7 @@ describe('every admin route is behind the one guard', () => {
 
   it('a route that answers before the guard is found, and so is what it changed', async () => {
     // What mounting a router outside the admin sub-app amounts to: its handlers answer first.
-    const outside = new Hono();
+    const outside = new Hono<{ Variables: RequestVars & SessionVars }>();
     outside.get('/admin/leak', (c) => c.text('the owner’s drafts'));
     outside.post('/admin/notes/:id/delete', (c) => {
       t.notes.trashNote(Number(c.req.param('id')));
