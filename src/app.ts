@@ -29,12 +29,7 @@ import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { createPageService, type PageService } from './pages/service.js';
 import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
-import { adminRoutes } from './routes/admin/index.js';
-import { pagesAdminRoutes } from './routes/admin/pages.js';
-import { settingsAdminRoutes } from './routes/admin/settings.js';
-import { syndicationAdminRoutes } from './routes/admin/syndication.js';
-import { webmentionModerationRoutes } from './routes/admin/webmention-moderation.js';
-import { webmentionsSentAdminRoutes } from './routes/admin/webmentions-sent.js';
+import { ADMIN_BODY_LIMITS, adminApp } from './routes/admin/app.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
@@ -228,16 +223,7 @@ export function buildApp(
         (type) => (type === 'multipart/form-data' ? BODY_LIMITS.textWithUpload : BODY_LIMITS.text),
       ],
       ['/micropub/media', BODY_LIMITS.upload],
-      ['/admin/media', BODY_LIMITS.upload],
-      // Up to three pictures (photo, icon, social image) besides short text fields.
-      ['/admin/settings', BODY_LIMITS.textWithUpload],
-      ['/admin/new', BODY_LIMITS.textWithUpload],
-      [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
-      ['/admin/preview', BODY_LIMITS.text],
-      // A standalone page's Markdown as a form (new, or edit by id).
-      [/^\/admin\/pages\/(new|\d+)$/, BODY_LIMITS.text],
-      // Autosave: the editor's fields as JSON (a note's text at most, and a few short fields).
-      [/^\/admin\/drafts\/[^/]+$/, BODY_LIMITS.text],
+      ...ADMIN_BODY_LIMITS,
       ['/webmention', BODY_LIMITS.form],
     ]),
   );
@@ -289,34 +275,33 @@ export function buildApp(
   });
   app.route('/', micropubRoutes({ config, clock, notes, media, verify, syndication }));
 
-  // Signed-in surfaces: the session is read once here; admin routes add requireAdmin + CSRF.
+  // Signed-in surfaces: /auth reads the session here; the admin is one sub-app behind one guard
+  // (session, signed-in admin, CSRF, form parsing), and no admin route lives outside it.
   app.use('/auth/*', loadSession(auth));
-  app.use('/admin', loadSession(auth));
-  app.use('/admin/*', loadSession(auth));
   app.route('/', authRoutes({ config, auth, logger, limiter: createRateLimiter(10, 15 * 60_000), site }));
   app.route('/', indieAuthRoutes({ config, auth, server: indieauth, fetch, site }));
   app.route(
-    '/',
-    adminRoutes({
+    '/admin',
+    adminApp({
       config,
       clock,
+      logger,
+      version: deps.version,
       auth,
       notes,
       media,
       tokens,
       metrics,
-      version: deps.version,
       drafts: createDraftService({ db, clock }),
       site,
+      settings,
+      pages,
       syndication,
+      fetch,
+      webmentionsSent,
+      webmentionsReceived,
     }),
   );
-  app.route('/', settingsAdminRoutes({ config, settings, site }));
-  // After adminRoutes: its /admin/* session + CSRF middleware must run before these handlers.
-  app.route('/', webmentionsSentAdminRoutes({ config, notes, webmentions: webmentionsSent, site }));
-  app.route('/', webmentionModerationRoutes({ config, auth, receiver: webmentionsReceived, site }));
-  app.route('/', syndicationAdminRoutes({ config, notes, syndication, fetch, site, clock, logger }));
-  app.route('/', pagesAdminRoutes({ config, pages, site }));
 
   // Last: a standalone page at /<slug> answers only where no route above does.
   app.route('/', standalonePageRoutes({ pages, site }));

@@ -241,7 +241,7 @@ function responseChanges(v: EditorValues): Mf2Properties | undefined {
 const SAVED_FLASH = { draft: 'draft', schedule: 'scheduled', publish: 'published' } as const;
 
 /**
- * The editor's routes on the admin router (session and CSRF already mounted there): new and edit
+ * The editor's routes on the admin router (the admin sub-app's guard covers them): new and edit
  * (each works without a script), the preview fragment, the preview page of a saved note, and the
  * autosaved drafts.
  */
@@ -562,13 +562,13 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
     return c.body(null, 204);
   }
 
-  app.get('/admin/new', newEditorPage);
-  app.post('/admin/new', createFromEditor);
-  app.get('/admin/edit/:id', editorPage);
-  app.post('/admin/edit/:id', updateFromEditor);
-  app.post('/admin/preview', previewFragment);
-  app.get('/admin/preview/:id', previewPage);
-  app.get('/admin/drafts/:key', getDraft);
-  app.post('/admin/drafts/:key', putDraft);
-  app.post('/admin/drafts/:key/discard', discardDraft);
+  app.get('/new', newEditorPage);
+  app.post('/new', createFromEditor);
+  app.get('/edit/:id', editorPage);
+  app.post('/edit/:id', updateFromEditor);
+  app.post('/preview', previewFragment);
+  app.get('/preview/:id', previewPage);
+  app.get('/drafts/:key', getDraft);
+  app.post('/drafts/:key', putDraft);
+  app.post('/drafts/:key/discard', discardDraft);
 }

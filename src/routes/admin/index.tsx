@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Clock } from '../../clock.js';
@@ -9,7 +9,7 @@ import type { AdminFilter } from '../../db/store/notes.js';
 import type { DraftService } from '../../drafts/editor-drafts.js';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../http/metrics.js';
-import { clearSessionCookie, requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
+import { clearSessionCookie, type SessionVars } from '../../http/session.js';
 import type { TokenService } from '../../indieauth/tokens.js';
 import type { MediaService } from '../../media/service.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
@@ -86,39 +86,17 @@ function titleOf(n: Note): string {
 }
 
 /**
- * Parses a posted form once, up front (Hono keeps the result for the handler): a body that
- * cannot be parsed is a 400 page before any handler acts on half a request, never a 500.
+ * The admin's notes and housekeeping: dashboard, editor, trash, media, tokens, sessions, health.
+ * Paths are relative to the admin sub-app (app.ts), whose guard covers them.
  */
-function readableForm(): MiddlewareHandler<{ Variables: SessionVars }> {
-  return async (c, next) => {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (
-      c.req.method === 'POST' &&
-      (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded')
-    ) {
-      try {
-        await c.req.parseBody();
-      } catch {
-        throw new AppError('invalid_request', 'The form could not be read. Reload the page and try again.');
-      }
-    }
-    await next();
-  };
-}
-
-/** The admin: dashboard, editor, trash, media, tokens, sessions, health. Session + CSRF on every route. */
 export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
   const { config, clock, notes, media } = deps;
 
-  // Mounted once for the whole surface: a new admin route is protected without anyone remembering.
-  app.use('/admin', requireAdmin(), requireCsrf(deps.auth), readableForm());
-  app.use('/admin/*', requireAdmin(), requireCsrf(deps.auth), readableForm());
-
   const frame = (c: Context<{ Variables: SessionVars }>): AdminFrame =>
     adminFrame(c, { config, site: deps.site }, FLASH);
 
-  app.get('/admin', (c) => {
+  app.get('/', (c) => {
     const filter = (FILTERS as readonly string[]).includes(c.req.query('filter') ?? '')
       ? (c.req.query('filter') as AdminFilter)
       : 'all';
@@ -168,15 +146,15 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     return n;
   }
 
-  app.post('/admin/notes/:id/delete', (c) => {
+  app.post('/notes/:id/delete', (c) => {
     notes.trashNote(findNote(c.req.param('id')).id);
     return c.redirect('/admin?flash=trashed', 303);
   });
-  app.post('/admin/notes/:id/restore', (c) => {
+  app.post('/notes/:id/restore', (c) => {
     notes.restoreNote(findNote(c.req.param('id')).id);
     return c.redirect('/admin?filter=trash&flash=restored', 303);
   });
-  app.post('/admin/notes/:id/purge', (c) => {
+  app.post('/notes/:id/purge', (c) => {
     const n = findNote(c.req.param('id'));
     if (!n.deletedAt)
       throw new AppError('conflict', 'Move the note to the trash before deleting it for good.');
@@ -204,10 +182,10 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     });
     return c.html(html, (error?.status ?? 200) as 200);
   }
-  app.get('/admin/media', (c) =>
+  app.get('/media', (c) =>
     mediaLibrary(c, Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1)),
   );
-  app.post('/admin/media', async (c) => {
+  app.post('/media', async (c) => {
     const body = await c.req.parseBody();
     const file = body.file;
     if (!(file instanceof File) || file.size === 0)
@@ -225,7 +203,7 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     }
     return c.redirect('/admin/media?flash=uploaded', 303);
   });
-  app.post('/admin/media/:id/delete', (c) => {
+  app.post('/media/:id/delete', (c) => {
     try {
       media.deleteMedia(Number(c.req.param('id')), isUsed);
     } catch (err) {
@@ -260,7 +238,7 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
       now: clock.now(),
     };
   };
-  app.get('/admin/tokens', (c) => {
+  app.get('/tokens', (c) => {
     const taken = takeOneTimeFlash(c, mintedFlash(c)) as { token?: unknown; scope?: unknown } | undefined;
     const minted =
       typeof taken?.token === 'string' && typeof taken.scope === 'string'
@@ -270,7 +248,7 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     if (minted) c.header('Cache-Control', 'no-store');
     return c.html(renderTokens({ frame: frame(c), tokens: tokenViews(), minted }));
   });
-  app.post('/admin/tokens', async (c) => {
+  app.post('/tokens', async (c) => {
     const body = await c.req.parseBody();
     const days = Number(str(body.expires_days) || '0');
     if (!Number.isInteger(days) || days < 0 || days > 3650)
@@ -287,13 +265,13 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     setOneTimeFlash(c, mintedFlash(c), { token: minted.token, scope: minted.scope });
     return c.redirect('/admin/tokens', 303);
   });
-  app.post('/admin/tokens/:id/revoke', (c) => {
+  app.post('/tokens/:id/revoke', (c) => {
     deps.tokens.revokeToken(Number(c.req.param('id')));
     return c.redirect('/admin/tokens?flash=revoked', 303);
   });
 
   // Sessions ---------------------------------------------------------------------------------
-  app.get('/admin/sessions', (c) => {
+  app.get('/sessions', (c) => {
     const current = c.get('session')!.id;
     return c.html(
       renderSessions({
@@ -309,21 +287,21 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
       }),
     );
   });
-  app.post('/admin/sessions/:id/end', (c) => {
+  app.post('/sessions/:id/end', (c) => {
     const id = Number(c.req.param('id'));
     deps.auth.endSession(id);
     if (id === c.get('session')!.id) return c.redirect('/', 303);
     return c.redirect('/admin/sessions?flash=ended', 303);
   });
   // "Sign out everywhere": every session ends, this one too, so the owner signs in afresh.
-  app.post('/admin/sessions/end-all', (c) => {
+  app.post('/sessions/end-all', (c) => {
     deps.auth.endAllSessions();
     clearSessionCookie(c, config.siteUrl.startsWith('https:'));
     return c.redirect('/auth/login', 303);
   });
 
   // Health -----------------------------------------------------------------------------------
-  app.get('/admin/health', (c) => {
+  app.get('/health', (c) => {
     const m = deps.metrics.snapshot();
     const counts = notes.countForAdmin();
     let size = 0;

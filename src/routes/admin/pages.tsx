@@ -41,8 +41,8 @@ async function fieldsFrom(c: Ctx): Promise<PageFields & { intent: string }> {
 }
 
 /**
- * Admin → Pages: list, write, preview, delete and order the standalone pages. Mounted after
- * adminRoutes, whose `/admin/*` middleware (session + CSRF) covers these routes too.
+ * Admin → Pages: list, write, preview, delete and order the standalone pages. Paths are relative
+ * to the admin sub-app (app.ts), whose guard covers them.
  */
 export function pagesAdminRoutes(deps: {
   config: Config;
@@ -80,8 +80,8 @@ export function pagesAdminRoutes(deps: {
     return c.redirect('/admin/pages?flash=saved', 303);
   }
 
-  app.get('/admin/pages', (c) => c.html(renderPagesList({ frame: frame(c), pages: deps.pages.list() })));
-  app.get('/admin/pages/new', (c) =>
+  app.get('/pages', (c) => c.html(renderPagesList({ frame: frame(c), pages: deps.pages.list() })));
+  app.get('/pages/new', (c) =>
     c.html(
       renderPageEditor({
         frame: frame(c),
@@ -90,8 +90,8 @@ export function pagesAdminRoutes(deps: {
       }),
     ),
   );
-  app.post('/admin/pages/new', (c) => save(c, undefined));
-  app.get('/admin/pages/:id', (c) => {
+  app.post('/pages/new', (c) => save(c, undefined));
+  app.get('/pages/:id', (c) => {
     const p = deps.pages.get(pageId(c));
     return c.html(
       renderPageEditor({
@@ -108,12 +108,12 @@ export function pagesAdminRoutes(deps: {
       }),
     );
   });
-  app.post('/admin/pages/:id', (c) => save(c, pageId(c)));
-  app.post('/admin/pages/:id/delete', (c) => {
+  app.post('/pages/:id', (c) => save(c, pageId(c)));
+  app.post('/pages/:id/delete', (c) => {
     deps.pages.remove(pageId(c));
     return c.redirect('/admin/pages?flash=deleted', 303);
   });
-  app.post('/admin/pages/:id/move', async (c) => {
+  app.post('/pages/:id/move', async (c) => {
     const id = pageId(c);
     const by = str((await c.req.parseBody()).by);
     if (by !== '-1' && by !== '1') throw new AppError('invalid_request', 'Move a page up (-1) or down (1).');

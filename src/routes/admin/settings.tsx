@@ -49,8 +49,8 @@ function postedValues(body: Record<string, unknown>): SettingsFormValues {
 
 /**
  * Admin → Settings: GET shows the form, POST validates it (a 400 page with the form kept and every
- * problem listed), stores the pictures, saves, and redirects (post/redirect/get). The admin
- * surface's session + CSRF middleware (routes/admin/index.tsx) covers these routes.
+ * problem listed), stores the pictures, saves, and redirects (post/redirect/get). Paths are
+ * relative to the admin sub-app (app.ts), whose guard covers them.
  */
 export function settingsAdminRoutes(deps: SettingsAdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
@@ -72,9 +72,9 @@ export function settingsAdminRoutes(deps: SettingsAdminDeps): Hono<{ Variables: 
     );
   }
 
-  app.get('/admin/settings', (c) => page(c, formValuesOf(settings.current().settings), [], 200));
+  app.get('/settings', (c) => page(c, formValuesOf(settings.current().settings), [], 200));
 
-  app.post('/admin/settings', async (c) => {
+  app.post('/settings', async (c) => {
     const body = (await c.req.parseBody({ all: false })) as Record<string, unknown>;
     const parsed = parseSettingsForm(body);
     if (!parsed.ok) return page(c, postedValues(body), parsed.errors, 400);

@@ -18,6 +18,7 @@ import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { BlueskyConnectForm, renderSyndication } from '../../views/admin/syndication.js';
 import { type AdminFrameDeps, adminFrame } from './frame.js';
+import { adminRelative } from './guard.js';
 import { type OneTimeFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
 
 /** Dependencies of the syndication admin pages. */
@@ -43,8 +44,8 @@ const FLASH: Record<string, string> = {
 };
 
 /**
- * Accounts (connect, disconnect, default on/off) and copies with "retry". Mounted after
- * adminRoutes, whose `/admin/*` middleware (session + CSRF) covers these routes too.
+ * Accounts (connect, disconnect, default on/off) and copies with "retry". Paths are relative to
+ * the admin sub-app (app.ts), whose guard covers them.
  */
 export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
@@ -105,7 +106,7 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
         accounts: syndication.listAccounts(),
         copies,
         noteTitles,
-        extraConnect: <BlueskyConnectForm csrf={c.get('session')!.csrf} />,
+        extraConnect: <BlueskyConnectForm />,
       }),
     );
   }
@@ -187,12 +188,13 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
     return c.redirect(`/admin/syndication?flash=${ok ? 'retried' : 'retry-none'}`, 303);
   }
 
-  app.get('/admin/syndication', show);
-  app.post('/admin/syndication/mastodon/connect', connectMastodon);
-  app.post('/admin/syndication/bluesky/connect', connectBlueskyAccount);
-  app.get(MASTODON_CALLBACK_PATH, mastodonCallback);
-  app.post('/admin/syndication/accounts/:id/default', setDefault);
-  app.post('/admin/syndication/accounts/:id/disconnect', disconnect);
-  app.post('/admin/syndication/copies/:id/retry', retry);
+  app.get('/syndication', show);
+  app.post('/syndication/mastodon/connect', connectMastodon);
+  app.post('/syndication/bluesky/connect', connectBlueskyAccount);
+  // The address registered with the Mastodon server, under the admin like the rest.
+  app.get(adminRelative(MASTODON_CALLBACK_PATH), mastodonCallback);
+  app.post('/syndication/accounts/:id/default', setDefault);
+  app.post('/syndication/accounts/:id/disconnect', disconnect);
+  app.post('/syndication/copies/:id/retry', retry);
   return app;
 }

@@ -1,10 +1,9 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Config } from '../../config.js';
 import type { Moderation } from '../../db/store/webmentions.js';
 import { AppError } from '../../errors.js';
-import { requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
+import type { SessionVars } from '../../http/session.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { type MentionFilter, renderWebmentionAdmin } from '../../views/admin/webmention-moderation.js';
 import { parseDomain } from '../../webmention/moderation.js';
@@ -30,7 +29,6 @@ export interface WebmentionAdminDeps {
   /** The site facts in force (site name, time zone in the admin frame). */
   site: AdminFrameDeps['site'];
   config: Config;
-  auth: AdminAuth;
   receiver: WebmentionReceiver;
 }
 
@@ -48,15 +46,14 @@ function idOf(c: Ctx): number {
   return id;
 }
 
-/** The moderation queue of received Webmentions: list, approve, reject, domain rules, auto-approval. */
+/**
+ * The moderation queue of received Webmentions: list, approve, reject, domain rules, auto-approval.
+ * Paths are relative to the admin sub-app (app.ts), whose guard covers them.
+ */
 export function webmentionModerationRoutes(deps: WebmentionAdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
   const { receiver, config } = deps;
   const { moderation, store } = receiver;
-
-  // Signed-in admin and CSRF, like the rest of the admin, whatever order the routers are mounted in.
-  app.use('/admin/webmentions', requireAdmin(), requireCsrf(deps.auth));
-  app.use('/admin/webmentions/*', requireAdmin(), requireCsrf(deps.auth));
 
   const frame = (c: Ctx): AdminFrame => adminFrame(c, { config: config, site: deps.site }, FLASH);
 
@@ -75,7 +72,7 @@ export function webmentionModerationRoutes(deps: WebmentionAdminDeps): Hono<{ Va
   const back = (c: Ctx, filter: MentionFilter, flash: string) =>
     c.redirect(`/admin/webmentions?filter=${filter}&flash=${flash}`, 303);
 
-  app.get('/admin/webmentions', (c) => {
+  app.get('/webmentions', (c) => {
     const filter = filterOf(c.req.query('filter'));
     const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     const rows = store.listWebmentions({
@@ -106,37 +103,37 @@ export function webmentionModerationRoutes(deps: WebmentionAdminDeps): Hono<{ Va
     );
   });
 
-  app.post('/admin/webmentions/:id/approve', async (c) => {
+  app.post('/webmentions/:id/approve', async (c) => {
     const f = await form(c);
     moderation.approve(idOf(c));
     return back(c, filterOf(f.filter), 'approved');
   });
 
-  app.post('/admin/webmentions/:id/reject', async (c) => {
+  app.post('/webmentions/:id/reject', async (c) => {
     const f = await form(c);
     moderation.reject(idOf(c));
     return back(c, filterOf(f.filter), 'rejected');
   });
 
-  app.post('/admin/webmentions/:id/block-domain', async (c) => {
+  app.post('/webmentions/:id/block-domain', async (c) => {
     const f = await form(c);
     moderation.blockDomainOf(idOf(c));
     return back(c, filterOf(f.filter), 'blocked');
   });
 
-  app.post('/admin/webmentions/:id/allow-domain', async (c) => {
+  app.post('/webmentions/:id/allow-domain', async (c) => {
     const f = await form(c);
     moderation.allowDomainOf(idOf(c));
     return back(c, filterOf(f.filter), 'allowed');
   });
 
-  app.post('/admin/webmentions/settings', async (c) => {
+  app.post('/webmentions/settings', async (c) => {
     const f = await form(c);
     moderation.setAutoApprove(f.auto_approve === 'on');
     return back(c, filterOf(f.filter), 'saved');
   });
 
-  app.post('/admin/webmentions/domains', async (c) => {
+  app.post('/webmentions/domains', async (c) => {
     const f = await form(c);
     const domain = parseDomain(f.domain ?? '');
     if (!domain) throw new AppError('invalid_request', 'Enter a domain name such as example.com.');
@@ -146,7 +143,7 @@ export function webmentionModerationRoutes(deps: WebmentionAdminDeps): Hono<{ Va
     return back(c, filterOf(f.filter), 'rule-added');
   });
 
-  app.post('/admin/webmentions/domains/remove', async (c) => {
+  app.post('/webmentions/domains/remove', async (c) => {
     const f = await form(c);
     const domain = parseDomain(f.domain ?? '');
     if (domain) moderation.removeDomainRule(domain);

@@ -29,8 +29,8 @@ const FLASH: Record<string, string> = {
 };
 
 /**
- * Per note, what was sent to whom, and "send again". Mounted after adminRoutes, whose `/admin/*`
- * middleware (session + CSRF) covers these routes too.
+ * Per note, what was sent to whom, and "send again". Paths are relative to the admin sub-app
+ * (app.ts), whose guard covers them.
  */
 export function webmentionsSentAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
@@ -68,7 +68,7 @@ export function webmentionsSentAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Va
     return c.redirect(`/admin/notes/${n.id}/webmentions?flash=${flash}`, 303);
   }
 
-  app.get('/admin/notes/:id/webmentions', show);
-  app.post('/admin/notes/:id/webmentions/resend', resend);
+  app.get('/notes/:id/webmentions', show);
+  app.post('/notes/:id/webmentions/resend', resend);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { renderDocument } from '../layout.js';
+import { AdminForm, CsrfScope } from './form.js';
 
 /** What every admin page knows about the request. */
 export interface AdminFrame {
@@ -78,12 +79,11 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
               </li>
             </ul>
           </nav>
-          <form method="post" action="/auth/logout" class="inline-form">
-            <input type="hidden" name="_csrf" value={f.csrf} />
+          <AdminForm action="/auth/logout" class="inline-form">
             <button type="submit" class="link-button">
               Sign out
             </button>
-          </form>
+          </AdminForm>
         </header>
         <main id="main" tabindex={-1}>
           {f.flash && (
@@ -98,18 +98,15 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
   );
 }
 
-/** Renders an admin page to a document. */
+/** Renders an admin page to a document; every `AdminForm` on it carries the frame's CSRF token. */
 export function renderAdmin(title: string, frame: AdminFrame, body: Child): string {
   return renderDocument(
-    <AdminLayout title={title} frame={frame}>
-      {body}
-    </AdminLayout>,
+    <CsrfScope token={frame.csrf}>
+      <AdminLayout title={title} frame={frame}>
+        {body}
+      </AdminLayout>
+    </CsrfScope>,
   );
-}
-
-/** A hidden CSRF field for a form. */
-export function Csrf(props: { token: string }) {
-  return <input type="hidden" name="_csrf" value={props.token} />;
 }
 
 /**

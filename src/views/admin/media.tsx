@@ -1,6 +1,7 @@
 import type { MediaItem } from '../../media/service.js';
 import { formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+import { AdminForm } from './form.js';
+import { type AdminFrame, renderAdmin } from './layout.js';
 
 /** The media library: upload, see, copy URL, delete (refused while a note uses the file). */
 export function renderMediaLibrary(p: {
@@ -16,8 +17,7 @@ export function renderMediaLibrary(p: {
     p.frame,
     <>
       <h1>Media</h1>
-      <form method="post" action="/admin/media" enctype="multipart/form-data" class="stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action="/admin/media" enctype="multipart/form-data" class="stack">
         <label for="file">Image (JPEG, PNG, GIF, WebP or AVIF, up to 10 MB)</label>
         <input
           id="file"
@@ -29,7 +29,7 @@ export function renderMediaLibrary(p: {
         <label for="alt">Description (alt text)</label>
         <input id="alt" name="alt" type="text" maxlength={1000} />
         <button type="submit">Upload</button>
-      </form>
+      </AdminForm>
       {p.items.length === 0 ? (
         <p class="notice">No files yet.</p>
       ) : (
@@ -64,13 +64,11 @@ export function renderMediaLibrary(p: {
                 <button type="button" class="secondary" data-copy={abs}>
                   Copy URL
                 </button>
-                <form
-                  method="post"
+                <AdminForm
                   action={`/admin/media/${m.id}/delete`}
                   class="inline-form"
                   data-confirm="Delete this file?"
                 >
-                  <Csrf token={p.frame.csrf} />
                   <button
                     type="submit"
                     class="danger"
@@ -79,7 +77,7 @@ export function renderMediaLibrary(p: {
                   >
                     Delete
                   </button>
-                </form>
+                </AdminForm>
                 {used && <p class="help">Used by a note.</p>}
               </li>
             );

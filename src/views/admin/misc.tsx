@@ -1,6 +1,7 @@
 import { parseDbTime } from '../../notes/time.js';
 import { formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
+import { AdminForm } from './form.js';
+import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
 
 /** One active session in the list. */
 export interface SessionView {
@@ -44,8 +45,7 @@ export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }
                 {s.lastUsedAt ? formatDate(s.lastUsedAt, p.frame.timeZone) : '—'}
               </td>
               <td data-label="Actions" class="actions">
-                <form method="post" action={`/admin/sessions/${s.id}/end`} class="inline-form">
-                  <Csrf token={p.frame.csrf} />
+                <AdminForm action={`/admin/sessions/${s.id}/end`} class="inline-form">
                   <button
                     type="submit"
                     class="secondary"
@@ -56,14 +56,13 @@ export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }
                   >
                     {s.current ? 'Sign out here' : 'End session'}
                   </button>
-                </form>
+                </AdminForm>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <form method="post" action="/admin/sessions/end-all" class="stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action="/admin/sessions/end-all" class="stack">
         <p>
           Lost a device, or think someone else has your cookie? This ends every session listed above, this one
           included; you then sign in again.
@@ -73,7 +72,7 @@ export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }
             Sign out everywhere
           </button>
         </div>
-      </form>
+      </AdminForm>
     </>,
   );
 }
@@ -156,8 +155,7 @@ export function renderTokens(p: {
                   {t.revoked ? (
                     'revoked'
                   ) : (
-                    <form method="post" action={`/admin/tokens/${t.id}/revoke`} class="inline-form">
-                      <Csrf token={p.frame.csrf} />
+                    <AdminForm action={`/admin/tokens/${t.id}/revoke`} class="inline-form">
                       <button
                         type="submit"
                         class="danger"
@@ -168,7 +166,7 @@ export function renderTokens(p: {
                       >
                         Revoke
                       </button>
-                    </form>
+                    </AdminForm>
                   )}
                 </td>
               </tr>
@@ -177,8 +175,7 @@ export function renderTokens(p: {
         </table>
       )}
       <h2>Mint a token by hand</h2>
-      <form method="post" action="/admin/tokens" class="stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action="/admin/tokens" class="stack">
         <label for="client_id">Client (URL or name)</label>
         <input id="client_id" name="client_id" type="text" required maxlength={300} />
         <label for="scope">Scopes (space-separated)</label>
@@ -186,7 +183,7 @@ export function renderTokens(p: {
         <label for="expires_days">Expires after (days, 0 = never)</label>
         <input id="expires_days" name="expires_days" type="number" min={0} max={3650} value="90" />
         <button type="submit">Create token</button>
-      </form>
+      </AdminForm>
     </>,
   );
 }

@@ -4,7 +4,8 @@ import type { Note } from '../../notes/types.js';
 import { RESPONSE_KINDS, type ResponseProperty } from '../../reply-context/kinds.js';
 import type { AuthorCard } from '../author.js';
 import { Entry, formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
+import { AdminForm } from './form.js';
+import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
 
 const FILTERS: [AdminFilter, string][] = [
   ['all', 'All'],
@@ -101,19 +102,16 @@ export function renderDashboard(p: {
                   <td data-label="Actions" class="actions">
                     {n.deletedAt ? (
                       <>
-                        <form method="post" action={`/admin/notes/${n.id}/restore`} class="inline-form">
-                          <Csrf token={p.frame.csrf} />
+                        <AdminForm action={`/admin/notes/${n.id}/restore`} class="inline-form">
                           <button type="submit" aria-label={rowAction('Restore', title)}>
                             Restore
                           </button>
-                        </form>
-                        <form
-                          method="post"
+                        </AdminForm>
+                        <AdminForm
                           action={`/admin/notes/${n.id}/purge`}
                           class="inline-form"
                           data-confirm="Delete this note for good? This cannot be undone."
                         >
-                          <Csrf token={p.frame.csrf} />
                           <button
                             type="submit"
                             class="danger"
@@ -121,7 +119,7 @@ export function renderDashboard(p: {
                           >
                             Delete forever
                           </button>
-                        </form>
+                        </AdminForm>
                       </>
                     ) : (
                       <>
@@ -138,8 +136,7 @@ export function renderDashboard(p: {
                             View
                           </a>
                         )}
-                        <form method="post" action={`/admin/notes/${n.id}/delete`} class="inline-form">
-                          <Csrf token={p.frame.csrf} />
+                        <AdminForm action={`/admin/notes/${n.id}/delete`} class="inline-form">
                           <button
                             type="submit"
                             class="secondary"
@@ -147,7 +144,7 @@ export function renderDashboard(p: {
                           >
                             Move to trash
                           </button>
-                        </form>
+                        </AdminForm>
                       </>
                     )}
                   </td>
@@ -355,8 +352,7 @@ export function renderEditor(p: {
           </ul>
         </div>
       )}
-      <form
-        method="post"
+      <AdminForm
         action={action}
         enctype="multipart/form-data"
         class="editor stack"
@@ -365,7 +361,6 @@ export function renderEditor(p: {
         data-revision={p.revision === undefined ? undefined : String(p.revision)}
         data-unsaved={p.unsaved ? 'true' : undefined}
       >
-        <Csrf token={p.frame.csrf} />
         <label for="response_kind">Kind of post</label>
         <select id="response_kind" name="response_kind" aria-describedby="response-help">
           <option value="" selected={v.responseKind === ''}>
@@ -546,7 +541,7 @@ export function renderEditor(p: {
             {p.mode === 'new' ? 'Save note' : 'Save changes'}
           </button>
         </div>
-      </form>
+      </AdminForm>
       <script src="/static/editor.js" defer />
     </>,
   );

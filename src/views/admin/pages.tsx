@@ -1,6 +1,7 @@
 import { raw } from 'hono/html';
 import type { PageRow } from '../../db/store/pages.js';
-import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
+import { AdminForm } from './form.js';
+import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
 
 /** The pages list: each page's address, whether it is in the menu, and its actions. */
 export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): string {
@@ -46,17 +47,15 @@ export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): str
                   <td data-label="Menu">{at < 0 ? 'Not in menu' : `${at + 1} of ${menu.length}`}</td>
                   <td data-label="Actions" class="actions">
                     {at > 0 && (
-                      <form method="post" action={`/admin/pages/${page.id}/move`} class="inline-form">
-                        <Csrf token={p.frame.csrf} />
+                      <AdminForm action={`/admin/pages/${page.id}/move`} class="inline-form">
                         <input type="hidden" name="by" value="-1" />
                         <button type="submit" class="secondary" aria-label={rowAction('Move up', page.title)}>
                           Move up
                         </button>
-                      </form>
+                      </AdminForm>
                     )}
                     {at >= 0 && at < menu.length - 1 && (
-                      <form method="post" action={`/admin/pages/${page.id}/move`} class="inline-form">
-                        <Csrf token={p.frame.csrf} />
+                      <AdminForm action={`/admin/pages/${page.id}/move`} class="inline-form">
                         <input type="hidden" name="by" value="1" />
                         <button
                           type="submit"
@@ -65,14 +64,13 @@ export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): str
                         >
                           Move down
                         </button>
-                      </form>
+                      </AdminForm>
                     )}
-                    <form method="post" action={`/admin/pages/${page.id}/delete`} class="inline-form">
-                      <Csrf token={p.frame.csrf} />
+                    <AdminForm action={`/admin/pages/${page.id}/delete`} class="inline-form">
                       <button type="submit" class="danger" aria-label={rowAction('Delete', page.title)}>
                         Delete
                       </button>
-                    </form>
+                    </AdminForm>
                   </td>
                 </tr>
               );
@@ -119,8 +117,7 @@ export function renderPageEditor(p: {
           </ul>
         </div>
       )}
-      <form method="post" action={action} class="editor stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action={action} class="editor stack">
         <label for="title">Title</label>
         <input id="title" name="title" type="text" value={v.title} maxlength={200} required />
         <label for="slug">Address (slug)</label>
@@ -159,7 +156,7 @@ export function renderPageEditor(p: {
             Save page
           </button>
         </div>
-      </form>
+      </AdminForm>
       {p.previewHtml !== undefined && (
         <section class="preview" aria-label="Preview">
           <h2>Preview</h2>

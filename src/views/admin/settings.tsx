@@ -1,5 +1,6 @@
 import type { SiteSettings } from '../../settings/schema.js';
-import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+import { AdminForm } from './form.js';
+import { type AdminFrame, renderAdmin } from './layout.js';
 
 /** What the settings form shows: saved values, or what was posted when it is shown again with errors. */
 export interface SettingsFormValues {
@@ -64,8 +65,7 @@ export function renderSettings(p: {
           </ul>
         </div>
       )}
-      <form method="post" action="/admin/settings" enctype="multipart/form-data" class="settings stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action="/admin/settings" enctype="multipart/form-data" class="settings stack">
         <fieldset>
           <legend>Site</legend>
           <label for="site_name">Site name</label>
@@ -222,7 +222,7 @@ export function renderSettings(p: {
         <div class="form-actions">
           <button type="submit">Save settings</button>
         </div>
-      </form>
+      </AdminForm>
       <script src="/static/settings.js" defer />
     </>,
   );

@@ -1,7 +1,8 @@
 import type { SyndicationCopy } from '../../syndication/service.js';
 import type { SyndicationAccount } from '../../syndication/types.js';
 import { formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin, rowAction } from './layout.js';
+import { AdminForm } from './form.js';
+import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
 
 /** What a copy's job came to, in words. */
 function stateOf(c: SyndicationCopy, timeZone: string | undefined): string {
@@ -30,7 +31,6 @@ function stateOf(c: SyndicationCopy, timeZone: string | undefined): string {
 /** The copies list (per note and on the syndication page). */
 export function CopiesList(p: {
   copies: SyndicationCopy[];
-  csrf: string;
   /** The site's time zone, for the time of the next try. */
   timeZone: string | undefined;
   noteTitles?: Map<number, string>;
@@ -70,8 +70,7 @@ export function CopiesList(p: {
               c.job.state !== 'running' &&
               c.state !== 'removed' &&
               (c.state === 'failed' || c.lastError) && (
-                <form method="post" action={`/admin/syndication/copies/${c.id}/retry`} class="inline-form">
-                  <Csrf token={p.csrf} />
+                <AdminForm action={`/admin/syndication/copies/${c.id}/retry`} class="inline-form">
                   <button
                     type="submit"
                     class="secondary"
@@ -79,7 +78,7 @@ export function CopiesList(p: {
                   >
                     Retry
                   </button>
-                </form>
+                </AdminForm>
               )}
           </li>
         );
@@ -121,8 +120,7 @@ export function renderSyndication(p: {
               <p>
                 {a.defaultOn ? 'Ticked by default in the editor.' : 'Not ticked by default in the editor.'}
               </p>
-              <form method="post" action={`/admin/syndication/accounts/${a.id}/default`} class="inline-form">
-                <Csrf token={p.frame.csrf} />
+              <AdminForm action={`/admin/syndication/accounts/${a.id}/default`} class="inline-form">
                 <input type="hidden" name="on" value={a.defaultOn ? '0' : '1'} />
                 <button
                   type="submit"
@@ -131,24 +129,18 @@ export function renderSyndication(p: {
                 >
                   {a.defaultOn ? 'Untick by default' : 'Tick by default'}
                 </button>
-              </form>{' '}
-              <form
-                method="post"
-                action={`/admin/syndication/accounts/${a.id}/disconnect`}
-                class="inline-form"
-              >
-                <Csrf token={p.frame.csrf} />
+              </AdminForm>{' '}
+              <AdminForm action={`/admin/syndication/accounts/${a.id}/disconnect`} class="inline-form">
                 <button type="submit" class="secondary" aria-label={rowAction('Disconnect', a.name)}>
                   Disconnect
                 </button>
-              </form>
+              </AdminForm>
             </li>
           ))}
         </ul>
       )}
       <h2>Connect Mastodon</h2>
-      <form method="post" action="/admin/syndication/mastodon/connect" class="stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action="/admin/syndication/mastodon/connect" class="stack">
         <label for="mastodon-server">Your server's address</label>
         <input
           id="mastodon-server"
@@ -165,30 +157,24 @@ export function renderSyndication(p: {
         <div class="form-actions">
           <button type="submit">Connect Mastodon</button>
         </div>
-      </form>
+      </AdminForm>
       {p.extraConnect as never}
       <h2>Latest copies</h2>
       {p.copies.length === 0 ? (
         <p class="notice">Nothing has been copied yet.</p>
       ) : (
-        <CopiesList
-          copies={p.copies}
-          csrf={p.frame.csrf}
-          timeZone={p.frame.timeZone}
-          noteTitles={p.noteTitles}
-        />
+        <CopiesList copies={p.copies} timeZone={p.frame.timeZone} noteTitles={p.noteTitles} />
       )}
     </>,
   );
 }
 
 /** Connecting a Bluesky account: handle, app password, and the service for a PDS of one's own. */
-export function BlueskyConnectForm(props: { csrf: string }) {
+export function BlueskyConnectForm() {
   return (
     <>
       <h2>Connect Bluesky</h2>
-      <form method="post" action="/admin/syndication/bluesky/connect" class="stack">
-        <Csrf token={props.csrf} />
+      <AdminForm action="/admin/syndication/bluesky/connect" class="stack">
         <label for="bluesky-handle">Your handle</label>
         <input
           id="bluesky-handle"
@@ -215,7 +201,7 @@ export function BlueskyConnectForm(props: { csrf: string }) {
         <div class="form-actions">
           <button type="submit">Connect Bluesky</button>
         </div>
-      </form>
+      </AdminForm>
     </>
   );
 }

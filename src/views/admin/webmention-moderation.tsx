@@ -1,7 +1,8 @@
 import type { DomainRuleRow, Moderation, WebmentionWithSlug } from '../../db/store/webmentions.js';
 import { parseDbTime } from '../../notes/time.js';
 import { formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+import { AdminForm } from './form.js';
+import { type AdminFrame, renderAdmin } from './layout.js';
 
 /** The lists of the moderation screen. */
 export type MentionFilter = Moderation | 'all';
@@ -45,13 +46,12 @@ function ActionForm(props: {
   kind?: string;
 }) {
   return (
-    <form method="post" action={props.action} class="inline-form">
-      <Csrf token={props.frame.csrf} />
+    <AdminForm action={props.action} class="inline-form">
       <input type="hidden" name="filter" value={props.filter} />
       <button type="submit" class={props.kind}>
         {props.label}
       </button>
-    </form>
+    </AdminForm>
   );
 }
 
@@ -180,8 +180,7 @@ export function renderWebmentionAdmin(p: {
       )}
 
       <h2>Approval</h2>
-      <form method="post" action="/admin/webmentions/settings" class="stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action="/admin/webmentions/settings" class="stack">
         <input type="hidden" name="filter" value={p.filter} />
         <label>
           <input type="checkbox" name="auto_approve" value="on" checked={p.autoApprove} /> Show verified
@@ -194,7 +193,7 @@ export function renderWebmentionAdmin(p: {
         <div class="form-actions">
           <button type="submit">Save</button>
         </div>
-      </form>
+      </AdminForm>
 
       <h2>Domains</h2>
       {p.rules.length === 0 ? (
@@ -214,22 +213,20 @@ export function renderWebmentionAdmin(p: {
                 <td>{r.domain}</td>
                 <td>{r.rule === 'allow' ? 'always allowed' : 'blocked'}</td>
                 <td class="actions">
-                  <form method="post" action="/admin/webmentions/domains/remove" class="inline-form">
-                    <Csrf token={p.frame.csrf} />
+                  <AdminForm action="/admin/webmentions/domains/remove" class="inline-form">
                     <input type="hidden" name="filter" value={p.filter} />
                     <input type="hidden" name="domain" value={r.domain} />
                     <button type="submit" class="secondary" aria-label={`Remove the rule for ${r.domain}`}>
                       Remove
                     </button>
-                  </form>
+                  </AdminForm>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      <form method="post" action="/admin/webmentions/domains" class="stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action="/admin/webmentions/domains" class="stack">
         <input type="hidden" name="filter" value={p.filter} />
         <label for="wm-domain">Domain (its subdomains included)</label>
         <input id="wm-domain" name="domain" type="text" required maxlength={253} placeholder="example.com" />
@@ -241,7 +238,7 @@ export function renderWebmentionAdmin(p: {
         <div class="form-actions">
           <button type="submit">Add rule</button>
         </div>
-      </form>
+      </AdminForm>
     </>,
   );
 }

@@ -1,6 +1,7 @@
 import type { SentWebmention } from '../../webmention/sender.js';
 import { formatDate } from '../entry.js';
-import { type AdminFrame, Csrf, renderAdmin } from './layout.js';
+import { AdminForm } from './form.js';
+import { type AdminFrame, renderAdmin } from './layout.js';
 
 /** What one target's latest attempt came to, in words. */
 function resultOf(w: SentWebmention): string {
@@ -85,24 +86,22 @@ export function renderSentWebmentions(p: {
                   </>
                 )}
               </dl>
-              <form method="post" action={action} class="inline-form">
-                <Csrf token={p.frame.csrf} />
+              <AdminForm action={action} class="inline-form">
                 <input type="hidden" name="target" value={w.target} />
                 <button type="submit" class="secondary" aria-label={`Send again to ${w.target}`}>
                   Send again
                 </button>
-              </form>
+              </AdminForm>
             </li>
           ))}
         </ul>
       )}
-      <form method="post" action={action} class="stack">
-        <Csrf token={p.frame.csrf} />
+      <AdminForm action={action} class="stack">
         <p>Sending again rediscovers each endpoint and tells every page the note links to now.</p>
         <div class="form-actions">
           <button type="submit">Send all again</button>
         </div>
-      </form>
+      </AdminForm>
     </>,
   );
 }

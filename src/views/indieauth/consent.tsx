@@ -1,5 +1,5 @@
 import type { ClientInfo } from '../../indieauth/client.js';
-import { Csrf } from '../admin/layout.js';
+import { AdminForm, CsrfScope } from '../admin/form.js';
 import { Layout, type PageSite, renderDocument } from '../layout.js';
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -37,95 +37,97 @@ export function renderConsentPage(p: {
 }): string {
   const r = p.request;
   const name = p.client.name ?? new URL(r.client_id).host;
+  // The decision is posted as the signed-in owner, with the session's CSRF token.
   return renderDocument(
-    <Layout title={`Approve ${name}? · ${p.site.name}`} site={p.site}>
-      <div class="auth-card consent">
-        <h1>
-          Approve <span class="client-name">{name}</span>?
-        </h1>
-        <p>It asks to sign in to your site as you.</p>
-        <div class="consent-client">
-          {p.client.logo && <img src={p.client.logo} alt="" width={64} height={64} />}
-          <dl class="consent-facts">
-            <dt>Application</dt>
-            <dd>
-              <code>{r.client_id}</code>
-              {p.client.url && p.client.url !== r.client_id && (
-                <>
-                  {' '}
-                  (<a href={p.client.url}>{p.client.url}</a>)
-                </>
-              )}
-              {!p.client.fetched && (
-                <p class="help">
-                  Unknown application: no information could be fetched about this application.
-                </p>
-              )}
-            </dd>
-            <dt>Signed in as</dt>
-            <dd>
-              <strong>{p.me}</strong>
-            </dd>
-            <dt>Sends you back to</dt>
-            <dd>
-              <code>{r.redirect_uri}</code>
-            </dd>
-          </dl>
-        </div>
-        {!p.sameOriginRedirect && (
-          <p class="flash flash-error" role="note">
-            Afterwards you will be sent to <strong>another site</strong> than the application's own
-            {p.redirectDeclared && ' (declared by the application)'}: <code>{r.redirect_uri}</code>
-          </p>
-        )}
-        <form method="post" action="/auth/authorization" class="stack">
-          <Csrf token={p.csrf} />
-          <input type="hidden" name="response_type" value={r.response_type} />
-          <input type="hidden" name="client_id" value={r.client_id} />
-          <input type="hidden" name="redirect_uri" value={r.redirect_uri} />
-          <input type="hidden" name="state" value={r.state} />
-          <input type="hidden" name="code_challenge" value={r.code_challenge} />
-          <input type="hidden" name="code_challenge_method" value={r.code_challenge_method} />
-          <input type="hidden" name="me" value={r.me} />
-          <input type="hidden" name="requested_scope" value={r.scopes.join(' ')} />
-          {r.scopes.length > 0 ? (
-            <fieldset>
-              <legend>It asks to</legend>
-              <p class="help">Untick anything you do not want to allow.</p>
-              <ul class="choices">
-                {r.scopes.map((s) => (
-                  <li>
-                    <label>
-                      <input type="checkbox" name="scope" value={s} checked />
-                      <span>
-                        {DESCRIPTIONS[s] ? (
-                          <>
-                            {DESCRIPTIONS[s]} (<code>{s}</code>)
-                          </>
-                        ) : (
-                          <>
-                            <code>{s}</code> (a permission StarPunk does not know)
-                          </>
-                        )}
-                      </span>
-                    </label>
-                  </li>
-                ))}
-              </ul>
-            </fieldset>
-          ) : (
-            <p>It asks for no permissions: only to confirm who you are.</p>
-          )}
-          <div class="form-actions">
-            <button type="submit" name="decision" value="approve">
-              Approve
-            </button>
-            <button type="submit" name="decision" value="deny" class="secondary">
-              Deny
-            </button>
+    <CsrfScope token={p.csrf}>
+      <Layout title={`Approve ${name}? · ${p.site.name}`} site={p.site}>
+        <div class="auth-card consent">
+          <h1>
+            Approve <span class="client-name">{name}</span>?
+          </h1>
+          <p>It asks to sign in to your site as you.</p>
+          <div class="consent-client">
+            {p.client.logo && <img src={p.client.logo} alt="" width={64} height={64} />}
+            <dl class="consent-facts">
+              <dt>Application</dt>
+              <dd>
+                <code>{r.client_id}</code>
+                {p.client.url && p.client.url !== r.client_id && (
+                  <>
+                    {' '}
+                    (<a href={p.client.url}>{p.client.url}</a>)
+                  </>
+                )}
+                {!p.client.fetched && (
+                  <p class="help">
+                    Unknown application: no information could be fetched about this application.
+                  </p>
+                )}
+              </dd>
+              <dt>Signed in as</dt>
+              <dd>
+                <strong>{p.me}</strong>
+              </dd>
+              <dt>Sends you back to</dt>
+              <dd>
+                <code>{r.redirect_uri}</code>
+              </dd>
+            </dl>
           </div>
-        </form>
-      </div>
-    </Layout>,
+          {!p.sameOriginRedirect && (
+            <p class="flash flash-error" role="note">
+              Afterwards you will be sent to <strong>another site</strong> than the application's own
+              {p.redirectDeclared && ' (declared by the application)'}: <code>{r.redirect_uri}</code>
+            </p>
+          )}
+          <AdminForm action="/auth/authorization" class="stack">
+            <input type="hidden" name="response_type" value={r.response_type} />
+            <input type="hidden" name="client_id" value={r.client_id} />
+            <input type="hidden" name="redirect_uri" value={r.redirect_uri} />
+            <input type="hidden" name="state" value={r.state} />
+            <input type="hidden" name="code_challenge" value={r.code_challenge} />
+            <input type="hidden" name="code_challenge_method" value={r.code_challenge_method} />
+            <input type="hidden" name="me" value={r.me} />
+            <input type="hidden" name="requested_scope" value={r.scopes.join(' ')} />
+            {r.scopes.length > 0 ? (
+              <fieldset>
+                <legend>It asks to</legend>
+                <p class="help">Untick anything you do not want to allow.</p>
+                <ul class="choices">
+                  {r.scopes.map((s) => (
+                    <li>
+                      <label>
+                        <input type="checkbox" name="scope" value={s} checked />
+                        <span>
+                          {DESCRIPTIONS[s] ? (
+                            <>
+                              {DESCRIPTIONS[s]} (<code>{s}</code>)
+                            </>
+                          ) : (
+                            <>
+                              <code>{s}</code> (a permission StarPunk does not know)
+                            </>
+                          )}
+                        </span>
+                      </label>
+                    </li>
+                  ))}
+                </ul>
+              </fieldset>
+            ) : (
+              <p>It asks for no permissions: only to confirm who you are.</p>
+            )}
+            <div class="form-actions">
+              <button type="submit" name="decision" value="approve">
+                Approve
+              </button>
+              <button type="submit" name="decision" value="deny" class="secondary">
+                Deny
+              </button>
+            </div>
+          </AdminForm>
+        </div>
+      </Layout>
+    </CsrfScope>,
   );
 }
