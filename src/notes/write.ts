@@ -393,8 +393,8 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
 
     /**
      * Gives a note a new slug; its file path stays as it is. Its former address answers 301 to
-     * the new one for as long as the note exists (migration 013). A slug another note holds, or
-     * held before, is refused; a note may take back one of its own former slugs.
+     * the new one for as long as the note exists (`017_note_slug_history.sql`). A slug another note
+     * holds, or held before, is refused; a note may take back one of its own former slugs.
      */
     changeSlug(id: number, slug: string): Note {
       const v = validateCustomSlug(slug);
