@@ -4,10 +4,9 @@ import { AppError } from '../../errors.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import type { Note } from '../../notes/types.js';
 import { noteMeta } from '../../site/link-preview.js';
-import { renderNotePage } from '../../views/pages.js';
+import { renderNotePage } from '../../views/public.js';
 import type { PublicContext } from './public-context.js';
-
-const HTML = 'text/html; charset=utf-8';
+import { HTML } from './render-cache.js';
 
 /** GET /notes/:slug and GET /note/:slug. */
 export function notePageHandlers(ctx: PublicContext) {

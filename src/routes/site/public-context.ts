@@ -10,6 +10,7 @@ import type { Note } from '../../notes/types.js';
 import type { SiteContext } from '../../site/context.js';
 import { withStoredImages } from '../../site/note-images.js';
 import type { SiteUrls } from '../../site/urls.js';
+import type { ListLinks } from '../../views/public.js';
 import { createPublicRenderCache, type PublicRenderCache } from './render-cache.js';
 
 /** Received responses as HTML (routes/site/webmention.ts): a note's block, and list entries' counts. */
@@ -33,22 +34,18 @@ export interface PublicDeps {
   site: Pick<SiteContext, 'current'>;
 }
 
-/** Site-relative links of list entries and redirects. */
-export interface ListLinks {
-  note(slug: string): string;
-  tag(key: string): string;
-}
-
 /** What every public handler is built with. */
 export interface PublicContext extends PublicDeps {
   cache: PublicRenderCache;
   /** The site's absolute URLs (SITE_URL does not change while the process runs). */
   urls: SiteUrls;
+  /** Site-relative links of list entries and redirects. */
   links: ListLinks;
   /** These notes with their pictures' stored sizes, looked up once per batch about to be rendered. */
   withImages(list: readonly Note[]): Note[];
 }
 
+/** The shared context of the public handlers: one per router, so one render cache per router. */
 export function createPublicContext(deps: PublicDeps): PublicContext {
   const cache = createPublicRenderCache(deps);
   const { urls } = cache.facts();

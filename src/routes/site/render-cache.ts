@@ -20,6 +20,9 @@ import type { NoteReader, TimelineState } from '../../notes/read.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import type { SiteContext, SiteFacts } from '../../site/context.js';
 
+/** The content type of every HTML page the public site renders. */
+export const HTML = 'text/html; charset=utf-8';
+
 /** Validators of a response, with Last-Modified as sent. */
 export type PageValidators = Validators & { lastModifiedText: string };
 

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { AppError } from '../../errors.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-query.js';
-import { renderSearchPage } from '../../views/pages.js';
+import { renderSearchPage } from '../../views/public.js';
 import type { PublicContext } from './public-context.js';
 
 const SEARCH_PAGE = 20;

@@ -7,13 +7,9 @@ import { tagPath, tagSlug } from '../../notes/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import { linkHeader } from '../../site/urls.js';
 import { eagerFirstImage } from '../../views/images.js';
-import { renderHomePage, renderListEntry, renderTagPage } from '../../views/pages.js';
+import { renderHomePage, renderListEntry, renderTagPage } from '../../views/public.js';
 import type { PublicContext } from './public-context.js';
-
-/** Notes on one page of the home page, tag pages and feeds. */
-export const PAGE_SIZE = 20;
-
-const HTML = 'text/html; charset=utf-8';
+import { HTML } from './render-cache.js';
 
 function encodeCursor(n: { publishedAt: Date; id: number }): string {
   return `${n.publishedAt.getTime()}-${n.id}`;
