@@ -37,7 +37,7 @@ import { healthRoutes } from './routes/site/health.js';
 import { identityRoutes } from './routes/site/identity.js';
 import { mediaRoutes } from './routes/site/media.js';
 import { metricsRoutes } from './routes/site/metrics.js';
-import { siteRoutes } from './routes/site/pages.js';
+import { publicRoutes } from './routes/site/public.js';
 import { seoRoutes } from './routes/site/seo.js';
 import { standalonePageRoutes } from './routes/site/standalone-pages.js';
 import { staticRoutes } from './routes/site/static.js';
@@ -251,7 +251,7 @@ export function buildApp(
   app.route('/', webmentionRoutes({ receiver: webmentionsReceived, urls }));
   app.route(
     '/',
-    siteRoutes({
+    publicRoutes({
       config,
       clock,
       notes,

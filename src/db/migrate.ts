@@ -113,7 +113,10 @@ export interface MigrationReport {
   tidied: string[];
   /** A Python StarPunk 1.x database: what was recognised and carried over. */
   python: PythonCarryReport | null;
-  /** What migration 012 found when it normalised note paths (null when it did not run here). */
+  /**
+   * What `012_note_paths_relative_to_notes_folder.sql` found when it normalised note paths (null
+   * when it did not run here).
+   */
   notePaths: NotePathStats | null;
   /** Everything that could not be carried over or was dropped, said exactly (also logged). */
   lost: string[];
@@ -293,7 +296,10 @@ function effectsBetween(before: SchemaSnapshot, after: SchemaSnapshot, raw: Map<
   return effects;
 }
 
-/** Registers `starpunk_note_path()`, which migration 012 calls for every note row. */
+/**
+ * Registers `starpunk_note_path()`, which `012_note_paths_relative_to_notes_folder.sql` calls for
+ * every note row.
+ */
 function registerNotePathFunctions(
   db: Db,
   fn: (value: unknown, slug: unknown, createdAt: unknown) => unknown,

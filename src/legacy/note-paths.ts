@@ -213,9 +213,10 @@ export interface NotePathStats {
 }
 
 /**
- * The SQL functions of migration 012: `starpunk_note_path(file_path, slug, created_at)`, the
- * stored value rewritten relative to the notes folder, and `starpunk_note_hash(file_path,
- * content_hash)`, the hash of the file found there (the file is the truth; mismatches are reported). With `restore` off (rehearsals, dry runs)
+ * The SQL functions of `012_note_paths_relative_to_notes_folder.sql`:
+ * `starpunk_note_path(file_path, slug, created_at)`, the stored value rewritten relative to the
+ * notes folder, and `starpunk_note_hash(file_path, content_hash)`, the hash of the file found there
+ * (the file is the truth; mismatches are reported). With `restore` off (rehearsals, dry runs)
  * nothing is copied out of the trash; the result is the same.
  */
 export function notePathNormaliser(

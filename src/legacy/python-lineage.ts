@@ -62,7 +62,11 @@ const STASH_PREFIX = 'legacy_python_';
 
 /** What stashing found and did. */
 export interface PythonStashPlan {
-  /** Python migration names recorded in schema_migrations (001/002 included when the lineage is Python's). */
+  /**
+   * Python migration names recorded in schema_migrations (with
+   * `001_add_code_verifier_to_auth_state.sql` and `002_secure_tokens_and_authorization_codes.sql`
+   * when the lineage is Python's).
+   */
   recorded: string[];
   /** Python tables to copy aside. */
   tables: PythonTable[];
@@ -131,8 +135,10 @@ export function planPythonStash(
   )
     .filter((t) => stashed.has(t.tbl) || [...stashed].some((s) => new RegExp(`\\b${s}\\b`).test(t.sql ?? '')))
     .map((t) => t.name);
-  // Once the lineage is Python's, 001/002 as recorded there may have been undone by its 003/004:
-  // every Python row becomes history and our runner re-derives each migration by adoption.
+  // Once the lineage is Python's, `001_add_code_verifier_to_auth_state.sql` and
+  // `002_secure_tokens_and_authorization_codes.sql` as recorded there may have been undone by its
+  // `003_remove_code_verifier_from_auth_state.sql` and `004_drop_token_tables.sql`: every Python
+  // row becomes history and our runner re-derives each migration by adoption.
   const recorded = foreign.length > 0 ? [...recordedNames] : [];
   return { recorded, tables, dropFts, triggers };
 }

@@ -455,7 +455,8 @@ function itemFromRow(
   const content = readSourceFile(root, file).toString('utf8');
   const createdAt = parseTime(row.created_at, 'created_at') ?? now;
   const updated = parseTime(row.updated_at, 'updated_at');
-  // Python StarPunk touched updated_at on every save; like migration 005, only a later time is an edit.
+  // Python StarPunk touched updated_at on every save; like `005_note_metadata.sql`, only a later
+  // time is an edit.
   const updatedAt = hasEditedAt
     ? parseTime(row.edited_at, 'edited_at')
     : updated && updated.getTime() - createdAt.getTime() > 1000

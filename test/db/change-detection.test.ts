@@ -40,7 +40,7 @@ describe('changeToken', () => {
   });
 });
 
-describe('notes.revision (migration 011)', () => {
+describe('notes.revision (011_note_revision.sql)', () => {
   it('moves on every change of a note row or of its tags, by any connection, and on nothing else', async () => {
     const { runMigrations } = await import('../../src/db/migrate.js');
     dir = mkdtempSync(join(tmpdir(), 'starpunk-revision-'));

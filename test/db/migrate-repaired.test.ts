@@ -129,7 +129,8 @@ describe('a hand-repaired table converges on the canonical shape, keeping its ro
   it('a recorded migration whose index was dropped by hand and an index of the same name as a later one', () => {
     const dir = tempDir();
     const { dbPath } = buildHistoricalDataDir(dir, RC3);
-    // idx_tokens_grant_id is created by migration 010; a hand-made one of that name must not crash it.
+    // idx_tokens_grant_id is created by `010_indieauth_grants.sql`; a hand-made one of that name
+    // must not crash it.
     exec(dbPath, 'DROP INDEX idx_tokens_me; CREATE INDEX idx_tokens_grant_id ON tokens(me);');
     const report = runMigrations({ dbPath, backupsDir: join(dir, 'backups') });
     const db = new Database(dbPath, { readonly: true });

@@ -1,6 +1,6 @@
 import type { Db } from '../open.js';
 
-/** An editor_drafts row as stored (migration 015). */
+/** An editor_drafts row as stored (`015_editor_drafts.sql`). */
 export interface EditorDraftRow {
   draft_key: string;
   stamp: string;

@@ -21,7 +21,7 @@ export interface NoteRow {
   properties: string;
   content_html: string | null;
   html_hash: string | null;
-  /** Moved by the database on every change of the row or its tags (migration 011). */
+  /** Moved by the database on every change of the row or its tags (`011_note_revision.sql`). */
   revision: number;
 }
 
@@ -100,7 +100,7 @@ function tagArgs(tagIds: readonly number[], now: string, limit: number, cursor?:
 export function notesStore(db: Db) {
   const byId = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id = ?`);
   const bySlug = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE slug = ?`);
-  // A former slug still leads to its note (migration 013): no other note may take it.
+  // A former slug still leads to its note (`017_note_slug_history.sql`): no other note may take it.
   const slugTaken = db.prepare(
     'SELECT 1 FROM notes WHERE slug = @slug UNION ALL SELECT 1 FROM former_slugs WHERE slug = @slug LIMIT 1',
   );

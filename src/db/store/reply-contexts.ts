@@ -1,6 +1,6 @@
 import type { Db } from '../open.js';
 
-/** A reply_contexts row as stored (migration 016). */
+/** A reply_contexts row as stored (`016_reply_contexts.sql`). */
 export interface ReplyContextRow {
   url: string;
   /** 'ok' when the page was read, 'failed' when it could not be. */

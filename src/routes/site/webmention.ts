@@ -6,7 +6,7 @@ import type { SiteUrls } from '../../site/urls.js';
 import { renderResponseCounts, renderResponses } from '../../views/responses.js';
 import { DEFAULT_AVATAR_SVG } from '../../webmention/avatars.js';
 import type { WebmentionReceiver } from '../../webmention/receive.js';
-import type { SiteResponses } from './pages.js';
+import type { SiteResponses } from './public-context.js';
 
 /** Dependencies of the Webmention endpoint. */
 export interface WebmentionRouteDeps {

@@ -1,0 +1,513 @@
+/**
+ * The writing side of the note service: the one way notes are written. File and row change
+ * together or not at all (see files.ts for the pending-file protocol); the search index and tags
+ * follow in the same transaction, and listeners (jobs to queue) are told inside it. A write returns
+ * the note as the reading side (read.ts) shows it.
+ */
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { cleanProperties, multiLine, singleLine } from './clean.js';
+import {
+  commitNewFile,
+  commitPurge,
+  commitReplacedFile,
+  discardStaged,
+  hashBytes,
+  notePathFor,
+  readNoteFile,
+  recoverPendingWrites,
+  type StagedFile,
+  stageNoteFile,
+  stagePurge,
+  undoPurge,
+} from './files.js';
+import { plainText, renderKey, renderMarkdown } from './markdown.js';
+import { type NoteReading, type NoteStores, VISIBILITIES } from './read.js';
+import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
+import { normaliseTags } from './tags.js';
+import { toDbTime } from './time.js';
+import type { Mf2Properties, Note, Photo, Visibility } from './types.js';
+
+/** The most a note body may hold (bytes of Markdown). */
+export const MAX_NOTE_BYTES = 512 * 1024;
+
+/**
+ * The most one stored mf2 property may hold, as JSON. The longest ordinary ones (a summary, fifty
+ * photos with alt text, a location h-card) stay well below; every list parses these on display.
+ */
+export const MAX_PROPERTY_BYTES = 64 * 1024;
+
+/** The most `content` may hold as JSON: a maximal note sent as html and as text side by side. */
+export const MAX_CONTENT_PROPERTY_BYTES = 2 * MAX_NOTE_BYTES;
+
+/** The most all properties but `content` may hold together, as JSON. */
+export const MAX_PROPERTIES_BYTES = 256 * 1024;
+
+/** What a writer (admin, Micropub, import) supplies to create a note. */
+export interface NoteInput {
+  content: string;
+  name?: string | null;
+  /** A custom slug; validated, reserved words refused, collisions suffixed. */
+  slug?: string | null;
+  /** false = draft. Default true. */
+  published?: boolean;
+  /** Reader-facing publication time; default now; in the future = scheduled. */
+  publishedAt?: Date | null;
+  visibility?: Visibility;
+  tags?: readonly string[];
+  photos?: readonly Photo[];
+  /** The mf2 properties a client sent, kept verbatim for q=source. */
+  properties?: Mf2Properties;
+}
+
+/** What an edit may change (the slug changes only through changeSlug). */
+export type NoteChanges = Partial<Omit<NoteInput, 'slug'>> & {
+  /**
+   * Properties an edit sets while keeping the others as they are (`properties` replaces them
+   * all); an empty array removes one. The editor sets like-of, in-reply-to and friends this way.
+   */
+  setProperties?: Mf2Properties;
+};
+
+/** A write to a note, as listeners hear it (the Micropub names: delete moves to the trash). */
+export interface NoteChange {
+  id: number;
+  event: 'created' | 'updated' | 'deleted' | 'undeleted' | 'purged';
+  /** The note's revision after the write. */
+  revision: number;
+}
+
+/** What the writing side needs. */
+export interface NoteWritingDeps {
+  db: Db;
+  notesPath: string;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/** Builds the stored mf2 properties from an input: the client's own, completed with what we know. */
+function buildProperties(input: NoteInput, content: string, tags: string[]): Mf2Properties {
+  const props: Mf2Properties = { ...(input.properties ?? {}) };
+  if (!props.content && content !== '') props.content = [content];
+  if (!props.name && input.name) props.name = [input.name];
+  if (!props.category && tags.length > 0) props.category = [...tags];
+  if (!props.photo && input.photos && input.photos.length > 0) {
+    props.photo = input.photos.map((p) => (p.alt ? { value: p.url, alt: p.alt } : p.url));
+  }
+  return props;
+}
+
+/** `props` with `set` applied: each property in `set` replaces its namesake, an empty one removes it. */
+function buildPropertiesWith(set: Mf2Properties | undefined, props: Mf2Properties): Mf2Properties {
+  if (!set) return props;
+  const out: Mf2Properties = { ...props };
+  for (const [name, values] of Object.entries(set)) {
+    if (values.length === 0) delete out[name];
+    else out[name] = values;
+  }
+  return out;
+}
+
+function checkInput(input: NoteChanges, content: string | undefined): void {
+  if (content !== undefined && Buffer.byteLength(content, 'utf8') > MAX_NOTE_BYTES) {
+    throw new AppError('payload_too_large', `A note may hold at most ${MAX_NOTE_BYTES / 1024} KB of text.`);
+  }
+  if (input.visibility !== undefined && !VISIBILITIES.includes(input.visibility)) {
+    throw new AppError('invalid_request', `Visibility must be one of ${VISIBILITIES.join(', ')}.`);
+  }
+  if (input.publishedAt && Number.isNaN(input.publishedAt.getTime())) {
+    throw new AppError('invalid_request', 'The publication date is not a valid date.');
+  }
+  if (input.name && input.name.length > 500)
+    throw new AppError('invalid_request', 'A title may be 500 characters at most.');
+}
+
+/**
+ * What a writer sent, without control characters: they have no business in a note, and one in a
+ * title could reach places where NUL means something (the page template's content marker).
+ */
+function cleanInput<T extends NoteChanges>(input: T): T {
+  const out: T = { ...input };
+  if (typeof out.content === 'string') out.content = multiLine(out.content);
+  if (typeof out.name === 'string') out.name = singleLine(out.name);
+  if (out.tags) out.tags = out.tags.map(singleLine);
+  if (out.photos)
+    out.photos = out.photos.map((p) => ({ ...p, url: singleLine(p.url), alt: multiLine(p.alt) }));
+  if (out.properties) out.properties = cleanProperties(out.properties);
+  const changes = out as NoteChanges;
+  if (changes.setProperties) changes.setProperties = cleanProperties(changes.setProperties);
+  return out;
+}
+
+/**
+ * Refuses properties over their caps, naming the property. On an edit, a property that is stored
+ * unchanged is not held against it (so notes stored before the caps can still be edited), and the
+ * total only counts when it grew.
+ */
+function checkPropertySizes(props: Mf2Properties, before?: Mf2Properties): void {
+  let total = 0;
+  let totalBefore = 0;
+  for (const [name, values] of Object.entries(props)) {
+    const json = JSON.stringify(values) ?? '';
+    const size = Buffer.byteLength(json, 'utf8');
+    const unchanged = before !== undefined && JSON.stringify(before[name]) === json;
+    const max = name === 'content' ? MAX_CONTENT_PROPERTY_BYTES : MAX_PROPERTY_BYTES;
+    if (size > max && !unchanged) {
+      throw new AppError(
+        'invalid_request',
+        `The property "${name.slice(0, 64)}" is too large: ${Math.ceil(size / 1024)} KB, at most ${max / 1024} KB.`,
+      );
+    }
+    if (name !== 'content') total += size + name.length;
+  }
+  for (const [name, values] of Object.entries(before ?? {})) {
+    if (name !== 'content')
+      totalBefore += Buffer.byteLength(JSON.stringify(values) ?? '', 'utf8') + name.length;
+  }
+  if (total > MAX_PROPERTIES_BYTES && (before === undefined || total > totalBefore)) {
+    throw new AppError(
+      'invalid_request',
+      `The properties other than content are too large together: ${Math.ceil(total / 1024)} KB, at most ${MAX_PROPERTIES_BYTES / 1024} KB.`,
+    );
+  }
+}
+
+/** The writing side over the reading side's stores and presentation. */
+export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, reading: NoteReading) {
+  const { db, notesPath, clock } = deps;
+  const { notes, tags, search, formerSlugs } = stores;
+  const { reader, present, withSource, missingFiles } = reading;
+  const savedListeners: ((note: Note) => void)[] = [];
+
+  // Told about every write inside its transaction, so what a listener records (a queued job)
+  // commits with the note or not at all. Each runs in its own savepoint: one that throws is
+  // rolled back alone and logged, and the note is saved all the same.
+  const listeners: ((change: NoteChange) => void)[] = [];
+  function emit(id: number, event: NoteChange['event'], revision = notes.findById(id)?.revision ?? 0): void {
+    for (const listener of listeners) {
+      try {
+        db.transaction(() => listener({ id, event, revision }))();
+      } catch (err) {
+        deps.logger?.error({ err, note: id, event }, 'a note change listener failed; the note was saved');
+      }
+    }
+  }
+
+  /** Tells the listeners (reply context) that a note was saved; a failing listener fails nothing. */
+  function announceSaved(note: Note): void {
+    for (const listener of savedListeners) {
+      try {
+        listener(note);
+      } catch (err) {
+        deps.logger?.error({ err, id: note.id }, 'a listener of saved notes failed');
+      }
+    }
+  }
+
+  /**
+   * Runs `write` inside BEGIN IMMEDIATE. `write` stages its file through `stage`, so a failure
+   * anywhere in the transaction throws the pending file away; after COMMIT the file is published.
+   */
+  function transact<T>(
+    write: (stage: (rel: string, body: string) => StagedFile) => T,
+    commit: (s: StagedFile) => void,
+    stillCurrent?: (s: StagedFile) => boolean,
+  ): T {
+    let staged: StagedFile | undefined;
+    const stage = (rel: string, body: string) => {
+      staged = stageNoteFile(notesPath, rel, body);
+      return staged;
+    };
+    let result: T;
+    try {
+      result = db.transaction(() => write(stage)).immediate();
+    } catch (err) {
+      if (staged) discardStaged(staged);
+      throw err;
+    }
+    // The row is committed; publishing the file can only fail on a broken disk, and recovery
+    // finishes it from the pending file at the next start.
+    if (staged) {
+      const file = staged;
+      if (!stillCurrent) commit(file);
+      else {
+        // Another process may have committed a later version of the same note between our COMMIT
+        // and now: publish under the write lock, and only while the row still names our file.
+        db.transaction(() => {
+          if (stillCurrent(file)) commit(file);
+          else discardStaged(file);
+        }).immediate();
+      }
+    }
+    return result;
+  }
+
+  function indexFor(id: number, name: string | null, html: string): void {
+    search.indexNote(id, name, plainText(html));
+  }
+
+  return {
+    /** Creates a note; returns it as stored. */
+    createNote(raw: NoteInput): Note {
+      const input = cleanInput(raw);
+      const content = (input.content ?? '').replace(/\r\n/g, '\n');
+      checkInput(input, content);
+      const photos = input.photos ?? [];
+      if (content.trim() === '' && !input.name && photos.length === 0 && !input.properties) {
+        throw new AppError('invalid_request', 'A note needs some content.');
+      }
+      let custom: string | undefined;
+      if (input.slug) {
+        const v = validateCustomSlug(input.slug);
+        if (!v.ok) throw new AppError('invalid_request', v.reason);
+        custom = v.slug;
+      }
+      const now = clock.now();
+      const tagList = normaliseTags(input.tags ?? []);
+      const html = renderMarkdown(content);
+      const properties = buildProperties(
+        { ...input, photos },
+        content,
+        tagList.map((t) => t.name),
+      );
+      checkPropertySizes(properties);
+      const id = transact((stage) => {
+        const base = custom ?? generateSlug({ name: input.name ?? null, content, now });
+        // Chosen inside the write lock: two writers cannot take the same slug or file.
+        const slug = nextFreeSlug(base, (s) => {
+          if (notes.isSlugTaken(s)) return true;
+          const rel = notePathFor(s, now);
+          return notes.isPathTaken(rel) || readNoteFile(notesPath, rel) !== undefined;
+        });
+        const rel = notePathFor(slug, now);
+        const staged = stage(rel, content);
+        const newId = notes.insertNote({
+          slug,
+          file_path: rel,
+          published: input.published ?? true,
+          created_at: toDbTime(now),
+          published_at: toDbTime(input.publishedAt ?? now),
+          content_hash: staged.hash,
+          name: input.name?.trim() || null,
+          visibility: input.visibility ?? 'public',
+          properties: JSON.stringify(properties),
+          content_html: html,
+          html_hash: renderKey(staged.hash),
+        });
+        tags.replaceNoteTags(newId, tagList);
+        indexFor(newId, input.name?.trim() || null, html);
+        emit(newId, 'created');
+        return newId;
+      }, commitNewFile);
+      missingFiles.delete(id);
+      const note = reader.getNoteById(id)!;
+      announceSaved(note);
+      return note;
+    },
+
+    /** Applies changes to a note (slug: see changeSlug; the file path never changes); returns the new version. */
+    updateNote(id: number, rawChanges: NoteChanges): Note {
+      const changes = cleanInput(rawChanges);
+      const current = notes.findById(id);
+      if (!current) throw new AppError('not_found', 'No such note.');
+      const content = changes.content === undefined ? undefined : changes.content.replace(/\r\n/g, '\n');
+      checkInput(changes, content);
+      const now = clock.now();
+      const before = present(current, tags.listForNotes([id]).get(id));
+      const source = content ?? withSource(before).content;
+      const html = content === undefined ? before.contentHtml : renderMarkdown(source);
+      const tagList = changes.tags ? normaliseTags(changes.tags) : before.tags;
+      const name = changes.name === undefined ? before.name : changes.name?.trim() || null;
+      const properties = changes.properties
+        ? changes.properties
+        : buildPropertiesWith(
+            changes.setProperties,
+            buildProperties(
+              {
+                content: source,
+                name,
+                photos: changes.photos ?? before.photos,
+                properties: Object.fromEntries(
+                  Object.entries(before.properties).filter(
+                    ([k]) =>
+                      !(
+                        (k === 'content' && content !== undefined) ||
+                        (k === 'name' && changes.name !== undefined) ||
+                        (k === 'category' && changes.tags !== undefined) ||
+                        (k === 'photo' && changes.photos !== undefined)
+                      ),
+                  ),
+                ),
+              },
+              source,
+              tagList.map((t) => t.name),
+            ),
+          );
+      checkPropertySizes(properties, before.properties);
+      transact(
+        (stage) => {
+          const staged = content === undefined ? undefined : stage(current.file_path, source);
+          notes.updateNote(id, {
+            published: changes.published ?? before.published,
+            updated_at: toDbTime(now),
+            edited_at: toDbTime(now),
+            published_at: toDbTime(changes.publishedAt ?? before.publishedAt),
+            content_hash: staged ? staged.hash : (current.content_hash ?? ''),
+            name,
+            visibility: changes.visibility ?? before.visibility,
+            properties: JSON.stringify(properties),
+            content_html: html,
+            html_hash: renderKey(staged ? staged.hash : (current.content_hash ?? '')),
+          });
+          if (changes.tags) {
+            tags.replaceNoteTags(id, tagList);
+            tags.deleteUnusedTags();
+          }
+          indexFor(id, name, html);
+          emit(id, 'updated');
+        },
+        commitReplacedFile,
+        (file) => notes.findById(id)?.content_hash === file.hash,
+      );
+      missingFiles.delete(id);
+      const note = reader.getNoteById(id)!;
+      announceSaved(note);
+      return note;
+    },
+
+    /** Calls `listener` after every note created or updated here; returns how to stop. */
+    onSaved(listener: (note: Note) => void): () => void {
+      savedListeners.push(listener);
+      return () => {
+        const at = savedListeners.indexOf(listener);
+        if (at >= 0) savedListeners.splice(at, 1);
+      };
+    },
+
+    /** Marks a note changed without editing it (what its pages show changed: reply context). */
+    markChanged(id: number): void {
+      notes.bumpRevision(id);
+    },
+
+    /**
+     * Gives a note a new slug; its file path stays as it is. Its former address answers 301 to
+     * the new one for as long as the note exists (`017_note_slug_history.sql`). A slug another note
+     * holds, or held before, is refused; a note may take back one of its own former slugs.
+     */
+    changeSlug(id: number, slug: string): Note {
+      const v = validateCustomSlug(slug);
+      if (!v.ok) throw new AppError('invalid_request', v.reason);
+      db.transaction(() => {
+        const current = notes.findById(id);
+        if (!current) throw new AppError('not_found', 'No such note.');
+        if (current.slug === v.slug) return;
+        if (notes.findBySlug(v.slug)) {
+          throw new AppError(
+            'conflict',
+            `Another note already has the address “${v.slug}”; choose another slug.`,
+          );
+        }
+        const formerOwner = formerSlugs.findNoteIdByFormerSlug(v.slug);
+        if (formerOwner !== undefined && formerOwner !== id) {
+          throw new AppError(
+            'conflict',
+            `“${v.slug}” was the address of another note and still leads to it; choose another slug.`,
+          );
+        }
+        formerSlugs.deleteFormerSlug(v.slug);
+        formerSlugs.insertFormerSlug(current.slug, id, toDbTime(clock.now()));
+        notes.updateSlug(id, v.slug);
+      }).immediate();
+      return reader.getNoteById(id)!;
+    },
+
+    /** Moves a note to the trash (its URL answers 410 until it is restored). */
+    trashNote(id: number): void {
+      if (!notes.findById(id)) throw new AppError('not_found', 'No such note.');
+      db.transaction(() => {
+        if (notes.trashNote(id, toDbTime(clock.now()))) emit(id, 'deleted');
+      }).immediate();
+    },
+
+    /** Restores a note from the trash, at the same URL. */
+    restoreNote(id: number): void {
+      if (!notes.findById(id)) throw new AppError('not_found', 'No such note.');
+      db.transaction(() => {
+        if (notes.restoreNote(id)) emit(id, 'undeleted');
+      }).immediate();
+    },
+
+    /** Deletes a note for good: row, tags, index entry and file. */
+    purgeNote(id: number): void {
+      const row = notes.findById(id);
+      if (!row) throw new AppError('not_found', 'No such note.');
+      const aside = stagePurge(notesPath, row.file_path);
+      try {
+        db.transaction(() => {
+          search.unindexNote(id);
+          notes.deleteNote(id);
+          tags.deleteUnusedTags();
+          emit(id, 'purged', row.revision);
+        }).immediate();
+      } catch (err) {
+        undoPurge(notesPath, row.file_path, aside);
+        throw err;
+      }
+      commitPurge(aside);
+      missingFiles.delete(id);
+    },
+
+    /** Rebuilds the search index from the note files; returns how many notes were indexed. */
+    reindex(): number {
+      let n = 0;
+      db.transaction(() => {
+        search.clearIndex();
+        // Trashed notes stay indexed (queries filter them) so a restore needs no re-index.
+        for (
+          let rows = notes.listBatch(0, 500);
+          rows.length > 0;
+          rows = notes.listBatch(rows.at(-1)!.id, 500)
+        ) {
+          for (const row of rows) {
+            const note = present(row);
+            search.indexNote(row.id, row.name, plainText(note.contentHtml));
+            n++;
+          }
+        }
+      }).immediate();
+      return n;
+    },
+
+    /** Finishes or undoes file writes a crash interrupted; see files.ts. */
+    recover() {
+      // Rows are looked up only for the leftovers found (rare), not loaded for every note: at
+      // 100,000 notes that map alone grew the heap by tens of megabytes at every start.
+      const report = recoverPendingWrites(notesPath, (rel) => notes.findByPath(rel));
+      const total =
+        report.completed.length + report.discarded.length + report.restored.length + report.purged.length;
+      if (total > 0) deps.logger?.warn({ recovery: report }, 'recovered interrupted note writes');
+      return report;
+    },
+
+    /**
+     * Calls `listener` inside the transaction of every note write (create, update, delete, undelete,
+     * purge). It must only do quick database work; network calls belong in a job. Returns a
+     * function that removes it.
+     */
+    onChange(listener: (change: NoteChange) => void): () => void {
+      listeners.push(listener);
+      return () => {
+        const i = listeners.indexOf(listener);
+        if (i >= 0) listeners.splice(i, 1);
+      };
+    },
+
+    /** Hash of a body as the service would store it (for doctor and tests). */
+    hashOf: (body: string) => hashBytes(Buffer.from(body, 'utf8')),
+  };
+}
+
+/** The writing side of the note service: create, edit, move, trash, purge, and listen. */
+export type NoteWriter = ReturnType<typeof createNoteWriter>;
