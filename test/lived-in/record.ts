@@ -59,12 +59,14 @@ const TEXT = /text\/|json|xml|javascript/;
  * - `nonce` attributes: new on every request where a page uses them (none does yet).
  * - "Last used" of a token in /admin/tokens: the time of a request made with it (the test itself
  *   uses its Micropub token); whether it was ever used is kept.
+ * - The publication time the new-note editor proposes (/admin/new): the minute of the request.
  *
  * Ports are NOT normalised: a site keeps its port and SITE_URL across restart, restore and
  * import, exactly as a real deployment keeps its address; records of two different sites are
  * never compared.
  */
-export function normalise(text: string): string {
+export function normalise(text: string, path = ''): string {
+  if (path === '/admin/new') text = text.replace(/(id="publish_at"[^>]*value=")[^"]*"/, '$1{now}"');
   return text
     .replace(/(name="_csrf"[^>]*value=")[^"]*"/g, '$1{csrf}"')
     .replace(/(value=")[^"]*("[^>]*name="_csrf")/g, '$1{csrf}$2')
@@ -83,9 +85,13 @@ export function linksIn(body: string, from: string, origin: string): string[] {
   for (const m of body.matchAll(/\bsrcset=["']([^"']+)["']/g))
     for (const part of decode(m[1]!).split(',')) raw.push(part.trim().split(/\s+/)[0]!);
   const escaped = origin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  for (const m of body.matchAll(new RegExp(`${escaped}/[^\\s"'<>)\\\\]*`, 'g'))) raw.push(decode(m[0]));
+  // Absolute addresses anywhere (XML, JSON, and HTML escaped inside feeds: cut at an entity).
+  for (const m of body.matchAll(new RegExp(`${escaped}/[^\\s"'<>)\\\\]*`, 'g')))
+    raw.push(decode(m[0].replace(/&(quot|lt|gt|#\d+);[\s\S]*$/, '')));
   const out = new Set<string>();
   for (const r of raw) {
+    // Addresses only: not a meta tag's words, not an XSL template's {expression}.
+    if (!/^(\/|https?:\/\/)/.test(r) || r.includes('{')) continue;
     let u: URL;
     try {
       u = new URL(r, `${origin}${from}`);
@@ -98,11 +104,11 @@ export function linksIn(body: string, from: string, origin: string): string[] {
   return [...out];
 }
 
-async function answerOf(res: Response): Promise<Answer> {
+async function answerOf(res: Response, path: string): Promise<Answer> {
   const type = res.headers.get('content-type') ?? '';
   const bytes = Buffer.from(await res.arrayBuffer());
   const body = TEXT.test(type)
-    ? normalise(bytes.toString('utf8'))
+    ? normalise(bytes.toString('utf8'), path)
     : `sha256:${createHash('sha256').update(bytes).digest('hex')} (${bytes.length} bytes)`;
   return {
     status: res.status,
@@ -142,14 +148,16 @@ async function crawl(
       if (seen.has(path)) continue;
       seen.add(path);
       if (seen.size > 1000) throw new Error('the crawl found more than 1000 addresses: a loop?');
-      const answer = await answerOf(await get(path));
+      const answer = await answerOf(await get(path), path);
       into.answers.set(`${prefix} ${path}`, answer);
       if (!TEXT.test(answer.type)) continue;
-      for (const l of linksIn(answer.body, path, origin)) if (!seen.has(l) && follows(l)) queue.push(l);
+      const links = linksIn(answer.body, path, origin);
+      if (answer.location) links.push(...linksIn(`href="${answer.location}"`, path, origin));
+      for (const l of links) if (!seen.has(l) && follows(l)) queue.push(l);
     }
   };
   // Workers end when the queue is empty at their turn: run rounds until nothing new was queued.
-  while (queue.length > 0) await Promise.all([worker(), worker(), worker(), worker()]);
+  while (queue.length > 0) await Promise.all(Array.from({ length: 6 }, worker));
 }
 
 /** What parts add to a record. */
@@ -187,10 +195,11 @@ function sorted(rec: Recording): Recording {
   return out;
 }
 
-/** The first lines where two texts part, as a short readable diff. */
+/** The first lines where two texts part, as a short readable diff (HTML and XML cut after each tag). */
 function shortDiff(a: string, b: string): string {
-  const x = a.split('\n');
-  const y = b.split('\n');
+  const lines = (t: string) => t.split(/\n|(?<=>)(?=<)/);
+  const x = lines(a);
+  const y = lines(b);
   let i = 0;
   while (i < x.length && i < y.length && x[i] === y[i]) i++;
   let j = 0;
@@ -202,19 +211,35 @@ function shortDiff(a: string, b: string): string {
       .concat(lines.length > 4 ? [`… (${lines.length - 4} more lines)`] : []);
   const gone = cut(x.slice(i, x.length - j)).map((l) => `    - ${l}`);
   const came = cut(y.slice(i, y.length - j)).map((l) => `    + ${l}`);
-  return [`  at line ${i + 1}:`, ...gone, ...came].join('\n');
+  return [...gone, ...came].join('\n');
+}
+
+/** How a step looks at a record: an answer under another key and body, or left out (undefined). */
+export type View = (key: string, a: Answer) => [string, Answer] | undefined;
+
+function viewed(rec: Recording, view: View | undefined): Map<string, Answer> {
+  if (!view) return rec.answers;
+  const out = new Map<string, Answer>();
+  for (const [k, a] of rec.answers) {
+    const v = view(k, { ...a });
+    if (v) out.set(v[0], v[1]);
+  }
+  return out;
 }
 
 /**
  * Every difference between two records, one readable entry each; keys `mayChange` accepts are
- * left out (what a step is expected to change).
+ * left out (what a step is expected to change), and `view` says how to look at both records.
  */
 export function differences(
-  before: Recording,
-  after: Recording,
+  beforeRec: Recording,
+  afterRec: Recording,
   mayChange: (key: string) => boolean = () => false,
+  view?: View,
 ): string[] {
-  const keys = new Set([...before.answers.keys(), ...after.answers.keys()]);
+  const before = viewed(beforeRec, view);
+  const after = viewed(afterRec, view);
+  const keys = new Set([...before.keys(), ...after.keys()]);
   const out: string[] = [];
   for (const key of [...keys].sort()) {
     if (mayChange(key)) continue;

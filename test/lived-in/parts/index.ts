@@ -9,6 +9,6 @@ import { pages } from './pages.js';
 import { posts } from './posts.js';
 import { settings } from './settings.js';
 import { tokens } from './tokens.js';
-import { webmentions } from './webmentions.js';
+import { webmentions, webmentionsSent } from './webmentions.js';
 
-export const PARTS: Part[] = [settings, accounts, posts, pages, webmentions, tokens, doctor];
+export const PARTS: Part[] = [settings, accounts, posts, pages, webmentions, webmentionsSent, tokens, doctor];
