@@ -41,7 +41,12 @@ function listen(handler: (r: Seen, res: http.ServerResponse) => void) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+      const r = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       seen.push(r);
       handler(r, res);
     });
@@ -125,13 +130,18 @@ export async function startMastodon() {
     if (r.method === 'POST' && p === '/api/v1/apps') {
       const f = form();
       const id = `client-${++next}`;
-      apps.set(id, { secret: `secret-${id}`, redirect: f.get('redirect_uris') ?? '', scopes: f.get('scopes') ?? '' });
+      apps.set(id, {
+        secret: `secret-${id}`,
+        redirect: f.get('redirect_uris') ?? '',
+        scopes: f.get('scopes') ?? '',
+      });
       return json(res, 200, { id: String(next), client_id: id, client_secret: `secret-${id}` });
     }
     if (r.method === 'GET' && p === '/oauth/authorize') {
       // The owner is signed in there and presses "Authorize": back to the site with a code.
       const app = apps.get(url.searchParams.get('client_id') ?? '');
-      if (!app || app.redirect !== url.searchParams.get('redirect_uri')) return json(res, 400, { error: 'invalid_client' });
+      if (!app || app.redirect !== url.searchParams.get('redirect_uri'))
+        return json(res, 400, { error: 'invalid_client' });
       const code = `code-${++next}`;
       codes.set(code, url.searchParams.get('client_id')!);
       const back = new URL(app.redirect);
@@ -157,9 +167,16 @@ export async function startMastodon() {
         configuration: { statuses: { max_characters: 500, characters_reserved_per_url: 23 } },
       });
     const auth = r.headers.authorization ?? '';
-    if (!tokens.has(auth.replace(/^Bearer /, ''))) return json(res, 401, { error: 'The access token is invalid' });
+    if (!tokens.has(auth.replace(/^Bearer /, '')))
+      return json(res, 401, { error: 'The access token is invalid' });
     if (r.method === 'GET' && p === '/api/v1/accounts/verify_credentials')
-      return json(res, 200, { id: '1', username: 'ada', acct: 'ada', display_name: 'Ada L.', url: `${base}@ada` });
+      return json(res, 200, {
+        id: '1',
+        username: 'ada',
+        acct: 'ada',
+        display_name: 'Ada L.',
+        url: `${base}@ada`,
+      });
     if (r.method === 'POST' && p === '/api/v2/media') {
       // Small images are processed at once: 200 with the url (no polling).
       const id = String(++next);
@@ -167,13 +184,18 @@ export async function startMastodon() {
       media.set(id, { description, bytes: r.body.length });
       return json(res, 200, { id, type: 'image', url: `${base}media/${id}.png`, description });
     }
-    if (r.method === 'GET' && p === '/api/v2/search') return json(res, 200, { accounts: [], hashtags: [], statuses: [] });
+    if (r.method === 'GET' && p === '/api/v2/search')
+      return json(res, 200, { accounts: [], hashtags: [], statuses: [] });
     if (r.method === 'POST' && p === '/api/v1/statuses') {
       if (control.down) return json(res, 503, { error: 'Down for maintenance' });
       const key = typeof r.headers['idempotency-key'] === 'string' ? r.headers['idempotency-key'] : undefined;
       const again = key ? idempotency.get(key) : undefined;
       if (again) return json(res, 200, statusJson(statuses.get(again)!));
-      const body = JSON.parse(r.body.toString('utf8')) as { status?: string; media_ids?: string[]; in_reply_to_id?: string };
+      const body = JSON.parse(r.body.toString('utf8')) as {
+        status?: string;
+        media_ids?: string[];
+        in_reply_to_id?: string;
+      };
       if ([...(body.status ?? '').replace(/https?:\/\/\S+/g, 'x'.repeat(23))].length > 500)
         return json(res, 422, { error: 'Validation failed: Text character limit of 500 exceeded' });
       const id = String(++next);
@@ -251,14 +273,22 @@ export async function startPds() {
     issued++;
     const access = `access-${issued}`;
     sessions.set(access, `refresh-${issued}`);
-    return { did: BSKY.did, handle: BSKY.handle, accessJwt: access, refreshJwt: `refresh-${issued}`, active: true };
+    return {
+      did: BSKY.did,
+      handle: BSKY.handle,
+      accessJwt: access,
+      refreshJwt: `refresh-${issued}`,
+      active: true,
+    };
   };
   const { seen, server } = listen((r, res) => {
     const url = new URL(r.path, 'http://pds');
     const method = url.pathname.replace(/^\/xrpc\//, '');
-    const b = (r.headers['content-type'] === 'application/json' && r.body.length > 0
-      ? JSON.parse(r.body.toString('utf8'))
-      : {}) as Record<string, unknown>;
+    const b = (
+      r.headers['content-type'] === 'application/json' && r.body.length > 0
+        ? JSON.parse(r.body.toString('utf8'))
+        : {}
+    ) as Record<string, unknown>;
     const bearer = (r.headers.authorization ?? '').replace(/^Bearer /, '');
     const authed = () => {
       if (sessions.has(bearer)) return true;
@@ -285,17 +315,24 @@ export async function startPds() {
       case 'com.atproto.repo.getRecord': {
         const q = url.searchParams;
         const rec = records.get(`at://${q.get('repo')}/${q.get('collection')}/${q.get('rkey')}`);
-        if (!rec || rec.deleted) return json(res, 400, { error: 'RecordNotFound', message: 'Could not locate record' });
+        if (!rec || rec.deleted)
+          return json(res, 400, { error: 'RecordNotFound', message: 'Could not locate record' });
         return json(res, 200, { uri: rec.uri, cid: rec.cid, value: rec.value });
       }
       case 'com.atproto.repo.uploadBlob':
         if (!authed()) return;
         return json(res, 200, {
-          blob: { $type: 'blob', ref: { $link: `bafkblob${seen.length}` }, mimeType: r.headers['content-type'], size: r.body.length },
+          blob: {
+            $type: 'blob',
+            ref: { $link: `bafkblob${seen.length}` },
+            mimeType: r.headers['content-type'],
+            size: r.body.length,
+          },
         });
       case 'com.atproto.repo.createRecord': {
         if (!authed()) return;
-        if (control.down) return json(res, 503, { error: 'ServiceUnavailable', message: 'Down for maintenance' });
+        if (control.down)
+          return json(res, 503, { error: 'ServiceUnavailable', message: 'Down for maintenance' });
         const uri = `at://${b.repo}/${b.collection}/${b.rkey}`;
         if (records.get(uri)?.deleted === false)
           return json(res, 400, { error: 'InvalidRequest', message: `Record already exists: ${uri}` });

@@ -234,7 +234,9 @@ export class Site {
 
   /** The Micropub uids of the connected syndication targets, by service name. */
   async targets(token: string): Promise<Record<string, string>> {
-    const res = await this.fetch('/micropub?q=syndicate-to', { headers: { authorization: `Bearer ${token}` } });
+    const res = await this.fetch('/micropub?q=syndicate-to', {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as { 'syndicate-to': { uid: string; service: { name: string } }[] };
     return Object.fromEntries(body['syndicate-to'].map((t) => [t.service.name, t.uid]));
   }

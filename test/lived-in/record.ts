@@ -75,7 +75,10 @@ export function normalise(text: string, path = ''): string {
 }
 
 function decode(s: string): string {
-  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  return s
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 }
 
 /** Same-site paths (with query, without fragment) a text links to. */
@@ -127,7 +130,11 @@ function publicFollows(path: string): boolean {
 
 /** Inside the admin: every list and editor, never a live counter or a page of live sessions. */
 function adminFollows(path: string): boolean {
-  return path.startsWith('/admin') && !/^\/admin\/(sessions|health|drafts\/)/.test(path) && !path.includes('logout');
+  return (
+    path.startsWith('/admin') &&
+    !/^\/admin\/(sessions|health|drafts\/)/.test(path) &&
+    !path.includes('logout')
+  );
 }
 
 /** Fetches `seeds` and everything they link to that `follows` accepts, a few at a time. */
@@ -166,26 +173,29 @@ export interface Recorder {
   seed(path: string): void;
   /** An admin address to start from (its /admin links are followed). */
   admin(path: string): void;
-  /** Anything else, under its own key. */
-  put(key: string, body: string, status?: number): void;
+  /** Anything else, under its own key (a promise runs while the site is crawled). */
+  put(key: string, value: Promise<{ body: string; status: number }> | { body: string; status: number }): void;
 }
 
 /** Records the site: public answers as a visitor sees them, admin pages as the signed-in owner. */
-export async function recordSite(
-  site: Site,
-  contribute: (r: Recorder) => Promise<void>,
-): Promise<Recording> {
+export async function recordSite(site: Site, contribute: (r: Recorder) => Promise<void>): Promise<Recording> {
   const rec = new Recording();
   const publicSeeds: string[] = [];
   const adminSeeds: string[] = [];
+  const puts: Promise<void>[] = [];
   await contribute({
     seed: (p) => publicSeeds.push(p),
     admin: (p) => adminSeeds.push(p),
-    put: (key, body, status = 0) =>
-      rec.answers.set(key, { status, type: 'text/plain', location: '', link: '', body: normalise(body) }),
+    put: (key, value) =>
+      puts.push(
+        Promise.resolve(value).then(({ body, status }) => {
+          rec.answers.set(key, { status, type: 'text/plain', location: '', link: '', body: normalise(body) });
+        }),
+      ),
   });
   await crawl(rec, 'GET', publicSeeds, (p) => site.fetch(p), publicFollows, site.origin);
   await crawl(rec, 'ADMIN', adminSeeds, (p) => site.admin(p), adminFollows, site.origin);
+  await Promise.all(puts);
   return sorted(rec);
 }
 

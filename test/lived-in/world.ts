@@ -47,7 +47,9 @@ export interface Part {
 /** Writes a photograph-like picture (`width`×`height`, JPEG or PNG) and returns its path. */
 export async function picture(w: World, name: string, width: number, height: number): Promise<string> {
   const img = photoLike(width, height);
-  const bytes = name.endsWith('.png') ? await img.png().toBuffer() : await img.jpeg({ quality: 85 }).toBuffer();
+  const bytes = name.endsWith('.png')
+    ? await img.png().toBuffer()
+    : await img.jpeg({ quality: 85 }).toBuffer();
   const path = join(w.root, name);
   writeFileSync(path, bytes);
   return path;
@@ -62,7 +64,10 @@ export async function open(w: World, path: string): Promise<Page> {
 
 /** Clicks a submit button and waits for the page it leads to (`until` names it). */
 export async function submit(w: World, button: string, until: (u: URL) => boolean): Promise<void> {
-  await Promise.all([w.page.waitForURL(until), w.page.getByRole('button', { name: button, exact: true }).click()]);
+  await Promise.all([
+    w.page.waitForURL(until),
+    w.page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
 }
 
 /** The body of a recorded public answer ('' when absent). */
@@ -72,7 +77,8 @@ export function bodyOf(rec: Recording, path: string): string {
 
 /** Every public HTML answer of a record, as [path, html]. */
 export function htmlPages(rec: Recording): [string, string][] {
-  return rec.pages(() => true)
+  return rec
+    .pages(() => true)
     .filter(([, a]) => a.type.startsWith('text/html'))
     .map(([k, a]) => [k.slice(4), a.body]);
 }

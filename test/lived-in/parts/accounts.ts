@@ -15,11 +15,19 @@ export const accounts: Part = {
   async build(w: World) {
     const page = await open(w, '/admin/syndication');
     await page.getByLabel("Your server's address").fill(w.mastodon.url);
-    await submit(w, 'Connect Mastodon', (u) => u.pathname === '/admin/syndication' && u.search === '?flash=connected');
+    await submit(
+      w,
+      'Connect Mastodon',
+      (u) => u.pathname === '/admin/syndication' && u.search === '?flash=connected',
+    );
     await page.locator('#bluesky-handle').fill(`@${BSKY.handle}`);
     await page.locator('#bluesky-password').fill(BSKY.password);
     await page.locator('#bluesky-service').fill(w.pds.url);
-    await submit(w, 'Connect Bluesky', (u) => u.pathname === '/admin/syndication' && u.search === '?flash=connected');
+    await submit(
+      w,
+      'Connect Bluesky',
+      (u) => u.pathname === '/admin/syndication' && u.search === '?flash=connected',
+    );
     const targets = await w.site.targets(w.token);
     expect(Object.keys(targets).sort()).toEqual(['Bluesky', 'Mastodon']);
     w.made.mastodonUid = targets.Mastodon!;
@@ -32,7 +40,9 @@ export const accounts: Part = {
 
   check(rec: Recording, w: World) {
     const page = rec.get('ADMIN /admin/syndication')?.body ?? '';
-    expect.soft(page, 'the Mastodon account is connected').toContain(`@ada@${new URL(w.mastodon.url).host} on Mastodon`);
+    expect
+      .soft(page, 'the Mastodon account is connected')
+      .toContain(`@ada@${new URL(w.mastodon.url).host} on Mastodon`);
     expect.soft(page, 'the Bluesky account is connected').toContain(`@${BSKY.handle} on Bluesky`);
   },
 };

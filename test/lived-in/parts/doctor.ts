@@ -13,14 +13,18 @@ export const doctor: Part = {
     // Nothing to make: the doctor only reads.
   },
 
-  async snapshot(w, r) {
-    const d = await w.site.cli(['doctor']);
-    r.put('starpunk doctor', `exit ${d.code}\n${d.stdout}${d.stderr}`, d.code ?? -1);
+  snapshot(w, r) {
+    r.put(
+      'starpunk doctor',
+      w.site
+        .cli(['doctor'])
+        .then((d) => ({ body: `exit ${d.code}\n${d.stdout}${d.stderr}`, status: d.code ?? -1 })),
+    );
   },
 
   check(rec: Recording) {
-    expect.soft(rec.get('starpunk doctor')?.body, '`starpunk doctor` finds nothing wrong').toMatch(
-      /^exit 0\nok: /,
-    );
+    expect
+      .soft(rec.get('starpunk doctor')?.body, '`starpunk doctor` finds nothing wrong')
+      .toMatch(/^exit 0\nok: /);
   },
 };

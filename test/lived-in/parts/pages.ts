@@ -25,7 +25,11 @@ export const pages: Part = {
       if ((await inMenu.isChecked()) !== pg.menu) await inMenu.setChecked(pg.menu);
       const published = p.locator('input[name="published"]');
       if (!(await published.isChecked())) await published.check();
-      await submit(w, 'Save page', (u) => u.pathname === '/admin/pages' && u.searchParams.get('flash') === 'saved');
+      await submit(
+        w,
+        'Save page',
+        (u) => u.pathname === '/admin/pages' && u.searchParams.get('flash') === 'saved',
+      );
     }
     await submit(w, 'Move up: “Now”', (u) => u.searchParams.get('flash') === 'moved');
   },

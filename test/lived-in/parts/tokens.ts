@@ -69,9 +69,14 @@ export const tokens: Part = {
       const page = await open(w, '/admin/tokens');
       await Promise.all([
         page.waitForURL((u) => u.searchParams.get('flash') === 'revoked'),
-        page.locator('tr', { hasText: `${client.url}other/` }).getByRole('button', { name: /^Revoke/ }).click(),
+        page
+          .locator('tr', { hasText: `${client.url}other/` })
+          .getByRole('button', { name: /^Revoke/ })
+          .click(),
       ]);
-      const access = await w.site.fetch('/auth/token', { headers: { authorization: `Bearer ${revoked.access_token}` } });
+      const access = await w.site.fetch('/auth/token', {
+        headers: { authorization: `Bearer ${revoked.access_token}` },
+      });
       expect.soft(access.status, 'a revoked access token is refused').toBe(401);
       const refresh = await w.site.fetch('/auth/token', {
         method: 'POST',
@@ -82,10 +87,12 @@ export const tokens: Part = {
           client_id: `${client.url}other/`,
         }).toString(),
       });
-      expect.soft(
-        `${refresh.status} ${await refresh.text()}`,
-        'the refresh token of a grant revoked in Admin → Tokens is refused',
-      ).toMatch(/^400 .*invalid_grant/);
+      expect
+        .soft(
+          `${refresh.status} ${await refresh.text()}`,
+          'the refresh token of a grant revoked in Admin → Tokens is refused',
+        )
+        .toMatch(/^400 .*invalid_grant/);
     } finally {
       await client.close();
     }
@@ -98,10 +105,19 @@ export const tokens: Part = {
 
   check(rec: Recording, w: World) {
     const list = rec.get('ADMIN /admin/tokens')?.body ?? '';
-    for (const client of ['https://lived-in.example/micropub-client', 'Notebook app on my phone', `${w.made.indieauthClient}app/`])
+    for (const client of [
+      'https://lived-in.example/micropub-client',
+      'Notebook app on my phone',
+      `${w.made.indieauthClient}app/`,
+    ])
       expect.soft(list, `Admin → Tokens lists the token of ${client}`).toContain(client);
-    expect.soft(list, 'the revoked grant shows as revoked').toMatch(new RegExp(`${w.made.indieauthClient}other/[\\s\\S]*?revoked`));
-    const meta = JSON.parse(rec.page('/.well-known/oauth-authorization-server')?.body ?? '{}') as Record<string, string>;
+    expect
+      .soft(list, 'the revoked grant shows as revoked')
+      .toMatch(new RegExp(`${w.made.indieauthClient}other/[\\s\\S]*?revoked`));
+    const meta = JSON.parse(rec.page('/.well-known/oauth-authorization-server')?.body ?? '{}') as Record<
+      string,
+      string
+    >;
     expect.soft(meta.issuer, 'IndieAuth metadata names this site').toBe(w.site.siteUrl);
     expect.soft(meta.token_endpoint, 'IndieAuth token endpoint').toBe(w.site.url('/auth/token'));
   },

@@ -25,7 +25,10 @@ export const webmentions: Part = {
       }),
     );
     m.bLikeBack = w.partner.url(
-      await b.publish(w.partnerToken, { 'like-of': [w.site.url('/notes/looms-and-me')], 'mp-slug': ['liked-looms'] }),
+      await b.publish(w.partnerToken, {
+        'like-of': [w.site.url('/notes/looms-and-me')],
+        'mp-slug': ['liked-looms'],
+      }),
     );
     m.bMentionBack = w.partner.url(
       await b.publish(w.partnerToken, {
@@ -36,7 +39,10 @@ export const webmentions: Part = {
     // Verified mentions wait for the owner.
     await waitFor(
       'three verified mentions waiting',
-      async () => /Waiting <span class="count">3<\/span>/.test(await (await w.site.admin('/admin/webmentions?filter=pending')).text()),
+      async () =>
+        /Waiting <span class="count">3<\/span>/.test(
+          await (await w.site.admin('/admin/webmentions?filter=pending')).text(),
+        ),
       60_000,
     );
     const p = await open(w, '/admin/webmentions?filter=pending');
@@ -64,13 +70,19 @@ export const webmentions: Part = {
   check(rec: Recording, w: World) {
     const pending = rec.get('ADMIN /admin/webmentions?filter=pending')?.body ?? '';
     expect.soft(/Waiting <span class="count">(\d+)<\/span>/.exec(pending)?.[1], 'mentions waiting').toBe('1');
-    expect.soft(/Approved <span class="count">(\d+)<\/span>/.exec(pending)?.[1], 'mentions approved').toBe('2');
+    expect
+      .soft(/Approved <span class="count">(\d+)<\/span>/.exec(pending)?.[1], 'mentions approved')
+      .toBe('2');
     const first = bodyOf(rec, '/notes/first-light');
-    expect.soft(first, 'the approved reply shows under the note').toContain('Welcome to the IndieWeb, neighbour!');
-    expect.soft(bodyOf(rec, '/notes/two-pictures'), 'the approved mention shows under the note').toContain(
-      w.made.bMentionBack,
-    );
-    expect.soft(bodyOf(rec, '/notes/looms-and-me'), 'a waiting like is not shown').not.toContain(w.made.bLikeBack);
+    expect
+      .soft(first, 'the approved reply shows under the note')
+      .toContain('Welcome to the IndieWeb, neighbour!');
+    expect
+      .soft(bodyOf(rec, '/notes/two-pictures'), 'the approved mention shows under the note')
+      .toContain(w.made.bMentionBack);
+    expect
+      .soft(bodyOf(rec, '/notes/looms-and-me'), 'a waiting like is not shown')
+      .not.toContain(w.made.bLikeBack);
     // The replier's photo, cached by the site, answers.
     const avatar = /src="(\/webmention\/avatar\/[0-9a-f]{64})"/.exec(first)?.[1];
     expect.soft(avatar, 'the reply shows its author photo from the cache').toBeTruthy();
