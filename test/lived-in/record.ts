@@ -137,7 +137,10 @@ function adminFollows(path: string): boolean {
   );
 }
 
-/** Fetches `seeds` and everything they link to that `follows` accepts, a few at a time. */
+/**
+ * Fetches `seeds` and everything they link to that `follows` accepts, a few at a time; resolves
+ * with the site's addresses it saw and did not follow.
+ */
 async function crawl(
   into: Recording,
   prefix: string,
@@ -145,7 +148,8 @@ async function crawl(
   get: (path: string) => Promise<Response>,
   follows: (path: string) => boolean,
   origin: string,
-): Promise<void> {
+): Promise<Set<string>> {
+  const other = new Set<string>();
   const queue = [...seeds];
   const seen = new Set<string>();
   const worker = async () => {
@@ -160,11 +164,15 @@ async function crawl(
       if (!TEXT.test(answer.type)) continue;
       const links = linksIn(answer.body, path, origin);
       if (answer.location) links.push(...linksIn(`href="${answer.location}"`, path, origin));
-      for (const l of links) if (!seen.has(l) && follows(l)) queue.push(l);
+      for (const l of links) {
+        if (!follows(l)) other.add(l);
+        else if (!seen.has(l)) queue.push(l);
+      }
     }
   };
   // Workers end when the queue is empty at their turn: run rounds until nothing new was queued.
   while (queue.length > 0) await Promise.all(Array.from({ length: 6 }, worker));
+  return other;
 }
 
 /** What parts add to a record. */
@@ -193,8 +201,11 @@ export async function recordSite(site: Site, contribute: (r: Recorder) => Promis
         }),
       ),
   });
-  await crawl(rec, 'GET', publicSeeds, (p) => site.fetch(p), publicFollows, site.origin);
-  await crawl(rec, 'ADMIN', adminSeeds, (p) => site.admin(p), adminFollows, site.origin);
+  // The admin first: pictures only it shows (the media library's, a thumbnail) are public
+  // answers too, recorded as a visitor gets them.
+  const fromAdmin = await crawl(rec, 'ADMIN', adminSeeds, (p) => site.admin(p), adminFollows, site.origin);
+  const media = [...fromAdmin].filter((p) => p.startsWith('/media/')).sort();
+  await crawl(rec, 'GET', [...publicSeeds, ...media], (p) => site.fetch(p), publicFollows, site.origin);
   await Promise.all(puts);
   return sorted(rec);
 }
