@@ -72,8 +72,9 @@ function newNote(slug: string, id: number | undefined) {
  * so ids of notes, pages and mentions are the new site's own: admin pages addressed by id are
  * left out (their lists are compared), and ids inside the home page's `?before=<time>-<id>`
  * cursors and admin links are normalised. Credentials never travel in an export
- * (docs/backup.md): tokens, and the connected accounts with their secrets (so the editor's "Copy
- * to" boxes too). Everything else must come back as it was.
+ * (docs/backup.md): tokens (so Micropub's answers to the old token), and the connected accounts
+ * with their secrets (so the editor's "Copy to" boxes too). Everything else must come back as it
+ * was.
  */
 const asImported: View = (key, a) => {
   if (

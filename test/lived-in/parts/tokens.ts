@@ -98,9 +98,16 @@ export const tokens: Part = {
     }
   },
 
-  snapshot(_w, r) {
+  snapshot(w, r) {
     r.seed('/.well-known/oauth-authorization-server');
     r.admin('/admin/tokens');
+    // What a Micropub client is told, with the site's token: its configuration and every post.
+    for (const q of ['q=config', 'q=source&limit=100']) {
+      const answer = w.site
+        .fetch(`/micropub?${q}`, { headers: { authorization: `Bearer ${w.token}` } })
+        .then(async (res) => ({ status: res.status, body: await res.text() }));
+      r.put(`MICROPUB ${q}`, answer);
+    }
   },
 
   check(rec: Recording, w: World) {
