@@ -107,11 +107,21 @@ export function linksIn(body: string, from: string, origin: string): string[] {
   return [...out];
 }
 
+/** JSON laid out one value a line (so a difference shows where it is); anything else as it is. */
+export function pretty(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 1);
+  } catch {
+    return text;
+  }
+}
+
 async function answerOf(res: Response, path: string): Promise<Answer> {
   const type = res.headers.get('content-type') ?? '';
   const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
   const body = TEXT.test(type)
-    ? normalise(bytes.toString('utf8'), path)
+    ? normalise(type.includes('json') ? pretty(text) : text, path)
     : `sha256:${createHash('sha256').update(bytes).digest('hex')} (${bytes.length} bytes)`;
   return {
     status: res.status,

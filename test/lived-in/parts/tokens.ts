@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { startRemote } from '../../helpers/remote.js';
-import type { Recording } from '../record.js';
+import { pretty, type Recording } from '../record.js';
 import { open, type Part, type World } from '../world.js';
 
 /** Runs one IndieAuth authorization in the signed-in tab; resolves with the token response. */
@@ -105,7 +105,7 @@ export const tokens: Part = {
     for (const q of ['q=config', 'q=source&limit=100']) {
       const answer = w.site
         .fetch(`/micropub?${q}`, { headers: { authorization: `Bearer ${w.token}` } })
-        .then(async (res) => ({ status: res.status, body: await res.text() }));
+        .then(async (res) => ({ status: res.status, body: pretty(await res.text()) }));
       r.put(`MICROPUB ${q}`, answer);
     }
   },
