@@ -93,7 +93,7 @@ const asImported: View = (key, a) => {
   if (key === 'GET /sitemap.xml') body = sortBlocks(body, /<url>[\s\S]*?<\/url>/g);
   if (key.startsWith('ADMIN /admin/webmentions')) body = sortBlocks(body, /<tr id="mention[\s\S]*?<\/tr>/g);
   if (key === 'MICROPUB q=config')
-    body = body.replace(/\n "syndicate-to": \[[\s\S]*?\n \]/, '\n "syndicate-to": "{accounts}"');
+    body = body.replace(/\n "syndicate-to": (\[\]|\[[\s\S]*?\n \])/, '\n "syndicate-to": "{accounts}"');
   return [ids(key), { ...a, body, location: ids(a.location), link: ids(a.link) }];
 };
 

@@ -107,10 +107,23 @@ export function linksIn(body: string, from: string, origin: string): string[] {
   return [...out];
 }
 
-/** JSON laid out one value a line (so a difference shows where it is); anything else as it is. */
+/**
+ * JSON laid out one value a line (so a difference shows where it is), object keys sorted (their
+ * order means nothing in JSON); anything else as it is.
+ */
 export function pretty(text: string): string {
+  const sortKeys = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sortKeys)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, sortKeys(x)]),
+          )
+        : v;
   try {
-    return JSON.stringify(JSON.parse(text), null, 1);
+    return JSON.stringify(sortKeys(JSON.parse(text)), null, 1);
   } catch {
     return text;
   }
@@ -237,9 +250,9 @@ function shortDiff(a: string, b: string): string {
   while (j < x.length - i && j < y.length - i && x[x.length - 1 - j] === y[y.length - 1 - j]) j++;
   const cut = (lines: string[]) =>
     lines
-      .slice(0, 4)
+      .slice(0, 12)
       .map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l))
-      .concat(lines.length > 4 ? [`… (${lines.length - 4} more lines)`] : []);
+      .concat(lines.length > 12 ? [`… (${lines.length - 12} more lines)`] : []);
   const gone = cut(x.slice(i, x.length - j)).map((l) => `    - ${l}`);
   const came = cut(y.slice(i, y.length - j)).map((l) => `    + ${l}`);
   return [...gone, ...came].join('\n');
