@@ -259,6 +259,21 @@ export const posts: Part = {
         expect.soft(rec.page(src[1]!)?.status, `${path}: ${src[1]}`).toBe(200);
     }
 
+    // Nothing was ever posted twice, by any step (a live copy's text is unique on each service).
+    const twice = (texts: string[]) => texts.filter((t, i) => texts.indexOf(t) !== i);
+    expect
+      .soft(
+        twice([...w.mastodon.statuses.values()].filter((x) => !x.deleted).map((x) => x.text)),
+        'statuses posted twice',
+      )
+      .toEqual([]);
+    expect
+      .soft(
+        twice([...w.pds.records.values()].filter((x) => !x.deleted).map((x) => String(x.value.text))),
+        'posts made twice',
+      )
+      .toEqual([]);
+
     // Copies: where the note says, still there on the service.
     for (const [path, services] of Object.entries(COPIED)) {
       const html = bodyOf(rec, path);
