@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/browser/**/*.test.ts', 'test/interop/**/*.test.ts'],
+    include: ['test/browser/**/*.test.ts', 'test/interop/**/*.test.ts', 'test/lived-in/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
