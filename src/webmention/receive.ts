@@ -11,6 +11,7 @@ import { type WebmentionRow, webmentionsStore } from '../db/store/webmentions.js
 import { AppError } from '../errors.js';
 import { createRateLimiter } from '../http/rate-limit.js';
 import type { FetchLike } from '../http/safe-fetch.js';
+import { inLane } from '../jobs/lanes.js';
 import type { JobHandler, JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { NoteService } from '../notes/service.js';
@@ -239,25 +240,36 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
     return { source: row.source, target: row.target, status: s, detail, updated: row.updated_at };
   }
 
+  // Strangers start these jobs: they run in the inbound lane, apart from the owner's work.
   const jobHandlers: Record<string, JobHandler> = {
-    [VERIFY_JOB]: (job) =>
-      verifyJob(job, {
-        store,
-        moderation,
-        notes: deps.notes,
-        fetch: deps.fetch,
-        clock: deps.clock,
-        limits: limits.fetch,
-        accepts: (n) => acceptsMentions(n, deps.clock.now()),
-        queueAvatar: (url) => {
-          if (store.hasAvatar(avatarHash(url))) return;
-          deps.jobs.enqueue(AVATAR_JOB, { url }, { key: `${AVATAR_JOB}:${avatarHash(url)}`, maxAttempts: 3 });
-          deps.wake?.();
+    [VERIFY_JOB]: inLane('inbound', (job, signal) =>
+      verifyJob(
+        job,
+        {
+          store,
+          moderation,
+          notes: deps.notes,
+          fetch: deps.fetch,
+          clock: deps.clock,
+          limits: limits.fetch,
+          accepts: (n) => acceptsMentions(n, deps.clock.now()),
+          queueAvatar: (url) => {
+            if (store.hasAvatar(avatarHash(url))) return;
+            deps.jobs.enqueue(
+              AVATAR_JOB,
+              { url },
+              { key: `${AVATAR_JOB}:${avatarHash(url)}`, maxAttempts: 3 },
+            );
+            deps.wake?.();
+          },
+          logger: deps.logger,
         },
-        logger: deps.logger,
-      }),
-    [AVATAR_JOB]: (job) =>
+        signal,
+      ),
+    ),
+    [AVATAR_JOB]: inLane('inbound', (job) =>
       avatarJob(job, { store, fetch: deps.fetch, clock: deps.clock, limits: limits.avatarFetch }),
+    ),
   };
 
   return {
