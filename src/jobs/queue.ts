@@ -192,6 +192,14 @@ export function createJobQueue(deps: JobQueueDeps) {
     prune(keepMs = 30 * 24 * 3600_000): number {
       return store.deleteFinishedBefore(toDbTime(new Date(deps.clock.now().getTime() - keepMs)));
     },
+    /**
+     * Forgets up to `limit` finished and cancelled jobs of these kinds older than `keepMs`: for
+     * work strangers start, kept briefly (issue 22).
+     */
+    pruneKinds(kinds: string[], keepMs: number, limit = 100): number {
+      const before = toDbTime(new Date(deps.clock.now().getTime() - keepMs));
+      return store.deleteFinishedOfKindsBefore(kinds, before, limit);
+    },
     /** Jobs per state, for /health and the admin. */
     counts(): Record<string, number> {
       return store.countJobs();
