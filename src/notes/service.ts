@@ -33,7 +33,7 @@ import {
   stagePurge,
   undoPurge,
 } from './files.js';
-import { hasStaleRel, plainText, renderKey, renderMarkdown } from './markdown.js';
+import { hasStaleRel, plainText, renderKey, renderMarkdown, renderStoredMarkdown } from './markdown.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
 import { normaliseTags, tagSlug } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
@@ -334,7 +334,7 @@ export function createNoteService(deps: NoteServiceDeps) {
     // may no longer carry, is stale too.
     if (row.content_html === null || row.html_hash !== renderKey(row.content_hash) || hasStaleRel(html)) {
       const bytes = readNoteFile(notesPath, row.file_path);
-      html = bytes ? renderMarkdown(bytes.toString('utf8')) : '';
+      html = bytes ? renderStoredMarkdown(bytes.toString('utf8')) : '';
       if (bytes && row.content_hash) notes.updateHtml(row.id, html, renderKey(row.content_hash));
       fileMissing = bytes === undefined;
       if (fileMissing) missingFiles.add(row.id);

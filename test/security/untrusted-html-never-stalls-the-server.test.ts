@@ -7,17 +7,17 @@
  * element) and parsed, once, on a worker thread with a time and memory limit; past the budget it is
  * refused unparsed with a reason.
  *
- * The event loop of this process (where the app runs) is watched with monitorEventLoopDelay while
+ * The event loop of this process (where the app runs) is watched (test/helpers/event-loop.ts) while
  * each hostile document is read: a fault bound (no stall of 250 ms), not a speed claim.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { replyContextsStore } from '../../src/db/store/reply-contexts.js';
 import { createHtmlPool, htmlPool } from '../../src/untrusted-html/pool.js';
 import { type Admin, signIn } from '../helpers/admin.js';
 import type { TestApp } from '../helpers/app.js';
+import { watchEventLoop } from '../helpers/event-loop.js';
 import {
   createWebmentionApp,
   drain,
@@ -31,20 +31,6 @@ import {
 
 /** The longest the event loop may stall while a hostile document is read. */
 const STALL_BOUND_MS = 250;
-
-/** Runs `work` while watching the event loop; resolves with its result and the longest stall. */
-async function watched<T>(work: () => Promise<T>): Promise<{ result: T; maxStallMs: number }> {
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  h.enable();
-  try {
-    const result = await work();
-    // A stall is recorded when the monitor's next timer fires after it: let one fire.
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    return { result, maxStallMs: h.max / 1e6 };
-  } finally {
-    h.disable();
-  }
-}
 
 const nested = (depth: number, inner: string) => `${'<div>'.repeat(depth)}${inner}${'</div>'.repeat(depth)}`;
 
@@ -100,7 +86,7 @@ describe('a Webmention source the parser would choke on', () => {
     it(`is refused unparsed, without stalling the server: ${name}`, async () => {
       const note = publishNote(t);
       site.pages.set('/post', { body: body(note.url) });
-      const { maxStallMs } = await watched(async () => {
+      const { maxStallMs } = await watchEventLoop(async () => {
         expect((await sendWebmention(t, site.url('/post'), note.url)).status).toBe(201);
         await drain(t);
       });
@@ -143,7 +129,7 @@ describe('the other documents StarPunk fetches', () => {
       expiresInSeconds: null,
     }).token;
     site.pages.set('/deep', { body: `<title>Deep</title>${nested(10_000, '<p class="h-entry">x</p>')}` });
-    const { maxStallMs } = await watched(async () => {
+    const { maxStallMs } = await watchEventLoop(async () => {
       const res = await t.request('/micropub', {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -172,7 +158,7 @@ describe('the other documents StarPunk fetches', () => {
       code_challenge: challenge,
       code_challenge_method: 'S256',
     });
-    const { result: html, maxStallMs } = await watched(async () => {
+    const { result: html, maxStallMs } = await watchEventLoop(async () => {
       const res = await t.get(`/auth/authorization?${q}`, { Cookie: admin.cookie });
       expect(res.status).toBe(200);
       return res.text();
