@@ -1,6 +1,8 @@
 import LinkHeader from 'http-link-header';
 import type { FetchLike } from '../http/safe-fetch.js';
 import { readLimited } from '../http/safe-fetch.js';
+import { measureHtml } from '../untrusted-html/budget.js';
+import { htmlPool } from '../untrusted-html/pool.js';
 import { parseMicroformats } from './microformats.js';
 
 /** What the consent page shows about a client. */
@@ -168,21 +170,17 @@ export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<
     return info;
   }
   if (type.includes('html')) {
-    info.fetched = true;
-    const parsed = parseMicroformats(body, base);
-    const app = parsed.items.find((i) => i.type?.some((t) => t === 'h-app' || t === 'h-x-app'));
-    const first = (k: string) => {
-      const v = app?.properties[k]?.[0];
-      if (typeof v === 'string') return v;
-      if (v && typeof v === 'object' && 'value' in v && typeof v.value === 'string') return v.value;
-      return undefined;
-    };
-    info.name = first('name')?.slice(0, 200);
-    info.logo = abs(first('logo') ?? first('photo'));
-    info.url = abs(first('url'));
-    info.redirectUris = (parsed.rels.redirect_uri ?? [])
-      .map((r) => abs(r))
-      .filter((r): r is string => r !== undefined);
+    // Parsed on a worker thread within the parse budget; a page that cannot be read says nothing.
+    const read = await htmlPool('owner').run({ kind: 'client-page', html: body, base });
+    if (read.ok && read.value.readable) {
+      info.fetched = true;
+      info.name = read.value.name;
+      info.logo = abs(read.value.logo);
+      info.url = abs(read.value.url);
+      info.redirectUris = read.value.redirectUris
+        .map((r) => abs(r))
+        .filter((r): r is string => r !== undefined);
+    }
   }
   const header = res.headers.get('link');
   if (header) {
@@ -196,4 +194,40 @@ export async function fetchClientInfo(clientId: URL, fetch: FetchLike): Promise<
     }
   }
   return info;
+}
+
+/** What a client's HTML page says: its h-app's name, logo and URL, and its rel=redirect_uri links. */
+export type ClientPageFacts =
+  | {
+      readable: true;
+      name: string | undefined;
+      logo: string | undefined;
+      url: string | undefined;
+      redirectUris: string[];
+    }
+  | { readable: false; problem: string };
+
+/**
+ * Reads a client's HTML page once (measured against the parse budget by the linear tokenizer
+ * first, then its microformats parsed). URLs come back as written; the caller resolves them.
+ * Runs in the untrusted-HTML worker (src/untrusted-html/).
+ */
+export function clientFromHtml(html: string, base: string): ClientPageFacts {
+  const measured = measureHtml(html);
+  if (measured.problem) return { readable: false, problem: measured.problem };
+  const parsed = parseMicroformats(html, base);
+  const app = parsed.items.find((i) => i.type?.some((t) => t === 'h-app' || t === 'h-x-app'));
+  const first = (k: string) => {
+    const v = app?.properties[k]?.[0];
+    if (typeof v === 'string') return v;
+    if (v && typeof v === 'object' && 'value' in v && typeof v.value === 'string') return v.value;
+    return undefined;
+  };
+  return {
+    readable: true,
+    name: first('name')?.slice(0, 200),
+    logo: first('logo') ?? first('photo'),
+    url: first('url'),
+    redirectUris: parsed.rels.redirect_uri ?? [],
+  };
 }

@@ -15,6 +15,7 @@ import type { Db } from '../db/open.js';
 import { type JobRow, type JobsStore, jobsStore } from '../db/store/jobs.js';
 import type { Logger } from '../logger.js';
 import { toDbTime } from '../notes/time.js';
+import { JOB_LANES, type JobLane, type LaneLimits, laneOf } from './lanes.js';
 
 /** A job as handlers and the admin see it. */
 export interface Job<P = unknown> {
@@ -49,8 +50,12 @@ export class JobError extends Error {
   }
 }
 
-/** Runs one job; its resolved value is stored as the job's result (JSON). */
-export type JobHandler = (job: Job) => Promise<unknown>;
+/**
+ * Runs one job; its resolved value is stored as the job's result (JSON). `signal` is aborted when
+ * the job's time is up, so the handler can stop what it started (a fetch, a parse on a worker).
+ * `lane`: whose work it is (lanes.ts, `inLane`); the owner's when absent.
+ */
+export type JobHandler = ((job: Job, signal: AbortSignal) => Promise<unknown>) & { lane?: JobLane };
 
 /** Options of `enqueue`. */
 export interface EnqueueOptions {
@@ -200,6 +205,14 @@ export function createJobQueue(deps: JobQueueDeps) {
     prune(keepMs = 30 * 24 * 3600_000): number {
       return store.deleteFinishedBefore(toDbTime(new Date(deps.clock.now().getTime() - keepMs)));
     },
+    /**
+     * Forgets up to `limit` finished and cancelled jobs of these kinds older than `keepMs`: for
+     * work strangers start, kept briefly (issue 22).
+     */
+    pruneKinds(kinds: string[], keepMs: number, limit = 100): number {
+      const before = toDbTime(new Date(deps.clock.now().getTime() - keepMs));
+      return store.deleteFinishedOfKindsBefore(kinds, before, limit);
+    },
     /** Jobs per state, for /health and the admin. */
     counts(): Record<string, number> {
       return store.countJobs();
@@ -220,35 +233,51 @@ export interface JobRunnerOptions {
   queue: JobQueue;
   handlers: Record<string, JobHandler>;
   logger?: Logger;
-  /** Jobs run at once (default 2). */
+  /** Jobs of the owner's lane run at once (default 2). */
   concurrency?: number;
   /** How often to look for due jobs when idle (default 1 s; `wake()` looks at once). */
   pollMs?: number;
-  /** A handler that takes longer fails with a retryable timeout (default 2 min). */
+  /** A handler of the owner's lane that takes longer fails with a retryable timeout (default 2 min). */
   timeoutMs?: number;
+  /** Other lanes' limits (default JOB_LANES). */
+  lanes?: Partial<Record<JobLane, Partial<LaneLimits>>>;
 }
 
 /**
- * Runs due jobs in this process until stopped: up to `concurrency` at once, each with a timeout.
- * `wake()` makes it look at once (after an enqueue); `stop()` resolves when running jobs settle.
+ * Runs due jobs in this process until stopped, lane by lane (lanes.ts): each lane leases only its
+ * own kinds, up to its `concurrency` at once, each job with the lane's timeout. `wake()` makes it
+ * look at once (after an enqueue); `stop()` resolves when running jobs settle.
  */
 export function createJobRunner(options: JobRunnerOptions) {
   const { queue, handlers, logger } = options;
-  const concurrency = options.concurrency ?? 2;
   const pollMs = options.pollMs ?? 1000;
-  const timeoutMs = options.timeoutMs ?? 120_000;
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const kinds = Object.keys(handlers);
-  const running = new Set<Promise<void>>();
+  const limitsOf = (lane: JobLane): LaneLimits => ({
+    ...JOB_LANES[lane],
+    ...(lane === 'owner' && options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(lane === 'owner' && options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...options.lanes?.[lane],
+  });
+  const lanes = (Object.keys(JOB_LANES) as JobLane[])
+    .map((name) => ({
+      name,
+      ...limitsOf(name),
+      kinds: Object.keys(handlers).filter((k) => laneOf(handlers[k]!) === name),
+      running: new Set<Promise<void>>(),
+    }))
+    .filter((lane) => lane.kinds.length > 0);
+  const allKinds = Object.keys(handlers);
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
 
   async function run(job: Job): Promise<void> {
     const handler = handlers[job.kind]!;
+    const { timeoutMs } = limitsOf(laneOf(handler));
+    const controller = new AbortController();
     let timeout: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
-        handler(job),
+        handler(job, controller.signal),
         new Promise((_, reject) => {
           timeout = setTimeout(() => reject(new JobError(`timed out after ${timeoutMs} ms`)), timeoutMs);
         }),
@@ -262,26 +291,30 @@ export function createJobRunner(options: JobRunnerOptions) {
       );
     } finally {
       clearTimeout(timeout);
+      // Whatever the handler still has going (a fetch, a parse on a worker thread) is cancelled.
+      controller.abort();
     }
   }
 
   function pump(): void {
     if (stopped) return;
-    while (running.size < concurrency) {
-      let job: Job | undefined;
-      try {
-        job = queue.lease(kinds, owner);
-      } catch (err) {
-        // A busy or full database: try again at the next tick.
-        logger?.warn({ error: (err as Error).message }, 'job queue could not lease');
-        break;
+    for (const lane of lanes) {
+      while (lane.running.size < lane.concurrency) {
+        let job: Job | undefined;
+        try {
+          job = queue.lease(lane.kinds, owner);
+        } catch (err) {
+          // A busy or full database: try again at the next tick.
+          logger?.warn({ error: (err as Error).message }, 'job queue could not lease');
+          break;
+        }
+        if (!job) break;
+        const p: Promise<void> = run(job).finally(() => {
+          lane.running.delete(p);
+          pump();
+        });
+        lane.running.add(p);
       }
-      if (!job) break;
-      const p: Promise<void> = run(job).finally(() => {
-        running.delete(p);
-        pump();
-      });
-      running.add(p);
     }
     schedule();
   }
@@ -308,13 +341,13 @@ export function createJobRunner(options: JobRunnerOptions) {
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
-      await Promise.allSettled([...running]);
+      await Promise.allSettled(lanes.flatMap((lane) => [...lane.running]));
     },
-    /** Runs due jobs until none is left (tests and the CLI): resolves with how many ran. */
+    /** Runs due jobs of every lane, one at a time, until none is left (tests and the CLI): resolves with how many ran. */
     async drain(): Promise<number> {
       let n = 0;
       for (;;) {
-        const job = queue.lease(kinds, owner);
+        const job = queue.lease(allKinds, owner);
         if (!job) return n;
         await run(job);
         n++;

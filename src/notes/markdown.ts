@@ -1,6 +1,8 @@
 import MarkdownIt from 'markdown-it';
 import markdownItFootnote from 'markdown-it-footnote';
 import sanitize from 'sanitize-html';
+import { AppError } from '../errors.js';
+import { HTML_BUDGET, measureHtml } from '../untrusted-html/budget.js';
 
 // Ids markdown-it-footnote writes without a docId: fn1, fnref1, and fnref1:2 for a repeated reference.
 const FOOTNOTE_ID = /^fn(ref)?[0-9]+(:[0-9]+)?$/;
@@ -251,8 +253,20 @@ export function renderKey(contentHash: string | null): string | null {
  * else must say 'others'.
  */
 export function sanitizeHtml(html: string, author: ContentAuthor = 'owner'): string {
+  // The sanitiser's cost grows with elements × nesting depth: 1 MB of nested <div>s would hold
+  // the event loop for minutes (issue 22). The linear tokenizer measures the depth first.
+  const { problem } = measureHtml(html, CONTENT_BUDGET);
+  if (problem) throw new AppError('invalid_request', `The content ${problem}.`);
   return sanitize(html, author === 'owner' ? SANITIZE_OPTIONS : SANITIZE_OTHERS_OPTIONS);
 }
+
+// Content may be long and have many elements (the note size caps those); only depth is super-linear.
+const CONTENT_BUDGET = {
+  ...HTML_BUDGET,
+  maxLength: Number.POSITIVE_INFINITY,
+  maxElements: Number.POSITIVE_INFINITY,
+  maxAttributes: Number.POSITIVE_INFINITY,
+};
 
 /**
  * True when sanitised HTML carries a rel value note content may no longer keep: HTML rendered by
@@ -266,9 +280,24 @@ export function hasStaleRel(html: string): boolean {
   return false;
 }
 
-/** Renders Markdown (with footnotes) to sanitised HTML; `author` as for sanitizeHtml. */
+/**
+ * Renders Markdown (with footnotes) to sanitised HTML; `author` as for sanitizeHtml. Throws an
+ * AppError (400) for content whose HTML nests elements more than 256 deep.
+ */
 export function renderMarkdown(markdown: string, author: ContentAuthor = 'owner'): string {
   return sanitizeHtml(md.render(markdown), author);
+}
+
+/**
+ * Renders stored Markdown for display, never throwing: content saved before the depth limit that
+ * nests deeper is shown as escaped text.
+ */
+export function renderStoredMarkdown(markdown: string): string {
+  try {
+    return renderMarkdown(markdown);
+  } catch {
+    return `<pre>${markdown.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))}</pre>`;
+  }
 }
 
 // Boundaries between these elements separate words in the text content.
@@ -292,7 +321,14 @@ const TEXT_OPTIONS: sanitize.IOptions = {
 
 /** Returns the text content of HTML (sanitised first), with entities decoded and whitespace collapsed. */
 export function plainText(html: string): string {
-  const spaced = sanitizeHtml(html).replace(BLOCK_BOUNDARY, ' ');
+  let sanitized: string;
+  try {
+    sanitized = sanitizeHtml(html);
+  } catch {
+    // Nested beyond the sanitiser's budget (a page title full of tags): no text worth showing.
+    return '';
+  }
+  const spaced = sanitized.replace(BLOCK_BOUNDARY, ' ');
   // With no tags allowed, sanitize-html escapes only &, <, > (and " in attributes, which are gone).
   return sanitize(spaced, TEXT_OPTIONS)
     .replace(/&(amp|lt|gt|quot);/g, (_m, name: string) => TEXT_ENTITIES[name] ?? '')

@@ -17,7 +17,7 @@ import type { TagsStore } from '../db/store/tags.js';
 import { responseUrls } from '../reply-context/kinds.js';
 import { storedLine } from './clean.js';
 import { noteFileExists, readNoteFile } from './files.js';
-import { hasStaleRel, renderKey, renderMarkdown } from './markdown.js';
+import { hasStaleRel, renderKey, renderStoredMarkdown } from './markdown.js';
 import { tagSlug } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
 import type { Citation, Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js';
@@ -114,7 +114,7 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
     // may no longer carry, is stale too.
     if (row.content_html === null || row.html_hash !== renderKey(row.content_hash) || hasStaleRel(html)) {
       const bytes = readNoteFile(notesPath, row.file_path);
-      html = bytes ? renderMarkdown(bytes.toString('utf8')) : '';
+      html = bytes ? renderStoredMarkdown(bytes.toString('utf8')) : '';
       if (bytes && row.content_hash) notes.updateHtml(row.id, html, renderKey(row.content_hash));
       fileMissing = bytes === undefined;
       if (fileMissing) missingFiles.add(row.id);

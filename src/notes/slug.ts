@@ -156,10 +156,16 @@ function timestampSlug(now: Date): string {
     .replace(/\D/g, '');
 }
 
+/** How much of a note's content its generated slug is read from. */
+const SLUG_SOURCE_CHARS = 2048;
+
 /** Makes a slug for a new note from its title, else its first words, else the UTC time (YYYYMMDDHHMMSS). */
 export function generateSlug(opts: { name?: string | null; content?: string; now: Date }): string {
   const fromName = opts.name ? slugify(opts.name) : '';
-  const slug = fromName || slugify(stripMarkdown(opts.content ?? '')) || timestampSlug(opts.now);
+  // The first words are all a slug takes: only the start of the content is read, which also keeps
+  // the Markdown-stripping expressions (some backtrack quadratically on runs of "[", "<", "`") cheap.
+  const start = (opts.content ?? '').slice(0, SLUG_SOURCE_CHARS);
+  const slug = fromName || slugify(stripMarkdown(start)) || timestampSlug(opts.now);
   return RESERVED_SLUGS.has(slug) ? `${slug}-note` : slug;
 }
 

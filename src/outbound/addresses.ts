@@ -2,14 +2,28 @@ import ipaddr from 'ipaddr.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+// IPv4-compatible addresses (::a.b.c.d, RFC 4291 §2.5.5.1, deprecated) and NAT64's well-known
+// prefix (64:ff9b::a.b.c.d, RFC 6052 §2.1): the last 32 bits are an IPv4 address that a tunnel or a
+// NAT64 gateway may deliver to.
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96') as [ipaddr.IPv6, number];
+const NAT64 = ipaddr.parseCIDR('64:ff9b::/96') as [ipaddr.IPv6, number];
+
+/** The IPv4 address an IPv6 address carries (mapped, compatible or NAT64), or undefined. */
+function embeddedIPv4(addr: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  if (addr.isIPv4MappedAddress()) return addr.toIPv4Address();
+  const [hi, lo] = [addr.parts[6]!, addr.parts[7]!];
+  // :: and ::1 are the unspecified and loopback addresses, not IPv4-compatible ones.
+  const compatible = addr.match(IPV4_COMPATIBLE) && !(hi === 0 && lo <= 1);
+  if (!compatible && !addr.match(NAT64)) return undefined;
+  return new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+}
+
 /**
- * An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is the IPv4 address it carries: the kernel
- * connects to that IPv4 address, so every check must see it as one.
+ * An IPv6 address that carries an IPv4 address (::ffff:127.0.0.1, ::127.0.0.1, 64:ff9b::127.0.0.1)
+ * is the IPv4 address it carries: that is where the packets end up, so every check must see it as one.
  */
 function unmap(addr: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
-  return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()
-    ? (addr as ipaddr.IPv6).toIPv4Address()
-    : addr;
+  return (addr.kind() === 'ipv6' && embeddedIPv4(addr as ipaddr.IPv6)) || addr;
 }
 
 function unmapRange([addr, bits]: Range): Range {

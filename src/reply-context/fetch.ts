@@ -1,6 +1,8 @@
 import type { FetchLike } from '../http/safe-fetch.js';
 import { parseMicroformats } from '../indieauth/microformats.js';
 import { excerpt, plainText } from '../notes/markdown.js';
+import { type HtmlBudget, measureHtml } from '../untrusted-html/budget.js';
+import { htmlPool } from '../untrusted-html/pool.js';
 
 /** How long fetching one page may take, from the request to the last byte read. */
 export const CONTEXT_TIMEOUT_MS = 5000;
@@ -92,18 +94,43 @@ function entryAuthor(entry: Mf2Item): { authorName: string | null; authorUrl: st
   return { authorName: null, authorUrl: null };
 }
 
-/** The text of the page's <title>, entities decoded, or null. */
-function htmlTitle(html: string): string | null {
-  const m = /<title\b[^>]*>([\s\S]{0,4000}?)<\/title\s*>/i.exec(html);
-  return m ? line(plainText(m[1]!), NAME_MAX) : null;
-}
-
 /** What an HTML page says about itself: its h-entry's name and author, else its <title>. */
 export function pageFacts(html: string, pageUrl: string): PageFacts {
+  const read = readPageFacts(html, pageUrl, UNLIMITED);
+  return read.ok ? read.facts : { name: null, authorName: null, authorUrl: null };
+}
+
+const UNLIMITED: HtmlBudget = {
+  maxLength: Number.POSITIVE_INFINITY,
+  maxElements: Number.POSITIVE_INFINITY,
+  maxDepth: Number.POSITIVE_INFINITY,
+  maxAttributes: Number.POSITIVE_INFINITY,
+};
+
+function factsOf(html: string, pageUrl: string, title: string | undefined): PageFacts {
   const parsed = parseMicroformats(html, pageUrl);
   const entry = findEntry(parsed.items as Mf2Item[], pageUrl);
   const author = entry ? entryAuthor(entry) : { authorName: null, authorUrl: null };
-  return { name: (entry ? entryName(entry) : null) ?? htmlTitle(html), ...author };
+  // The first <title>'s text (the tokenizer's), entities decoded.
+  const fallback = title === undefined ? null : line(plainText(title.slice(0, 4000)), NAME_MAX);
+  return { name: (entry ? entryName(entry) : null) ?? fallback, ...author };
+}
+
+/** What reading a page gave: its facts, or why it was not parsed. */
+export type PageFactsReading = { ok: true; facts: PageFacts } | { ok: false; reason: string };
+
+/**
+ * Reads a page once: one linear tokenizer pass measures it against the parse budget and finds its
+ * <title>; only a page within the budget is parsed for its microformats. Runs in the untrusted-HTML
+ * worker (src/untrusted-html/).
+ */
+export function readPageFacts(html: string, pageUrl: string, budget?: HtmlBudget): PageFactsReading {
+  let title: string | undefined;
+  const measured = measureHtml(html, budget, (tag) => {
+    if (title === undefined && tag.type === 'start' && tag.name === 'title') title = tag.rawText ?? '';
+  });
+  if (measured.problem) return { ok: false, reason: `the page ${measured.problem}` };
+  return { ok: true, facts: factsOf(html, pageUrl, title) };
 }
 
 /** Reads at most `maxBytes` of a body (the rest is left unread), as UTF-8. */
@@ -159,7 +186,12 @@ export async function fetchPageFacts(
       return { ok: false, reason: `not an HTML page (${type.slice(0, 60) || 'no type'})` };
     }
     const html = await readPrefix(res, options.maxBytes ?? CONTEXT_MAX_BYTES);
-    return { ok: true, facts: pageFacts(html, res.url || url) };
+    // Parsed on a worker thread, cancelled with the rest when the deadline passes.
+    const read = await htmlPool('owner').run(
+      { kind: 'page-facts', html, url: res.url || url },
+      controller.signal,
+    );
+    return read.ok ? read.value : { ok: false, reason: read.reason };
   })().catch(
     (err: unknown): FetchOutcome => ({
       ok: false,

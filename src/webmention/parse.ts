@@ -7,6 +7,8 @@
 import sanitizeHtml from 'sanitize-html';
 import type { MentionContent, MentionKind } from '../db/store/webmentions.js';
 import { type ParsedMicroformats, parseMicroformats } from '../indieauth/microformats.js';
+import { type HtmlBudget, measureHtml } from '../untrusted-html/budget.js';
+import { type HtmlTag, htmlTags } from '../untrusted-html/tokenizer.js';
 
 /** The longest URL accepted or kept. */
 export const MAX_URL_LENGTH = 2048;
@@ -51,36 +53,58 @@ const URL_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   q: ['cite'],
 };
 
-/**
- * Every URL an HTML document links to (elements of URL_ATTRIBUTES), resolved against its
- * `<base href>` or `docUrl`, fragments removed. Markup inside comments, <script>, <style> and
- * <textarea> is text to the HTML parser, so a URL there is not a link.
- */
-export function linksIn(html: string, docUrl: string): Set<string> {
-  const raw: string[] = [];
-  let base: string | undefined;
-  // sanitize-html is used for its HTML parser only: every tag is seen, none is kept.
-  sanitizeHtml(html, {
-    allowedTags: [],
-    allowedAttributes: {},
-    onOpenTag(name, attribs) {
-      if (name === 'base' && base === undefined && typeof attribs.href === 'string') {
-        base = attribs.href;
-        return;
-      }
-      for (const attr of URL_ATTRIBUTES[name] ?? []) {
-        const v = attribs[attr];
-        if (typeof v === 'string' && v.trim() !== '') raw.push(v);
-      }
-    },
-  });
-  const baseUrl = (base !== undefined && normaliseUrl(base, docUrl)) || docUrl;
+/** What one tokenizer pass over a document found: its links, and its first `<base href>`. */
+interface LinkScan {
+  links: string[];
+  base: { href: string; start: number; end: number } | undefined;
+}
+
+/** Collects the links and the base of a document from the tags the tokenizer sees. */
+function linkCollector(): { onTag: (tag: HtmlTag) => void; scan: LinkScan } {
+  const scan: LinkScan = { links: [], base: undefined };
+  // Template contents are not part of the document: a reader never sees a link there.
+  let template = 0;
+  const onTag = (tag: HtmlTag) => {
+    if (tag.name === 'template') {
+      if (tag.type === 'start') template++;
+      else if (template > 0) template--;
+      return;
+    }
+    if (tag.type !== 'start' || template > 0) return;
+    if (tag.name === 'base') {
+      const href = tag.attrs.get('href');
+      if (scan.base === undefined && href !== undefined) scan.base = { href, start: tag.start, end: tag.end };
+      return;
+    }
+    for (const attr of URL_ATTRIBUTES[tag.name] ?? []) {
+      const v = tag.attrs.get(attr);
+      if (v !== undefined && v.trim() !== '') scan.links.push(v);
+    }
+  };
+  return { onTag, scan };
+}
+
+/** The links of a scan, resolved against its `<base href>` or `docUrl`, fragments removed. */
+function resolveLinks(scan: LinkScan, docUrl: string): Set<string> {
+  const baseUrl = (scan.base !== undefined && normaliseUrl(scan.base.href, docUrl)) || docUrl;
   const out = new Set<string>();
-  for (const r of raw) {
+  for (const r of scan.links) {
     const u = normaliseUrl(r, baseUrl);
     if (u) out.add(u);
   }
   return out;
+}
+
+/**
+ * Every URL an HTML document links to (elements of URL_ATTRIBUTES), resolved against its
+ * `<base href>` or `docUrl`, fragments removed. Markup inside comments, <script>, <style> and
+ * <textarea> is text to the HTML parser, so a URL there is not a link. Linear in the document
+ * (src/untrusted-html/tokenizer.ts).
+ */
+export function linksIn(html: string, docUrl: string): Set<string> {
+  const { onTag, scan } = linkCollector();
+  for (const tag of htmlTags(html)) onTag(tag);
+  return resolveLinks(scan, docUrl);
 }
 
 /** The media types a source may have, and how each is searched for a link. */
@@ -320,7 +344,17 @@ const RSVP_VALUES = new Set(['yes', 'no', 'maybe', 'interested']);
  * sanitised content. `docUrl` is where the document was found (after redirects).
  */
 export function parseMention(html: string, docUrl: string, source: string, target: string): MentionContent {
-  const doc = parseMicroformatsSafely(html, docUrl);
+  const { onTag, scan } = linkCollector();
+  for (const tag of htmlTags(html)) onTag(tag);
+  return mentionFrom(microformatsOf(html, docUrl, scan.base), docUrl, source, target);
+}
+
+function mentionFrom(
+  doc: ParsedMicroformats,
+  docUrl: string,
+  source: string,
+  target: string,
+): MentionContent {
   const entry = primaryEntry(doc, [normaliseUrl(source) ?? source, normaliseUrl(docUrl) ?? docUrl]);
   const p = entry?.properties ?? {};
   const replyTo = urlsOf(p['in-reply-to'], docUrl);
@@ -366,19 +400,71 @@ export function parseMention(html: string, docUrl: string, source: string, targe
 }
 
 /**
- * The microformats parser fails on a relative `<base href>`: such a page is parsed again with its
- * base elements removed and the base resolved by hand.
+ * The microformats of a document, parsed once. The parser fails on a `<base href>` that is not
+ * an absolute URL, so such a base element (found by the tokenizer) is cut out and the base it
+ * names resolved by hand first.
  */
-function parseMicroformatsSafely(html: string, docUrl: string): ParsedMicroformats {
-  const doc = parseMicroformats(html, docUrl);
-  if (doc.items.length > 0 || !/<base\b/i.test(html)) return doc;
-  let base = docUrl;
-  sanitizeHtml(html, {
-    allowedTags: [],
-    onOpenTag(name, attribs) {
-      if (name === 'base' && base === docUrl && typeof attribs.href === 'string')
-        base = normaliseLink(attribs.href, docUrl) ?? docUrl;
-    },
-  });
-  return parseMicroformats(html.replace(/<base\b[^>]*>/gi, ''), base);
+function microformatsOf(html: string, docUrl: string, base: LinkScan['base']): ParsedMicroformats {
+  if (base === undefined) return parseMicroformats(html, docUrl);
+  let absolute = true;
+  try {
+    new URL(base.href.trim());
+  } catch {
+    absolute = false;
+  }
+  if (absolute) return parseMicroformats(html, docUrl);
+  const resolved = normaliseLink(base.href, docUrl) ?? docUrl;
+  return parseMicroformats(html.slice(0, base.start) + html.slice(base.end), resolved);
+}
+
+/** What reading a source gave: whether it links to the target, and what it says about it. */
+export type MentionReading =
+  | { kind: 'linked'; content: MentionContent }
+  | { kind: 'not-linked' }
+  /** The document is beyond the parse budget (src/untrusted-html/budget.ts): nothing was parsed. */
+  | { kind: 'refused'; problem: string };
+
+/**
+ * Reads a fetched source once (§3.2.2): one linear tokenizer pass measures it against `budget` and
+ * collects its links; only a document within the budget that links to `target` is then parsed for
+ * its microformats, once. JSON and plain-text sources are searched for the URL and read as plain
+ * mentions. Runs in the untrusted-HTML worker (src/untrusted-html/).
+ */
+export function readMention(input: {
+  body: string;
+  format: SourceFormat;
+  docUrl: string;
+  source: string;
+  target: string;
+  budget?: HtmlBudget;
+}): MentionReading {
+  const { body, format, docUrl, source, target } = input;
+  if (format !== 'html') {
+    if (!linksTo(body, format, docUrl, target)) return { kind: 'not-linked' };
+    return { kind: 'linked', content: plainMention(source) };
+  }
+  const { onTag, scan } = linkCollector();
+  const measured = measureHtml(body, input.budget, onTag);
+  if (measured.problem) return { kind: 'refused', problem: measured.problem };
+  if (!resolveLinks(scan, docUrl).has(target)) return { kind: 'not-linked' };
+  return {
+    kind: 'linked',
+    content: mentionFrom(microformatsOf(body, docUrl, scan.base), docUrl, source, target),
+  };
+}
+
+/** A mention of a source that is not HTML: nothing but its URL is known. */
+export function plainMention(source: string): MentionContent {
+  return {
+    kind: 'mention',
+    rsvp: null,
+    url: source,
+    author_name: null,
+    author_url: null,
+    author_photo: null,
+    published_at: null,
+    content_html: null,
+    content_text: null,
+    in_reply_to: '[]',
+  };
 }

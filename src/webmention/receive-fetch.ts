@@ -86,6 +86,10 @@ function describeFailure(err: unknown): { reason: string; retryable: boolean } {
   const causeText = typeof cause?.message === 'string' ? cause.message : '';
   if (/refusing to connect to private address/.test(causeText))
     return { reason: causeText, retryable: false };
+  // A host name that does not exist (NXDOMAIN) will not exist on the next try either: an invented
+  // name costs one lookup, not five attempts (issue 22). A resolver that failed (EAI_AGAIN) is retried.
+  if ((err as { cause?: { code?: unknown } })?.cause?.code === 'ENOTFOUND')
+    return { reason: 'the source’s host name does not exist', retryable: false };
   const name = (err as { name?: unknown })?.name;
   if (name === 'TimeoutError' || name === 'AbortError')
     return { reason: 'the source took too long to answer', retryable: true };

@@ -6,16 +6,17 @@
  * the row alone.
  */
 import type { Clock } from '../clock.js';
-import type { MentionContent, WebmentionRow, WebmentionsStore } from '../db/store/webmentions.js';
+import type { WebmentionRow, WebmentionsStore } from '../db/store/webmentions.js';
 import type { FetchLike } from '../http/safe-fetch.js';
 import { type Job, JobError } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { NoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
+import { htmlPool } from '../untrusted-html/pool.js';
 import { AvatarError, cacheAvatar } from './avatars.js';
 import type { ModerationService } from './moderation.js';
-import { linksTo, parseMention, sourceFormat } from './parse.js';
+import { sourceFormat } from './parse.js';
 import { fetchSource, type SourceFetchLimits } from './receive-fetch.js';
 
 /** What the verify job needs. */
@@ -39,23 +40,8 @@ export interface VerifyResult {
   moderation?: string;
 }
 
-function plainMention(source: string): MentionContent {
-  return {
-    kind: 'mention',
-    rsvp: null,
-    url: source,
-    author_name: null,
-    author_url: null,
-    author_photo: null,
-    published_at: null,
-    content_html: null,
-    content_text: null,
-    in_reply_to: '[]',
-  };
-}
-
 /** Verifies the request a job names; throws a retryable JobError while the source cannot be reached. */
-export async function verifyJob(job: Job, deps: VerifyDeps): Promise<VerifyResult> {
+export async function verifyJob(job: Job, deps: VerifyDeps, signal?: AbortSignal): Promise<VerifyResult> {
   const { id, request } = job.payload as { id: number; request: number };
   const { store } = deps;
   const now = () => toDbTime(deps.clock.now());
@@ -111,13 +97,30 @@ export async function verifyJob(job: Job, deps: VerifyDeps): Promise<VerifyResul
 
   const format = sourceFormat(fetched.contentType);
   if (!format) return refuse(row, `The source is ${fetched.contentType ?? 'of no declared type'}, not HTML.`);
-  if (!linksTo(fetched.body, format, fetched.url, row.target))
-    return refuse(row, 'The source does not link to the target.');
+  // Read on a worker thread (parse budget, time and memory limits): a hostile source costs a
+  // bounded share of one core and never the event loop.
+  const read = await htmlPool('inbound').run(
+    {
+      kind: 'mention',
+      body: fetched.body,
+      format,
+      docUrl: fetched.url,
+      source: row.source,
+      target: row.target,
+    },
+    signal,
+  );
+  row = current();
+  if (!row) return { state: 'superseded' };
+  if (!read.ok) {
+    if (read.retryable && !lastTry) throw new JobError(`the source could not be read now: ${read.reason}`);
+    return refuse(row, `The source could not be read: it ${read.reason}.`);
+  }
+  if (read.value.kind === 'refused')
+    return refuse(row, `The source is too complex to read: it ${read.value.problem}.`);
+  if (read.value.kind === 'not-linked') return refuse(row, 'The source does not link to the target.');
 
-  const content =
-    format === 'html'
-      ? parseMention(fetched.body, fetched.url, row.source, row.target)
-      : plainMention(row.source);
+  const { content } = read.value;
   const decided = deps.moderation.decide(row);
   store.updateContent(row.id, content, decided, now());
   if (content.author_photo) deps.queueAvatar(content.author_photo);

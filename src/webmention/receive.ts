@@ -1,8 +1,9 @@
 /**
  * Receiving Webmentions (W3C Webmention §3.2). A request is checked at once only for what §3.2.1
  * asks (source and target are http(s) URLs, different, and the target is a note of this site
- * that a visitor can see), plus the receiver's own limits (rate per source host, a cap on what
- * waits for moderation); it is then recorded and verified later by a job (receive-verify.ts).
+ * that a visitor can see), plus the receiver's own limits (rates per source host, per target note and
+ * overall, a cap on what waits for moderation); it is then recorded and verified later by a job
+ * (receive-verify.ts) in the job runner's inbound lane.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
@@ -11,6 +12,7 @@ import { type WebmentionRow, webmentionsStore } from '../db/store/webmentions.js
 import { AppError } from '../errors.js';
 import { createRateLimiter } from '../http/rate-limit.js';
 import type { FetchLike } from '../http/safe-fetch.js';
+import { inLane } from '../jobs/lanes.js';
 import type { JobHandler, JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { NoteService } from '../notes/service.js';
@@ -31,25 +33,36 @@ export const AVATAR_JOB = 'webmention.avatar';
 export interface ReceiveLimits {
   /** Requests accepted per source host and minute. */
   perHostPerMinute: number;
-  /** New mentions from one host that may wait for moderation at once. */
+  /** Requests accepted per target note and minute, from senders not yet known (see below). */
+  perTargetPerMinute: number;
+  /**
+   * Requests accepted per minute from all senders not yet known, together. Known senders — a host
+   * the owner allowed, or one with a mention the owner approved — are not counted: a flood from
+   * invented host names cannot crowd them out.
+   */
+  globalPerMinute: number;
+  /** New mentions from one host that may wait for moderation (or verification) at once. */
   pendingPerHost: number;
-  /** New mentions that may wait for moderation at once, in all. */
+  /** Verified mentions that may wait for moderation at once, in all. */
   pendingTotal: number;
   /** Attempts of a verification whose source could not be reached. */
   verifyAttempts: number;
+  /** How long a refused request (nothing stored of its source) and finished verifications are kept. */
+  refusedKeptMs: number;
   fetch: SourceFetchLimits;
   avatarFetch?: SourceFetchLimits;
 }
 
-/** How long a refused request (nothing stored of its source) keeps its status URL. */
-const REFUSED_KEPT_MS = 30 * 24 * 3600_000;
-
-/** The default limits. */
+/** The default limits (figures in docs/security.md). */
 export const RECEIVE_LIMITS: ReceiveLimits = {
   perHostPerMinute: 30,
+  // Above the per-host budget: one host alone can exhaust neither.
+  perTargetPerMinute: 50,
+  globalPerMinute: 60,
   pendingPerHost: 100,
   pendingTotal: 2000,
   verifyAttempts: 5,
+  refusedKeptMs: 24 * 3600_000,
   fetch: SOURCE_FETCH_LIMITS,
 };
 
@@ -111,7 +124,10 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
   const limits: ReceiveLimits = { ...RECEIVE_LIMITS, ...deps.limits };
   const store = webmentionsStore(deps.db);
   const moderation: ModerationService = createModeration({ db: deps.db, clock: deps.clock });
-  const limiter = createRateLimiter(limits.perHostPerMinute, 60_000, () => deps.clock.now().getTime());
+  const clockMs = () => deps.clock.now().getTime();
+  const limiter = createRateLimiter(limits.perHostPerMinute, 60_000, clockMs);
+  const perTarget = createRateLimiter(limits.perTargetPerMinute, 60_000, clockMs);
+  const overall = createRateLimiter(limits.globalPerMinute, 60_000, clockMs);
   const site = new URL(deps.siteUrl);
   const now = () => toDbTime(deps.clock.now());
 
@@ -127,6 +143,20 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
       return undefined;
     }
     return deps.notes.getNoteBySlug(slug);
+  }
+
+  /** A sender the owner knows: its domain is allowed, or a mention from it was approved. */
+  function isKnownSender(host: string): boolean {
+    return moderation.ruleFor(host) === 'allow' || store.hasApprovedFromHost(host);
+  }
+
+  /** Throws 429 with Retry-After when a budget's limiter says to wait. */
+  function overBudget(waitMs: number, what: string): void {
+    if (waitMs <= 0) return;
+    const s = Math.ceil(waitMs / 1000);
+    throw new AppError('rate_limited', `${what}; try again in ${s} seconds.`, {
+      details: { retryAfterS: s },
+    });
   }
 
   function enqueueVerify(row: WebmentionRow): void {
@@ -160,15 +190,15 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
       );
     }
     const host = hostKey(sourceUrl.hostname);
-    const wait = limiter.hit(host);
-    if (wait > 0) {
-      throw new AppError(
-        'rate_limited',
-        `Too many Webmentions from ${host}; try again in ${Math.ceil(wait / 1000)} seconds.`,
-        { details: { retryAfterS: Math.ceil(wait / 1000) } },
-      );
-    }
+    // One budget after the other: a request refused by one does not count against the next, so a
+    // single host hammering away spends its own budget only.
+    overBudget(limiter.hit(host), `Too many Webmentions from ${host}`);
     const blocked = moderation.isBlocked(host);
+    const known = !blocked && isKnownSender(host);
+    if (!blocked && !known) {
+      overBudget(perTarget.hit(String(note.id)), 'Too many Webmentions for this note');
+      overBudget(overall.hit('all'), 'Too many Webmentions from new senders just now');
+    }
     const existing = store.findWebmention(source, target);
     if (existing) {
       if (blocked) return existing;
@@ -189,7 +219,8 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
         throw new AppError('rate_limited', `Too many Webmentions from ${host} are waiting for moderation.`, {
           details: { retryAfterS: 3600 },
         });
-      if (store.countPending() >= limits.pendingTotal)
+      // The owner's known senders still get through when strangers fill the moderation queue.
+      if (!known && store.countPending() >= limits.pendingTotal)
         throw new AppError(
           'rate_limited',
           'Too many Webmentions are waiting for moderation; try again later.',
@@ -198,8 +229,9 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
           },
         );
     }
-    // Refused requests are kept a while for their status URL, then forgotten.
-    store.deleteRefusedBefore(toDbTime(new Date(deps.clock.now().getTime() - REFUSED_KEPT_MS)));
+    // Refused requests are kept a day for their status URL, then forgotten with their finished jobs.
+    store.deleteRefusedBefore(toDbTime(new Date(clockMs() - limits.refusedKeptMs)));
+    deps.jobs.pruneKinds([VERIFY_JOB, AVATAR_JOB], limits.refusedKeptMs);
     // A blocked domain is answered like any other (no fetch, nothing shown): telling it apart
     // would only teach a spammer to move.
     const row = store.insertWebmention({
@@ -239,25 +271,36 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
     return { source: row.source, target: row.target, status: s, detail, updated: row.updated_at };
   }
 
+  // Strangers start these jobs: they run in the inbound lane, apart from the owner's work.
   const jobHandlers: Record<string, JobHandler> = {
-    [VERIFY_JOB]: (job) =>
-      verifyJob(job, {
-        store,
-        moderation,
-        notes: deps.notes,
-        fetch: deps.fetch,
-        clock: deps.clock,
-        limits: limits.fetch,
-        accepts: (n) => acceptsMentions(n, deps.clock.now()),
-        queueAvatar: (url) => {
-          if (store.hasAvatar(avatarHash(url))) return;
-          deps.jobs.enqueue(AVATAR_JOB, { url }, { key: `${AVATAR_JOB}:${avatarHash(url)}`, maxAttempts: 3 });
-          deps.wake?.();
+    [VERIFY_JOB]: inLane('inbound', (job, signal) =>
+      verifyJob(
+        job,
+        {
+          store,
+          moderation,
+          notes: deps.notes,
+          fetch: deps.fetch,
+          clock: deps.clock,
+          limits: limits.fetch,
+          accepts: (n) => acceptsMentions(n, deps.clock.now()),
+          queueAvatar: (url) => {
+            if (store.hasAvatar(avatarHash(url))) return;
+            deps.jobs.enqueue(
+              AVATAR_JOB,
+              { url },
+              { key: `${AVATAR_JOB}:${avatarHash(url)}`, maxAttempts: 3 },
+            );
+            deps.wake?.();
+          },
+          logger: deps.logger,
         },
-        logger: deps.logger,
-      }),
-    [AVATAR_JOB]: (job) =>
+        signal,
+      ),
+    ),
+    [AVATAR_JOB]: inLane('inbound', (job) =>
       avatarJob(job, { store, fetch: deps.fetch, clock: deps.clock, limits: limits.avatarFetch }),
+    ),
   };
 
   return {

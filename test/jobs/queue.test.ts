@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock, systemClock } from '../../src/clock.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { type Db, openDatabase } from '../../src/db/open.js';
+import { inLane } from '../../src/jobs/lanes.js';
 import { backoffMs, createJobQueue, createJobRunner, type Job, JobError } from '../../src/jobs/queue.js';
 
 const cleanups: (() => void)[] = [];
@@ -176,6 +177,52 @@ describe('the job queue', () => {
     expect(q.list({ kind: 'hang' })[0]).toMatchObject({
       state: 'queued',
       lastError: 'timed out after 200 ms',
+    });
+  });
+});
+
+describe('lanes', () => {
+  it('each lane has its own slots and time limit; a timed-out handler’s signal is aborted', async () => {
+    const { db } = database();
+    const q = createJobQueue({ db, clock: systemClock });
+    for (let i = 0; i < 4; i++) q.enqueue('stranger', { i });
+    for (let i = 0; i < 3; i++) q.enqueue('own', { i });
+    const aborted: number[] = [];
+    let ownDone = 0;
+    let strangersAtOnce = 0;
+    let peak = 0;
+    const runner = createJobRunner({
+      queue: q,
+      pollMs: 10,
+      lanes: { inbound: { concurrency: 2, timeoutMs: 150 } },
+      handlers: {
+        // Hangs until its time is up, like a source that never answers.
+        stranger: inLane('inbound', (job, signal) => {
+          strangersAtOnce++;
+          peak = Math.max(peak, strangersAtOnce);
+          return new Promise((_, reject) =>
+            signal.addEventListener('abort', () => {
+              strangersAtOnce--;
+              aborted.push((job.payload as { i: number }).i);
+              reject(new Error('aborted'));
+            }),
+          );
+        }),
+        own: async () => {
+          ownDone++;
+        },
+      },
+    });
+    runner.start();
+    // The owner's jobs were queued after the strangers' and still run while those hang.
+    await expect.poll(() => ownDone, { timeout: 5000 }).toBe(3);
+    expect(aborted).toEqual([]);
+    await expect.poll(() => aborted.length, { timeout: 5000 }).toBe(4);
+    await runner.stop();
+    expect(peak).toBe(2);
+    expect(q.list({ kind: 'stranger' })[0]).toMatchObject({
+      state: 'queued',
+      lastError: 'timed out after 150 ms',
     });
   });
 });

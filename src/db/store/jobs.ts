@@ -67,6 +67,11 @@ export function jobsStore(db: Db) {
   );
   const counts = db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state');
   const prune = db.prepare("DELETE FROM jobs WHERE state IN ('done', 'cancelled') AND updated_at < ?");
+  const pruneKinds = db.prepare(
+    `DELETE FROM jobs WHERE id IN (
+       SELECT id FROM jobs WHERE instr(@kinds, ',' || kind || ',') > 0 AND state IN ('done', 'cancelled')
+         AND updated_at < @before LIMIT @limit)`,
+  );
   return {
     /** Adds a job; with an idempotency key already used, nothing is added. Returns the job (new or existing). */
     insertJob(j: {
@@ -113,6 +118,9 @@ export function jobsStore(db: Db) {
       list.all({ kind: f.kind ?? null, state: f.state ?? null, limit: f.limit ?? 100 }) as JobRow[],
     /** Deletes finished and cancelled jobs last touched before `before`; returns how many. */
     deleteFinishedBefore: (before: string) => prune.run(before).changes,
+    /** Deletes up to `limit` finished and cancelled jobs of these kinds last touched before `before`. */
+    deleteFinishedOfKindsBefore: (kinds: string[], before: string, limit: number) =>
+      pruneKinds.run({ kinds: `,${kinds.join(',')},`, before, limit }).changes,
     /** How many jobs are in each state. */
     countJobs: () =>
       Object.fromEntries(

@@ -134,7 +134,14 @@ export function webmentionsStore(db: Db) {
   const pendingForHost = db.prepare(
     `SELECT count(*) AS n FROM webmentions WHERE source_host = ? AND ${WAITING}`,
   );
-  const pendingTotal = db.prepare(`SELECT count(*) AS n FROM webmentions WHERE ${WAITING}`);
+  // The moderation queue proper: verified mentions the owner has not decided on. Requests that were
+  // never verified (a flood of junk) do not take its places.
+  const pendingTotal = db.prepare(
+    "SELECT count(*) AS n FROM webmentions WHERE moderation = 'pending' AND state = 'verified'",
+  );
+  const approvedFromHost = db.prepare(
+    "SELECT 1 FROM webmentions WHERE source_host = ? AND moderation = 'approved' AND verified_at IS NOT NULL LIMIT 1",
+  );
   const prune = db.prepare(
     `DELETE FROM webmentions WHERE id IN (
        SELECT id FROM webmentions WHERE state IN ('rejected', 'deleted') AND verified_at IS NULL AND updated_at < ?
@@ -250,8 +257,10 @@ export function webmentionsStore(db: Db) {
       ) as Record<string, number>,
     /** How many mentions from this host wait for the owner. */
     countPendingForHost: (host: string) => (pendingForHost.get(host) as { n: number }).n,
-    /** How many mentions wait for the owner, in all. */
+    /** How many verified mentions wait for the owner's decision, in all. */
     countPending: () => (pendingTotal.get() as { n: number }).n,
+    /** True when the owner approved a verified mention from this host before. */
+    hasApprovedFromHost: (host: string) => approvedFromHost.get(host) !== undefined,
     /** Moves every mention from a domain (and its subdomains) in state `from` to `moderation`. */
     updateModerationForDomain: (domain: string, from: Moderation, moderation: Moderation, now: string) =>
       moderateDomain.run({ domain, from, moderation, now }).changes,

@@ -149,11 +149,10 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
   );
 
   /**
-   * Validates client_id and redirect_uri before anything else (IndieAuth §5.2): an invalid one
-   * gets an error page, never a redirect. A redirect_uri on another origin must be declared by
-   * the client.
+   * Validates client_id and redirect_uri as written, before anything else (IndieAuth §5.2): an
+   * invalid one gets an error page, never a redirect. Nothing is fetched here.
    */
-  async function checkClient(q: Record<string, string | undefined>) {
+  function parseClient(q: Record<string, string | undefined>): { client: URL; redirect: URL } {
     const client = validateClientId(q.client_id);
     if (!client.ok)
       throw new AppError('invalid_request', `This sign-in request is not valid: ${client.reason}.`);
@@ -171,16 +170,26 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
         'invalid_request',
         'This sign-in request is not valid: redirect_uri has a fragment.',
       );
-    const info: ClientInfo = await fetchClientInfo(client.url, deps.fetch);
-    const same = sameOrigin(client.url, redirect);
+    return { client: client.url, redirect };
+  }
+
+  /**
+   * Reads what the client says about itself and checks the redirect_uri against it: one on another
+   * origin must be declared by the client. This fetches and parses a page from elsewhere, so it is
+   * done only for the signed-in owner (issue 22: never for an anonymous visitor).
+   */
+  async function checkClient(parsed: { client: URL; redirect: URL }) {
+    const { client, redirect } = parsed;
+    const info: ClientInfo = await fetchClientInfo(client, deps.fetch);
+    const same = sameOrigin(client, redirect);
     const declared = info.redirectUris.includes(redirect.toString());
     if (!same && !declared) {
       throw new AppError(
         'invalid_request',
-        `This sign-in request is not valid: ${redirect.toString()} is on another site than ${client.url.toString()} and the application does not declare it.`,
+        `This sign-in request is not valid: ${redirect.toString()} is on another site than ${client.toString()} and the application does not declare it.`,
       );
     }
-    return { clientId: client.url.toString(), redirect, info, same, declared };
+    return { clientId: client.toString(), redirect, info, same, declared };
   }
 
   function redirectWith(redirect: URL, params: Record<string, string | undefined>): string {
@@ -192,12 +201,13 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
 
   app.get('/auth/authorization', async (c) => {
     const q = c.req.query();
-    const checked = await checkClient(q);
+    const parsed = parseClient(q);
     const session = c.get('session');
     if (!session) {
       const here = c.req.path + new URL(c.req.url).search;
       return c.redirect(`/auth/login?next=${encodeURIComponent(here)}`, 303);
     }
+    const checked = await checkClient(parsed);
     // From here on the client and redirect are trusted enough to send errors back there.
     if (q.response_type !== undefined && q.response_type !== 'code') {
       return c.redirect(
@@ -262,7 +272,9 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
     if (!c.get('session')) throw new AppError('unauthorized', 'Please sign in first.');
     const body = await c.req.parseBody({ all: true });
     const one = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
-    const checked = await checkClient({ client_id: one('client_id'), redirect_uri: one('redirect_uri') });
+    const checked = await checkClient(
+      parseClient({ client_id: one('client_id'), redirect_uri: one('redirect_uri') }),
+    );
     const state = one('state');
     if (one('decision') !== 'approve') {
       return c.redirect(redirectWith(checked.redirect, { error: 'access_denied', state }), 303);

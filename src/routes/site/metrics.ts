@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { bearerError } from '../../http/bearer.js';
+import { takeEventLoopDelay, watchEventLoopDelay } from '../../http/event-loop.js';
 import { databaseBytes } from '../../http/health-probe.js';
 import { LATENCY_BUCKETS, type Metrics } from '../../http/metrics.js';
 import { formatPrometheus, type MetricFamily, PROMETHEUS_CONTENT_TYPE } from '../../http/prometheus.js';
@@ -97,6 +98,20 @@ export function collectMetrics(deps: MetricsRouteDeps): MetricFamily[] {
       samples: [{ value: process.memoryUsage.rss() }],
     },
   );
+  // Since the previous scrape: the promise that no outsider blocks the event loop, watched.
+  const lag = takeEventLoopDelay();
+  for (const [name, value, what] of [
+    ['nodejs_eventloop_lag_p50_seconds', lag.p50, 'The median'],
+    ['nodejs_eventloop_lag_p99_seconds', lag.p99, 'The 99th percentile of the'],
+    ['nodejs_eventloop_lag_max_seconds', lag.max, 'The longest'],
+  ] as const) {
+    families.push({
+      name,
+      help: `${what} event-loop delay since the previous scrape (sampled every 10 ms).`,
+      type: 'gauge',
+      samples: [{ value }],
+    });
+  }
   return families;
 }
 
@@ -106,6 +121,7 @@ export function collectMetrics(deps: MetricsRouteDeps): MetricFamily[] {
  */
 export function metricsRoutes(deps: MetricsRouteDeps): Hono<{ Variables: SessionVars }> {
   const app = new Hono<{ Variables: SessionVars }>();
+  watchEventLoopDelay();
   app.get('/metrics', (c) => {
     const header = c.req.header('authorization');
     const presented = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;

@@ -1,0 +1,57 @@
+/**
+ * The work the untrusted-HTML worker does: each task reads one document fetched from elsewhere,
+ * measures it against the parse budget first (budget.ts) and parses it at most once. Everything
+ * here is synchronous and runs on a worker thread (pool.ts), never on the main thread.
+ */
+import { type ClientPageFacts, clientFromHtml } from '../indieauth/client.js';
+import { type PageFactsReading, readPageFacts } from '../reply-context/fetch.js';
+import { type MentionReading, readMention, type SourceFormat } from '../webmention/parse.js';
+
+/** Reading a Webmention source (receive-verify.ts). */
+export interface MentionTask {
+  kind: 'mention';
+  body: string;
+  format: SourceFormat;
+  docUrl: string;
+  source: string;
+  target: string;
+}
+
+/** Reading the title and author of a page a note responds to (reply-context/). */
+export interface PageFactsTask {
+  kind: 'page-facts';
+  html: string;
+  url: string;
+}
+
+/** Reading an IndieAuth client's HTML page (indieauth/client.ts). */
+export interface ClientPageTask {
+  kind: 'client-page';
+  html: string;
+  base: string;
+}
+
+/** A task for the worker. */
+export type HtmlTask = MentionTask | PageFactsTask | ClientPageTask | { kind: 'ping' };
+
+/** What each kind of task gives. */
+export interface HtmlTaskResults {
+  mention: MentionReading;
+  'page-facts': PageFactsReading;
+  'client-page': ClientPageFacts;
+  ping: 'pong';
+}
+
+/** Runs one task. */
+export function runHtmlTask(task: HtmlTask): HtmlTaskResults[HtmlTask['kind']] {
+  switch (task.kind) {
+    case 'mention':
+      return readMention(task);
+    case 'page-facts':
+      return readPageFacts(task.html, task.url);
+    case 'client-page':
+      return clientFromHtml(task.html, task.base);
+    case 'ping':
+      return 'pong';
+  }
+}
