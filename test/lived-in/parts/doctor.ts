@@ -7,7 +7,7 @@ import type { Recording } from '../record.js';
 import type { Part } from '../world.js';
 
 /** A clean report: `exit 0`, owner summaries only (`media library: 9 file(s) in use`), `ok: …`. */
-const HEALTHY =
+export const HEALTHY =
   /^exit 0\n(?:[a-z][a-z ]*: \d+ file\(s\) in use(?:, and \d+ earlier one\(s\) kept)?\n)*ok: [^\n]*\n$/;
 
 export const doctor: Part = {
