@@ -49,6 +49,15 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       const st = r.settings;
       io.stdout(`settings: imported ${st.imported}, kept as they were ${st.skipped}, pictures ${st.files}\n`);
     }
+    for (const l of r.formerSlugs.lines) io.stdout(`not kept  ${l.source}: ${l.detail ?? ''}\n`);
+    if (r.formerSlugs.kept > 0) io.stdout(`former addresses: kept ${r.formerSlugs.kept}\n`);
+    if (r.replyContexts) {
+      const c = r.replyContexts;
+      for (const l of c.lines)
+        if (l.outcome === 'failed')
+          io.stdout(`failed    reply context ${l.source}: ${l.detail ?? 'unknown error'}\n`);
+      io.stdout(`reply contexts: imported ${c.imported}, skipped ${c.skipped}, failed ${c.failed}\n`);
+    }
     if (r.webmentions) {
       const w = r.webmentions;
       for (const l of w.lines)

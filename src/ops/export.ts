@@ -1,7 +1,9 @@
 /**
  * `starpunk export`: everything in portable formats — each note as Markdown with YAML front
  * matter, the media files (with media.json), every note as mf2 JSON, a JSON Feed 1.1, and the
- * received Webmentions as mf2 JSON (webmentions.json), and the public settings (settings.json).
+ * received Webmentions as mf2 JSON (webmentions.json), what was read of the pages notes respond
+ * to (reply-contexts.json, h-cites), and the public settings (settings.json). A note's former
+ * slugs travel in its front matter (`former_slugs`), so its old addresses keep answering 301.
  */
 
 import {
@@ -17,6 +19,7 @@ import {
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
+import { formerSlugsStore } from '../db/store/former-slugs.js';
 import { type MediaRow, mediaStore } from '../db/store/media.js';
 import { notesStore } from '../db/store/notes.js';
 import { jsonFeedFrame, renderJsonFeedItem } from '../feeds/index.js';
@@ -29,6 +32,8 @@ import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
 import { exportPages, PAGES_FILE } from '../pages/portability.js';
 import { createPageService } from '../pages/service.js';
+import { responseUrls } from '../reply-context/kinds.js';
+import { exportReplyContexts, REPLY_CONTEXTS_FILE } from '../reply-context/portability.js';
 import { exportSettings, SETTINGS_FILE } from '../settings/portability.js';
 import { createSettingsService } from '../settings/service.js';
 import { createSiteContext } from '../site/context.js';
@@ -76,15 +81,21 @@ export interface ExportResult {
   webmentions: number;
   /** Standalone pages written to pages.json. */
   pages: number;
+  /** Pages notes respond to whose title and author were read, written to reply-contexts.json. */
+  replyContexts: number;
   /** Notes whose file was missing or did not match the database (exported as found; see `starpunk doctor`). */
   warnings: string[];
 }
 
-/** The front matter written for a note: everything needed to recreate it. */
-export function frontMatterOf(note: Note): Record<string, unknown> {
+/**
+ * The front matter written for a note: everything needed to recreate it. `formerSlugs` are the
+ * slugs it had before (oldest first): an import makes their addresses lead to it again.
+ */
+export function frontMatterOf(note: Note, formerSlugs: readonly string[] = []): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   if (note.name) data.title = note.name;
   data.slug = note.slug;
+  if (formerSlugs.length > 0) data.former_slugs = [...formerSlugs];
   data.published = note.publishedAt.toISOString();
   data.created = note.createdAt.toISOString();
   if (note.updatedAt) data.updated = note.updatedAt.toISOString();
@@ -136,6 +147,9 @@ export function exportSite(options: ExportOptions): ExportResult {
   try {
     const notes = createNoteService({ db, notesPath: config.notesPath, clock: { now } });
     const store = notesStore(db);
+    const formerSlugs = formerSlugsStore(db);
+    // The pages notes respond to, in the order first cited (their contexts go to reply-contexts.json).
+    const cited = new Set<string>();
     // The site as its pages describe it: the saved settings over the environment's defaults.
     const site = createSiteContext({
       db,
@@ -168,7 +182,9 @@ export function exportSite(options: ExportOptions): ExportResult {
         const body = bytes ? bytes.toString('utf8') : '';
         const target = resolveUnder(notesOut, note.filePath);
         mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, stringifyFrontMatter(frontMatterOf(note), body), { flag: 'wx' });
+        const former = formerSlugs.listFormerSlugs(note.id);
+        writeFileSync(target, stringifyFrontMatter(frontMatterOf(note, former), body), { flag: 'wx' });
+        for (const url of responseUrls(note.properties)) cited.add(url);
         const entry: Record<string, unknown> = noteToMf2(note, urls.note(note.slug));
         if (note.deletedAt) entry.deleted = note.deletedAt.toISOString();
         mf2.add(entry);
@@ -179,6 +195,9 @@ export function exportSite(options: ExportOptions): ExportResult {
     const mentionsOut = itemsFile(join(partial, WEBMENTIONS_FILE));
     const webmentions = exportWebmentions(db, (item) => mentionsOut.add(item));
     mentionsOut.close();
+    const contextsOut = itemsFile(join(partial, REPLY_CONTEXTS_FILE));
+    const replyContexts = exportReplyContexts(db, cited, (item) => contextsOut.add(item));
+    contextsOut.close();
     // Site and author settings only (site.*, author.*): never the password hash or secrets.
     writeFileSync(join(partial, SETTINGS_FILE), `${JSON.stringify(exportSettings(db), null, 2)}\n`, {
       flag: 'wx',
@@ -239,6 +258,7 @@ export function exportSite(options: ExportOptions): ExportResult {
       mediaFiles: mediaFiles.length,
       webmentions,
       pages: pages.length,
+      replyContexts,
       warnings,
     };
   } catch (err) {

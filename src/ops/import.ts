@@ -2,6 +2,8 @@
  * `starpunk import`: bring notes in from a StarPunk data directory of any version (Python or
  * TypeScript, read strictly read-only) or from a folder of Markdown files with YAML front matter.
  * Every note goes through the note service; importing the same source twice creates nothing new.
+ * Besides the notes, a note's former slugs (its old addresses, which answer 301) and what was read
+ * of the pages notes respond to (reply context) come along, from an export or a data directory.
  */
 import {
   closeSync,
@@ -24,7 +26,9 @@ import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { fixedClock } from '../clock.js';
 import type { Db } from '../db/open.js';
+import { formerSlugsStore } from '../db/store/former-slugs.js';
 import { mediaStore } from '../db/store/media.js';
+import { notesStore } from '../db/store/notes.js';
 import { settingsStore } from '../db/store/settings.js';
 import { findInTrash, locateNoteFile, TrashIndex } from '../legacy/note-paths.js';
 import { MEDIA_URL_PREFIX } from '../media/service.js';
@@ -41,6 +45,13 @@ import {
   type PageImportReport,
   pageItemsFromDatabase,
 } from '../pages/portability.js';
+import { responseUrls } from '../reply-context/kinds.js';
+import {
+  importReplyContexts,
+  REPLY_CONTEXTS_FILE,
+  type ReplyContextImportReport,
+  replyContextItemsFromDatabase,
+} from '../reply-context/portability.js';
 import { copySettingsPictures, importSettings, type SettingsImportReport } from '../settings/portability.js';
 import {
   importWebmentions,
@@ -67,6 +78,8 @@ export interface ImportItem {
   tags: string[];
   photos: Photo[];
   properties?: Mf2Properties;
+  /** The slugs the note had before its current one, oldest first: their addresses lead to it again. */
+  formerSlugs?: string[];
 }
 
 /** What happened to one note or media file. */
@@ -92,6 +105,10 @@ export interface ImportReport {
   settings?: SettingsImportReport;
   /** Standalone pages, when the source had any. */
   pages?: PageImportReport;
+  /** What was read of the pages the notes respond to, when the source had any. */
+  replyContexts?: ReplyContextImportReport;
+  /** Former slugs of the notes: kept (now leading to their note), or not (another note holds them). */
+  formerSlugs: { kept: number; lines: ImportLine[] };
 }
 
 /** Options for importNotes. */
@@ -281,6 +298,24 @@ function readSourceTags(src: Database.Database, tables: Set<string>): Map<number
   return out;
 }
 
+/** Former slugs per note id, oldest first, from this StarPunk's `former_slugs` table. */
+function readSourceFormerSlugs(src: Database.Database, tables: Set<string>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  if (!tables.has('former_slugs')) return out;
+  const cols = columnsOf(src, 'former_slugs');
+  if (!cols.has('slug') || !cols.has('note_id')) return out;
+  const order = cols.has('replaced_at') ? 'note_id, replaced_at, slug' : 'note_id, slug';
+  const rows = src.prepare(`SELECT note_id, slug FROM former_slugs ORDER BY ${order}`).all() as {
+    note_id: number;
+    slug: unknown;
+  }[];
+  for (const r of rows) {
+    if (typeof r.slug !== 'string') continue;
+    out.set(r.note_id, [...(out.get(r.note_id) ?? []), r.slug]);
+  }
+  return out;
+}
+
 /** Media rows (any version that has a media table) and Python 1.x note attachments (note_media). */
 function readSourceMedia(
   src: Database.Database,
@@ -432,6 +467,19 @@ interface SourceNoteRow {
   properties: string | null;
 }
 
+/** The mf2 properties a source row stores (this StarPunk's notes.properties), when it has any. */
+function rowProperties(row: Pick<SourceNoteRow, 'properties'>): Mf2Properties | undefined {
+  if (!row.properties) return undefined;
+  try {
+    const p = JSON.parse(row.properties) as unknown;
+    if (p && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).length > 0)
+      return p as Mf2Properties;
+  } catch {
+    // Unreadable properties: the note comes without them.
+  }
+  return undefined;
+}
+
 function itemFromRow(
   row: SourceNoteRow,
   root: string,
@@ -439,6 +487,7 @@ function itemFromRow(
   hasEditedAt: boolean,
   tags: Map<number, string[]>,
   photos: Map<number, Photo[]>,
+  formerSlugs: Map<number, string[]>,
   now: Date,
 ): ImportItem {
   // Python StarPunk stored the path relative to the data directory (notes/2024/11/x.md); this
@@ -462,17 +511,7 @@ function itemFromRow(
     : updated && updated.getTime() - createdAt.getTime() > 1000
       ? updated
       : null;
-  let properties: Mf2Properties | undefined;
-  if (row.properties) {
-    try {
-      const p = JSON.parse(row.properties) as unknown;
-      if (p && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).length > 0) {
-        properties = p as Mf2Properties;
-      }
-    } catch {
-      properties = undefined;
-    }
-  }
+  const properties = rowProperties(row);
   return {
     source: `notes row ${row.id} (${row.file_path})`,
     slug: importSlug(row.slug),
@@ -487,6 +526,7 @@ function itemFromRow(
     tags: tags.get(row.id) ?? [],
     photos: photos.get(row.id) ?? [],
     ...(properties ? { properties } : {}),
+    ...(formerSlugs.has(row.id) ? { formerSlugs: formerSlugs.get(row.id)! } : {}),
   };
 }
 
@@ -592,6 +632,8 @@ function itemFromMarkdown(root: string, rel: string, mf2: Map<string, Mf2Propert
   const status = asString(data.status) ?? asString(data['post-status']);
   const draft = data.draft === true || status === 'draft' || data.published === false;
   const visibility = asString(data.visibility);
+  // The slugs the note had before (an export writes them), oldest first.
+  const former = asList(data.former_slugs);
   return {
     source: rel,
     slug,
@@ -606,6 +648,7 @@ function itemFromMarkdown(root: string, rel: string, mf2: Map<string, Mf2Propert
     tags: asList(data.tags ?? data.categories ?? data.category),
     photos: asPhotos(data.photos ?? data.photo),
     ...(slug && mf2.has(slug) ? { properties: mf2.get(slug)! } : {}),
+    ...(former.length > 0 ? { formerSlugs: former } : {}),
   };
 }
 
@@ -734,10 +777,43 @@ async function copyMedia(
   }
 }
 
+/**
+ * Gives imported notes their former slugs back, through the same table a slug change writes
+ * (`017_note_slug_history.sql`), so each old address answers 301 to the note again. A slug that
+ * is already this note's is left as it is (a second import adds nothing); one another note holds,
+ * now or as a former slug, stays with that note and is reported.
+ */
+function formerSlugKeeper(db: Db, report: ImportReport, now: Date) {
+  const former = formerSlugsStore(db);
+  const notes = notesStore(db);
+  /** Keeps one former slug of `noteId`; says why not when it cannot. */
+  const keep = (noteId: number, raw: string, at: Date): string | undefined => {
+    const v = validateCustomSlug(raw);
+    if (!v.ok) return `former slug "${raw}" was not kept: ${v.reason}`;
+    const holder = notes.findBySlug(v.slug);
+    if (holder)
+      return holder.id === noteId ? undefined : `former slug "${v.slug}" was not kept: another note has it`;
+    const owner = former.findNoteIdByFormerSlug(v.slug);
+    if (owner === noteId) return undefined;
+    if (owner !== undefined) return `former slug "${v.slug}" was not kept: it already leads to another note`;
+    former.insertFormerSlug(v.slug, noteId, toDbTime(at));
+    report.formerSlugs.kept++;
+    return undefined;
+  };
+  return (noteId: number, source: string, slugs: readonly string[]): void => {
+    slugs.forEach((raw, i) => {
+      // One millisecond apart, so they keep their order (the table sorts by replaced_at).
+      const why = keep(noteId, raw, new Date(now.getTime() + i));
+      if (why) report.formerSlugs.lines.push({ source, outcome: 'skipped', slug: raw, detail: why });
+    });
+  };
+}
+
 function importItem(
   source: ImportItem,
   notes: NoteService,
   clock: ReturnType<typeof fixedClock>,
+  keepFormerSlugs: ReturnType<typeof formerSlugKeeper>,
 ): ImportLine {
   const content = source.content.replace(/\r\n/g, '\n');
   // Without a usable slug, the one the service would generate; it depends only on the item, so a
@@ -749,6 +825,8 @@ function importItem(
   const existing = notes.getNoteBySlug(item.slug);
   if (existing) {
     if (existing.contentHash === notes.hashOf(content)) {
+      // An import from before former slugs travelled left them out: they are added now.
+      keepFormerSlugs(existing.id, item.source, item.formerSlugs ?? []);
       return { source: item.source, outcome: 'skipped', slug: item.slug, detail: 'already imported' };
     }
     return {
@@ -779,6 +857,7 @@ function importItem(
     clock.set(item.deletedAt);
     notes.trashNote(note.id);
   }
+  keepFormerSlugs(note.id, item.source, item.formerSlugs ?? []);
   const renamed = note.slug !== item.slug ? `stored as "${note.slug}" (its path was taken)` : undefined;
   return {
     source: item.source,
@@ -816,12 +895,14 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
     media: { copied: 0, skipped: 0, failed: 0 },
     lines: [],
     mediaLines: [],
+    formerSlugs: { kept: 0, lines: [] },
   };
   const clock = fixedClock(now);
   const notes = createNoteService({ db: opts.db, notesPath: opts.notesPath, clock });
+  const keepFormerSlugs = formerSlugKeeper(opts.db, report, now);
   const attempt = (source: string, make: () => ImportItem) => {
     try {
-      record(report, importItem(make(), notes, clock));
+      record(report, importItem(make(), notes, clock, keepFormerSlugs));
     } catch (err) {
       record(report, { source, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) });
     }
@@ -841,6 +922,7 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
         return found ? `"${found}" AS ${c}` : `NULL AS ${c}`;
       };
       const tags = readSourceTags(src, tables);
+      const formerSlugs = readSourceFormerSlugs(src, tables);
       const media = readSourceMedia(src, tables);
       await copyMedia(media.copies, join(root, 'media'), opts, now, report);
       const order = cols.has('created_at') ? 'created_at, id' : 'id';
@@ -851,10 +933,18 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
              ${pick('visibility')}, ${pick('properties')} FROM notes ORDER BY ${order}`,
         )
         .all() as SourceNoteRow[];
+      // Before the notes, so that a running site never caches a page of theirs without its context.
+      replyContexts(
+        report,
+        replyContextItemsFromDatabase(src),
+        citedBy(rows.map(rowProperties)),
+        opts.db,
+        now,
+      );
       const trash = new TrashIndex(join(root, '.trash'));
       for (const row of rows) {
         attempt(`notes row ${row.id} (${row.file_path})`, () =>
-          itemFromRow(row, root, trash, cols.has('edited_at'), tags, media.photos, now),
+          itemFromRow(row, root, trash, cols.has('edited_at'), tags, media.photos, formerSlugs, now),
         );
       }
       importProfile(src, tables, opts.db, now);
@@ -873,6 +963,13 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
   await copyMedia(readMediaJson(root), join(root, 'media'), opts, now, report);
   const settings = await importSettings(root, opts.db, opts.mediaPath, now);
   if (settings) report.settings = settings;
+  const contextsFile = join(root, REPLY_CONTEXTS_FILE);
+  if (existsSync(contextsFile)) {
+    // Before the notes, so that a running site never caches a page of theirs without its context.
+    const doc = readJson(contextsFile);
+    const items = Array.isArray(doc.items) ? doc.items : [];
+    replyContexts(report, items, citedBy(mf2.values()), opts.db, now);
+  }
   const files = listRegularFiles(root).filter(
     (rel) =>
       /\.(md|markdown)$/i.test(rel) && !(rel.startsWith('media/') && existsSync(join(root, 'media.json'))),
@@ -893,6 +990,19 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
     record(report, { source: rel, outcome: 'failed', detail: 'a symbolic link; it was not imported' });
   }
   return report;
+}
+
+/** The pages a set of notes' properties respond to. */
+function citedBy(properties: Iterable<Mf2Properties | undefined>): Set<string> {
+  const out = new Set<string>();
+  for (const p of properties) if (p) for (const url of responseUrls(p)) out.add(url);
+  return out;
+}
+
+/** Imports reply contexts of the pages the imported notes respond to, when there are any. */
+function replyContexts(report: ImportReport, items: unknown[], cited: Set<string>, db: Db, now: Date): void {
+  if (items.length === 0) return;
+  report.replyContexts = importReplyContexts({ db, items, cited, now });
 }
 
 /** Imports standalone pages into the report, when there are any. */

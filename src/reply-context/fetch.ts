@@ -9,8 +9,10 @@ export const CONTEXT_TIMEOUT_MS = 5000;
 /** How much of a page is read: titles and h-entries sit near the top; the rest is left unread. */
 export const CONTEXT_MAX_BYTES = 512 * 1024;
 
-const NAME_MAX = 200;
-const AUTHOR_MAX = 100;
+/** The longest title kept of a cited page (characters). */
+export const NAME_MAX = 200;
+/** The longest author name kept of a cited page (characters). */
+export const AUTHOR_MAX = 100;
 const HTTP = /^https?:\/\//i;
 
 /** What a page says about itself: its title and author, each may be missing. */
@@ -29,13 +31,14 @@ type Mf2Item = { type?: string[]; properties: Record<string, unknown[]>; childre
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** One line of display text from elsewhere: no control characters, single spaces, capped. */
-function line(text: unknown, max: number): string | null {
+export function line(text: unknown, max: number): string | null {
   if (typeof text !== 'string') return null;
   const clean = excerpt(text.replace(CONTROLS, ' '), max);
   return clean === '' ? null : clean;
 }
 
-function httpUrl(value: unknown): string | null {
+/** An http(s) URL of at most 2,048 characters, normalised; null for anything else. */
+export function httpUrl(value: unknown): string | null {
   if (typeof value !== 'string' || !HTTP.test(value) || value.length > 2048) return null;
   try {
     return new URL(value).toString();

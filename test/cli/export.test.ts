@@ -64,6 +64,7 @@ describe('starpunk export', () => {
       'mf2.json',
       'notes',
       'pages.json',
+      'reply-contexts.json',
       'settings.json',
       'webmentions.json',
     ]);

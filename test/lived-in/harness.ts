@@ -176,9 +176,13 @@ export class Site {
     return fetch(this.url(path), { redirect: 'manual', ...init });
   }
 
-  /** A GET as the signed-in admin. */
-  admin(path: string): Promise<Response> {
-    return this.fetch(path, { headers: { cookie: this.cookie } });
+  /**
+   * A GET as the signed-in admin; `after` is the answer it follows (a redirect), whose cookies
+   * are sent along as a browser would (a one-time flash rides in one).
+   */
+  admin(path: string, after?: Response): Promise<Response> {
+    const set = (after?.headers.getSetCookie() ?? []).map((c) => c.split(';')[0]!);
+    return this.fetch(path, { headers: { cookie: [this.cookie, ...set].join('; ') } });
   }
 
   /** Signs in with the password form and keeps the session cookie. */

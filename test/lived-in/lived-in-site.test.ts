@@ -29,6 +29,7 @@ import { launchBrowser } from '../browser/setup.js';
 import { killAll } from '../faults/harness.js';
 import { BSKY, startMastodon, startPds } from './fakes.js';
 import { freePort, PASSWORD, Site, waitFor } from './harness.js';
+import { HEALTHY } from './parts/doctor.js';
 import { PARTS } from './parts/index.js';
 import { BUSY, noteIds, settle } from './parts/posts.js';
 import { AUTHOR, SITE_NAME } from './parts/settings.js';
@@ -454,21 +455,25 @@ describe.sequential('a lived-in site', () => {
         page.split('<li>').find((li) => li.includes('on Mastodon') && li.includes('/disconnect')) ?? '';
       const id = /accounts\/(\d+)\/disconnect/.exec(row)![1]!;
       const gone = await second.postForm(`/admin/syndication/accounts/${id}/disconnect`, {});
-      const shown = await (await second.admin(gone.headers.get('location') ?? '/admin/syndication')).text();
+      const shown = await (
+        await second.admin(gone.headers.get('location') ?? '/admin/syndication', gone)
+      ).text();
       expect
         .soft(BUSY.test(shown) ? 'still queued' : 'cancelled', 'the disconnected account’s copy')
         .toBe('cancelled');
       expect
         .soft(
-          /<div class="flash[^"]*"[^>]*>([\s\S]*?)<\/div>/.exec(shown)?.[1] ?? '',
+          /<(p|div) class="flash[^"]*"[^>]*>([\s\S]*?)<\/\1>/.exec(shown)?.[2] ?? '',
           'the admin says the queued copies were cancelled',
         )
-        .toMatch(/cancel/i);
+        .toMatch(/^Account disconnected; 1 queued copy cancelled\./);
     } finally {
       w.mastodon.control.down = false;
     }
     const doctor = await second.cli(['doctor']);
-    expect.soft(`${doctor.code} ${doctor.stdout}`, 'doctor on the second site').toMatch(/^0 ok: /);
+    expect
+      .soft(`exit ${doctor.code}\n${doctor.stdout}${doctor.stderr}`, 'doctor on the second site')
+      .toMatch(HEALTHY);
     await second.stop();
 
     // The first site is exactly as it was, and its copies are all still there (posts' facts).

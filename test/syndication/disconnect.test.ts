@@ -106,15 +106,25 @@ describe('disconnecting an account', () => {
     expect(syndication.copiesForNote(second.id).find((c) => c.service === 'bluesky')!.state).toBe('posted');
   });
 
-  it('with nothing queued, the plain message; an unknown account is a 404', async () => {
+  it('with nothing queued, says that nothing was cancelled; an unknown account is a 404', async () => {
     const [mastodon] = t.app.services.syndication.listAccounts();
     const res = await postForm(t, admin, `/admin/syndication/accounts/${mastodon!.id}/disconnect`, {});
     expect(res.status).toBe(303);
-    expect(flashCookie(res)).toBeUndefined();
+    const cookie = flashCookie(res);
+    expect(cookie).toBeDefined();
     const html = await (
+      await t.get('/admin/syndication?flash=disconnected', { Cookie: `${admin.cookie}; ${cookie}` })
+    ).text();
+    // The owner is told plainly that no queued work was waiting (not left to wonder).
+    expect(html).toContain(
+      'Account disconnected; no queued copies to cancel. Copies already posted stay where they are.',
+    );
+    // Shown once: a reload has the plain message.
+    const reload = await (
       await t.get('/admin/syndication?flash=disconnected', { Cookie: admin.cookie })
     ).text();
-    expect(html).toContain('Account disconnected. Copies already posted stay where they are.');
+    expect(reload).toContain('Account disconnected. Copies already posted stay where they are.');
+    expect(reload).not.toContain('no queued copies');
     const again = await postForm(t, admin, `/admin/syndication/accounts/${mastodon!.id}/disconnect`, {});
     expect(again.status).toBe(404);
   });

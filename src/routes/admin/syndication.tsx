@@ -77,12 +77,15 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
     const f = adminFrame(c, { config: deps.config, site: deps.site }, FLASH);
     const taken = takeOneTimeFlash(c, disconnectedFlash(c)) as { cancelled?: unknown } | undefined;
     const n = taken?.cancelled;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) return f;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return f;
+    // Said even when nothing was queued, so the owner never wonders whether work is still waiting.
+    const cancelled =
+      n === 0 ? 'no queued copies to cancel' : `${n} queued ${n === 1 ? 'copy' : 'copies'} cancelled`;
     return {
       ...f,
       flash: {
         kind: 'ok',
-        text: `Account disconnected; ${n} queued ${n === 1 ? 'copy' : 'copies'} cancelled. Copies already posted stay where they are.`,
+        text: `Account disconnected; ${cancelled}. Copies already posted stay where they are.`,
       },
     };
   };
@@ -179,7 +182,7 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
   function disconnect(c: Ctx): Response {
     const done = syndication.disconnect(idParam(c, 'id'));
     if (!done) throw new AppError('not_found', 'No such account.');
-    if (done.cancelled > 0) setOneTimeFlash(c, disconnectedFlash(c), { cancelled: done.cancelled });
+    setOneTimeFlash(c, disconnectedFlash(c), { cancelled: done.cancelled });
     return c.redirect('/admin/syndication?flash=disconnected', 303);
   }
 
