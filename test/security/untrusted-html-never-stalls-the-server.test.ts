@@ -8,7 +8,7 @@
  * refused unparsed with a reason.
  *
  * The event loop of this process (where the app runs) is watched (test/helpers/event-loop.ts) while
- * each hostile document is read: a fault bound (no stall of 250 ms), not a speed claim.
+ * each hostile document is read: a fault bound (no stall of 1.5 s), not a speed claim.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -29,8 +29,15 @@ import {
   storedMention,
 } from '../helpers/webmention.js';
 
-/** The longest the event loop may stall while a hostile document is read. */
-const STALL_BOUND_MS = 250;
+/**
+ * The longest the event loop may stall while a hostile document is read. Parsing these documents
+ * on the main thread stalled it for 9 s and more; reading them now takes a few milliseconds. The
+ * bound leaves room for what a loaded machine adds (other test files run beside this one, and a
+ * busy CI host was seen stalling 300–700 ms on its own), so it fails on the regression, not on noise.
+ * The tight bounds (p99 under 100 ms, /health under 250 ms) are held by the fault test in its own
+ * process: test/faults/event-loop-under-hostile-input.test.ts.
+ */
+const STALL_BOUND_MS = 1500;
 
 const nested = (depth: number, inner: string) => `${'<div>'.repeat(depth)}${inner}${'</div>'.repeat(depth)}`;
 
