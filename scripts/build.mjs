@@ -52,9 +52,13 @@ if (current && !force) {
 }
 if (force) rmSync(BUILD_INFO, { force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', BUILD_INFO], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [tsc, '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', BUILD_INFO],
+  {
+    stdio: 'inherit',
+  },
+);
 for (const [from, to] of ASSETS) {
   if (existsSync(to)) rmSync(to, { recursive: true });
   if (existsSync(from)) cpSync(from, to, { recursive: true });
