@@ -7,8 +7,8 @@ export type Moderation = 'pending' | 'approved' | 'rejected';
 /** What a mention is to the note it targets. */
 export type MentionKind = 'reply' | 'like' | 'repost' | 'bookmark' | 'mention' | 'rsvp';
 
-/** A webmentions row as stored. */
-export interface WebmentionRow {
+/** A webmentions row as stored: the request, its state, and the content columns (MentionContent). */
+export interface WebmentionRow extends Omit<MentionContent, 'kind' | 'url'> {
   id: number;
   source: string;
   target: string;
@@ -19,17 +19,9 @@ export interface WebmentionRow {
   detail: string | null;
   requests: number;
   moderation: Moderation;
+  /** Null until verification has read the source. */
   kind: MentionKind | null;
-  rsvp: string | null;
   url: string | null;
-  author_name: string | null;
-  author_url: string | null;
-  author_photo: string | null;
-  published_at: string | null;
-  content_html: string | null;
-  content_text: string | null;
-  /** JSON array of URLs. */
-  in_reply_to: string;
   verified_at: string | null;
   received_at: string;
   updated_at: string;
@@ -49,6 +41,7 @@ export interface MentionContent {
   published_at: string | null;
   content_html: string | null;
   content_text: string | null;
+  /** JSON array of URLs. */
   in_reply_to: string;
 }
 
