@@ -27,6 +27,12 @@ export interface WebmentionRow extends Omit<MentionContent, 'kind' | 'url'> {
   updated_at: string;
 }
 
+/** What a first request from a source to a target records; verification fills in the rest. */
+type FirstRequest = Pick<
+  WebmentionRow,
+  'source' | 'target' | 'source_host' | 'note_id' | 'status_token' | 'state' | 'detail' | 'moderation'
+>;
+
 /** A row with the slug of the note it targets (admin lists). */
 export type WebmentionWithSlug = WebmentionRow & { note_slug: string | null };
 
@@ -183,17 +189,7 @@ export function webmentionsStore(db: Db) {
     /** The mention a status URL names, or undefined. */
     findWebmentionByToken: (token: string) => byToken.get(token) as WebmentionRow | undefined,
     /** Records a first request from a source to a target. */
-    insertWebmention: (w: {
-      source: string;
-      target: string;
-      source_host: string;
-      note_id: number | null;
-      status_token: string;
-      state: WebmentionState;
-      detail: string | null;
-      moderation: Moderation;
-      now: string;
-    }) => insert.get(w) as WebmentionRow,
+    insertWebmention: (w: FirstRequest & { now: string }) => insert.get(w) as WebmentionRow,
     /** Records another request for a known pair (an update): counted, and back to `state`. */
     updateRequested: (w: {
       id: number;

@@ -92,14 +92,15 @@ export function FilterNav<F extends string>(props: {
   filters: readonly (readonly [F, string])[];
   current: F;
   counts: Record<F, number>;
-  href: (filter: F) => string;
+  /** The list's address; a tab adds `?filter=` to it. */
+  base: string;
 }) {
   return (
     <nav aria-label={props.label}>
       <ul class="filters">
         {props.filters.map(([f, label]) => (
           <li>
-            <a href={props.href(f)} aria-current={f === props.current ? 'page' : undefined}>
+            <a href={`${props.base}?filter=${f}`} aria-current={f === props.current ? 'page' : undefined}>
               {label} <span class="count">{props.counts[f]}</span>
             </a>
           </li>

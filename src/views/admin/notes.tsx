@@ -62,13 +62,7 @@ export function renderDashboard(p: {
           directory.
         </div>
       )}
-      <FilterNav
-        label="Filter notes"
-        filters={FILTERS}
-        current={p.filter}
-        counts={p.counts}
-        href={(f) => `/admin?filter=${f}`}
-      />
+      <FilterNav label="Filter notes" base="/admin" filters={FILTERS} current={p.filter} counts={p.counts} />
       <search>
         <form method="get" action="/admin" class="search-form">
           <input type="hidden" name="filter" value={p.filter} />

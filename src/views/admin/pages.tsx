@@ -25,7 +25,16 @@ export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): str
         <AdminTable columns={['Page', 'Address', 'Menu', 'Actions']}>
           {p.pages.map((page) => {
             const at = menu.findIndex((m) => m.id === page.id);
-            const move = `/admin/pages/${page.id}/move`;
+            // One place up or down in the menu.
+            const move = (by: string, label: string) => (
+              <RowAction
+                action={`/admin/pages/${page.id}/move`}
+                fields={{ by }}
+                kind="secondary"
+                label={label}
+                row={page.title}
+              />
+            );
             return (
               <tr>
                 <td data-label="Page" class="wrap-anywhere">
@@ -37,24 +46,8 @@ export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): str
                 </td>
                 <td data-label="Menu">{at < 0 ? 'Not in menu' : `${at + 1} of ${menu.length}`}</td>
                 <td data-label="Actions" class="actions">
-                  {at > 0 && (
-                    <RowAction
-                      action={move}
-                      fields={{ by: '-1' }}
-                      kind="secondary"
-                      label="Move up"
-                      row={page.title}
-                    />
-                  )}
-                  {at >= 0 && at < menu.length - 1 && (
-                    <RowAction
-                      action={move}
-                      fields={{ by: '1' }}
-                      kind="secondary"
-                      label="Move down"
-                      row={page.title}
-                    />
-                  )}
+                  {at > 0 && move('-1', 'Move up')}
+                  {at >= 0 && at < menu.length - 1 && move('1', 'Move down')}
                   <RowAction
                     action={`/admin/pages/${page.id}/delete`}
                     kind="danger"

@@ -62,10 +62,10 @@ export function renderWebmentionAdmin(p: {
       </p>
       <FilterNav
         label="Filter Webmentions"
+        base="/admin/webmentions"
         filters={FILTERS}
         current={p.filter}
         counts={p.counts}
-        href={(f) => `/admin/webmentions?filter=${f}`}
       />
       <ListOr
         count={p.mentions.length}
