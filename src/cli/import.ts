@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMigrations } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
 import { importNotes } from '../ops/import.js';
-import { configFromIo, EXIT, ensureDataDirs, type Io, migrationPaths } from './context.js';
-import { reportMigrationError } from './migrate.js';
+import { EXIT, type Io } from './context.js';
+import { withSiteDatabase } from './site-database.js';
 
 const USAGE = 'usage: starpunk import <path>   (a StarPunk data directory, or a folder of Markdown files)\n';
 
@@ -19,16 +17,7 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
     io.stderr(`starpunk import: ${(err as Error).message}\n${USAGE}`);
     return EXIT.failure;
   }
-  const config = configFromIo(io);
-  if (!config) return EXIT.config;
-  try {
-    ensureDataDirs(config);
-    runMigrations({ ...migrationPaths(config) });
-  } catch (err) {
-    return reportMigrationError(err, io);
-  }
-  const db = openDatabase(config.databasePath);
-  try {
+  return withSiteDatabase(io, { command: 'import', ensureDirs: true }, async ({ config, db }) => {
     const r = await importNotes({
       source,
       db,
@@ -66,7 +55,5 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       io.stdout(`received webmentions: imported ${w.imported}, skipped ${w.skipped}, failed ${w.failed}\n`);
     }
     return r.failed + r.media.failed === 0 ? EXIT.ok : EXIT.failure;
-  } finally {
-    db.close();
-  }
+  });
 }

@@ -1,11 +1,8 @@
 import { createInterface } from 'node:readline';
 import { createAdminAuth } from '../auth/admin-auth.js';
 import { systemClock } from '../clock.js';
-import { runMigrations } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
-import { AppError } from '../errors.js';
-import { configFromIo, EXIT, type Io, migrationPaths, resolveSessionSecret } from './context.js';
-import { reportMigrationError } from './migrate.js';
+import { EXIT, type Io, resolveSessionSecret } from './context.js';
+import { withSiteDatabase } from './site-database.js';
 
 /** Reads one line from stdin without echo when it is a terminal. */
 async function readPassword(prompt: string, io: Io): Promise<string> {
@@ -33,16 +30,8 @@ export async function passwordCommand(args: string[], io: Io, read = readPasswor
     io.stderr('usage: starpunk password set   (reads the password from stdin when it is not a terminal)\n');
     return EXIT.failure;
   }
-  const config = configFromIo(io);
-  if (!config) return EXIT.config;
-  try {
-    runMigrations({ ...migrationPaths(config) });
-  } catch (err) {
-    return reportMigrationError(err, io);
-  }
-  const password = await read('New admin password: ', io);
-  const db = openDatabase(config.databasePath);
-  try {
+  return withSiteDatabase(io, { command: 'password' }, async ({ config, db }) => {
+    const password = await read('New admin password: ', io);
     const auth = createAdminAuth({
       db,
       config,
@@ -56,13 +45,5 @@ export async function passwordCommand(args: string[], io: Io, read = readPasswor
       `signed out ${ended} admin session${ended === 1 ? '' : 's'}: sign in again with the new password\n`,
     );
     return EXIT.ok;
-  } catch (err) {
-    if (err instanceof AppError) {
-      io.stderr(`starpunk password: ${err.message}\n`);
-      return EXIT.failure;
-    }
-    throw err;
-  } finally {
-    db.close();
-  }
+  });
 }

@@ -1,10 +1,7 @@
 import { systemClock } from '../clock.js';
-import { runMigrations } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
-import { AppError } from '../errors.js';
 import { createTokenService } from '../indieauth/tokens.js';
-import { configFromIo, EXIT, type Io, migrationPaths } from './context.js';
-import { reportMigrationError } from './migrate.js';
+import { EXIT, type Io } from './context.js';
+import { withSiteDatabase } from './site-database.js';
 
 const USAGE = `usage: starpunk token create --scope "<scopes>" [--client-id URL] [--expires-in SECONDS]
        starpunk token list
@@ -25,15 +22,7 @@ export function tokenCommand(args: string[], io: Io): number {
     io.stderr(USAGE);
     return EXIT.failure;
   }
-  const config = configFromIo(io);
-  if (!config) return EXIT.config;
-  try {
-    runMigrations({ ...migrationPaths(config) });
-  } catch (err) {
-    return reportMigrationError(err, io);
-  }
-  const db = openDatabase(config.databasePath);
-  try {
+  return withSiteDatabase(io, { command: 'token' }, ({ config, db }) => {
     const tokens = createTokenService({ db, clock: systemClock });
     if (sub === 'create') {
       const scope = option(rest, '--scope');
@@ -84,13 +73,5 @@ export function tokenCommand(args: string[], io: Io): number {
     }
     io.stdout(`token ${id} revoked\n`);
     return EXIT.ok;
-  } catch (err) {
-    if (err instanceof AppError) {
-      io.stderr(`starpunk token: ${err.message}\n`);
-      return EXIT.failure;
-    }
-    throw err;
-  } finally {
-    db.close();
-  }
+  });
 }

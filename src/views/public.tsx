@@ -11,12 +11,13 @@ export interface ListLinks {
   tag: (key: string) => string;
 }
 
-function Pager(props: { older?: string }) {
+/** The link to the next page of a list, when there is one (the empty span keeps it on the right). */
+function Pager(props: { older?: string; label?: string }) {
   return props.older ? (
     <nav class="pagination" aria-label="Pages">
       <span />
       <a href={props.older} rel="next">
-        Older notes →
+        {props.label ?? 'Older notes →'}
       </a>
     </nav>
   ) : null;
@@ -179,14 +180,7 @@ export function renderSearchPage(p: {
           <p>{raw(r.excerptHtml)}</p>
         </article>
       ))}
-      {p.next && (
-        <nav class="pagination" aria-label="Pages">
-          <span />
-          <a href={p.next} rel="next">
-            More results →
-          </a>
-        </nav>
-      )}
+      <Pager older={p.next} label="More results →" />
     </Layout>,
   );
 }

@@ -17,6 +17,7 @@ import { createJobQueue } from '../jobs/queue.js';
 import type { NoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import { avatarHash } from './avatars.js';
+import { jsonList } from './json-list.js';
 import { hostKey } from './moderation.js';
 import {
   cleanText,
@@ -50,15 +51,6 @@ export interface ExportedMention {
   'wm-property': string;
   'wm-received': string;
   'wm-status': Moderation;
-}
-
-function jsonList(text: string): string[] {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 /** A stored mention as mf2 JSON; undefined when nothing of its source is stored (refused, or deleted). */

@@ -5,6 +5,7 @@
 import type { MentionKind, WebmentionRow } from '../db/store/webmentions.js';
 import { parseDbTime } from '../notes/time.js';
 import { avatarPath } from './avatars.js';
+import { jsonList } from './json-list.js';
 
 /** One shown mention. */
 export interface ResponseView {
@@ -36,15 +37,6 @@ export interface GroupedResponses {
   replyCount: number;
   /** Plain mentions and bookmarks. */
   mentions: ResponseView[];
-}
-
-function jsonList(text: string): string[] {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 // A date a hand edit of the database made unreadable is left out rather than failing the page.

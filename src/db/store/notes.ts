@@ -33,12 +33,12 @@ export interface NoteKeyRow {
   edited_at: string | null;
 }
 
-/** Columns written when a note is created. */
-export interface NewNoteRow {
-  slug: string;
-  file_path: string;
+/**
+ * The columns a save writes from the note's file and form: the same when the note is created and
+ * at every update.
+ */
+export interface NoteContentColumns {
   published: boolean;
-  created_at: string;
   published_at: string;
   content_hash: string;
   name: string | null;
@@ -49,19 +49,17 @@ export interface NewNoteRow {
   html_hash: string | null;
 }
 
+/** Columns written when a note is created. */
+export interface NewNoteRow extends NoteContentColumns {
+  slug: string;
+  file_path: string;
+  created_at: string;
+}
+
 /** Columns an update may change. */
-export interface NoteRowChanges {
-  published: boolean;
+export interface NoteRowChanges extends NoteContentColumns {
   updated_at: string;
   edited_at: string;
-  published_at: string;
-  content_hash: string;
-  name: string | null;
-  visibility: string;
-  properties: string;
-  content_html: string;
-  /** What `content_html` was rendered from (see renderKey in notes/markdown.ts). */
-  html_hash: string | null;
 }
 
 /** A position in a timeline: notes strictly older than this come next. */

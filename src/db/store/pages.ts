@@ -13,15 +13,8 @@ export interface PageRow {
   updated_at: string;
 }
 
-/** The fields a page is written with. */
-export interface PageInput {
-  slug: string;
-  title: string;
-  content: string;
-  content_html: string;
-  published: number;
-  menu_order: number | null;
-}
+/** The fields a page is written with: all but its id and times, which the store sets. */
+export type PageInput = Omit<PageRow, 'id' | 'created_at' | 'updated_at'>;
 
 const COLUMNS = 'id, slug, title, content, content_html, published, menu_order, created_at, updated_at';
 

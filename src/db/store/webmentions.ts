@@ -7,8 +7,8 @@ export type Moderation = 'pending' | 'approved' | 'rejected';
 /** What a mention is to the note it targets. */
 export type MentionKind = 'reply' | 'like' | 'repost' | 'bookmark' | 'mention' | 'rsvp';
 
-/** A webmentions row as stored. */
-export interface WebmentionRow {
+/** A webmentions row as stored: the request, its state, and the content columns (MentionContent). */
+export interface WebmentionRow extends Omit<MentionContent, 'kind' | 'url'> {
   id: number;
   source: string;
   target: string;
@@ -19,21 +19,19 @@ export interface WebmentionRow {
   detail: string | null;
   requests: number;
   moderation: Moderation;
+  /** Null until verification has read the source. */
   kind: MentionKind | null;
-  rsvp: string | null;
   url: string | null;
-  author_name: string | null;
-  author_url: string | null;
-  author_photo: string | null;
-  published_at: string | null;
-  content_html: string | null;
-  content_text: string | null;
-  /** JSON array of URLs. */
-  in_reply_to: string;
   verified_at: string | null;
   received_at: string;
   updated_at: string;
 }
+
+/** What a first request from a source to a target records; verification fills in the rest. */
+type FirstRequest = Pick<
+  WebmentionRow,
+  'source' | 'target' | 'source_host' | 'note_id' | 'status_token' | 'state' | 'detail' | 'moderation'
+>;
 
 /** A row with the slug of the note it targets (admin lists). */
 export type WebmentionWithSlug = WebmentionRow & { note_slug: string | null };
@@ -49,6 +47,7 @@ export interface MentionContent {
   published_at: string | null;
   content_html: string | null;
   content_text: string | null;
+  /** JSON array of URLs. */
   in_reply_to: string;
 }
 
@@ -190,17 +189,7 @@ export function webmentionsStore(db: Db) {
     /** The mention a status URL names, or undefined. */
     findWebmentionByToken: (token: string) => byToken.get(token) as WebmentionRow | undefined,
     /** Records a first request from a source to a target. */
-    insertWebmention: (w: {
-      source: string;
-      target: string;
-      source_host: string;
-      note_id: number | null;
-      status_token: string;
-      state: WebmentionState;
-      detail: string | null;
-      moderation: Moderation;
-      now: string;
-    }) => insert.get(w) as WebmentionRow,
+    insertWebmention: (w: FirstRequest & { now: string }) => insert.get(w) as WebmentionRow,
     /** Records another request for a known pair (an update): counted, and back to `state`. */
     updateRequested: (w: {
       id: number;

@@ -116,7 +116,6 @@ interface EditorForm {
   stamp: string | undefined;
 }
 
-/** Reads the editor form: what was typed, the note input it means, and every problem with it. */
 /** The accounts ticked under "Copy to" (ids; anything else is ignored). */
 async function pickedAccounts(c: Ctx): Promise<number[]> {
   const v = (await c.req.parseBody({ all: true })).syndicate_to;
@@ -124,6 +123,7 @@ async function pickedAccounts(c: Ctx): Promise<number[]> {
   return list.filter((x): x is string => typeof x === 'string' && /^\d{1,12}$/.test(x)).map(Number);
 }
 
+/** Reads the editor form: what was typed, the note input it means, and every problem with it. */
 async function readEditor(c: Ctx, clock: Clock, timeZone: string): Promise<EditorForm> {
   const body = await c.req.parseBody({ all: false });
   const kind = str(body.response_kind);
@@ -333,7 +333,6 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
     return [{ url: item.url, alt: upload.alt }];
   }
 
-  /** Where the browser goes after a save; `saved` tells the script which draft that visit saved. */
   /** One checkbox per account: ticked by the account's default on a new note, as posted otherwise. */
   function syndicationChoices(noteId: number | undefined, picked?: number[]): SyndicationChoice[] {
     const s = deps.syndication;
@@ -348,10 +347,59 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
     });
   }
 
+  /** Where the browser goes after a save; `saved` tells the script which draft that visit saved. */
   function afterSave(id: number, flash: string, key: string, stamp: string | undefined): string {
     if (!stamp) return `/admin/edit/${id}?flash=${flash}`;
     drafts.discardDraft(key, stamp);
     return `/admin/edit/${id}?flash=${flash}&saved=${stamp}`;
+  }
+
+  /**
+   * The editor shown again with what was posted, for a new note or for `n`: after a problem
+   * (`errors`, with their status), a preview, or photos arranged.
+   */
+  function postedPage(c: Ctx, form: EditorForm, picked: number[], n?: Note) {
+    return (errors: string[], status = 200, preview?: string) =>
+      c.html(
+        renderEditor({
+          frame: deps.frame(c),
+          mode: n ? 'edit' : 'new',
+          noteId: n?.id,
+          revision: n?.revision,
+          values: form.values,
+          errors,
+          previewHtml: preview,
+          publicUrl: n && publicUrl(n),
+          previewUrl: n && previewUrl(n),
+          media: mediaChoices(),
+          syndication: syndicationChoices(n?.id, picked),
+          unsaved: true,
+        }),
+        status as 200,
+      );
+  }
+
+  /**
+   * What a post of the editor does, for a new note or an old one: a preview or photos arranged
+   * show the form again, problems show it with them (400); anything else stores the upload and
+   * `save`s the note. A save the service refuses (an address taken…) shows the form again with
+   * the reason.
+   */
+  async function submitEditor(
+    form: EditorForm,
+    page: ReturnType<typeof postedPage>,
+    save: (input: NoteInput) => Response,
+  ): Promise<Response> {
+    if (form.intent === 'preview') return page([], 200, previewHtml(form));
+    if (form.intent === 'rearrange') return page([]);
+    if (form.errors.length > 0) return page(form.errors, 400);
+    try {
+      const photos = [...form.values.photoUrls, ...(await saveUpload(form.upload))];
+      return save(noteInput(form.values, photos, form.publishedAt));
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return page([err.message], err.status);
+      throw err;
+    }
   }
 
   function newEditorPage(c: Ctx) {
@@ -370,26 +418,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   async function createFromEditor(c: Ctx) {
     const form = await readEditor(c, clock, deps.timeZone());
     const picked = await pickedAccounts(c);
-    const page = (errors: string[], status = 200, preview?: string) =>
-      c.html(
-        renderEditor({
-          frame: deps.frame(c),
-          mode: 'new',
-          values: form.values,
-          errors,
-          previewHtml: preview,
-          media: mediaChoices(),
-          syndication: syndicationChoices(undefined, picked),
-          unsaved: true,
-        }),
-        status as 200,
-      );
-    if (form.intent === 'preview') return page([], 200, previewHtml(form));
-    if (form.intent === 'rearrange') return page([]);
-    if (form.errors.length > 0) return page(form.errors, 400);
-    try {
-      const photos = [...form.values.photoUrls, ...(await saveUpload(form.upload))];
-      const input = noteInput(form.values, photos, form.publishedAt);
+    return submitEditor(form, postedPage(c, form, picked), (input) => {
       const v = form.values;
       const properties = v.responseKind && v.responseUrl ? { [v.responseKind]: [v.responseUrl] } : undefined;
       const note = notes.createNote({
@@ -399,10 +428,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
       });
       deps.syndication?.request(note.id, picked);
       return c.redirect(afterSave(note.id, SAVED_FLASH[v.status], 'new', form.stamp), 303);
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) return page([err.message], err.status);
-      throw err;
-    }
+    });
   }
 
   function editorPage(c: Ctx) {
@@ -432,30 +458,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
     // An emptied field keeps the address; another one moves the note (the old address redirects).
     if (!form.values.slug) form.values.slug = n.slug;
     const newSlug = form.values.slug.toLowerCase() !== n.slug ? form.values.slug : undefined;
-    const page = (errors: string[], status = 200, preview?: string) =>
-      c.html(
-        renderEditor({
-          frame: deps.frame(c),
-          mode: 'edit',
-          noteId: n.id,
-          revision: n.revision,
-          values: form.values,
-          errors,
-          previewHtml: preview,
-          publicUrl: publicUrl(n),
-          previewUrl: previewUrl(n),
-          media: mediaChoices(),
-          syndication: syndicationChoices(n.id, picked),
-          unsaved: true,
-        }),
-        status as 200,
-      );
-    if (form.intent === 'preview') return page([], 200, previewHtml(form));
-    if (form.intent === 'rearrange') return page([]);
-    if (form.errors.length > 0) return page(form.errors, 400);
-    try {
-      const photos = [...form.values.photoUrls, ...(await saveUpload(form.upload))];
-      const input = noteInput(form.values, photos, form.publishedAt);
+    return submitEditor(form, postedPage(c, form, picked, n), (input) => {
       // "Publish now" on a note that was already live keeps its original date.
       const keepDate = form.values.status === 'publish' && n.published && n.publishedAt <= clock.now();
       const setProperties = responseChanges(form.values);
@@ -468,10 +471,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
       });
       deps.syndication?.request(n.id, picked);
       return c.redirect(afterSave(n.id, newSlug ? 'moved' : 'saved', String(n.id), form.stamp), 303);
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) return page([err.message], err.status);
-      throw err;
-    }
+    });
   }
 
   /** The live preview: the note as the form describes it, rendered like its public page. */

@@ -26,7 +26,7 @@ import { renderDashboard } from '../../views/admin/notes.js';
 import { authorCardOf } from '../../views/author.js';
 import { registerEditorRoutes } from './editor.js';
 import { adminFrame } from './frame.js';
-import { type OneTimeFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
+import { sessionFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
 
 const PAGE = 25;
 const FILTERS: readonly AdminFilter[] = [
@@ -227,17 +227,8 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
 
   // Tokens -----------------------------------------------------------------------------------
   /** Where a freshly minted token waits for the page that shows it once (see one-time-flash.ts). */
-  const mintedFlash = (c: Context<{ Variables: SessionVars }>): OneTimeFlash => {
-    const s = c.get('session')!;
-    return {
-      name: 'starpunk_minted',
-      path: '/admin/tokens',
-      sessionSecret: s.csrf,
-      sessionId: s.id,
-      secure: config.siteUrl.startsWith('https:'),
-      now: clock.now(),
-    };
-  };
+  const mintedFlash = (c: Context<{ Variables: SessionVars }>) =>
+    sessionFlash(c, 'starpunk_minted', '/admin/tokens', config.siteUrl, clock.now());
   app.get('/tokens', (c) => {
     const taken = takeOneTimeFlash(c, mintedFlash(c)) as { token?: unknown; scope?: unknown } | undefined;
     const minted =

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { SessionVars } from '../../http/session.js';
 
 /** How long a sealed flash waits for the page that shows it. */
 const FLASH_TTL_SECONDS = 300;
@@ -15,6 +16,21 @@ export interface OneTimeFlash {
   sessionId: number;
   secure: boolean;
   now: Date;
+}
+
+/**
+ * The flash `name` of the signed-in session for the page at `path`, at `now`; its cookie is
+ * Secure when the site is served over HTTPS.
+ */
+export function sessionFlash(
+  c: Context<{ Variables: SessionVars }>,
+  name: string,
+  path: string,
+  siteUrl: string,
+  now: Date,
+): OneTimeFlash {
+  const s = c.get('session')!;
+  return { name, path, sessionSecret: s.csrf, sessionId: s.id, secure: siteUrl.startsWith('https:'), now };
 }
 
 function keyFor(secret: string): Buffer {

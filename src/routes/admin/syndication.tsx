@@ -19,7 +19,7 @@ import type { AdminFrame } from '../../views/admin/layout.js';
 import { BlueskyConnectForm, renderSyndication } from '../../views/admin/syndication.js';
 import { type AdminFrameDeps, adminFrame } from './frame.js';
 import { adminRelative } from './guard.js';
-import { type OneTimeFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
+import { sessionFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
 
 /** Dependencies of the syndication admin pages. */
 export interface SyndicationAdminDeps {
@@ -61,17 +61,8 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
   const clock = deps.clock ?? systemClock;
 
   /** How many queued copies a disconnect cancelled waits here for the page (never in the URL). */
-  const disconnectedFlash = (c: Ctx): OneTimeFlash => {
-    const s = c.get('session')!;
-    return {
-      name: 'starpunk_disconnected',
-      path: '/admin/syndication',
-      sessionSecret: s.csrf,
-      sessionId: s.id,
-      secure: deps.config.siteUrl.startsWith('https:'),
-      now: clock.now(),
-    };
-  };
+  const disconnectedFlash = (c: Ctx) =>
+    sessionFlash(c, 'starpunk_disconnected', '/admin/syndication', deps.config.siteUrl, clock.now());
 
   const frame = (c: Ctx): AdminFrame => {
     const f = adminFrame(c, { config: deps.config, site: deps.site }, FLASH);

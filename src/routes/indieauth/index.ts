@@ -7,7 +7,7 @@ import type { FetchLike } from '../../http/safe-fetch.js';
 import { requireCsrf, type SessionVars } from '../../http/session.js';
 import { type ClientInfo, fetchClientInfo, sameOrigin, validateClientId } from '../../indieauth/client.js';
 import { KNOWN_SCOPES, parseScope } from '../../indieauth/scopes.js';
-import { type IndieAuthServer, OAuthError } from '../../indieauth/server.js';
+import { type IndieAuthServer, OAuthError, type Redemption } from '../../indieauth/server.js';
 import type { SiteContext } from '../../site/context.js';
 import { siteUrls } from '../../site/urls.js';
 import { renderConsentPage } from '../../views/indieauth/consent.js';
@@ -51,6 +51,16 @@ async function formBody(c: Context): Promise<Record<string, string>> {
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') fields[k] = v;
   return fields;
+}
+
+/** The parameters a client redeems a code with, the same at both endpoints (IndieAuth §5.3). */
+function redemptionOf(body: Record<string, string>): Redemption {
+  return {
+    code: body.code,
+    clientId: body.client_id,
+    redirectUri: body.redirect_uri,
+    codeVerifier: body.code_verifier,
+  };
 }
 
 /**
@@ -255,13 +265,7 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
         throw new OAuthError('invalid_request', 'grant_type is required (authorization_code).');
       if (body.grant_type !== 'authorization_code')
         throw new OAuthError('unsupported_grant_type', 'Only authorization_code is supported here.');
-      const profile = server.redeemForProfile({
-        code: body.code,
-        clientId: body.client_id,
-        redirectUri: body.redirect_uri,
-        codeVerifier: body.code_verifier,
-      });
-      return c.json(profile, 200, NO_STORE);
+      return c.json(server.redeemForProfile(redemptionOf(body)), 200, NO_STORE);
     } catch (err) {
       if (err instanceof OAuthError) return oauthError(c, err);
       throw err;
@@ -312,13 +316,7 @@ export function indieAuthRoutes(deps: IndieAuthDeps): Hono<{ Variables: SessionV
         return c.body(null, 200, NO_STORE);
       }
       if (body.grant_type === 'authorization_code') {
-        const r = server.exchangeCode({
-          code: body.code,
-          clientId: body.client_id,
-          redirectUri: body.redirect_uri,
-          codeVerifier: body.code_verifier,
-        });
-        return c.json(r, 200, NO_STORE);
+        return c.json(server.exchangeCode(redemptionOf(body)), 200, NO_STORE);
       }
       if (body.grant_type === 'refresh_token') {
         return c.json(

@@ -1,5 +1,6 @@
 import type { MediaItem } from '../../media/service.js';
 import { formatDate } from '../entry.js';
+import { IMAGE_ACCEPT, ListOr, Pagination, RowAction } from './components.js';
 import { AdminForm } from './form.js';
 import { type AdminFrame, renderAdmin } from './layout.js';
 
@@ -19,20 +20,12 @@ export function renderMediaLibrary(p: {
       <h1>Media</h1>
       <AdminForm action="/admin/media" enctype="multipart/form-data" class="stack">
         <label for="file">Image (JPEG, PNG, GIF, WebP or AVIF, up to 10 MB)</label>
-        <input
-          id="file"
-          name="file"
-          type="file"
-          accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
-          required
-        />
+        <input id="file" name="file" type="file" accept={IMAGE_ACCEPT} required />
         <label for="alt">Description (alt text)</label>
         <input id="alt" name="alt" type="text" maxlength={1000} />
         <button type="submit">Upload</button>
       </AdminForm>
-      {p.items.length === 0 ? (
-        <p class="notice">No files yet.</p>
-      ) : (
+      <ListOr count={p.items.length} empty="No files yet.">
         <ul class="media-grid">
           {p.items.map((m) => {
             const abs = new URL(m.url.replace(/^\//, ''), p.siteUrl).toString();
@@ -64,30 +57,21 @@ export function renderMediaLibrary(p: {
                 <button type="button" class="secondary" data-copy={abs}>
                   Copy URL
                 </button>
-                <AdminForm
+                <RowAction
                   action={`/admin/media/${m.id}/delete`}
-                  class="inline-form"
-                  data-confirm="Delete this file?"
-                >
-                  <button
-                    type="submit"
-                    class="danger"
-                    disabled={used}
-                    title={used ? 'A note uses this file' : undefined}
-                  >
-                    Delete
-                  </button>
-                </AdminForm>
+                  confirm="Delete this file?"
+                  kind="danger"
+                  label="Delete"
+                  disabled={used}
+                  title={used ? 'A note uses this file' : undefined}
+                />
                 {used && <p class="help">Used by a note.</p>}
               </li>
             );
           })}
         </ul>
-      )}
-      <nav class="pagination" aria-label="Pages">
-        {p.page > 1 ? <a href={`/admin/media?page=${p.page - 1}`}>← Newer</a> : <span />}
-        {p.hasMore ? <a href={`/admin/media?page=${p.page + 1}`}>Older →</a> : <span />}
-      </nav>
+      </ListOr>
+      <Pagination page={p.page} hasMore={p.hasMore} href={(page) => `/admin/media?page=${page}`} />
     </>,
   );
 }

@@ -1,7 +1,8 @@
 import { parseDbTime } from '../../notes/time.js';
 import { formatDate } from '../entry.js';
+import { AdminTable, ListOr, RowAction } from './components.js';
 import { AdminForm } from './form.js';
-import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
+import { type AdminFrame, renderAdmin } from './layout.js';
 
 /** One active session in the list. */
 export interface SessionView {
@@ -20,48 +21,29 @@ export function renderSessions(p: { frame: AdminFrame; sessions: SessionView[] }
     p.frame,
     <>
       <h1>Signed-in sessions</h1>
-      <table class="admin-table">
-        <thead>
+      <AdminTable columns={['Device', 'Address', 'Signed in', 'Last used', 'Actions']}>
+        {p.sessions.map((s) => (
           <tr>
-            <th scope="col">Device</th>
-            <th scope="col">Address</th>
-            <th scope="col">Signed in</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Actions</th>
+            <td data-label="Device" class="wrap-anywhere">
+              {s.device}
+              {s.current && <strong> (this one)</strong>}
+            </td>
+            <td data-label="Address" class="wrap-anywhere">
+              {s.ip ?? '—'}
+            </td>
+            <td data-label="Signed in">{formatDate(s.createdAt, p.frame.timeZone)}</td>
+            <td data-label="Last used">{s.lastUsedAt ? formatDate(s.lastUsedAt, p.frame.timeZone) : '—'}</td>
+            <td data-label="Actions" class="actions">
+              <RowAction
+                action={`/admin/sessions/${s.id}/end`}
+                kind="secondary"
+                label={s.current ? 'Sign out here' : 'End session'}
+                row={`${s.device}, signed in ${formatDate(s.createdAt, p.frame.timeZone)}`}
+              />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {p.sessions.map((s) => (
-            <tr>
-              <td data-label="Device" class="wrap-anywhere">
-                {s.device}
-                {s.current && <strong> (this one)</strong>}
-              </td>
-              <td data-label="Address" class="wrap-anywhere">
-                {s.ip ?? '—'}
-              </td>
-              <td data-label="Signed in">{formatDate(s.createdAt, p.frame.timeZone)}</td>
-              <td data-label="Last used">
-                {s.lastUsedAt ? formatDate(s.lastUsedAt, p.frame.timeZone) : '—'}
-              </td>
-              <td data-label="Actions" class="actions">
-                <AdminForm action={`/admin/sessions/${s.id}/end`} class="inline-form">
-                  <button
-                    type="submit"
-                    class="secondary"
-                    aria-label={rowAction(
-                      s.current ? 'Sign out here' : 'End session',
-                      `${s.device}, signed in ${formatDate(s.createdAt, p.frame.timeZone)}`,
-                    )}
-                  >
-                    {s.current ? 'Sign out here' : 'End session'}
-                  </button>
-                </AdminForm>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </AdminTable>
       <AdminForm action="/admin/sessions/end-all" class="stack">
         <p>
           Lost a device, or think someone else has your cookie? This ends every session listed above, this one
@@ -121,59 +103,39 @@ export function renderTokens(p: {
           </p>
         </div>
       )}
-      {p.tokens.length === 0 ? (
-        <p class="notice">No client holds a token.</p>
-      ) : (
-        <table class="admin-table">
-          <thead>
+      <ListOr count={p.tokens.length} empty="No client holds a token.">
+        <AdminTable columns={['Client', 'Scopes', 'Issued', 'Last used', 'Expires', 'Actions']}>
+          {p.tokens.map((t) => (
             <tr>
-              <th scope="col">Client</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Issued</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Actions</th>
+              <td data-label="Client" class="wrap-anywhere">
+                {t.client}
+              </td>
+              <td data-label="Scopes">
+                <code>{t.scope}</code>
+              </td>
+              <td data-label="Issued">{formatDate(t.createdAt, p.frame.timeZone)}</td>
+              <td data-label="Last used">
+                {t.lastUsedAt ? formatDate(t.lastUsedAt, p.frame.timeZone) : 'never'}
+              </td>
+              <td data-label="Expires">
+                {t.expiresAt ? formatDate(t.expiresAt, p.frame.timeZone) : 'never'}
+              </td>
+              <td data-label="Actions" class="actions">
+                {t.revoked ? (
+                  'revoked'
+                ) : (
+                  <RowAction
+                    action={`/admin/tokens/${t.id}/revoke`}
+                    kind="danger"
+                    label="Revoke"
+                    row={`token for ${t.client}, issued ${formatDate(t.createdAt, p.frame.timeZone)}`}
+                  />
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {p.tokens.map((t) => (
-              <tr>
-                <td data-label="Client" class="wrap-anywhere">
-                  {t.client}
-                </td>
-                <td data-label="Scopes">
-                  <code>{t.scope}</code>
-                </td>
-                <td data-label="Issued">{formatDate(t.createdAt, p.frame.timeZone)}</td>
-                <td data-label="Last used">
-                  {t.lastUsedAt ? formatDate(t.lastUsedAt, p.frame.timeZone) : 'never'}
-                </td>
-                <td data-label="Expires">
-                  {t.expiresAt ? formatDate(t.expiresAt, p.frame.timeZone) : 'never'}
-                </td>
-                <td data-label="Actions" class="actions">
-                  {t.revoked ? (
-                    'revoked'
-                  ) : (
-                    <AdminForm action={`/admin/tokens/${t.id}/revoke`} class="inline-form">
-                      <button
-                        type="submit"
-                        class="danger"
-                        aria-label={rowAction(
-                          'Revoke',
-                          `token for ${t.client}, issued ${formatDate(t.createdAt, p.frame.timeZone)}`,
-                        )}
-                      >
-                        Revoke
-                      </button>
-                    </AdminForm>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          ))}
+        </AdminTable>
+      </ListOr>
       <h2>Mint a token by hand</h2>
       <AdminForm action="/admin/tokens" class="stack">
         <label for="client_id">Client (URL or name)</label>

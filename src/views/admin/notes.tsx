@@ -4,6 +4,15 @@ import type { Note } from '../../notes/types.js';
 import { RESPONSE_KINDS, type ResponseProperty } from '../../reply-context/kinds.js';
 import type { AuthorCard } from '../author.js';
 import { Entry, formatDate } from '../entry.js';
+import {
+  AdminTable,
+  FilterNav,
+  IMAGE_ACCEPT,
+  ListOr,
+  Pagination,
+  Problems,
+  RowAction,
+} from './components.js';
 import { AdminForm } from './form.js';
 import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
 
@@ -53,17 +62,7 @@ export function renderDashboard(p: {
           directory.
         </div>
       )}
-      <nav aria-label="Filter notes">
-        <ul class="filters">
-          {FILTERS.map(([f, label]) => (
-            <li>
-              <a href={`/admin?filter=${f}`} aria-current={f === p.filter ? 'page' : undefined}>
-                {label} <span class="count">{p.counts[f]}</span>
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <FilterNav label="Filter notes" base="/admin" filters={FILTERS} current={p.filter} counts={p.counts} />
       <search>
         <form method="get" action="/admin" class="search-form">
           <input type="hidden" name="filter" value={p.filter} />
@@ -74,90 +73,62 @@ export function renderDashboard(p: {
           <button type="submit">Search</button>
         </form>
       </search>
-      {p.notes.length === 0 ? (
-        <p class="notice">No notes here.</p>
-      ) : (
-        <table class="admin-table">
-          <thead>
-            <tr>
-              <th scope="col">Note</th>
-              <th scope="col">Status</th>
-              <th scope="col">Date</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.notes.map((n) => {
-              const status = noteStatus(n, p.now);
-              const title = p.title(n);
-              return (
-                <tr>
-                  <td data-label="Note" class="wrap-anywhere">
-                    {n.deletedAt ? title : <a href={`/admin/edit/${n.id}`}>{title}</a>}
-                  </td>
-                  <td data-label="Status">
-                    <span class={`badge badge-${status}`}>{status}</span>
-                  </td>
-                  <td data-label="Date">{formatDate(n.publishedAt, p.frame.timeZone)}</td>
-                  <td data-label="Actions" class="actions">
-                    {n.deletedAt ? (
-                      <>
-                        <AdminForm action={`/admin/notes/${n.id}/restore`} class="inline-form">
-                          <button type="submit" aria-label={rowAction('Restore', title)}>
-                            Restore
-                          </button>
-                        </AdminForm>
-                        <AdminForm
-                          action={`/admin/notes/${n.id}/purge`}
-                          class="inline-form"
-                          data-confirm="Delete this note for good? This cannot be undone."
+      <ListOr count={p.notes.length} empty="No notes here.">
+        <AdminTable columns={['Note', 'Status', 'Date', 'Actions']}>
+          {p.notes.map((n) => {
+            const status = noteStatus(n, p.now);
+            const title = p.title(n);
+            return (
+              <tr>
+                <td data-label="Note" class="wrap-anywhere">
+                  {n.deletedAt ? title : <a href={`/admin/edit/${n.id}`}>{title}</a>}
+                </td>
+                <td data-label="Status">
+                  <span class={`badge badge-${status}`}>{status}</span>
+                </td>
+                <td data-label="Date">{formatDate(n.publishedAt, p.frame.timeZone)}</td>
+                <td data-label="Actions" class="actions">
+                  {n.deletedAt ? (
+                    <>
+                      <RowAction action={`/admin/notes/${n.id}/restore`} label="Restore" row={title} />
+                      <RowAction
+                        action={`/admin/notes/${n.id}/purge`}
+                        confirm="Delete this note for good? This cannot be undone."
+                        kind="danger"
+                        label="Delete forever"
+                        row={title}
+                      />
+                    </>
+                  ) : (
+                    <>
+                      {(status === 'draft' || status === 'scheduled') && (
+                        <a href={`/admin/preview/${n.id}`}>
+                          Preview<span class="visually-hidden"> {p.title(n)}</span>
+                        </a>
+                      )}
+                      {status !== 'draft' && status !== 'private' && status !== 'scheduled' && (
+                        <a
+                          href={`/notes/${encodeURIComponent(n.slug)}`}
+                          aria-label={rowAction('View', title)}
                         >
-                          <button
-                            type="submit"
-                            class="danger"
-                            aria-label={rowAction('Delete forever', title)}
-                          >
-                            Delete forever
-                          </button>
-                        </AdminForm>
-                      </>
-                    ) : (
-                      <>
-                        {(status === 'draft' || status === 'scheduled') && (
-                          <a href={`/admin/preview/${n.id}`}>
-                            Preview<span class="visually-hidden"> {p.title(n)}</span>
-                          </a>
-                        )}
-                        {status !== 'draft' && status !== 'private' && status !== 'scheduled' && (
-                          <a
-                            href={`/notes/${encodeURIComponent(n.slug)}`}
-                            aria-label={rowAction('View', title)}
-                          >
-                            View
-                          </a>
-                        )}
-                        <AdminForm action={`/admin/notes/${n.id}/delete`} class="inline-form">
-                          <button
-                            type="submit"
-                            class="secondary"
-                            aria-label={rowAction('Move to trash', title)}
-                          >
-                            Move to trash
-                          </button>
-                        </AdminForm>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-      <nav class="pagination" aria-label="Pages">
-        {p.page > 1 ? <a href={qs(p.page - 1)}>← Newer</a> : <span />}
-        {p.hasMore ? <a href={qs(p.page + 1)}>Older →</a> : <span />}
-      </nav>
+                          View
+                        </a>
+                      )}
+                      <RowAction
+                        action={`/admin/notes/${n.id}/delete`}
+                        kind="secondary"
+                        label="Move to trash"
+                        row={title}
+                      />
+                    </>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </AdminTable>
+      </ListOr>
+      <Pagination page={p.page} hasMore={p.hasMore} href={qs} />
     </>,
   );
 }
@@ -251,6 +222,23 @@ export function renderNotePreview(p: {
   );
 }
 
+/** The button that moves the `i`th photo one place up or down in the note's order. */
+function MovePhoto(props: { i: number; to: 'up' | 'down'; disabled: boolean }) {
+  return (
+    <button
+      type="submit"
+      name="photo_move"
+      value={`${props.i}:${props.to}`}
+      class="secondary"
+      data-move={props.to}
+      disabled={props.disabled}
+    >
+      Move {props.to}
+      <span class="visually-hidden"> photo {props.i + 1}</span>
+    </button>
+  );
+}
+
 /** One photo of the note in the editor, with its description and the buttons that arrange it. */
 function PhotoRow(props: { url: string; alt: string; i: number; count: number }) {
   const { url, alt, i, count } = props;
@@ -264,26 +252,8 @@ function PhotoRow(props: { url: string; alt: string; i: number; count: number })
         </label>
         <input id={`photo_alt_${i}`} name={`photo_alt_${i}`} type="text" value={alt} />
         <div class="photo-actions">
-          <button
-            type="submit"
-            name="photo_move"
-            value={`${i}:up`}
-            class="secondary"
-            data-move="up"
-            disabled={i === 0}
-          >
-            Move up<span class="visually-hidden"> photo {i + 1}</span>
-          </button>
-          <button
-            type="submit"
-            name="photo_move"
-            value={`${i}:down`}
-            class="secondary"
-            data-move="down"
-            disabled={i === count - 1}
-          >
-            Move down<span class="visually-hidden"> photo {i + 1}</span>
-          </button>
+          <MovePhoto i={i} to="up" disabled={i === 0} />
+          <MovePhoto i={i} to="down" disabled={i === count - 1} />
           <label class="inline-check">
             <input type="checkbox" name={`photo_remove_${i}`} value="1" /> Remove
             <span class="visually-hidden"> photo {i + 1}</span>
@@ -342,16 +312,7 @@ export function renderEditor(p: {
           so that screen readers announce what appears in them. */}
       <div id="draft-alert" class="draft-alert" aria-live="assertive" />
       <div id="draft-status" class="draft-status" aria-live="polite" />
-      {p.errors.length > 0 && (
-        <div class="flash flash-error" role="alert">
-          <p>Please fix {p.errors.length === 1 ? 'this' : 'these'} before saving:</p>
-          <ul>
-            {p.errors.map((e) => (
-              <li>{e}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <Problems errors={p.errors} intro={(which) => `Please fix ${which} before saving:`} />
       <AdminForm
         action={action}
         enctype="multipart/form-data"
@@ -498,12 +459,7 @@ export function renderEditor(p: {
           </ol>
           <p id="photo-status" class="visually-hidden" aria-live="polite" />
           <label for="photo">Add a photo</label>
-          <input
-            id="photo"
-            name="photo"
-            type="file"
-            accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
-          />
+          <input id="photo" name="photo" type="file" accept={IMAGE_ACCEPT} />
           <label for="photo_alt">Its description (alt text)</label>
           <input id="photo_alt" name="photo_alt" type="text" />
           {media.length > 0 && (

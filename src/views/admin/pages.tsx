@@ -1,7 +1,8 @@
 import { raw } from 'hono/html';
 import type { PageRow } from '../../db/store/pages.js';
+import { AdminTable, ListOr, Problems, RowAction } from './components.js';
 import { AdminForm } from './form.js';
-import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
+import { type AdminFrame, renderAdmin } from './layout.js';
 
 /** The pages list: each page's address, whether it is in the menu, and its actions. */
 export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): string {
@@ -20,64 +21,45 @@ export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): str
           New page
         </a>
       </p>
-      {p.pages.length === 0 ? (
-        <p class="notice">No pages yet.</p>
-      ) : (
-        <table class="admin-table">
-          <thead>
-            <tr>
-              <th scope="col">Page</th>
-              <th scope="col">Address</th>
-              <th scope="col">Menu</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.pages.map((page) => {
-              const at = menu.findIndex((m) => m.id === page.id);
-              return (
-                <tr>
-                  <td data-label="Page" class="wrap-anywhere">
-                    <a href={`/admin/pages/${page.id}`}>{page.title}</a>
-                    {page.published === 0 && <strong> (hidden)</strong>}
-                  </td>
-                  <td data-label="Address" class="wrap-anywhere">
-                    {page.published === 1 ? <a href={`/${page.slug}`}>/{page.slug}</a> : `/${page.slug}`}
-                  </td>
-                  <td data-label="Menu">{at < 0 ? 'Not in menu' : `${at + 1} of ${menu.length}`}</td>
-                  <td data-label="Actions" class="actions">
-                    {at > 0 && (
-                      <AdminForm action={`/admin/pages/${page.id}/move`} class="inline-form">
-                        <input type="hidden" name="by" value="-1" />
-                        <button type="submit" class="secondary" aria-label={rowAction('Move up', page.title)}>
-                          Move up
-                        </button>
-                      </AdminForm>
-                    )}
-                    {at >= 0 && at < menu.length - 1 && (
-                      <AdminForm action={`/admin/pages/${page.id}/move`} class="inline-form">
-                        <input type="hidden" name="by" value="1" />
-                        <button
-                          type="submit"
-                          class="secondary"
-                          aria-label={rowAction('Move down', page.title)}
-                        >
-                          Move down
-                        </button>
-                      </AdminForm>
-                    )}
-                    <AdminForm action={`/admin/pages/${page.id}/delete`} class="inline-form">
-                      <button type="submit" class="danger" aria-label={rowAction('Delete', page.title)}>
-                        Delete
-                      </button>
-                    </AdminForm>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <ListOr count={p.pages.length} empty="No pages yet.">
+        <AdminTable columns={['Page', 'Address', 'Menu', 'Actions']}>
+          {p.pages.map((page) => {
+            const at = menu.findIndex((m) => m.id === page.id);
+            // One place up or down in the menu.
+            const move = (by: string, label: string) => (
+              <RowAction
+                action={`/admin/pages/${page.id}/move`}
+                fields={{ by }}
+                kind="secondary"
+                label={label}
+                row={page.title}
+              />
+            );
+            return (
+              <tr>
+                <td data-label="Page" class="wrap-anywhere">
+                  <a href={`/admin/pages/${page.id}`}>{page.title}</a>
+                  {page.published === 0 && <strong> (hidden)</strong>}
+                </td>
+                <td data-label="Address" class="wrap-anywhere">
+                  {page.published === 1 ? <a href={`/${page.slug}`}>/{page.slug}</a> : `/${page.slug}`}
+                </td>
+                <td data-label="Menu">{at < 0 ? 'Not in menu' : `${at + 1} of ${menu.length}`}</td>
+                <td data-label="Actions" class="actions">
+                  {at > 0 && move('-1', 'Move up')}
+                  {at >= 0 && at < menu.length - 1 && move('1', 'Move down')}
+                  <RowAction
+                    action={`/admin/pages/${page.id}/delete`}
+                    kind="danger"
+                    label="Delete"
+                    row={page.title}
+                  />
+                </td>
+              </tr>
+            );
+          })}
+        </AdminTable>
+      </ListOr>
     </>,
   );
 }
@@ -107,16 +89,7 @@ export function renderPageEditor(p: {
     p.frame,
     <>
       <h1>{heading}</h1>
-      {p.errors.length > 0 && (
-        <div class="flash flash-error" role="alert">
-          <p>Please fix {p.errors.length === 1 ? 'this' : 'these'} before saving:</p>
-          <ul>
-            {p.errors.map((e) => (
-              <li>{e}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <Problems errors={p.errors} intro={(which) => `Please fix ${which} before saving:`} />
       <AdminForm action={action} class="editor stack">
         <label for="title">Title</label>
         <input id="title" name="title" type="text" value={v.title} maxlength={200} required />

@@ -1,4 +1,5 @@
 import type { SiteSettings } from '../../settings/schema.js';
+import { IMAGE_ACCEPT, Problems } from './components.js';
 import { AdminForm } from './form.js';
 import { type AdminFrame, renderAdmin } from './layout.js';
 
@@ -40,6 +41,37 @@ const ZONES: readonly string[] = (() => {
   return list.includes('UTC') ? list : ['UTC', ...list];
 })();
 
+/** A picture the settings hold: its upload field, what is saved now beside it, and a box to remove it. */
+function PictureField(props: {
+  id: string;
+  label: string;
+  /** The saved picture as shown here; '' when there is none. */
+  saved: '' | { src: string; alt: string; width: number; height: number; wide?: boolean };
+  remove?: { name: string; label: string };
+}) {
+  const saved = props.saved;
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      {saved && (
+        <img
+          class={saved.wide ? 'settings-picture wide' : 'settings-picture'}
+          src={saved.src}
+          alt={saved.alt}
+          width={saved.width}
+          height={saved.height}
+        />
+      )}
+      <input id={props.id} name={props.id} type="file" accept={IMAGE_ACCEPT} />
+      {saved && props.remove && (
+        <label class="inline-check">
+          <input type="checkbox" name={props.remove.name} value="1" /> {props.remove.label}
+        </label>
+      )}
+    </>
+  );
+}
+
 /** The settings page: site, author, time zone and pictures, with every problem listed above the form. */
 export function renderSettings(p: {
   frame: AdminFrame;
@@ -55,16 +87,11 @@ export function renderSettings(p: {
     p.frame,
     <>
       <h1>Settings</h1>
-      {p.errors.length > 0 && (
-        <div class="flash flash-error" role="alert" id="settings-errors">
-          <p>Nothing was saved. Please fix {p.errors.length === 1 ? 'this' : 'these'}:</p>
-          <ul>
-            {p.errors.map((e) => (
-              <li>{e}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <Problems
+        errors={p.errors}
+        intro={(which) => `Nothing was saved. Please fix ${which}:`}
+        id="settings-errors"
+      />
       <AdminForm action="/admin/settings" enctype="multipart/form-data" class="settings stack">
         <fieldset>
           <legend>Site</legend>
@@ -145,70 +172,47 @@ export function renderSettings(p: {
             For example https://mastodon.social/@you, https://github.com/you or mailto:you@example.com. To get
             Mastodon's verified link, put this site's address in your Mastodon profile too.
           </p>
-          <label for="author_photo">Photo (cropped square)</label>
-          {p.pictures.authorPhoto && (
-            <img
-              class="settings-picture"
-              src={p.pictures.authorPhoto}
-              alt="You, as saved"
-              width={96}
-              height={96}
-            />
-          )}
-          <input
+          <PictureField
             id="author_photo"
-            name="author_photo"
-            type="file"
-            accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
+            label="Photo (cropped square)"
+            saved={
+              p.pictures.authorPhoto && {
+                src: p.pictures.authorPhoto,
+                alt: 'You, as saved',
+                width: 96,
+                height: 96,
+              }
+            }
+            remove={{ name: 'remove_author_photo', label: 'Remove the photo' }}
           />
-          {p.pictures.authorPhoto && (
-            <label class="inline-check">
-              <input type="checkbox" name="remove_author_photo" value="1" /> Remove the photo
-            </label>
-          )}
         </fieldset>
         <fieldset>
           <legend>Pictures</legend>
-          <label for="site_icon">
-            Site icon (favicon and touch icon; a square picture of 512 pixels or more)
-          </label>
-          {p.pictures.icon && (
-            <img
-              class="settings-picture"
-              src={`/icon-192.png?v=${p.pictures.icon}`}
-              alt="Current site icon"
-              width={48}
-              height={48}
-            />
-          )}
-          <input
+          <PictureField
             id="site_icon"
-            name="site_icon"
-            type="file"
-            accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
+            label="Site icon (favicon and touch icon; a square picture of 512 pixels or more)"
+            saved={
+              p.pictures.icon && {
+                src: `/icon-192.png?v=${p.pictures.icon}`,
+                alt: 'Current site icon',
+                width: 48,
+                height: 48,
+              }
+            }
+            remove={{ name: 'remove_site_icon', label: 'Remove the icon' }}
           />
-          {p.pictures.icon && (
-            <label class="inline-check">
-              <input type="checkbox" name="remove_site_icon" value="1" /> Remove the icon
-            </label>
-          )}
-          <label for="social_image">
-            Default social image (shown in link previews when a note has no photo)
-          </label>
-          {p.pictures.socialImage && (
-            <img
-              class="settings-picture wide"
-              src={p.pictures.socialImage}
-              alt="Current link preview"
-              width={240}
-              height={126}
-            />
-          )}
-          <input
+          <PictureField
             id="social_image"
-            name="social_image"
-            type="file"
-            accept="image/jpeg,image/png,image/gif,image/webp,image/avif"
+            label="Default social image (shown in link previews when a note has no photo)"
+            saved={
+              p.pictures.socialImage && {
+                src: p.pictures.socialImage,
+                alt: 'Current link preview',
+                width: 240,
+                height: 126,
+                wide: true,
+              }
+            }
           />
           <label for="social_image_url">…or its address</label>
           <input

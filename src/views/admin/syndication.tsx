@@ -1,8 +1,9 @@
 import type { SyndicationCopy } from '../../syndication/service.js';
 import type { SyndicationAccount } from '../../syndication/types.js';
 import { formatDate } from '../entry.js';
+import { ListOr, RowAction } from './components.js';
 import { AdminForm } from './form.js';
-import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
+import { type AdminFrame, renderAdmin } from './layout.js';
 
 /** What a copy's job came to, in words. */
 function stateOf(c: SyndicationCopy, timeZone: string | undefined): string {
@@ -70,15 +71,12 @@ export function CopiesList(p: {
               c.job.state !== 'running' &&
               c.state !== 'removed' &&
               (c.state === 'failed' || c.lastError) && (
-                <AdminForm action={`/admin/syndication/copies/${c.id}/retry`} class="inline-form">
-                  <button
-                    type="submit"
-                    class="secondary"
-                    aria-label={rowAction('Retry', title ? `${title} → ${where}` : where)}
-                  >
-                    Retry
-                  </button>
-                </AdminForm>
+                <RowAction
+                  action={`/admin/syndication/copies/${c.id}/retry`}
+                  kind="secondary"
+                  label="Retry"
+                  row={title ? `${title} → ${where}` : where}
+                />
               )}
           </li>
         );
@@ -106,9 +104,7 @@ export function renderSyndication(p: {
         its address is shown on the note. Edits and deletions follow.
       </p>
       <h2>Accounts</h2>
-      {p.accounts.length === 0 ? (
-        <p class="notice">No account is connected yet.</p>
-      ) : (
+      <ListOr count={p.accounts.length} empty="No account is connected yet.">
         <ul class="sent-list">
           {p.accounts.map((a) => (
             <li>
@@ -120,25 +116,23 @@ export function renderSyndication(p: {
               <p>
                 {a.defaultOn ? 'Ticked by default in the editor.' : 'Not ticked by default in the editor.'}
               </p>
-              <AdminForm action={`/admin/syndication/accounts/${a.id}/default`} class="inline-form">
-                <input type="hidden" name="on" value={a.defaultOn ? '0' : '1'} />
-                <button
-                  type="submit"
-                  class="secondary"
-                  aria-label={rowAction(a.defaultOn ? 'Untick by default' : 'Tick by default', a.name)}
-                >
-                  {a.defaultOn ? 'Untick by default' : 'Tick by default'}
-                </button>
-              </AdminForm>{' '}
-              <AdminForm action={`/admin/syndication/accounts/${a.id}/disconnect`} class="inline-form">
-                <button type="submit" class="secondary" aria-label={rowAction('Disconnect', a.name)}>
-                  Disconnect
-                </button>
-              </AdminForm>
+              <RowAction
+                action={`/admin/syndication/accounts/${a.id}/default`}
+                fields={{ on: a.defaultOn ? '0' : '1' }}
+                kind="secondary"
+                label={a.defaultOn ? 'Untick by default' : 'Tick by default'}
+                row={a.name}
+              />{' '}
+              <RowAction
+                action={`/admin/syndication/accounts/${a.id}/disconnect`}
+                kind="secondary"
+                label="Disconnect"
+                row={a.name}
+              />
             </li>
           ))}
         </ul>
-      )}
+      </ListOr>
       <h2>Connect Mastodon</h2>
       <AdminForm action="/admin/syndication/mastodon/connect" class="stack">
         <label for="mastodon-server">Your server's address</label>
@@ -160,11 +154,9 @@ export function renderSyndication(p: {
       </AdminForm>
       {p.extraConnect as never}
       <h2>Latest copies</h2>
-      {p.copies.length === 0 ? (
-        <p class="notice">Nothing has been copied yet.</p>
-      ) : (
+      <ListOr count={p.copies.length} empty="Nothing has been copied yet.">
         <CopiesList copies={p.copies} timeZone={p.frame.timeZone} noteTitles={p.noteTitles} />
-      )}
+      </ListOr>
     </>,
   );
 }

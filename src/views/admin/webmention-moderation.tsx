@@ -1,6 +1,7 @@
 import type { DomainRuleRow, Moderation, WebmentionWithSlug } from '../../db/store/webmentions.js';
 import { parseDbTime } from '../../notes/time.js';
 import { formatDate } from '../entry.js';
+import { AdminTable, FilterNav, ListOr, Pagination, RowAction } from './components.js';
 import { AdminForm } from './form.js';
 import { type AdminFrame, renderAdmin } from './layout.js';
 
@@ -38,23 +39,6 @@ function hostOf(url: string): string {
   }
 }
 
-function ActionForm(props: {
-  frame: AdminFrame;
-  action: string;
-  filter: MentionFilter;
-  label: string;
-  kind?: string;
-}) {
-  return (
-    <AdminForm action={props.action} class="inline-form">
-      <input type="hidden" name="filter" value={props.filter} />
-      <button type="submit" class={props.kind}>
-        {props.label}
-      </button>
-    </AdminForm>
-  );
-}
-
 /** The moderation screen: verified mentions by state, their actions, auto-approval and domain rules. */
 export function renderWebmentionAdmin(p: {
   frame: AdminFrame;
@@ -76,108 +60,75 @@ export function renderWebmentionAdmin(p: {
         Mentions of your notes from other sites, once their source was fetched and found to link here. Only
         approved ones are shown under your notes.
       </p>
-      <nav aria-label="Filter Webmentions">
-        <ul class="filters">
-          {FILTERS.map(([f, label]) => (
-            <li>
-              <a href={`/admin/webmentions?filter=${f}`} aria-current={f === p.filter ? 'page' : undefined}>
-                {label} <span class="count">{p.counts[f]}</span>
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      {p.mentions.length === 0 ? (
-        <p class="notice">{p.filter === 'pending' ? 'Nothing waits for you.' : 'No Webmentions here.'}</p>
-      ) : (
-        <table class="admin-table webmention-table">
-          <thead>
-            <tr>
-              <th scope="col">Mention</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.mentions.map((m) => {
-              const domain = hostOf(m.source).replace(/^www\./, '');
-              return (
-                <tr id={`mention-${m.id}`}>
-                  <td>
-                    <p>
-                      <strong>{KIND_LABELS[m.kind ?? 'mention'] ?? 'Mention'}</strong>
-                      {m.rsvp ? ` (${m.rsvp})` : ''} by {m.author_name || hostOf(m.author_url ?? m.source)}{' '}
-                      <span class="badge">{STATE_LABELS[m.moderation]}</span>
-                    </p>
-                    <p>
-                      <a href={m.url ?? m.source} rel="nofollow ugc noreferrer">
-                        {m.source}
-                      </a>
-                    </p>
-                    {m.content_text && <p class="help">{m.content_text.slice(0, 280)}</p>}
-                    {m.detail && <p class="help">{m.detail}</p>}
-                    <p class="help">
-                      On{' '}
-                      {m.note_slug ? (
-                        <a href={`/notes/${encodeURIComponent(m.note_slug)}`}>{m.note_slug}</a>
-                      ) : (
-                        'a note no longer here'
-                      )}
-                      , received {formatDate(parseDbTime(m.received_at), p.frame.timeZone)}
-                    </p>
-                  </td>
-                  <td>
-                    <div class="actions">
-                      {m.moderation !== 'approved' && (
-                        <ActionForm
-                          frame={p.frame}
-                          action={`/admin/webmentions/${m.id}/approve`}
-                          filter={p.filter}
-                          label="Approve"
-                        />
-                      )}
-                      {m.moderation !== 'rejected' && (
-                        <ActionForm
-                          frame={p.frame}
-                          action={`/admin/webmentions/${m.id}/reject`}
-                          filter={p.filter}
-                          label="Reject"
-                          kind="secondary"
-                        />
-                      )}
-                      <ActionForm
-                        frame={p.frame}
-                        action={`/admin/webmentions/${m.id}/allow-domain`}
-                        filter={p.filter}
-                        label={`Always allow ${domain}`}
-                        kind="secondary"
-                      />
-                      <ActionForm
-                        frame={p.frame}
-                        action={`/admin/webmentions/${m.id}/block-domain`}
-                        filter={p.filter}
-                        label={`Block ${domain}`}
-                        kind="danger"
-                      />
-                    </div>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-      {(p.page > 1 || p.hasMore) && (
-        <nav class="pagination" aria-label="Pages">
-          {p.page > 1 ? <a href={link(p.page - 1)}>← Newer</a> : <span />}
-          {p.hasMore ? (
-            <a href={link(p.page + 1)} rel="next">
-              Older →
-            </a>
-          ) : (
-            <span />
-          )}
-        </nav>
-      )}
+      <FilterNav
+        label="Filter Webmentions"
+        base="/admin/webmentions"
+        filters={FILTERS}
+        current={p.filter}
+        counts={p.counts}
+      />
+      <ListOr
+        count={p.mentions.length}
+        empty={p.filter === 'pending' ? 'Nothing waits for you.' : 'No Webmentions here.'}
+      >
+        <AdminTable columns={['Mention', 'Actions']} class="admin-table webmention-table">
+          {p.mentions.map((m) => {
+            const domain = hostOf(m.source).replace(/^www\./, '');
+            const act = `/admin/webmentions/${m.id}`;
+            const fields = { filter: p.filter };
+            return (
+              <tr id={`mention-${m.id}`}>
+                <td>
+                  <p>
+                    <strong>{KIND_LABELS[m.kind ?? 'mention'] ?? 'Mention'}</strong>
+                    {m.rsvp ? ` (${m.rsvp})` : ''} by {m.author_name || hostOf(m.author_url ?? m.source)}{' '}
+                    <span class="badge">{STATE_LABELS[m.moderation]}</span>
+                  </p>
+                  <p>
+                    <a href={m.url ?? m.source} rel="nofollow ugc noreferrer">
+                      {m.source}
+                    </a>
+                  </p>
+                  {m.content_text && <p class="help">{m.content_text.slice(0, 280)}</p>}
+                  {m.detail && <p class="help">{m.detail}</p>}
+                  <p class="help">
+                    On{' '}
+                    {m.note_slug ? (
+                      <a href={`/notes/${encodeURIComponent(m.note_slug)}`}>{m.note_slug}</a>
+                    ) : (
+                      'a note no longer here'
+                    )}
+                    , received {formatDate(parseDbTime(m.received_at), p.frame.timeZone)}
+                  </p>
+                </td>
+                <td>
+                  <div class="actions">
+                    {m.moderation !== 'approved' && (
+                      <RowAction action={`${act}/approve`} fields={fields} label="Approve" />
+                    )}
+                    {m.moderation !== 'rejected' && (
+                      <RowAction action={`${act}/reject`} fields={fields} kind="secondary" label="Reject" />
+                    )}
+                    <RowAction
+                      action={`${act}/allow-domain`}
+                      fields={fields}
+                      kind="secondary"
+                      label={`Always allow ${domain}`}
+                    />
+                    <RowAction
+                      action={`${act}/block-domain`}
+                      fields={fields}
+                      kind="danger"
+                      label={`Block ${domain}`}
+                    />
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </AdminTable>
+      </ListOr>
+      {(p.page > 1 || p.hasMore) && <Pagination page={p.page} hasMore={p.hasMore} href={link} rel="next" />}
 
       <h2>Approval</h2>
       <AdminForm action="/admin/webmentions/settings" class="stack">
@@ -196,36 +147,25 @@ export function renderWebmentionAdmin(p: {
       </AdminForm>
 
       <h2>Domains</h2>
-      {p.rules.length === 0 ? (
-        <p class="notice">No domain is allowed always or blocked.</p>
-      ) : (
-        <table class="admin-table">
-          <thead>
+      <ListOr count={p.rules.length} empty="No domain is allowed always or blocked.">
+        <AdminTable columns={['Domain', 'Rule', 'Actions']}>
+          {p.rules.map((r) => (
             <tr>
-              <th scope="col">Domain</th>
-              <th scope="col">Rule</th>
-              <th scope="col">Actions</th>
+              <td>{r.domain}</td>
+              <td>{r.rule === 'allow' ? 'always allowed' : 'blocked'}</td>
+              <td class="actions">
+                <RowAction
+                  action="/admin/webmentions/domains/remove"
+                  fields={{ filter: p.filter, domain: r.domain }}
+                  kind="secondary"
+                  label="Remove"
+                  name={`Remove the rule for ${r.domain}`}
+                />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {p.rules.map((r) => (
-              <tr>
-                <td>{r.domain}</td>
-                <td>{r.rule === 'allow' ? 'always allowed' : 'blocked'}</td>
-                <td class="actions">
-                  <AdminForm action="/admin/webmentions/domains/remove" class="inline-form">
-                    <input type="hidden" name="filter" value={p.filter} />
-                    <input type="hidden" name="domain" value={r.domain} />
-                    <button type="submit" class="secondary" aria-label={`Remove the rule for ${r.domain}`}>
-                      Remove
-                    </button>
-                  </AdminForm>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          ))}
+        </AdminTable>
+      </ListOr>
       <AdminForm action="/admin/webmentions/domains" class="stack">
         <input type="hidden" name="filter" value={p.filter} />
         <label for="wm-domain">Domain (its subdomains included)</label>

@@ -1,5 +1,6 @@
 import type { SentWebmention } from '../../webmention/sender.js';
 import { formatDate } from '../entry.js';
+import { ListOr, RowAction } from './components.js';
 import { AdminForm } from './form.js';
 import { type AdminFrame, renderAdmin } from './layout.js';
 
@@ -43,9 +44,7 @@ export function renderSentWebmentions(p: {
         told when the note is published, edited or deleted. Pages the note no longer links to are told once
         more, so they can take the mention down. Links to this site are not sent.
       </p>
-      {p.items.length === 0 ? (
-        <p class="notice">This note has not sent any Webmention.</p>
-      ) : (
+      <ListOr count={p.items.length} empty="This note has not sent any Webmention.">
         <ul class="sent-list">
           {p.items.map((w) => (
             <li>
@@ -86,16 +85,17 @@ export function renderSentWebmentions(p: {
                   </>
                 )}
               </dl>
-              <AdminForm action={action} class="inline-form">
-                <input type="hidden" name="target" value={w.target} />
-                <button type="submit" class="secondary" aria-label={`Send again to ${w.target}`}>
-                  Send again
-                </button>
-              </AdminForm>
+              <RowAction
+                action={action}
+                fields={{ target: w.target }}
+                kind="secondary"
+                label="Send again"
+                name={`Send again to ${w.target}`}
+              />
             </li>
           ))}
         </ul>
-      )}
+      </ListOr>
       <AdminForm action={action} class="stack">
         <p>Sending again rediscovers each endpoint and tells every page the note links to now.</p>
         <div class="form-actions">
