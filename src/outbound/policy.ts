@@ -4,7 +4,7 @@
  * to other sites (Webmention in and out, WebSub, syndication, reply context) takes its rules from
  * here, so two features never disagree about a 408 or wait differently for the same header.
  */
-import type { FetchLike } from './safe-fetch.js';
+import { type FetchLike, OutboundRefused } from './safe-fetch.js';
 
 /** The longest wait a Retry-After may ask for: a longer one (or a date further off) is read as this. */
 export const MAX_RETRY_AFTER_MS = 24 * 3600_000;
@@ -107,4 +107,17 @@ export function retryAdvice(res: { status: number; headers: Headers }, now: Date
   if (!isRetryableStatus(res.status)) return { retryable: false };
   const wait = parseRetryAfter(res.headers.get('retry-after'), now);
   return wait === undefined ? { retryable: true } : { retryable: true, retryAfterMs: wait };
+}
+
+/**
+ * True when a request that threw (no answer at all) may succeed later: a timeout, a reset, a
+ * resolver that failed. Not when the SSRF rules refused the address (it will still be private)
+ * or the host name does not exist (NXDOMAIN: an invented name costs one lookup, not every attempt).
+ */
+export function isRetryableError(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (err instanceof OutboundRefused || cause instanceof OutboundRefused) return false;
+  if (typeof cause?.message === 'string' && /refusing to connect to private address/.test(cause.message))
+    return false;
+  return cause?.code !== 'ENOTFOUND';
 }
