@@ -48,11 +48,17 @@ import { webmentionReceiving, webmentionSending } from './webmention/feature.js'
 import { websub } from './websub/feature.js';
 
 /**
- * The background features: each reacts to note writes and does its work in jobs (ADR-free
- * summary in docs/architecture.md, "Background features"). Adding one is its folder plus a line
- * here; its service appears as `app.services.<name>`.
+ * The background features (docs/architecture.md, "Background features"): each reacts to note
+ * writes and does its work in jobs. Adding one is its folder plus a line here; its service is then
+ * `app.services.<name>`.
  */
-const FEATURES = [webmentionSending, webmentionReceiving, websub, syndication, replyContexts] as const;
+const FEATURES = [
+  webmentionSending, // Webmentions this site sends when a note changes
+  webmentionReceiving, // the Webmention endpoint's verification jobs, moderation, display
+  websub, // pings the WebSub hub when what the home page and feeds show changes
+  syndication, // copies of notes on Mastodon and Bluesky
+  replyContexts, // title and author of the pages a like, bookmark, repost or reply cites
+] as const;
 
 /** Everything the application needs, built once by the composition root. */
 export interface AppDeps {
@@ -138,7 +144,7 @@ export function buildApp(
     fetch,
     sealingKey: deps.keys?.sealing ?? legacySealingKey(deps.secret),
   });
-  const { webmentionsSent, webmentionsReceived, syndication: copies } = features;
+  const { webmentionsSent, webmentionsReceived } = features;
 
   const app = new Hono<{ Variables: RequestVars & SessionVars }>();
   app.use('*', requestLog(logger), recordMetrics(metrics), securityHeaders());
@@ -202,7 +208,7 @@ export function buildApp(
     logger,
     external: auth.signInMethod() === 'indieauth',
   });
-  app.route('/', micropubRoutes({ config, clock, notes, media, verify, syndication: copies }));
+  app.route('/', micropubRoutes({ config, clock, notes, media, verify, syndication: features.syndication }));
 
   // Signed-in surfaces: /auth reads the session here; the admin is one sub-app behind one guard
   // (session, signed-in admin, CSRF, form parsing), and no admin route lives outside it.
@@ -225,7 +231,7 @@ export function buildApp(
       site,
       settings,
       pages,
-      syndication: copies,
+      syndication: features.syndication,
       fetch,
       webmentionsSent,
       webmentionsReceived,

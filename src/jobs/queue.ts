@@ -39,7 +39,7 @@ export interface Job<P = unknown> {
 export class JobError extends Error {
   /** false: retrying cannot help (a 4xx from the remote, bad input); the job fails at once. */
   readonly retryable: boolean;
-  /** The remote asked to wait this long (429/503 Retry-After). */
+  /** The remote asked to wait this long (its Retry-After, read by src/outbound/policy.ts). */
   readonly retryAfterMs: number | undefined;
   constructor(
     message: string,
