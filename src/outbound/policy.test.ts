@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RemoteSite, startRemote } from '../../test/helpers/remote.js';
 import {
   capRetryAfter,
+  isRetryableError,
   isRetryableStatus,
   MAX_RETRY_AFTER_MS,
   parseHttpDate,
@@ -10,6 +11,7 @@ import {
   userAgent,
   withUserAgent,
 } from './policy.js';
+import { OutboundRefused } from './safe-fetch.js';
 
 const NOW = new Date('2026-12-01T10:00:00.000Z');
 
@@ -96,6 +98,19 @@ describe('retryAdvice', () => {
 
   it('a final answer is final, whatever Retry-After it carries', () => {
     expect(retryAdvice(answer(404, { 'retry-after': '60' }), NOW)).toEqual({ retryable: false });
+  });
+});
+
+describe('a request that got no answer', () => {
+  it('is final when the address was refused or the host name does not exist, retried otherwise', () => {
+    const refused = new OutboundRefused('refusing to connect to private address 10.0.0.1');
+    expect(isRetryableError(refused)).toBe(false);
+    expect(isRetryableError(new TypeError('fetch failed', { cause: refused }))).toBe(false);
+    const nxdomain = Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.example'), { code: 'ENOTFOUND' });
+    expect(isRetryableError(new TypeError('fetch failed', { cause: nxdomain }))).toBe(false);
+    const again = Object.assign(new Error('getaddrinfo EAI_AGAIN slow.example'), { code: 'EAI_AGAIN' });
+    expect(isRetryableError(new TypeError('fetch failed', { cause: again }))).toBe(true);
+    expect(isRetryableError(new DOMException('The operation timed out.', 'TimeoutError'))).toBe(true);
   });
 });
 
