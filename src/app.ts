@@ -4,6 +4,8 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
 import { createDraftService } from './drafts/editor-drafts.js';
+import type { ServicesOf } from './features/feature.js';
+import { registerFeatures } from './features/register.js';
 import { BODY_LIMITS, limitBodies } from './http/body-limit.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
@@ -14,13 +16,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { loadSession, type SessionVars } from './http/session.js';
 import { createIndieAuthServer } from './indieauth/server.js';
 import { createTokenService, type TokenService } from './indieauth/tokens.js';
-import {
-  createJobQueue,
-  createJobRunner,
-  type JobHandler,
-  type JobQueue,
-  type JobRunner,
-} from './jobs/queue.js';
+import { createJobQueue, type JobQueue, type JobRunner } from './jobs/queue.js';
 import type { SiteKeys } from './keys/site-keys.js';
 import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
@@ -28,7 +24,7 @@ import { createTokenVerifier } from './micropub/verify.js';
 import { createNoteService, type NoteService } from './notes/service.js';
 import { createSafeFetch, type FetchLike } from './outbound/safe-fetch.js';
 import { createPageService, type PageService } from './pages/service.js';
-import { createReplyContextService, type ReplyContextService } from './reply-context/service.js';
+import { replyContexts } from './reply-context/feature.js';
 import { ADMIN_BODY_LIMITS, adminApp } from './routes/admin/app.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
@@ -46,14 +42,23 @@ import { advertiseWebsub } from './routes/site/websub.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
 import { createSiteContext, type SiteContext } from './site/context.js';
 import { siteUrls } from './site/urls.js';
-import { createBlueskyAdapter } from './syndication/bluesky/index.js';
-import { createMastodonAdapter } from './syndication/mastodon/adapter.js';
+import { syndication } from './syndication/feature.js';
 import { legacySealingKey } from './syndication/secrets.js';
-import { createSyndication, type Syndication } from './syndication/service.js';
-import type { SyndicationAdapter } from './syndication/types.js';
-import { createWebmentionReceiver, type WebmentionReceiver } from './webmention/receive.js';
-import { createWebmentionSender, type WebmentionSender } from './webmention/sender.js';
-import { createWebsubPublisher, type WebsubPublisher } from './websub/publisher.js';
+import { webmentionReceiving, webmentionSending } from './webmention/feature.js';
+import { websub } from './websub/feature.js';
+
+/**
+ * The background features (docs/architecture.md, "Background features"): each reacts to note
+ * writes and does its work in jobs. Adding one is its folder plus a line here; its service is then
+ * `app.services.<name>`.
+ */
+const FEATURES = [
+  webmentionSending, // Webmentions this site sends when a note changes
+  webmentionReceiving, // the Webmention endpoint's verification jobs, moderation, display
+  websub, // pings the WebSub hub when what the home page and feeds show changes
+  syndication, // copies of notes on Mastodon and Bluesky
+  replyContexts, // title and author of the pages a like, bookmark, repost or reply cites
+] as const;
 
 /** Everything the application needs, built once by the composition root. */
 export interface AppDeps {
@@ -78,32 +83,28 @@ export interface AppDeps {
   auth?: AdminAuth;
   metrics?: Metrics;
   jobs?: JobQueue;
-  /** Syndication adapters (POSSE); Mastodon's is built in, Bluesky's registers the same way. */
-  syndicationAdapters?: SyndicationAdapter[];
 }
 
-/** The services the app was built with, for the CLI and tests. */
-export interface AppServices {
+/**
+ * The services the app was built with, for the CLI and tests: the core ones below, and each
+ * background feature's by its name (webmentionsSent, webmentionsReceived, websub, syndication,
+ * replyContexts…).
+ */
+export type AppServices = CoreServices & ServicesOf<typeof FEATURES>;
+
+/** The services every app has, whatever its features. */
+export interface CoreServices {
   notes: NoteService;
   media: MediaService;
   tokens: TokenService;
   auth: AdminAuth;
   metrics: Metrics;
   indieauth: ReturnType<typeof createIndieAuthServer>;
-  /** The persistent job queue, and the runner `serve` starts (tests call `drain()`). */
+  /** The persistent job queue, and the runner of every feature's jobs that `serve` starts (tests call `drain()`). */
   jobs: JobQueue;
   runner: JobRunner;
-  /** Webmentions this site sends when a note changes. */
-  webmentionsSent: WebmentionSender;
-  /** Received Webmentions: endpoint, verification jobs, moderation, display. */
-  webmentionsReceived: WebmentionReceiver;
-  replyContexts: ReplyContextService;
-  /** WebSub: pings the configured hub when what the home page and feeds show changes. */
-  websub: WebsubPublisher;
   /** The site and author settings (admin → Settings). */
   settings: SettingsService;
-  /** Copies of notes on other services (Mastodon, Bluesky). */
-  syndication: Syndication;
   /** Standalone pages (About, Now…) and the site menu. */
   pages: PageService;
   /** What every page knows about the site (settings, menu, social image…), under one version. */
@@ -131,85 +132,19 @@ export function buildApp(
   const metrics = deps.metrics ?? createMetrics();
   const indieauth = createIndieAuthServer({ db, clock, config, current: () => site.current().config });
   const jobs = deps.jobs ?? createJobQueue({ db, clock, logger });
-  // Each capability that works in the background registers its job kinds here.
-  const jobHandlers: Record<string, JobHandler> = {};
-  const webmentionsSent = createWebmentionSender({
+  // The background features, built from one set of dependencies; their jobs run on one runner.
+  const { services: features, runner } = registerFeatures(FEATURES, {
     db,
     config,
     clock,
-    notes,
-    jobs,
-    fetch,
     logger,
-    wake: () => runner.wake(),
-    userAgent: `StarPunk/${deps.version} (Webmention; +${config.siteUrl})`,
-  });
-  Object.assign(jobHandlers, webmentionsSent.handlers);
-  notes.onChange(webmentionsSent.noteChanged);
-  const webmentionsReceived = createWebmentionReceiver({
-    db,
-    clock,
-    siteUrl: config.siteUrl,
-    notes,
-    jobs,
-    fetch,
-    logger,
-    wake: () => runner.wake(),
-  });
-  Object.assign(jobHandlers, webmentionsReceived.jobHandlers);
-  const websub = createWebsubPublisher({
-    config,
-    clock,
-    notes,
-    jobs,
-    fetch,
-    logger,
-    wake: () => runner.wake(),
-    userAgent: `StarPunk/${deps.version} (WebSub; +${config.siteUrl})`,
-  });
-  Object.assign(jobHandlers, websub.handlers);
-  notes.onChange(websub.noteChanged);
-  const syndication = createSyndication({
-    db,
-    config,
-    clock,
+    version: deps.version,
     notes,
     jobs,
     fetch,
     sealingKey: deps.keys?.sealing ?? legacySealingKey(deps.secret),
-    logger,
-    wake: () => runner.wake(),
-    adapters: [
-      createMastodonAdapter({ fetch }),
-      // A refreshed Bluesky session is stored (sealed) for the next job.
-      createBlueskyAdapter({
-        fetch,
-        logger,
-        onSecrets: (account, secrets) => {
-          syndication.connectAccount({
-            service: 'bluesky',
-            uid: account.uid,
-            name: account.name,
-            user: account.user,
-            secrets,
-          });
-        },
-      }),
-      ...(deps.syndicationAdapters ?? []),
-    ],
   });
-  Object.assign(jobHandlers, syndication.handlers);
-  notes.onChange(syndication.noteChanged);
-  const runner = createJobRunner({ queue: jobs, handlers: jobHandlers, logger });
-  // A like, bookmark, repost or reply saved as published gets its reply context fetched afterwards.
-  const replyContexts = createReplyContextService({
-    db,
-    fetch,
-    clock,
-    logger,
-    markChanged: (id) => notes.markChanged(id),
-  });
-  notes.onSaved((note) => replyContexts.schedule(note));
+  const { webmentionsSent, webmentionsReceived } = features;
 
   const app = new Hono<{ Variables: RequestVars & SessionVars }>();
   app.use('*', requestLog(logger), recordMetrics(metrics), securityHeaders());
@@ -273,7 +208,7 @@ export function buildApp(
     logger,
     external: auth.signInMethod() === 'indieauth',
   });
-  app.route('/', micropubRoutes({ config, clock, notes, media, verify, syndication }));
+  app.route('/', micropubRoutes({ config, clock, notes, media, verify, syndication: features.syndication }));
 
   // Signed-in surfaces: /auth reads the session here; the admin is one sub-app behind one guard
   // (session, signed-in admin, CSRF, form parsing), and no admin route lives outside it.
@@ -296,7 +231,7 @@ export function buildApp(
       site,
       settings,
       pages,
-      syndication,
+      syndication: features.syndication,
       fetch,
       webmentionsSent,
       webmentionsReceived,
@@ -316,14 +251,10 @@ export function buildApp(
       indieauth,
       jobs,
       runner,
-      webmentionsSent,
-      webmentionsReceived,
-      replyContexts,
-      websub,
       settings,
-      syndication,
       pages,
       site,
+      ...features,
     },
   });
 }

@@ -4,9 +4,8 @@
  * `inbound` lane, with its own slots and a short time limit; everything else (the owner's
  * Webmentions, syndication copies, WebSub pings) runs in the `owner` lane. Each lane leases only
  * its own kinds, so a flood of mentions whose sources hang fills the inbound slots and never
- * delays the owner's jobs.
+ * delays the owner's jobs. A job kind names its lane (`JobKind.lane` in queue.ts).
  */
-import type { JobHandler } from './queue.js';
 
 /** Whose work a job is. */
 export type JobLane = 'owner' | 'inbound';
@@ -25,15 +24,3 @@ export const JOB_LANES: Readonly<Record<JobLane, LaneLimits>> = {
   // A verification is one source fetch (10 s at most) and one parse (5 s on a worker thread).
   inbound: { concurrency: 2, timeoutMs: 30_000 },
 };
-
-/** Declares the lane of a job kind's handler (unmarked handlers run in the owner's lane). */
-export function inLane(lane: JobLane, handler: JobHandler): JobHandler {
-  return Object.assign((job: Parameters<JobHandler>[0], signal: AbortSignal) => handler(job, signal), {
-    lane,
-  });
-}
-
-/** The lane a handler declared. */
-export function laneOf(handler: JobHandler): JobLane {
-  return handler.lane ?? 'owner';
-}

@@ -1,21 +1,23 @@
 /**
- * The persistent job queue (SQLite, migration 013): work that talks to other sites and must survive
- * restarts — sending Webmentions, verifying received ones, syndication copies.
+ * The persistent job queue (SQLite, `013_jobs.sql`): work that talks to other sites and must
+ * survive restarts — sending Webmentions, verifying received ones, syndication copies, WebSub
+ * pings, reply contexts. Background features declare their job kinds (src/features/feature.ts).
  *
  * Delivery is at least once: a job is leased for `leaseMs`; if the process dies the lease expires
  * and the job runs again. Handlers therefore make their remote effect idempotent where the remote
  * allows it (an Idempotency-Key header, a lookup before posting), and `enqueue` with the same
  * idempotency key adds nothing. A failing job is retried with exponential backoff and jitter
- * (honouring a Retry-After the handler reports) until `maxAttempts`, then marked failed and kept
+ * (honouring a Retry-After the handler reports, read by src/outbound/policy.ts) until `maxAttempts`, then marked failed and kept
  * for the admin to see and retry.
  */
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { type JobRow, type JobsStore, jobsStore } from '../db/store/jobs.js';
 import type { Logger } from '../logger.js';
 import { toDbTime } from '../notes/time.js';
-import { JOB_LANES, type JobLane, type LaneLimits, laneOf } from './lanes.js';
+import { JOB_LANES, type JobLane, type LaneLimits } from './lanes.js';
 
 /** A job as handlers and the admin see it. */
 export interface Job<P = unknown> {
@@ -37,7 +39,7 @@ export interface Job<P = unknown> {
 export class JobError extends Error {
   /** false: retrying cannot help (a 4xx from the remote, bad input); the job fails at once. */
   readonly retryable: boolean;
-  /** The remote asked to wait this long (429/503 Retry-After). */
+  /** The remote asked to wait this long (its Retry-After, read by src/outbound/policy.ts). */
   readonly retryAfterMs: number | undefined;
   constructor(
     message: string,
@@ -51,11 +53,36 @@ export class JobError extends Error {
 }
 
 /**
- * Runs one job; its resolved value is stored as the job's result (JSON). `signal` is aborted when
- * the job's time is up, so the handler can stop what it started (a fetch, a parse on a worker).
- * `lane`: whose work it is (lanes.ts, `inLane`); the owner's when absent.
+ * One kind of job, as a feature declares it: whose work it is, the shape of its payload, and what
+ * runs it. The runner checks the payload against `payload` before every run (a job stored by an
+ * older version, or a hand-edited row, fails for good with the reason rather than half-running),
+ * so `handle` gets a payload of the declared type. Its resolved value is stored as the job's
+ * result (JSON); `signal` is aborted when the job's time is up, so it can stop what it started (a
+ * fetch, a parse on a worker).
  */
-export type JobHandler = ((job: Job, signal: AbortSignal) => Promise<unknown>) & { lane?: JobLane };
+export interface JobKind<P = unknown> {
+  /** Whose work it is (lanes.ts); the owner's when absent. */
+  lane?: JobLane;
+  /** What the payload must be. */
+  payload: z.ZodType<P>;
+  handle(job: Job<P>, signal: AbortSignal): Promise<unknown>;
+}
+
+/** Job kinds by name (`webmention.send`). */
+export type JobKinds = Record<string, JobKind>;
+
+/** Declares a job kind, its payload type taken from the schema. */
+export function jobKind<P>(kind: JobKind<P>): JobKind<P> {
+  return kind;
+}
+
+/** Why a payload does not fit its kind's schema, in one line. */
+function payloadProblem(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'payload'}: ${i.message}`)
+    .join('; ');
+}
 
 /** Options of `enqueue`. */
 export interface EnqueueOptions {
@@ -117,8 +144,16 @@ export function createJobQueue(deps: JobQueueDeps) {
   const store: JobsStore = jobsStore(deps.db);
   const leaseMs = deps.leaseMs ?? 5 * 60_000;
   const now = () => toDbTime(deps.clock.now());
+  // The runners of this queue: told when work is added, so nobody who queues a job has to know them.
+  const workListeners = new Set<() => void>();
+  const workAdded = () => {
+    for (const listener of workListeners) listener();
+  };
   return {
-    /** Adds a job (or finds the one with the same key). */
+    /**
+     * Adds a job (or finds the one with the same key), and tells the runners. Inside a transaction
+     * the job commits with it; the runners look after the current tick, so after the COMMIT.
+     */
     enqueue<P>(kind: string, payload: P, options: EnqueueOptions = {}): Job<P> {
       const row = store.insertJob({
         kind,
@@ -128,7 +163,13 @@ export function createJobQueue(deps: JobQueueDeps) {
         runAt: toDbTime(options.runAt ?? deps.clock.now()),
         now: now(),
       });
+      workAdded();
       return present(row) as Job<P>;
+    },
+    /** Calls `listener` whenever a job is queued or queued again (the runner's wake); returns how to stop. */
+    onWork(listener: () => void): () => void {
+      workListeners.add(listener);
+      return () => workListeners.delete(listener);
     },
     /** Takes the next due job of these kinds for `owner`, or undefined. */
     lease(kinds: string[] | null, owner: string): Job | undefined {
@@ -164,7 +205,9 @@ export function createJobQueue(deps: JobQueueDeps) {
     },
     /** Queues a failed (or done) job again from its first attempt: the admin's "retry". */
     retry(id: number): boolean {
-      return store.retryJob(id, now());
+      const retried = store.retryJob(id, now());
+      if (retried) workAdded();
+      return retried;
     },
     /** Cancels a job that has not started. */
     cancel(id: number): boolean {
@@ -231,11 +274,12 @@ export type JobQueue = ReturnType<typeof createJobQueue>;
 /** Options of the runner. */
 export interface JobRunnerOptions {
   queue: JobQueue;
-  handlers: Record<string, JobHandler>;
+  /** The kinds it runs; more may be registered before it starts (`register`). */
+  kinds?: JobKinds;
   logger?: Logger;
   /** Jobs of the owner's lane run at once (default 2). */
   concurrency?: number;
-  /** How often to look for due jobs when idle (default 1 s; `wake()` looks at once). */
+  /** How often to look for due jobs when idle (default 1 s; a queued job wakes it at once). */
   pollMs?: number;
   /** A handler of the owner's lane that takes longer fails with a retryable timeout (default 2 min). */
   timeoutMs?: number;
@@ -245,39 +289,55 @@ export interface JobRunnerOptions {
 
 /**
  * Runs due jobs in this process until stopped, lane by lane (lanes.ts): each lane leases only its
- * own kinds, up to its `concurrency` at once, each job with the lane's timeout. `wake()` makes it
- * look at once (after an enqueue); `stop()` resolves when running jobs settle.
+ * own kinds, up to its `concurrency` at once, each job with the lane's timeout. It looks at once
+ * when its queue says work was added; `stop()` resolves when running jobs settle. Every job passes
+ * through `run`, the one place a payload is checked against its kind's schema.
  */
 export function createJobRunner(options: JobRunnerOptions) {
-  const { queue, handlers, logger } = options;
+  const { queue, logger } = options;
   const pollMs = options.pollMs ?? 1000;
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const kinds: JobKinds = {};
+  const laneOf = (kind: JobKind): JobLane => kind.lane ?? 'owner';
   const limitsOf = (lane: JobLane): LaneLimits => ({
     ...JOB_LANES[lane],
     ...(lane === 'owner' && options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(lane === 'owner' && options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...options.lanes?.[lane],
   });
-  const lanes = (Object.keys(JOB_LANES) as JobLane[])
-    .map((name) => ({
-      name,
-      ...limitsOf(name),
-      kinds: Object.keys(handlers).filter((k) => laneOf(handlers[k]!) === name),
-      running: new Set<Promise<void>>(),
-    }))
-    .filter((lane) => lane.kinds.length > 0);
-  const allKinds = Object.keys(handlers);
+  const lanes = (Object.keys(JOB_LANES) as JobLane[]).map((name) => ({
+    name,
+    ...limitsOf(name),
+    kinds: [] as string[],
+    running: new Set<Promise<void>>(),
+  }));
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
+  let woken = false;
+
+  /** Adds job kinds; a kind another registration declared already is a mistake in the wiring. */
+  function register(more: JobKinds): void {
+    for (const [name, kind] of Object.entries(more)) {
+      if (kinds[name]) throw new Error(`The job kind ${name} is declared twice.`);
+      kinds[name] = kind;
+      lanes.find((lane) => lane.name === laneOf(kind))!.kinds.push(name);
+    }
+  }
+  register(options.kinds ?? {});
 
   async function run(job: Job): Promise<void> {
-    const handler = handlers[job.kind]!;
-    const { timeoutMs } = limitsOf(laneOf(handler));
+    const kind = kinds[job.kind]!;
+    const { timeoutMs } = limitsOf(laneOf(kind));
     const controller = new AbortController();
     let timeout: NodeJS.Timeout | undefined;
     try {
+      const payload = kind.payload.safeParse(job.payload);
+      if (!payload.success)
+        throw new JobError(`malformed ${job.kind} payload (${payloadProblem(payload.error)})`, {
+          retryable: false,
+        });
       const result = await Promise.race([
-        handler(job, controller.signal),
+        kind.handle({ ...job, payload: payload.data }, controller.signal),
         new Promise((_, reject) => {
           timeout = setTimeout(() => reject(new JobError(`timed out after ${timeoutMs} ms`)), timeoutMs);
         }),
@@ -297,8 +357,10 @@ export function createJobRunner(options: JobRunnerOptions) {
   }
 
   function pump(): void {
+    woken = false;
     if (stopped) return;
     for (const lane of lanes) {
+      if (lane.kinds.length === 0) continue;
       while (lane.running.size < lane.concurrency) {
         let job: Job | undefined;
         try {
@@ -326,28 +388,40 @@ export function createJobRunner(options: JobRunnerOptions) {
     timer.unref();
   }
 
+  /** Looks for due jobs after the current tick (after the COMMIT of the write that queued them). */
+  function wake(): void {
+    if (stopped || woken) return;
+    woken = true;
+    setImmediate(pump);
+  }
+  queue.onWork(wake);
+
   return {
+    register,
     /** Starts looking for due jobs. */
     start(): void {
       if (!stopped) return;
       stopped = false;
       pump();
     },
-    /** Looks for due jobs now (after an enqueue). */
-    wake(): void {
-      if (!stopped) setImmediate(pump);
-    },
+    /** Looks for due jobs now (the queue calls it when work is added). */
+    wake,
     /** Stops taking jobs; resolves when the running ones settle. */
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
       await Promise.allSettled(lanes.flatMap((lane) => [...lane.running]));
     },
-    /** Runs due jobs of every lane, one at a time, until none is left (tests and the CLI): resolves with how many ran. */
-    async drain(): Promise<number> {
+    /**
+     * Runs due jobs (of these kinds, else of every kind), one at a time, until none is left (tests
+     * and the CLI): resolves with how many ran.
+     */
+    async drain(only?: readonly string[]): Promise<number> {
+      const names = (only ?? Object.keys(kinds)).filter((k) => kinds[k]);
+      if (names.length === 0) return 0;
       let n = 0;
       for (;;) {
-        const job = queue.lease(allKinds, owner);
+        const job = queue.lease(names, owner);
         if (!job) return n;
         await run(job);
         n++;

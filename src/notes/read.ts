@@ -342,6 +342,20 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
       );
     },
 
+    /**
+     * True when a note is public but its time has not come: published, public, not trashed, dated
+     * later. Nothing is written when it goes live, so what reacts to public notes (Webmentions,
+     * WebSub, syndication) queues its work for that moment.
+     */
+    isScheduled(note: Note): boolean {
+      return (
+        note.published &&
+        note.visibility === 'public' &&
+        note.deletedAt === null &&
+        note.publishedAt > clock.now()
+      );
+    },
+
     /** How many notes are in each admin list. */
     countForAdmin(): Record<AdminFilter, number> {
       return notes.countForAdmin(toDbTime(clock.now()));

@@ -22,6 +22,7 @@ export {
   MAX_PROPERTY_BYTES,
   type NoteChange,
   type NoteChanges,
+  type NoteCommands,
   type NoteInput,
   type NoteWriter,
 } from './write.js';

@@ -60,6 +60,18 @@ export interface NoteInput {
   photos?: readonly Photo[];
   /** The mf2 properties a client sent, kept verbatim for q=source. */
   properties?: Mf2Properties;
+  /** What the writer asks of the background features along with this write (not stored). */
+  commands?: NoteCommands;
+}
+
+/**
+ * What a writer asks of the background features along with a write — Micropub's `mp-` commands,
+ * the editor's ticked accounts. Not stored with the note: the listeners hear it with the change,
+ * inside the write's transaction, so what they queue for it commits with the note.
+ */
+export interface NoteCommands {
+  /** Syndication accounts (ids) to copy the note to. */
+  syndicateTo?: readonly number[];
 }
 
 /** What an edit may change (the slug changes only through changeSlug). */
@@ -77,6 +89,8 @@ export interface NoteChange {
   event: 'created' | 'updated' | 'deleted' | 'undeleted' | 'purged';
   /** The note's revision after the write. */
   revision: number;
+  /** What the writer asked for along with a create or an update. */
+  commands?: NoteCommands;
 }
 
 /** What the writing side needs. */
@@ -185,10 +199,16 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
   // commits with the note or not at all. Each runs in its own savepoint: one that throws is
   // rolled back alone and logged, and the note is saved all the same.
   const listeners: ((change: NoteChange) => void)[] = [];
-  function emit(id: number, event: NoteChange['event'], revision = notes.findById(id)?.revision ?? 0): void {
+  function emit(
+    id: number,
+    event: NoteChange['event'],
+    revision = notes.findById(id)?.revision ?? 0,
+    commands?: NoteCommands,
+  ): void {
+    const change: NoteChange = { id, event, revision, ...(commands ? { commands } : {}) };
     for (const listener of listeners) {
       try {
-        db.transaction(() => listener({ id, event, revision }))();
+        db.transaction(() => listener(change))();
       } catch (err) {
         deps.logger?.error({ err, note: id, event }, 'a note change listener failed; the note was saved');
       }
@@ -298,7 +318,7 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
         });
         tags.replaceNoteTags(newId, tagList);
         indexFor(newId, input.name?.trim() || null, html);
-        emit(newId, 'created');
+        emit(newId, 'created', undefined, input.commands);
         return newId;
       }, commitNewFile);
       missingFiles.delete(id);
@@ -366,7 +386,7 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
             tags.deleteUnusedTags();
           }
           indexFor(id, name, html);
-          emit(id, 'updated');
+          emit(id, 'updated', undefined, changes.commands);
         },
         commitReplacedFile,
         (file) => notes.findById(id)?.content_hash === file.hash,

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OutboundRefused } from '../outbound/safe-fetch.js';
 import { fetchPageFacts, pageFacts } from './fetch.js';
 
 const servers: http.Server[] = [];
@@ -25,7 +26,7 @@ describe('fetchPageFacts', () => {
     });
     const started = Date.now();
     const outcome = await fetchPageFacts(url, (u, init) => fetch(u, init), { timeoutMs: 300 });
-    expect(outcome).toEqual({ ok: false, reason: 'no answer within 300 ms' });
+    expect(outcome).toEqual({ ok: false, reason: 'no answer within 300 ms', retryable: true });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -64,11 +65,34 @@ describe('fetchPageFacts', () => {
     expect(sent).toBeLessThan(8 * 1024 * 1024);
   });
 
-  it('turns a fetch that throws (an address the safe fetch refuses) into a failure', async () => {
+  it('turns a fetch that throws (an address the safe fetch refuses) into a failure for good', async () => {
     const outcome = await fetchPageFacts('http://10.0.0.1/', () => {
-      throw new Error('refusing to fetch private address 10.0.0.1');
+      throw new OutboundRefused('refusing to fetch private address 10.0.0.1');
     });
-    expect(outcome).toEqual({ ok: false, reason: 'refusing to fetch private address 10.0.0.1' });
+    expect(outcome).toEqual({
+      ok: false,
+      reason: 'refusing to fetch private address 10.0.0.1',
+      retryable: false,
+    });
+  });
+
+  it('a dropped connection or an answer worth retrying may be read later; a 404 or a page that is not HTML may not', async () => {
+    const get = (url: string) => fetchPageFacts(url, (u, init) => fetch(u, init));
+    const dropped = await serve((req) => req.socket.destroy());
+    expect(await get(dropped)).toMatchObject({ ok: false, retryable: true });
+    const busy = await serve((_req, res) => res.writeHead(503, { 'Retry-After': '120' }).end('busy'));
+    expect(await get(busy)).toEqual({
+      ok: false,
+      reason: 'answered 503',
+      retryable: true,
+      retryAfterMs: 120_000,
+    });
+    const gone = await serve((_req, res) => res.writeHead(404).end('gone'));
+    expect(await get(gone)).toEqual({ ok: false, reason: 'answered 404', retryable: false });
+    const json = await serve((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'),
+    );
+    expect(await get(json)).toMatchObject({ ok: false, retryable: false });
   });
 });
 

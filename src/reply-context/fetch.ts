@@ -1,6 +1,7 @@
-import type { FetchLike } from '../http/safe-fetch.js';
 import { parseMicroformats } from '../indieauth/microformats.js';
 import { excerpt, plainText } from '../notes/markdown.js';
+import { isRetryableError, retryAdvice } from '../outbound/policy.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
 import { type HtmlBudget, measureHtml } from '../untrusted-html/budget.js';
 import { htmlPool } from '../untrusted-html/pool.js';
 
@@ -22,8 +23,13 @@ export interface PageFacts {
   authorUrl: string | null;
 }
 
-/** The result of reading a page: its facts, or why they could not be read. */
-export type FetchOutcome = { ok: true; facts: PageFacts } | { ok: false; reason: string };
+/**
+ * The result of reading a page: its facts, or why they could not be read and whether reading it
+ * later may help (src/outbound/policy.ts), perhaps after the wait the site asked for.
+ */
+export type FetchOutcome =
+  | { ok: true; facts: PageFacts }
+  | { ok: false; reason: string; retryable: boolean; retryAfterMs?: number };
 
 type Mf2Item = { type?: string[]; properties: Record<string, unknown[]>; children?: Mf2Item[] };
 
@@ -163,15 +169,16 @@ async function readPrefix(res: Response, maxBytes: number): Promise<string> {
 export async function fetchPageFacts(
   url: string,
   fetch: FetchLike,
-  options: { timeoutMs?: number; maxBytes?: number } = {},
+  options: { timeoutMs?: number; maxBytes?: number; signal?: AbortSignal } = {},
 ): Promise<FetchOutcome> {
   const timeoutMs = options.timeoutMs ?? CONTEXT_TIMEOUT_MS;
   const controller = new AbortController();
+  options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<FetchOutcome>((resolve) => {
     timer = setTimeout(() => {
       controller.abort();
-      resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` });
+      resolve({ ok: false, reason: `no answer within ${timeoutMs} ms`, retryable: true });
     }, timeoutMs);
   });
   const attempt = (async (): Promise<FetchOutcome> => {
@@ -181,12 +188,12 @@ export async function fetchPageFacts(
     });
     if (!res.ok) {
       await res.body?.cancel().catch(() => {});
-      return { ok: false, reason: `answered ${res.status}` };
+      return { ok: false, reason: `answered ${res.status}`, ...retryAdvice(res, new Date()) };
     }
     const type = (res.headers.get('content-type') ?? '').toLowerCase();
     if (!type.includes('html')) {
       await res.body?.cancel().catch(() => {});
-      return { ok: false, reason: `not an HTML page (${type.slice(0, 60) || 'no type'})` };
+      return { ok: false, reason: `not an HTML page (${type.slice(0, 60) || 'no type'})`, retryable: false };
     }
     const html = await readPrefix(res, options.maxBytes ?? CONTEXT_MAX_BYTES);
     // Parsed on a worker thread, cancelled with the rest when the deadline passes.
@@ -194,11 +201,14 @@ export async function fetchPageFacts(
       { kind: 'page-facts', html, url: res.url || url },
       controller.signal,
     );
-    return read.ok ? read.value : { ok: false, reason: read.reason };
+    if (!read.ok) return { ok: false, reason: read.reason, retryable: read.retryable };
+    // A page over the parse budget stays over it.
+    return read.value.ok ? read.value : { ok: false, reason: read.value.reason, retryable: false };
   })().catch(
     (err: unknown): FetchOutcome => ({
       ok: false,
       reason: (err instanceof Error ? err.message : String(err)).slice(0, 200),
+      retryable: isRetryableError(err),
     }),
   );
   try {

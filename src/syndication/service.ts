@@ -1,8 +1,10 @@
 /**
  * Syndication (POSSE): copies of notes on other services, through the persistent job queue.
  *
- * - `request(noteId, accountIds)` queues one `syndicate.post` job per account, key
- *   `syndicate:<note>:<account>`: asking twice (a Micropub retry, a second save) adds nothing.
+ * - A note write that asks for copies (`NoteInput.commands.syndicateTo`: the editor's ticked
+ *   accounts, Micropub's mp-syndicate-to) queues one `syndicate.post` job per account inside the
+ *   write's transaction, key `syndicate:<note>:<account>`: asking twice (a Micropub retry, a second
+ *   save) adds nothing.
  * - A post job hands the adapter a remote idempotency key, `syndicate:<installation>:<note>:<account>`
  *   (Mastodon's Idempotency-Key, the seed of Bluesky's record key), so a process killed after the
  *   remote accepted the post and before the result was recorded posts nothing new when the job
@@ -14,6 +16,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
@@ -24,12 +27,13 @@ import {
   syndicationStore,
 } from '../db/store/syndication.js';
 import { AppError } from '../errors.js';
-import { type Job, JobError, type JobHandler, type JobQueue } from '../jobs/queue.js';
+import { type Job, JobError, type JobKind, type JobKinds, type JobQueue, jobKind } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import { mediaPathOfUrl } from '../media/service.js';
 import type { NoteChange, NoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
+import { retryAdvice } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
 import { siteUrls } from '../site/urls.js';
 import { createSecretBox } from './secrets.js';
@@ -71,7 +75,6 @@ export interface SyndicationDeps {
   /** The site's sealing key (DATA_PATH/keys/sealing.key): seals tokens at rest. */
   sealingKey: Buffer;
   logger?: Logger;
-  wake?: () => void;
   adapters?: SyndicationAdapter[];
 }
 
@@ -90,17 +93,8 @@ export interface SyndicationCopy {
     | undefined;
 }
 
-interface CopyPayload {
-  noteId: number;
-  accountId: number;
-}
-
-function payloadOf(job: Job): CopyPayload {
-  const p = job.payload as Partial<CopyPayload> | null;
-  if (!p || typeof p.noteId !== 'number' || typeof p.accountId !== 'number')
-    throw new JobError(`malformed ${job.kind} payload`, { retryable: false });
-  return p as CopyPayload;
-}
+const CopyPayload = z.object({ noteId: z.number().int(), accountId: z.number().int() });
+type CopyPayload = z.infer<typeof CopyPayload>;
 
 function presentAccount(row: SyndicationAccountRow): SyndicationAccount {
   return {
@@ -122,7 +116,7 @@ function firstUrl(values: unknown[] | undefined): string | undefined {
   return undefined;
 }
 
-/** Builds the syndication service: accounts, copies, the note listener and the job handlers. */
+/** Builds the syndication service: accounts, copies, the note listener and the job kinds. */
 export function createSyndication(deps: SyndicationDeps) {
   const { db, clock, notes, jobs } = deps;
   const store = syndicationStore(db);
@@ -131,7 +125,6 @@ export function createSyndication(deps: SyndicationDeps) {
   const adapters = new Map<string, SyndicationAdapter>();
   for (const a of deps.adapters ?? []) adapters.set(a.service, a);
   const now = () => toDbTime(clock.now());
-  const wake = () => deps.wake?.();
   let installation: string | undefined;
   /** The key a copy is known by remotely: unique to this installation, stable across retries. */
   function remoteKey(noteId: number, accountId: number): string {
@@ -144,7 +137,10 @@ export function createSyndication(deps: SyndicationDeps) {
     const path = mediaPathOfUrl(url, deps.config.siteUrl);
     if (path !== undefined) return readFile(join(deps.config.mediaPath, path));
     const res = await deps.fetch(new URL(url, deps.config.siteUrl).toString());
-    if (!res.ok) throw new JobError(`photo ${url} answered ${res.status}`);
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new JobError(`photo ${url} answered ${res.status}`, retryAdvice(res, clock.now()));
+    }
     const chunks: Buffer[] = [];
     const reader = res.body?.getReader();
     let total = 0;
@@ -188,8 +184,8 @@ export function createSyndication(deps: SyndicationDeps) {
     };
   }
 
-  function contextOf(job: Job) {
-    const { noteId, accountId } = payloadOf(job);
+  function contextOf(job: Job<CopyPayload>) {
+    const { noteId, accountId } = job.payload;
     const row = store.findAccount(accountId);
     if (!row) throw new JobError('The account was disconnected.', { retryable: false });
     const adapter = adapters.get(row.service);
@@ -209,37 +205,42 @@ export function createSyndication(deps: SyndicationDeps) {
     return { noteId, account: presentAccount(row), adapter, secrets, copy };
   }
 
-  /** Runs one copy job, recording the outcome (or the remote error) on the copy row. */
-  function copyJob(work: (ctx: ReturnType<typeof contextOf>, job: Job) => Promise<unknown>): JobHandler {
-    return async (job) => {
-      const { noteId, accountId } = payloadOf(job);
-      try {
-        return await work(contextOf(job), job);
-      } catch (err) {
-        const copy = store.findCopy(noteId, accountId);
-        const permanent = (err instanceof JobError && !err.retryable) || job.attempts >= job.maxAttempts;
-        if (copy && copy.job_id === job.id)
-          store.recordCopy({
-            id: copy.id,
-            state: permanent ? 'failed' : copy.state,
-            url: null,
-            remoteId: null,
-            error: ((err as Error)?.message ?? String(err)).slice(0, 500),
-            now: now(),
-          });
-        throw err;
-      }
-    };
+  /** A copy job: runs `work`, recording the outcome (or the remote error) on the copy row. */
+  function copyJob(
+    work: (ctx: ReturnType<typeof contextOf>, job: Job<CopyPayload>) => Promise<unknown>,
+  ): JobKind<CopyPayload> {
+    return jobKind({
+      payload: CopyPayload,
+      handle: async (job) => {
+        const { noteId, accountId } = job.payload;
+        try {
+          return await work(contextOf(job), job);
+        } catch (err) {
+          const copy = store.findCopy(noteId, accountId);
+          const permanent = (err instanceof JobError && !err.retryable) || job.attempts >= job.maxAttempts;
+          if (copy && copy.job_id === job.id)
+            store.recordCopy({
+              id: copy.id,
+              state: permanent ? 'failed' : copy.state,
+              url: null,
+              remoteId: null,
+              error: ((err as Error)?.message ?? String(err)).slice(0, 500),
+              now: now(),
+            });
+          throw err;
+        }
+      },
+    });
   }
 
-  const handlers: Record<string, JobHandler> = {
+  const jobKinds: JobKinds = {
     [POST_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
       if (!copy || copy.job_id !== job.id) return { skipped: 'superseded' };
       // Already posted (the job ran again after its result was recorded): nothing to do.
       if (copy.remote_id && copy.state === 'posted') return { skipped: 'posted', url: copy.url };
       const note = notes.getNoteById(noteId);
       if (!note || note.deletedAt) return { skipped: 'note deleted' };
-      if (note.published && note.visibility === 'public' && note.publishedAt > clock.now())
+      if (notes.isScheduled(note))
         throw new JobError('The note is scheduled; it is copied when it goes live.', {
           retryAfterMs: note.publishedAt.getTime() - clock.now().getTime(),
         });
@@ -307,8 +308,14 @@ export function createSyndication(deps: SyndicationDeps) {
     }),
   };
 
-  /** Queues an edit or a removal of every live copy of a note (inside the note write's transaction). */
+  /**
+   * Inside the note write's transaction: queues the copies the writer asked for (the editor's
+   * ticked accounts, Micropub's mp-syndicate-to, `NoteChange.commands`), so that they commit with
+   * the note or not at all, and an edit or a removal of every live copy.
+   */
   function noteChanged(change: NoteChange): void {
+    const asked = change.commands?.syndicateTo ?? [];
+    if (asked.length > 0 && change.event !== 'purged') request(change.id, asked);
     if (change.event !== 'updated' && change.event !== 'deleted') return;
     const live = store
       .listCopiesForNote(change.id)
@@ -325,7 +332,29 @@ export function createSyndication(deps: SyndicationDeps) {
       );
       store.updateCopyJob(c.id, job.id, now());
     }
-    wake();
+  }
+
+  /** Queues a copy of a note on each account (a copy already posted or queued is left alone). */
+  function request(noteId: number, accountIds: readonly number[]): number {
+    let queued = 0;
+    db.transaction(() => {
+      for (const accountId of new Set(accountIds)) {
+        const account = store.findAccount(accountId);
+        if (!account) continue;
+        const existing = store.findCopy(noteId, accountId);
+        if (existing && (existing.state === 'posted' || existing.state === 'queued')) continue;
+        const job = jobs.enqueue<CopyPayload>(
+          POST_JOB,
+          { noteId, accountId },
+          { key: `syndicate:${noteId}:${accountId}`, maxAttempts: ATTEMPTS },
+        );
+        // Asked again after a failure: the same job (same idempotency key) runs again.
+        if (job.state === 'failed' || job.state === 'done' || job.state === 'cancelled') jobs.retry(job.id);
+        store.upsertCopy({ noteId, accountId, service: account.service, jobId: job.id, now: now() });
+        queued++;
+      }
+    }).immediate();
+    return queued;
   }
 
   function listAccounts(): SyndicationAccount[] {
@@ -333,7 +362,7 @@ export function createSyndication(deps: SyndicationDeps) {
   }
 
   return {
-    handlers,
+    jobKinds,
     noteChanged,
 
     /** Adds (or replaces) the adapter of a service. */
@@ -449,29 +478,11 @@ export function createSyndication(deps: SyndicationDeps) {
       });
     },
 
-    /** Queues a copy of a note on each account (a copy already posted or queued is left alone). */
-    request(noteId: number, accountIds: readonly number[]): number {
-      let queued = 0;
-      db.transaction(() => {
-        for (const accountId of new Set(accountIds)) {
-          const account = store.findAccount(accountId);
-          if (!account) continue;
-          const existing = store.findCopy(noteId, accountId);
-          if (existing && (existing.state === 'posted' || existing.state === 'queued')) continue;
-          const job = jobs.enqueue<CopyPayload>(
-            POST_JOB,
-            { noteId, accountId },
-            { key: `syndicate:${noteId}:${accountId}`, maxAttempts: ATTEMPTS },
-          );
-          // Asked again after a failure: the same job (same idempotency key) runs again.
-          if (job.state === 'failed' || job.state === 'done' || job.state === 'cancelled') jobs.retry(job.id);
-          store.upsertCopy({ noteId, accountId, service: account.service, jobId: job.id, now: now() });
-          queued++;
-        }
-      }).immediate();
-      if (queued > 0) wake();
-      return queued;
-    },
+    /**
+     * Queues a copy of a note on each account (a copy already posted or queued is left alone).
+     * Writers ask for copies along with the write instead (`NoteInput.commands.syndicateTo`).
+     */
+    request,
 
     /** The copies of a note with their accounts and jobs. */
     copiesForNote(noteId: number): SyndicationCopy[] {
@@ -501,7 +512,6 @@ export function createSyndication(deps: SyndicationDeps) {
             now: now(),
           });
       }).immediate();
-      wake();
       return ok;
     },
 

@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { WebmentionsStore } from '../db/store/webmentions.js';
-import type { FetchLike } from '../http/safe-fetch.js';
 import { formatFromMagic, MAX_INPUT_PIXELS } from '../media/image.js';
 import { toDbTime } from '../notes/time.js';
+import { isRetryableStatus } from '../outbound/policy.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
 import { fetchBounded, type SourceFetchLimits } from './receive-fetch.js';
 
 /** Side of the stored square, in pixels (shown at 48 CSS pixels, sharp on 2× screens). */
@@ -77,7 +78,7 @@ export async function cacheAvatar(deps: {
   const r = await fetchBounded(deps.fetch, deps.url, deps.limits ?? AVATAR_FETCH_LIMITS, 'image/*');
   if (r.kind === 'failed') throw new AvatarError(r.reason, r.retryable);
   if (r.kind === 'status')
-    throw new AvatarError(`the photo answered ${r.status}`, r.status === 429 || r.status >= 500);
+    throw new AvatarError(`the photo answered ${r.status}`, isRetryableStatus(r.status));
   const bytes = await resizeAvatar(r.body);
   deps.store.upsertAvatar({
     hash,

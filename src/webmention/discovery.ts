@@ -18,7 +18,6 @@ export const DISCOVERY_TIMEOUT_MS = 20_000;
 /** Options of discovery. */
 export interface DiscoveryOptions {
   fetch: FetchLike;
-  userAgent?: string;
   timeoutMs?: number;
   maxBytes?: number;
 }
@@ -115,10 +114,7 @@ export async function discoverEndpoint(target: string, options: DiscoveryOptions
   let res: Response;
   try {
     res = await options.fetch(target, {
-      headers: {
-        Accept: 'text/html, application/xhtml+xml;q=0.9, */*;q=0.1',
-        ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
-      },
+      headers: { Accept: 'text/html, application/xhtml+xml;q=0.9, */*;q=0.1' },
       signal,
     });
   } catch (err) {

@@ -4,7 +4,8 @@
  * checked again by that fetch), with one time budget for all hops and the body, and a byte cap.
  */
 import { isAppError } from '../errors.js';
-import type { FetchLike } from '../http/safe-fetch.js';
+import { retryAdvice } from '../outbound/policy.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
 
 /** Limits of one source fetch. */
 export interface SourceFetchLimits {
@@ -26,7 +27,10 @@ export const SOURCE_FETCH_LIMITS: SourceFetchLimits = {
 /** What fetching a source gave (`B`: the body as text or bytes). */
 export type FetchedSource<B = string> =
   | { kind: 'ok'; url: string; contentType: string | null; body: B }
-  /** The source answered with a final status that is not 2xx (410 and 404 mean: gone). */
+  /**
+   * The source answered with a final status that is not 2xx (410 and 404 mean: gone); one worth
+   * retrying (src/outbound/policy.ts) may say how long to wait.
+   */
   | { kind: 'status'; url: string; status: number; retryAfterMs?: number }
   /** It could not be fetched; `retryable` when trying later may help (network, timeout). */
   | { kind: 'failed'; reason: string; retryable: boolean };
@@ -65,15 +69,6 @@ async function readBody(res: Response, maxBytes: number, at: number): Promise<Bu
     reader.cancel().catch(() => undefined);
   }
   return Buffer.concat(chunks);
-}
-
-function retryAfter(res: Response): number | undefined {
-  const h = res.headers.get('retry-after');
-  if (!h) return undefined;
-  const s = Number(h);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const at = Date.parse(h);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** Why a fetch threw, and whether trying again may help. */
@@ -149,7 +144,7 @@ export async function fetchBounded(
       }
       if (res.status < 200 || res.status >= 300) {
         res.body?.cancel().catch(() => undefined);
-        const wait = retryAfter(res);
+        const wait = retryAdvice(res, new Date()).retryAfterMs;
         return {
           kind: 'status',
           url,

@@ -7,12 +7,13 @@
  */
 import type { Clock } from '../clock.js';
 import type { WebmentionRow, WebmentionsStore } from '../db/store/webmentions.js';
-import type { FetchLike } from '../http/safe-fetch.js';
 import { type Job, JobError } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { NoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
+import { isRetryableStatus } from '../outbound/policy.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
 import { htmlPool } from '../untrusted-html/pool.js';
 import { AvatarError, cacheAvatar } from './avatars.js';
 import type { ModerationService } from './moderation.js';
@@ -41,8 +42,12 @@ export interface VerifyResult {
 }
 
 /** Verifies the request a job names; throws a retryable JobError while the source cannot be reached. */
-export async function verifyJob(job: Job, deps: VerifyDeps, signal?: AbortSignal): Promise<VerifyResult> {
-  const { id, request } = job.payload as { id: number; request: number };
+export async function verifyJob(
+  job: Job<{ id: number; request: number }>,
+  deps: VerifyDeps,
+  signal?: AbortSignal,
+): Promise<VerifyResult> {
+  const { id, request } = job.payload;
   const { store } = deps;
   const now = () => toDbTime(deps.clock.now());
   const current = (): WebmentionRow | undefined => {
@@ -84,8 +89,7 @@ export async function verifyJob(job: Job, deps: VerifyDeps, signal?: AbortSignal
     return refuse(row, `The source could not be fetched: ${fetched.reason}.`);
   }
   if (fetched.kind === 'status') {
-    const transient = fetched.status === 429 || fetched.status >= 500;
-    if (transient && !lastTry)
+    if (isRetryableStatus(fetched.status) && !lastTry)
       throw new JobError(`the source answered ${fetched.status}`, {
         ...(fetched.retryAfterMs !== undefined ? { retryAfterMs: fetched.retryAfterMs } : {}),
       });
@@ -140,8 +144,8 @@ export interface AvatarJobDeps {
 }
 
 /** Fetches and stores one author photo; a photo that is no image fails at once, a network error is retried. */
-export async function avatarJob(job: Job, deps: AvatarJobDeps): Promise<{ avatar: string }> {
-  const { url } = job.payload as { url: string };
+export async function avatarJob(job: Job<{ url: string }>, deps: AvatarJobDeps): Promise<{ avatar: string }> {
+  const { url } = job.payload;
   try {
     const outcome = await cacheAvatar({
       fetch: deps.fetch,

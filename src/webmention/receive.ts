@@ -6,18 +6,18 @@
  * (receive-verify.ts) in the job runner's inbound lane.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { type WebmentionRow, webmentionsStore } from '../db/store/webmentions.js';
 import { AppError } from '../errors.js';
 import { createRateLimiter } from '../http/rate-limit.js';
-import type { FetchLike } from '../http/safe-fetch.js';
-import { inLane } from '../jobs/lanes.js';
-import type { JobHandler, JobQueue } from '../jobs/queue.js';
+import { type JobKinds, type JobQueue, jobKind } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { NoteService } from '../notes/service.js';
 import { parseDbTime, toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
 import { avatarHash } from './avatars.js';
 import { createModeration, hostKey, type ModerationService } from './moderation.js';
 import { MAX_URL_LENGTH, normaliseUrl } from './parse.js';
@@ -76,8 +76,6 @@ export interface ReceiverDeps {
   /** The app's outbound fetch (SSRF-safe in production). */
   fetch: FetchLike;
   logger?: Logger;
-  /** Called after a job was queued, so the runner looks at once. */
-  wake?: () => void;
   limits?: Partial<ReceiveLimits>;
 }
 
@@ -165,7 +163,6 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
       { id: row.id, request: row.requests },
       { key: `${VERIFY_JOB}:${row.id}:${row.requests}`, maxAttempts: limits.verifyAttempts },
     );
-    deps.wake?.();
   }
 
   /**
@@ -272,42 +269,47 @@ export function createWebmentionReceiver(deps: ReceiverDeps) {
   }
 
   // Strangers start these jobs: they run in the inbound lane, apart from the owner's work.
-  const jobHandlers: Record<string, JobHandler> = {
-    [VERIFY_JOB]: inLane('inbound', (job, signal) =>
-      verifyJob(
-        job,
-        {
-          store,
-          moderation,
-          notes: deps.notes,
-          fetch: deps.fetch,
-          clock: deps.clock,
-          limits: limits.fetch,
-          accepts: (n) => acceptsMentions(n, deps.clock.now()),
-          queueAvatar: (url) => {
-            if (store.hasAvatar(avatarHash(url))) return;
-            deps.jobs.enqueue(
-              AVATAR_JOB,
-              { url },
-              { key: `${AVATAR_JOB}:${avatarHash(url)}`, maxAttempts: 3 },
-            );
-            deps.wake?.();
+  const jobKinds: JobKinds = {
+    [VERIFY_JOB]: jobKind({
+      lane: 'inbound',
+      payload: z.object({ id: z.number().int(), request: z.number().int() }),
+      handle: (job, signal) =>
+        verifyJob(
+          job,
+          {
+            store,
+            moderation,
+            notes: deps.notes,
+            fetch: deps.fetch,
+            clock: deps.clock,
+            limits: limits.fetch,
+            accepts: (n) => acceptsMentions(n, deps.clock.now()),
+            queueAvatar: (url) => {
+              if (store.hasAvatar(avatarHash(url))) return;
+              deps.jobs.enqueue(
+                AVATAR_JOB,
+                { url },
+                { key: `${AVATAR_JOB}:${avatarHash(url)}`, maxAttempts: 3 },
+              );
+            },
+            logger: deps.logger,
           },
-          logger: deps.logger,
-        },
-        signal,
-      ),
-    ),
-    [AVATAR_JOB]: inLane('inbound', (job) =>
-      avatarJob(job, { store, fetch: deps.fetch, clock: deps.clock, limits: limits.avatarFetch }),
-    ),
+          signal,
+        ),
+    }),
+    [AVATAR_JOB]: jobKind({
+      lane: 'inbound',
+      payload: z.object({ url: z.string() }),
+      handle: (job) =>
+        avatarJob(job, { store, fetch: deps.fetch, clock: deps.clock, limits: limits.avatarFetch }),
+    }),
   };
 
   return {
     receive,
     status,
     moderation,
-    jobHandlers,
+    jobKinds,
     /** The mentions a note's page shows, oldest first. */
     responsesFor(noteId: number): ResponseView[] {
       return store.listShownForNote(noteId).map(toResponseView);

@@ -25,7 +25,7 @@ export async function notifyEndpoint(
   endpoint: string,
   source: string,
   target: string,
-  options: { fetch: FetchLike; userAgent?: string; timeoutMs?: number },
+  options: { fetch: FetchLike; timeoutMs?: number },
 ): Promise<Notification> {
   const signal = AbortSignal.timeout(options.timeoutMs ?? NOTIFY_TIMEOUT_MS);
   const body = new URLSearchParams({ source, target }).toString();
@@ -38,7 +38,6 @@ export async function notifyEndpoint(
         headers: {
           'Content-Type': 'application/x-www-form-urlencoded',
           Accept: 'text/html, application/json;q=0.9, */*;q=0.1',
-          ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
         },
         body,
         // Redirects of a POST are decided here: 307/308 keep method and body, the others would

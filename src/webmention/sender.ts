@@ -12,11 +12,12 @@
  * A send discovers the endpoint anew (§3.1.4 requires it) and posts source and target. At least
  * once: a process that dies mid-send leaves a lease that expires, and the send runs again.
  */
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { type SentWebmentionRow, sentWebmentionsStore } from '../db/store/sent-webmentions.js';
-import { type Job, JobError, type JobHandler, type JobQueue } from '../jobs/queue.js';
+import { type Job, type JobKinds, type JobQueue, jobKind } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { NoteChange, NoteService } from '../notes/service.js';
 import { toDbTime } from '../notes/time.js';
@@ -44,9 +45,6 @@ export interface WebmentionSenderDeps {
   jobs: JobQueue;
   fetch: FetchLike;
   logger?: Logger;
-  /** Tells the job runner there is work (after queueing). */
-  wake?: () => void;
-  userAgent?: string;
   /** Limits of discovery and notification (tests shorten them). */
   timeoutMs?: number;
   maxBytes?: number;
@@ -68,24 +66,9 @@ export interface SentWebmention {
   job: { id: number; state: Job['state']; attempts: number; maxAttempts: number; runAt: Date } | undefined;
 }
 
-interface SendPayload {
-  noteId: number;
-  revision: number;
-  target: string;
-}
-
-function sendPayload(job: Job): SendPayload {
-  const p = job.payload as Partial<SendPayload> | null;
-  if (!p || typeof p.noteId !== 'number' || typeof p.revision !== 'number' || typeof p.target !== 'string')
-    throw new JobError('malformed webmention.send payload', { retryable: false });
-  return p as SendPayload;
-}
-
-function notePayload(job: Job): number {
-  const id = (job.payload as { noteId?: unknown } | null)?.noteId;
-  if (typeof id !== 'number') throw new JobError('malformed webmention.plan payload', { retryable: false });
-  return id;
-}
+const PlanPayload = z.object({ noteId: z.number().int() });
+const SendPayload = z.object({ noteId: z.number().int(), revision: z.number().int(), target: z.string() });
+type SendPayload = z.infer<typeof SendPayload>;
 
 /** Builds the sender: the note listener, the two job handlers, and what the admin reads and does. */
 export function createWebmentionSender(deps: WebmentionSenderDeps) {
@@ -93,14 +76,12 @@ export function createWebmentionSender(deps: WebmentionSenderDeps) {
   const store = sentWebmentionsStore(db);
   const urls = siteUrls(deps.config);
   const now = () => toDbTime(clock.now());
-  const wake = () => deps.wake?.();
 
   /** Queues the plan of a note's current revision: called inside the note write's transaction. */
   function noteChanged(change: NoteChange): void {
     // A purged note's rows go with it; its targets were told when it was moved to the trash.
     if (change.event === 'purged') return;
     jobs.enqueue(PLAN_JOB, { noteId: change.id }, { key: `${PLAN_JOB}:${change.id}:${change.revision}` });
-    wake();
   }
 
   /** Queues one send per target of the note's current state; returns how many targets it has. */
@@ -116,12 +97,7 @@ export function createWebmentionSender(deps: WebmentionSenderDeps) {
     const at = now();
     db.transaction(() => {
       // A note scheduled for later is planned again when it goes live: no write happens then.
-      if (
-        note.published &&
-        note.visibility === 'public' &&
-        !note.deletedAt &&
-        note.publishedAt > clock.now()
-      ) {
+      if (notes.isScheduled(note)) {
         jobs.enqueue(
           PLAN_JOB,
           { noteId },
@@ -143,24 +119,19 @@ export function createWebmentionSender(deps: WebmentionSenderDeps) {
         store.upsertTarget({ noteId, target, linked, revision: note.revision, jobId: job.id, now: at });
       }
     }).immediate();
-    if (live.length + unlinked.length > 0) wake();
     return { linked: live.length, unlinked: unlinked.length };
   }
 
   /** Sends one Webmention: discovery, then the notification; records what happened on the row. */
-  async function deliver(job: Job): Promise<unknown> {
-    const { noteId, target } = sendPayload(job);
+  async function deliver(job: Job<SendPayload>): Promise<unknown> {
+    const { noteId, target } = job.payload;
     const row = store.findOne(noteId, target);
     // A later revision planned its own send for this target (or the note was purged): nothing to do.
     if (!row || row.job_id !== job.id) return { skipped: 'superseded' };
     const note = notes.getNoteById(noteId);
     if (!note) return { skipped: 'note purged' };
     const source = urls.note(note.slug);
-    const limits = {
-      fetch: deps.fetch,
-      ...(deps.userAgent ? { userAgent: deps.userAgent } : {}),
-      ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
-    };
+    const limits = { fetch: deps.fetch, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) };
     let endpoint: string | null = null;
     try {
       const found = await discoverEndpoint(target, {
@@ -203,14 +174,14 @@ export function createWebmentionSender(deps: WebmentionSenderDeps) {
     }
   }
 
-  const handlers: Record<string, JobHandler> = {
-    [PLAN_JOB]: async (job) => plan(notePayload(job)),
-    [SEND_JOB]: deliver,
+  const jobKinds: JobKinds = {
+    [PLAN_JOB]: jobKind({ payload: PlanPayload, handle: async (job) => plan(job.payload.noteId) }),
+    [SEND_JOB]: jobKind({ payload: SendPayload, handle: deliver }),
   };
 
   return {
     noteChanged,
-    handlers,
+    jobKinds,
     plan,
 
     /** Every target of a note with its latest result and its job, in the order first sent. */
@@ -260,7 +231,6 @@ export function createWebmentionSender(deps: WebmentionSenderDeps) {
             { key: `${PLAN_JOB}:${noteId}:resend:${clock.now().getTime()}` },
           );
       }).immediate();
-      wake();
       return n;
     },
   };

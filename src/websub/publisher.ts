@@ -13,11 +13,13 @@
  * Retry-After), keyed by the state it announces so the same state is announced once.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { type Job, JobError, type JobHandler, type JobQueue } from '../jobs/queue.js';
+import { type Job, JobError, type JobKinds, type JobQueue, jobKind } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { NoteChange, NoteService } from '../notes/service.js';
+import { retryAdvice } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
 import { siteUrls } from '../site/urls.js';
 
@@ -38,9 +40,6 @@ export interface WebsubPublisherDeps {
   jobs: JobQueue;
   fetch: FetchLike;
   logger?: Logger;
-  /** Tells the job runner there is work. */
-  wake?: () => void;
-  userAgent?: string;
   timeoutMs?: number;
 }
 
@@ -50,30 +49,8 @@ export function websubTopics(config: Pick<Config, 'siteUrl'>): string[] {
   return [urls.home, urls.feeds.rss, urls.feeds.atom, urls.feeds.json];
 }
 
-interface PingPayload {
-  hub: string;
-  topics: string[];
-}
-
-function pingPayload(job: Job): PingPayload {
-  const p = job.payload as Partial<PingPayload> | null;
-  if (
-    !p ||
-    typeof p.hub !== 'string' ||
-    !Array.isArray(p.topics) ||
-    !p.topics.every((t) => typeof t === 'string')
-  )
-    throw new JobError('malformed websub.ping payload', { retryable: false });
-  return p as PingPayload;
-}
-
-function retryAfterMs(res: Response, now: Date): number | undefined {
-  const v = res.headers.get('retry-after')?.trim();
-  if (!v) return undefined;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
-}
+const PingPayload = z.object({ hub: z.string(), topics: z.array(z.string()) });
+type PingPayload = z.infer<typeof PingPayload>;
 
 /** Builds the publisher: the note listener and the ping job handler. */
 export function createWebsubPublisher(deps: WebsubPublisherDeps) {
@@ -102,12 +79,7 @@ export function createWebsubPublisher(deps: WebsubPublisherDeps) {
     const now = fingerprint();
     // A public note scheduled for later changes the topics when it goes live, with no write then.
     const note = notes.getNoteById(change.id);
-    if (
-      note?.published &&
-      note.visibility === 'public' &&
-      !note.deletedAt &&
-      note.publishedAt > clock.now()
-    ) {
+    if (note && notes.isScheduled(note)) {
       jobs.enqueue<PingPayload>(
         PING_JOB,
         { hub, topics },
@@ -128,22 +100,18 @@ export function createWebsubPublisher(deps: WebsubPublisherDeps) {
       },
     );
     last = now;
-    deps.wake?.();
   }
 
   /** Tells the hub each topic has new content; any 2xx is accepted (hubs answer 202 or 204). */
-  async function ping(job: Job): Promise<unknown> {
-    const p = pingPayload(job);
+  async function ping(job: Job<PingPayload>): Promise<unknown> {
+    const p = job.payload;
     const answered: Record<string, number> = {};
     for (const topic of p.topics) {
       let res: Response;
       try {
         res = await deps.fetch(p.hub, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            ...(deps.userAgent ? { 'user-agent': deps.userAgent } : {}),
-          },
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': topic }).toString(),
           redirect: 'manual',
           signal: AbortSignal.timeout(deps.timeoutMs ?? 20_000),
@@ -152,24 +120,23 @@ export function createWebsubPublisher(deps: WebsubPublisherDeps) {
         throw new JobError(`WebSub hub ${p.hub} unreachable: ${(err as Error).message}`, { cause: err });
       }
       await res.body?.cancel();
-      if (res.status === 429 || res.status === 503) {
-        const wait = retryAfterMs(res, clock.now());
+      if (res.status < 200 || res.status >= 300) {
+        const advice = retryAdvice(res, clock.now());
         throw new JobError(
-          `WebSub hub answered ${res.status}`,
-          wait === undefined ? {} : { retryAfterMs: wait },
+          advice.retryable
+            ? `WebSub hub answered ${res.status}`
+            : `WebSub hub refused the ping for ${topic} (${res.status})`,
+          advice,
         );
       }
-      if (res.status >= 500) throw new JobError(`WebSub hub answered ${res.status}`);
-      if (res.status < 200 || res.status >= 300)
-        throw new JobError(`WebSub hub refused the ping for ${topic} (${res.status})`, { retryable: false });
       answered[topic] = res.status;
     }
     deps.logger?.debug({ hub: p.hub, topics: p.topics.length }, 'WebSub hub pinged');
     return { hub: p.hub, answered };
   }
 
-  const handlers: Record<string, JobHandler> = { [PING_JOB]: ping };
-  return { noteChanged, handlers, topics, hub };
+  const jobKinds: JobKinds = { [PING_JOB]: jobKind({ payload: PingPayload, handle: ping }) };
+  return { noteChanged, jobKinds, topics, hub };
 }
 
 /** The publisher's type. */

@@ -9,11 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { fixedClock, systemClock } from '../../src/clock.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { type Db, openDatabase } from '../../src/db/open.js';
-import { inLane } from '../../src/jobs/lanes.js';
-import { backoffMs, createJobQueue, createJobRunner, type Job, JobError } from '../../src/jobs/queue.js';
+import {
+  backoffMs,
+  createJobQueue,
+  createJobRunner,
+  type Job,
+  JobError,
+  jobKind,
+} from '../../src/jobs/queue.js';
+
+const ANY = z.unknown();
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -132,11 +141,14 @@ describe('the job queue', () => {
     const ran: number[] = [];
     const runner = createJobRunner({
       queue: q,
-      handlers: {
-        slow: async (j: Job) => {
-          ran.push(j.id);
-          return 'done';
-        },
+      kinds: {
+        slow: jobKind({
+          payload: ANY,
+          handle: async (j: Job) => {
+            ran.push(j.id);
+            return 'done';
+          },
+        }),
       },
     });
     expect(await runner.drain()).toBe(0); // the dead process's lease has not expired yet
@@ -159,14 +171,17 @@ describe('the job queue', () => {
       concurrency: 2,
       pollMs: 10,
       timeoutMs: 200,
-      handlers: {
-        work: async () => {
-          active++;
-          peak = Math.max(peak, active);
-          await new Promise((r) => setTimeout(r, 30));
-          active--;
-        },
-        hang: () => new Promise(() => {}),
+      kinds: {
+        work: jobKind({
+          payload: ANY,
+          handle: async () => {
+            active++;
+            peak = Math.max(peak, active);
+            await new Promise((r) => setTimeout(r, 30));
+            active--;
+          },
+        }),
+        hang: jobKind({ payload: ANY, handle: () => new Promise(() => {}) }),
       },
     });
     runner.start();
@@ -178,6 +193,68 @@ describe('the job queue', () => {
       state: 'queued',
       lastError: 'timed out after 200 ms',
     });
+  });
+});
+
+describe('the runner', () => {
+  it('checks every payload against its kind’s schema: one that does not fit fails for good, saying why, and its handler never runs', async () => {
+    const { db } = database();
+    const q = createJobQueue({ db, clock: fixedClock('2026-12-01T10:00:00.000Z') });
+    const seen: number[] = [];
+    const runner = createJobRunner({
+      queue: q,
+      kinds: {
+        send: jobKind({
+          payload: z.object({ noteId: z.number().int(), target: z.string() }),
+          handle: async (job) => {
+            seen.push(job.payload.noteId);
+          },
+        }),
+      },
+    });
+    const good = q.enqueue('send', { noteId: 7, target: 'https://a.example/' });
+    const bad = q.enqueue('send', { noteId: 'seven' });
+    expect(await runner.drain()).toBe(2);
+    expect(seen).toEqual([7]);
+    expect(q.get(good.id)!.state).toBe('done');
+    expect(q.get(bad.id)).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      lastError:
+        'malformed send payload (noteId: Invalid input: expected number, received string; target: Invalid input: expected string, received undefined)',
+    });
+  });
+
+  it('runs a job queued after it started without being told: the queue wakes it', async () => {
+    const { db } = database();
+    const q = createJobQueue({ db, clock: systemClock });
+    const ran: number[] = [];
+    // Polling once an hour: only the wake can make it run the job within the test.
+    const runner = createJobRunner({
+      queue: q,
+      pollMs: 3600_000,
+      kinds: {
+        ping: jobKind({
+          payload: z.object({ n: z.number() }),
+          handle: async (job) => {
+            ran.push(job.payload.n);
+          },
+        }),
+      },
+    });
+    runner.start();
+    await new Promise((r) => setImmediate(r));
+    q.enqueue('ping', { n: 1 });
+    await expect.poll(() => ran).toEqual([1]);
+    await runner.stop();
+  });
+
+  it('refuses a job kind declared twice', () => {
+    const { db } = database();
+    const runner = createJobRunner({ queue: createJobQueue({ db, clock: systemClock }) });
+    const kind = jobKind({ payload: ANY, handle: async () => {} });
+    runner.register({ once: kind });
+    expect(() => runner.register({ once: kind })).toThrow('The job kind once is declared twice.');
   });
 });
 
@@ -195,22 +272,29 @@ describe('lanes', () => {
       queue: q,
       pollMs: 10,
       lanes: { inbound: { concurrency: 2, timeoutMs: 150 } },
-      handlers: {
+      kinds: {
         // Hangs until its time is up, like a source that never answers.
-        stranger: inLane('inbound', (job, signal) => {
-          strangersAtOnce++;
-          peak = Math.max(peak, strangersAtOnce);
-          return new Promise((_, reject) =>
-            signal.addEventListener('abort', () => {
-              strangersAtOnce--;
-              aborted.push((job.payload as { i: number }).i);
-              reject(new Error('aborted'));
-            }),
-          );
+        stranger: jobKind({
+          lane: 'inbound',
+          payload: z.object({ i: z.number() }),
+          handle: (job, signal) => {
+            strangersAtOnce++;
+            peak = Math.max(peak, strangersAtOnce);
+            return new Promise((_, reject) =>
+              signal.addEventListener('abort', () => {
+                strangersAtOnce--;
+                aborted.push(job.payload.i);
+                reject(new Error('aborted'));
+              }),
+            );
+          },
         }),
-        own: async () => {
-          ownDone++;
-        },
+        own: jobKind({
+          payload: ANY,
+          handle: async () => {
+            ownDone++;
+          },
+        }),
       },
     });
     runner.start();

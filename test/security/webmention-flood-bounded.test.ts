@@ -114,7 +114,7 @@ describe('the moderation cap', () => {
       fetch,
       limits: { verifyAttempts: 1, ...limits },
     });
-    return { receiver, jobs, runner: createJobRunner({ queue: jobs, handlers: receiver.jobHandlers }) };
+    return { receiver, jobs, runner: createJobRunner({ queue: jobs, kinds: receiver.jobKinds }) };
   }
 
   it('is not taken by requests that never verified', async () => {
@@ -154,7 +154,7 @@ describe('refused work', () => {
         jobs,
         fetch: () => Promise.resolve(new Response('gone', { status: 410 })),
       });
-      return { receiver, jobs, runner: createJobRunner({ queue: jobs, handlers: receiver.jobHandlers }) };
+      return { receiver, jobs, runner: createJobRunner({ queue: jobs, kinds: receiver.jobKinds }) };
     })();
     const row = receiver.receive({ source: 'https://gone.example/p', target: note.url });
     await runner.drain();
@@ -184,7 +184,7 @@ describe('refused work', () => {
       jobs,
       fetch: nxdomain,
     });
-    const runner = createJobRunner({ queue: jobs, handlers: receiver.jobHandlers });
+    const runner = createJobRunner({ queue: jobs, kinds: receiver.jobKinds });
     const row = receiver.receive({ source: 'https://invented.example/p', target: note.url });
     await runner.drain();
     expect(lookups).toBe(1);

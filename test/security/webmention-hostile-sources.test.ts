@@ -59,7 +59,7 @@ function receiverWith(fetch: FetchLike, limits: Partial<ReceiveLimits> = TIGHT) 
     fetch,
     limits,
   });
-  const runner = createJobRunner({ queue: jobs, handlers: receiver.jobHandlers });
+  const runner = createJobRunner({ queue: jobs, kinds: receiver.jobKinds });
   return {
     receiver,
     /** Receives source → target, runs the verification, returns the stored row. */

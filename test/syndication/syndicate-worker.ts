@@ -26,7 +26,7 @@ const syndication = createSyndication({
   sealingKey: legacySealingKey(secret!),
   adapters: [createMastodonAdapter({ fetch, pollMs: 5 })],
 });
-const runner = createJobRunner({ queue: jobs, handlers: syndication.handlers, concurrency: 1 });
+const runner = createJobRunner({ queue: jobs, kinds: syndication.jobKinds, concurrency: 1 });
 process.stdout.write(`${JSON.stringify({ ready: runner.owner })}\n`);
 await runner.drain();
 process.stdout.write(`${JSON.stringify({ drained: true })}\n`);

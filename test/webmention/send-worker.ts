@@ -20,7 +20,7 @@ const sender = createWebmentionSender({
   jobs,
   fetch: createSafeFetch({ allowedPrivateAddresses: ['127.0.0.1/32'] }),
 });
-const runner = createJobRunner({ queue: jobs, handlers: sender.handlers, concurrency: 1 });
+const runner = createJobRunner({ queue: jobs, kinds: sender.jobKinds, concurrency: 1 });
 process.stdout.write(`${JSON.stringify({ ready: runner.owner })}\n`);
 await runner.drain();
 process.stdout.write(`${JSON.stringify({ drained: true })}\n`);

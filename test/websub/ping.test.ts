@@ -12,6 +12,7 @@ import { type RemoteSite, startRemote } from '../helpers/remote.js';
 interface Ping {
   path: string;
   type: string | undefined;
+  agent: string | undefined;
   form: URLSearchParams;
 }
 
@@ -22,7 +23,12 @@ let t: TestApp;
 
 beforeAll(async () => {
   hub = await startRemote((req, body, res) => {
-    pings.push({ path: req.url ?? '', type: req.headers['content-type'], form: new URLSearchParams(body) });
+    pings.push({
+      path: req.url ?? '',
+      type: req.headers['content-type'],
+      agent: req.headers['user-agent'],
+      form: new URLSearchParams(body),
+    });
     answer(res);
   });
 });
@@ -114,6 +120,16 @@ describe('pinging the hub', () => {
     [job] = pingJobs();
     expect(job!.state).toBe('failed');
     expect(job!.lastError).toMatch(/refused.*400/);
+  });
+
+  it('by the outbound policy: a 408 is asked again, a Retry-After of a year waits a day, and the ping names StarPunk', async () => {
+    answer = (res) => res.writeHead(408, { 'retry-after': '31536000' }).end();
+    t.notes.createNote({ content: 'slow hub' });
+    await drain();
+    const [job] = pingJobs();
+    expect(job!.state).toBe('queued');
+    expect(job!.runAt.getTime() - t.clock.now().getTime()).toBe(24 * 3600_000);
+    expect(pings[0]!.agent).toBe('StarPunk/0.0.0-test (WebSub; +http://example.test/)');
   });
 });
 

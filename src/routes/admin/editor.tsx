@@ -421,12 +421,13 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
     return submitEditor(form, postedPage(c, form, picked), (input) => {
       const v = form.values;
       const properties = v.responseKind && v.responseUrl ? { [v.responseKind]: [v.responseUrl] } : undefined;
+      // The ticked accounts' copies are queued with the note, in its transaction (NoteCommands).
       const note = notes.createNote({
         ...input,
         slug: v.slug || null,
         ...(properties ? { properties } : {}),
+        commands: { syndicateTo: picked },
       });
-      deps.syndication?.request(note.id, picked);
       return c.redirect(afterSave(note.id, SAVED_FLASH[v.status], 'new', form.stamp), 303);
     });
   }
@@ -468,8 +469,8 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         ...input,
         publishedAt: form.publishedAt ?? (keepDate ? n.publishedAt : clock.now()),
         ...(setProperties ? { setProperties } : {}),
+        commands: { syndicateTo: picked },
       });
-      deps.syndication?.request(n.id, picked);
       return c.redirect(afterSave(n.id, newSlug ? 'moved' : 'saved', String(n.id), form.stamp), 303);
     });
   }

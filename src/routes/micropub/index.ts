@@ -284,8 +284,8 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
     }
     // Unknown targets are refused before anything is saved (a retry must not make a second note).
     const accounts = syndicateTo(req.commands);
-    const note = notes.createNote({ ...input, slug });
-    deps.syndication?.request(note.id, accounts);
+    // The copies are queued with the note, in its transaction (NoteCommands).
+    const note = notes.createNote({ ...input, slug, commands: { syndicateTo: accounts } });
     c.header('Location', urls.note(note.slug));
     return c.body(null, 201);
   }
@@ -316,8 +316,8 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
       publishedAt: input.publishedAt ?? note.publishedAt,
       visibility: input.visibility,
       properties: props,
+      commands: { syndicateTo: accounts },
     });
-    deps.syndication?.request(note.id, accounts);
     return c.body(null, 204);
   }
 

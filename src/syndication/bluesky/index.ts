@@ -215,7 +215,7 @@ export function createBlueskyAdapter(deps: BlueskyAdapterDeps): SyndicationAdapt
         token: s.refreshJwt,
       });
     } catch (err) {
-      if (!(err instanceof XrpcError) || err.status >= 500 || err.status === 429) throw err;
+      if (!(err instanceof XrpcError) || err.retryable) throw err;
       // The refresh JWT expired or was revoked: start a new session with the app password.
       session = await xrpc<Session>(http, s.service, {
         method: 'com.atproto.server.createSession',
@@ -268,7 +268,7 @@ export function createBlueskyAdapter(deps: BlueskyAdapterDeps): SyndicationAdapt
       return typeof r.did === 'string' && r.did.startsWith('did:') ? r.did : undefined;
     } catch (err) {
       // An unknown handle is plain text; an expired session or a rate limit is not ours to hide.
-      if (err instanceof XrpcError && (err.expired || err.status === 429 || err.status >= 500)) throw err;
+      if (err instanceof XrpcError && (err.expired || err.retryable)) throw err;
       return undefined;
     }
   }

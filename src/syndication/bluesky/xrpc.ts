@@ -3,13 +3,15 @@
  * endpoints StarPunk uses (https://docs.bsky.app/docs/api/). `@atproto/api` 0.21 needs Node 22
  * (docs/decisions/0010-syndication.md), and these few calls are plain HTTP + JSON.
  *
- * Failures become `JobError`s the job queue understands: 429 (and 503) carry the wait the server
- * asked for (`ratelimit-reset`, an epoch in seconds, or `Retry-After`); other 4xx are permanent;
- * 5xx and network errors are retried. An expired access token is its own error so the adapter
+ * Failures become `JobError`s the job queue understands, by the outbound policy
+ * (src/outbound/policy.ts): 408, 425, 429 and 5xx are retried after the wait the server asked for
+ * (`ratelimit-reset`, an epoch in seconds, or `Retry-After`; capped alike); other 4xx are
+ * permanent; network errors are retried. An expired access token is its own error so the adapter
  * can refresh the session and try again once.
  */
 import type { Clock } from '../../clock.js';
 import { JobError } from '../../jobs/queue.js';
+import { capRetryAfter, retryAdvice } from '../../outbound/policy.js';
 import type { FetchLike } from '../../outbound/safe-fetch.js';
 
 /** The XRPC error body (AT Protocol "XRPC" spec: `{ error, message }`). */
@@ -41,17 +43,15 @@ export class XrpcError extends JobError {
   }
 }
 
-/** How long the server asked us to wait, from `ratelimit-reset` (epoch seconds) or `Retry-After`. */
-export function retryAfterFrom(headers: Headers, now: Date): number | undefined {
-  const reset = headers.get('ratelimit-reset');
-  if (reset && /^\d+$/.test(reset.trim())) {
-    return Math.max(0, Number(reset.trim()) * 1000 - now.getTime());
-  }
-  const after = headers.get('retry-after');
-  if (!after) return undefined;
-  if (/^\d+$/.test(after.trim())) return Number(after.trim()) * 1000;
-  const at = Date.parse(after);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+/**
+ * How to retry a failed call: the policy's, with Bluesky's `ratelimit-reset` (the epoch second the
+ * rate limit resets) taking the place of Retry-After when the server sends it.
+ */
+export function retryOf(res: Response, now: Date): { retryable: boolean; retryAfterMs?: number } {
+  const advice = retryAdvice(res, now);
+  const reset = res.headers.get('ratelimit-reset')?.trim();
+  if (!advice.retryable || !reset || !/^\d+$/.test(reset)) return advice;
+  return { retryable: true, retryAfterMs: capRetryAfter(Number(reset) * 1000 - now.getTime()) };
 }
 
 /** One call: a query (GET with parameters) or a procedure (POST with a JSON or binary body). */
@@ -129,13 +129,7 @@ export async function xrpc<T>(deps: XrpcDeps, service: string, call: XrpcCall): 
             : {}),
         }
       : {};
-  const wait =
-    res.status === 429 || res.status === 503 ? retryAfterFrom(res.headers, deps.clock.now()) : undefined;
-  const retryable = res.status === 429 || res.status >= 500;
-  throw new XrpcError(call.method, res.status, errBody, {
-    retryable,
-    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
-  });
+  throw new XrpcError(call.method, res.status, errBody, retryOf(res, deps.clock.now()));
 }
 
 async function readLimited(res: Response, method: string): Promise<string> {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { JobError } from '../../jobs/queue.js';
+import { isRetryableStatus, parseRetryAfter } from '../../outbound/policy.js';
 import { type FetchLike, readLimited } from '../../outbound/safe-fetch.js';
 
 /** The OAuth scopes asked for: post, upload, search (to thread replies), read the own account. */
@@ -33,25 +34,21 @@ export interface MastodonStatus {
   uri: string;
 }
 
-/** A failed call: the remote's status and error text, and whether trying again can help. */
+/**
+ * A failed call: the remote's status (0: no answer at all) and error text, and whether trying
+ * again can help (src/outbound/policy.ts; a server that did not answer may answer later).
+ */
 export class MastodonError extends JobError {
   readonly status: number;
   constructor(status: number, message: string, retryAfterMs?: number) {
+    const retryable = status === 0 || isRetryableStatus(status);
     super(message, {
-      retryable: status === 0 || status === 408 || status === 429 || status >= 500,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      retryable,
+      ...(retryable && retryAfterMs !== undefined ? { retryAfterMs } : {}),
     });
     this.name = 'MastodonError';
     this.status = status;
   }
-}
-
-/** Milliseconds a Retry-After header asks for (seconds or an HTTP date), or undefined. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The server's base URL from what a person typed ("mastodon.social", "https://x.y/"). */
@@ -129,7 +126,7 @@ export function mastodonClient(fetch: FetchLike, server: string, token?: string)
       throw new MastodonError(
         res.status,
         `${new URL(server).host} answered ${res.status} to ${method} ${path.split('?')[0]}: ${detail}`,
-        retryAfterMs(res.headers.get('retry-after')),
+        parseRetryAfter(res.headers.get('retry-after'), new Date()),
       );
     }
     return { status: res.status, body: parsed as T };

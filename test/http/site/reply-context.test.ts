@@ -8,7 +8,11 @@
 import type http from 'node:http';
 import { mf2 } from 'microformats-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { buildApp } from '../../../src/app.js';
+import { openDatabase } from '../../../src/db/open.js';
+import { silentLogger } from '../../../src/logger.js';
+import { FETCH_JOB } from '../../../src/reply-context/service.js';
+import { createTestApp, hostsFetch, type TestApp } from '../../helpers/app.js';
 import { type RemoteSite, startRemote } from '../../helpers/remote.js';
 
 type Item = { type: string[]; properties: Record<string, unknown[]>; value?: unknown };
@@ -17,6 +21,7 @@ let t: TestApp;
 let remote: RemoteSite;
 let token: string;
 let hits: string[];
+let agents: (string | undefined)[];
 /** The remote site's pages by path; a function may hold its answer back. */
 let pages: Record<string, (res: http.ServerResponse) => void>;
 
@@ -36,9 +41,11 @@ const ENTRY = `<article class="h-entry">
 
 beforeEach(async () => {
   hits = [];
+  agents = [];
   pages = {};
   remote = await startRemote((req, _body, res) => {
     hits.push(req.url ?? '');
+    agents.push(req.headers['user-agent']);
     const page = pages[req.url ?? ''];
     if (page) page(res);
     else {
@@ -115,14 +122,18 @@ describe('reply context', () => {
       void held.then(() => html(ENTRY)(res));
     };
     const path = await publish({ 'in-reply-to': ['https://remote.example/slow'], content: ['Agreed!'] });
-    // The request reached the site (after the answer was sent) and still waits for it.
+    // The note was answered 201 before the page was asked for; its read is a queued job, run here
+    // as `serve`'s runner would run it.
+    expect(hits).toEqual([]);
+    const read = t.app.services.replyContexts.settled();
+    // The request reached the site and still waits for it.
     await expect.poll(() => hits).toEqual(['/slow']);
     const before = await entryOf(path);
     expect(before.entry.properties['in-reply-to']).toEqual(['https://remote.example/slow']);
     expect(before.title).toBe('Reply to https://remote.example/slow · Test Site');
 
     release();
-    await t.app.services.replyContexts.settled();
+    await read;
     // The cached page was rendered for the note's old revision: the context moved it on.
     const after = await entryOf(path);
     expect(after.title).toBe('Reply to A fine post &amp; more · Test Site');
@@ -206,5 +217,74 @@ describe('reply context', () => {
     const cite = entry.properties['in-reply-to']![0] as Item;
     expect(cite.properties.name).toEqual(['Described by the client']);
     expect((cite.properties.author![0] as Item).properties.name).toEqual(['Ada']);
+  });
+
+  it('a page that cannot be read for now (503) is read again when the site asked, and the request names StarPunk', async () => {
+    pages['/busy'] = (res) => {
+      res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '120' });
+      res.end('busy');
+    };
+    const path = await publish({ 'like-of': ['https://remote.example/busy'] });
+    await t.app.services.replyContexts.settled();
+    expect(agents).toEqual(['StarPunk/0.0.0-test (reply context; +http://example.test/)']);
+    const [job] = t.app.services.jobs.list({ kind: FETCH_JOB });
+    expect(job).toMatchObject({ state: 'queued', lastError: expect.stringMatching(/answered 503/) });
+    expect(job!.runAt.getTime() - t.clock.now().getTime()).toBeGreaterThanOrEqual(120_000);
+    expect((await entryOf(path)).title).toBe('Liked https://remote.example/busy · Test Site');
+
+    pages['/busy'] = html(ENTRY);
+    t.clock.advance(120_000);
+    await t.app.services.replyContexts.settled();
+    expect(hits).toEqual(['/busy', '/busy']);
+    expect((await entryOf(path)).title).toBe('Liked A fine post &amp; more · Test Site');
+  });
+
+  it('a read queued before a restart is done after it', async () => {
+    // The cited site is down while the first process runs; it stops before anything retries.
+    pages['/post'] = (res) => {
+      res.writeHead(503, { 'Content-Type': 'text/plain' });
+      res.end('down');
+    };
+    const path = await publish({ 'like-of': ['https://remote.example/post'] });
+    t.db.close();
+
+    // The site is back; a new process opens the same data directory and starts its job runner.
+    pages['/post'] = html(ENTRY);
+    const db = openDatabase(t.config.databasePath);
+    const app = buildApp({
+      config: t.config,
+      db,
+      clock: t.clock,
+      logger: silentLogger(),
+      version: '0.0.0-test',
+      secret: 'test-secret-test-secret-test-secret',
+      fetch: hostsFetch({ 'remote.example': remote.url }),
+    });
+    const first = t;
+    t = {
+      ...first,
+      app,
+      db,
+      get: (p, headers = {}) => Promise.resolve(app.request(`http://example.test${p}`, { headers })),
+      request: (p, init = {}) => Promise.resolve(app.request(`http://example.test${p}`, init)),
+      close: () => {
+        db.close();
+        first.close();
+      },
+    };
+    app.services.runner.start();
+    try {
+      await expect
+        .poll(() =>
+          db
+            .prepare('SELECT status FROM reply_contexts WHERE url = ?')
+            .pluck()
+            .get('https://remote.example/post'),
+        )
+        .toBe('ok');
+    } finally {
+      await app.services.runner.stop();
+    }
+    expect((await entryOf(path)).title).toBe('Liked A fine post &amp; more · Test Site');
   });
 });
