@@ -16,6 +16,7 @@ import {
   type Validators,
   weakEtag,
 } from '../../http/conditional.js';
+import { PREPARED, type PreparedBody } from '../../http/fast-path.js';
 import type { NoteReader, TimelineState } from '../../notes/read.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import type { SiteContext, SiteFacts } from '../../site/context.js';
@@ -89,6 +90,17 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
   // paging back) costs no ranking. Bounded.
   let searches = new Map<string, unknown>();
   let viewsVersion = facts.version;
+  // A new object whenever the memos start afresh: within one generation, a page's validators and
+  // body are computed once and stay the same, so the fast path (src/http/fast-path.ts) repeats a
+  // response for as long as the generation it was made in is current.
+  let generation = {};
+
+  function startGeneration(): void {
+    views = new Map();
+    bySlug = new Map();
+    searches = new Map();
+    generation = {};
+  }
 
   function currentState(): TimelineState {
     const t = notes.timelineState();
@@ -96,12 +108,16 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     const f = current();
     if (t !== viewsOf || viewsVersion !== f.version) {
       viewsVersion = f.version;
-      views = new Map();
-      bySlug = new Map();
-      searches = new Map();
       viewsOf = t;
+      startGeneration();
     }
     return t;
+  }
+
+  /** The current generation (checks the database's change signals and the site facts). */
+  function stamp(): object {
+    currentState();
+    return generation;
   }
 
   function noteBySlug(slug: string): Note | undefined {
@@ -182,7 +198,10 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
         formats: new Map(),
       };
     }
-    if (views.size < 4096) views.set(variant, view);
+    // Bounded (variants include client-chosen cursors and tags): when full, a new generation, so a
+    // variant's validators are still computed once per generation.
+    if (views.size >= 4096) startGeneration();
+    views.set(variant, view);
     return view ?? undefined;
   }
 
@@ -227,12 +246,23 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
       cache.set(variant, v.etag, body);
       return c.body(body, 200);
     }
-    if (typeof hit !== 'string') return c.body(hit, 200);
     // Asked for twice: kept encoded from now on, so later hits send bytes without re-encoding.
     // (Not at once: pages asked for only once, like old cursors, would churn buffers outside the
     // heap faster than the collector frees them.)
-    const bytes = Buffer.from(hit, 'utf8');
-    cache.set(variant, v.etag, bytes);
+    let bytes = hit;
+    if (typeof bytes === 'string') {
+      bytes = Buffer.from(bytes, 'utf8');
+      cache.set(variant, v.etag, bytes);
+    }
+    // The fast path may answer the next such request itself, while this generation lasts.
+    const prepared: PreparedBody = {
+      body: bytes,
+      etag: v.etag,
+      lastModified: v.lastModified,
+      stamp: generation,
+      state: stamp,
+    };
+    c.set(PREPARED, prepared);
     return c.body(bytes, 200);
   }
 
@@ -246,6 +276,7 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     facts: (): SiteFacts => facts,
     /** The timeline state in force; a new one (or new site facts) empties the memos. */
     state: currentState,
+    stamp,
     noteBySlug,
     searchResults,
     publicView,
