@@ -217,7 +217,7 @@ export function buildApp(
   const app = new Hono<{ Variables: RequestVars & SessionVars & FastPathVars }>();
   // Outermost: records the public pages the render cache answers from bytes, as they are about to
   // be written, for the fast path to repeat (src/http/fast-path.ts).
-  const fastPath = createFastPath({ logger, metrics });
+  const fastPath = createFastPath({ db, clock, logger, metrics });
   app.use('*', fastPath.recorder(), requestLog(logger), recordMetrics(metrics), securityHeaders());
   // Request bodies: each route reads at most what its purpose needs; a larger body is refused
   // with 413 before it is read (declared length) or as soon as it runs over (chunked).

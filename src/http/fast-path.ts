@@ -22,6 +22,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { Clock } from '../clock.js';
+import { changeSignals } from '../db/change-token.js';
+import type { Db } from '../db/open.js';
 import type { Logger } from '../logger.js';
 import { notModified } from './conditional.js';
 import { type Metrics, routeLabel } from './metrics.js';
@@ -33,10 +36,14 @@ export interface PreparedBody {
   body: Buffer;
   etag: string;
   lastModified: Date;
-  /** The render cache's state when the body was chosen; the record is used while `state()` returns it. */
+  /** The render cache's generation the body was chosen in; the record is used while it lasts. */
   stamp: object;
-  /** The render cache's state now (cheap: the database's change token). */
-  state: () => object;
+  /** When that generation ends by itself (its next scheduled note goes live), in ms; Infinity if never. */
+  expiresAt: number;
+  /** The render cache's generation as it last saw it (nothing is read). */
+  generation: () => object;
+  /** The render cache's generation after checking the database's change signals and the site facts. */
+  refresh: () => object;
 }
 
 /** The Hono context variable the render cache sets to a {@link PreparedBody}. */
@@ -77,8 +84,11 @@ const MAX_URL = 1024;
 const SESSION = `${SESSION_COOKIE}=`;
 
 /** Records prepared responses and answers repeats of them from the Node request listener. */
-export function createFastPath(deps: { logger: Logger; metrics: Metrics } & FastPathLimits) {
-  const { logger, metrics } = deps;
+export function createFastPath(
+  deps: { db: Db; clock: Clock; logger: Logger; metrics: Metrics } & FastPathLimits,
+) {
+  const { logger, metrics, clock } = deps;
+  const signals = changeSignals(deps.db);
   const maxEntries = deps.maxEntries ?? 512;
   const maxBytes = deps.maxBytes ?? 8 * 2 ** 20;
   // Records by request URL (path and query as sent); a few per URL when the response varies on Accept.
@@ -93,6 +103,51 @@ export function createFastPath(deps: { logger: Logger; metrics: Metrics } & Fast
     entries.clear();
     count = 0;
     bytes = 0;
+  }
+
+  // The database's change signals and the time when the render cache's generation was last
+  // confirmed as current (by `refresh`, which reads them again itself).
+  let checked: { own: number; other: number; at: number } | undefined;
+  // PRAGMA data_version opens a read transaction (a few µs, as much as the rest of an answer): it
+  // is read once per turn of the event loop and shared by the requests answered in that turn, which
+  // were all read from their sockets before it (a commit elsewhere is seen from the next turn on,
+  // as if those requests had arrived a moment earlier). Writes through this connection are seen at
+  // once (total_changes), whoever asks.
+  let otherVersion: number | undefined;
+  const forgetVersion = () => {
+    otherVersion = undefined;
+  };
+  function other(): number {
+    if (otherVersion === undefined) {
+      otherVersion = signals.other();
+      setImmediate(forgetVersion);
+    }
+    return otherVersion;
+  }
+
+  /**
+   * True while the records' generation is the render cache's current one. Cheap while nothing
+   * moved (the change signals and the clock); otherwise the render cache checks the database and
+   * the site facts again. The signals are read before that check, so a change racing it is seen
+   * by the next request.
+   */
+  function fresh(p: PreparedBody): boolean {
+    const own = signals.own();
+    const ver = other();
+    const now = clock.now().getTime();
+    if (
+      checked !== undefined &&
+      p.generation() === p.stamp &&
+      own === checked.own &&
+      ver === checked.other &&
+      now >= checked.at &&
+      now < p.expiresAt
+    ) {
+      return true;
+    }
+    if (p.refresh() !== p.stamp) return false;
+    checked = { own, other: ver, at: now };
+    return true;
   }
 
   function evictOldest(): void {
@@ -113,8 +168,8 @@ export function createFastPath(deps: { logger: Logger; metrics: Metrics } & Fast
     if (url[0] !== '/' || url.length > MAX_URL) return;
     const size = prepared.body.byteLength;
     if (size > maxBytes / 8) return;
-    // Made in a state that has moved on already (a write while the response was finished).
-    if (prepared.state() !== prepared.stamp) return;
+    // Made in a generation that has ended already (a write while the response was finished).
+    if (!fresh(prepared)) return;
     // The headers as @hono/node-server writes them: the Headers object's order (sorted, joined).
     const before: string[] = [];
     const after: string[] = [];
@@ -202,7 +257,7 @@ export function createFastPath(deps: { logger: Logger; metrics: Metrics } & Fast
     if (entry === undefined) return false;
     const { prepared } = entry;
     try {
-      if (prepared.state() !== prepared.stamp) {
+      if (!fresh(prepared)) {
         clear();
         return false;
       }

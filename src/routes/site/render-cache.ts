@@ -18,6 +18,7 @@ import {
 } from '../../http/conditional.js';
 import { PREPARED, type PreparedBody } from '../../http/fast-path.js';
 import type { NoteReader, TimelineState } from '../../notes/read.js';
+import { parseDbTime } from '../../notes/time.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import type { SiteContext, SiteFacts } from '../../site/context.js';
 
@@ -118,6 +119,12 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
   function stamp(): object {
     currentState();
     return generation;
+  }
+
+  /** When the current generation's timeline state ends by itself: its next scheduled note goes live. */
+  function expiresAt(): number {
+    const next = viewsOf?.nextScheduled;
+    return next ? parseDbTime(next).getTime() : Number.POSITIVE_INFINITY;
   }
 
   function noteBySlug(slug: string): Note | undefined {
@@ -260,7 +267,9 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
       etag: v.etag,
       lastModified: v.lastModified,
       stamp: generation,
-      state: stamp,
+      expiresAt: expiresAt(),
+      generation: () => generation,
+      refresh: stamp,
     };
     c.set(PREPARED, prepared);
     return c.body(bytes, 200);
