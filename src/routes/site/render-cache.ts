@@ -67,7 +67,12 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     }
     return f;
   };
-  const cache = createRenderCache<string | Buffer<ArrayBuffer>>();
+  // Bodies asked for at least twice, as bytes (so a hit is written without encoding)…
+  const cache = createRenderCache<Buffer<ArrayBuffer>>(256, 4 * 2 ** 20);
+  // …and which bodies were asked for once (their variant and ETag, never the body): a page asked
+  // for only once (an old cursor, a one-off tag page) is rendered, sent and forgotten, so a stream
+  // of them neither churns the heap's old generation nor fills the cache above. Bounded.
+  const seenOnce = new Set<string>();
 
   // Anything that changes what a page shows besides the notes: code version, configuration and
   // the site facts' version: pages and feeds made under other facts are never reused.
@@ -205,9 +210,10 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
         formats: new Map(),
       };
     }
-    // Bounded (variants include client-chosen cursors and tags): when full, a new generation, so a
-    // variant's validators are still computed once per generation.
-    if (views.size >= 4096) startGeneration();
+    // Bounded (variants include client-chosen cursors and tags; pages asked for again are mostly
+    // answered by the fast path, without coming here): when full, a new generation, so a variant's
+    // validators are still computed once per generation.
+    if (views.size >= 512) startGeneration();
     views.set(variant, view);
     return view ?? undefined;
   }
@@ -247,18 +253,18 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     setValidators(c, v);
     c.header('Content-Type', type);
     if (isNotModified(c, v)) return c.body(null, 304);
-    const hit = cache.get(variant, v.etag);
-    if (hit === undefined) {
-      const body = render();
-      cache.set(variant, v.etag, body);
-      return c.body(body, 200);
-    }
-    // Asked for twice: kept encoded from now on, so later hits send bytes without re-encoding.
-    // (Not at once: pages asked for only once, like old cursors, would churn buffers outside the
-    // heap faster than the collector frees them.)
-    let bytes = hit;
-    if (typeof bytes === 'string') {
-      bytes = Buffer.from(bytes, 'utf8');
+    let bytes = cache.get(variant, v.etag);
+    if (bytes === undefined) {
+      const seen = `${variant}\u0000${v.etag}`;
+      if (!seenOnce.has(seen)) {
+        if (seenOnce.size >= 1024) seenOnce.clear();
+        seenOnce.add(seen);
+        return c.body(render(), 200);
+      }
+      // Asked for twice: rendered again and kept encoded from now on. (Not at once: pages asked
+      // for only once would churn buffers outside the heap faster than the collector frees them.)
+      seenOnce.delete(seen);
+      bytes = Buffer.from(render(), 'utf8');
       cache.set(variant, v.etag, bytes);
     }
     // The fast path may answer the next such request itself, while this generation lasts.
