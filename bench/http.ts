@@ -419,18 +419,30 @@ const CACHED = ['home', 'home-304', 'note', 'rss', 'atom', 'json'];
 function reportTargets(
   loads: Map<string, Load>,
   share: (key: string) => number,
+  sameShare: (key: string) => number | undefined,
   sizes: number[],
   memory: { idle: number; peak: number }[],
 ): void {
   const lines: string[] = [];
   const check = (ok: boolean, text: string) => lines.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
   for (const [i, count] of sizes.entries()) {
+    // Beside each: the share of a bare node:http server sending the same number of bytes.
+    const same = (key: string) => {
+      const z = sameShare(`${key}@${i}`);
+      return z === undefined ? '' : ` [${(z * 100).toFixed(0)}% of node:http sending as many bytes]`;
+    };
     for (const key of CACHED) {
       const r = share(`${key}@${i}`);
-      check(r >= 0.5, `${key} @ ${fmt(count)}: ${(r * 100).toFixed(0)}% of node:http (cached: ≥ 50%)`);
+      check(
+        r >= 0.5,
+        `${key} @ ${fmt(count)}: ${(r * 100).toFixed(0)}% of node:http (cached: ≥ 50%)${same(key)}`,
+      );
     }
     const u = share(`home-uncached@${i}`);
-    check(u >= 0.25, `home uncached @ ${fmt(count)}: ${(u * 100).toFixed(0)}% of node:http (≥ 25%)`);
+    check(
+      u >= 0.25,
+      `home uncached @ ${fmt(count)}: ${(u * 100).toFixed(0)}% of node:http (≥ 25%)${same('home-uncached')}`,
+    );
   }
   for (const [key, l] of loads) check(l.p99 < 50, `${key} p99 ${ms(l.p99)} (< 50 ms)`);
   const keys = new Set([...loads.keys()].map((k) => k.split('@')[0]!));
@@ -542,10 +554,24 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
     const ceilings = new Map<string, Load>();
     const baseline = () =>
       measure(ceilingServer.base, { key: 'ceiling', label: '', path: '/', expect: 200 }, ceilingRun);
+    // The same server sending as many bytes per response as an endpoint did (headers included):
+    // what this machine allows for responses that size, whatever the server does to make them.
+    const sameSize = (bytes: number, headerBytes: number) =>
+      measure(
+        ceilingServer.base,
+        {
+          key: 'same-size',
+          label: '',
+          path: `/?n=${Math.max(0, Math.round(bytes - headerBytes))}`,
+          expect: 200,
+        },
+        ceilingRun,
+      );
     progress('loading the node:http baseline…');
     const ceilingBefore = await baseline();
 
     const loads = new Map<string, Load>();
+    const sameSizes = new Map<string, Load>();
     const startups: number[] = [];
     const memory: { idle: number; peak: number }[] = [];
     const commands: { backup: number; backupBytes: number; exportMs: number }[] = [];
@@ -580,7 +606,12 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
       for (const ep of endpoints) {
         progress(`loading ${ep.label} at ${fmt(count)} notes…`);
         ceilings.set(`${ep.key}@${i}`, await baseline());
-        loads.set(`${ep.key}@${i}`, await measure(current.base, ep, run));
+        const load = await measure(current.base, ep, run);
+        loads.set(`${ep.key}@${i}`, load);
+        if (CACHED.includes(ep.key) || ep.key === 'home-uncached') {
+          // The ceiling's response is 36 bytes of body after its headers.
+          sameSizes.set(`${ep.key}@${i}`, await sameSize(load.bytes, ceilingBefore.bytes - 36));
+        }
         const rss = residentMemory(current.proc.pid);
         rssAfter.set(`${ep.key}@${i}`, rss.now);
         peak = Math.max(peak, rss.peak);
@@ -621,7 +652,12 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
     const ceiling = all[Math.floor(all.length / 2)]!;
     /** An endpoint's share of the ceiling measured just before it. */
     const share = (key: string) => loads.get(key)!.rps / ceilings.get(key)!.rps;
-    reportTargets(loads, share, sizes, memory);
+    /** An endpoint's share of the bare server sending as many bytes, measured just after it. */
+    const sameShare = (key: string) => {
+      const z = sameSizes.get(key);
+      return z ? loads.get(key)!.rps / z.rps : undefined;
+    };
+    reportTargets(loads, share, sameShare, sizes, memory);
 
     const results: HttpBenchResult[] = [
       {
@@ -655,7 +691,9 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
           value: l.rps,
           unit: 'req/s',
           note:
-            `${ratio(share(key))}× node:http (${fmt(ceilings.get(key)!.rps)}), p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, ${fmt(l.bytes / 1024, 1)} KB, RSS ${mb(rssAfter.get(key)!)}` +
+            `${ratio(share(key))}× node:http (${fmt(ceilings.get(key)!.rps)})` +
+            (sameSizes.has(key) ? `, ${ratio(sameShare(key)!)}× same bytes from node:http` : '') +
+            `, p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, ${fmt(l.bytes / 1024, 1)} KB, RSS ${mb(rssAfter.get(key)!)}` +
             (vsSmall === undefined ? '' : `, ${(vsSmall * 100).toFixed(0)}% of ${SMALL}`) +
             problems,
           figures: {
@@ -664,6 +702,9 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
             method: ep.method ?? 'GET',
             ratioToNodeHttp: share(key),
             nodeHttpJustBefore: ceilings.get(key)!.rps,
+            ...(sameSizes.has(key)
+              ? { ratioToSameSizeNodeHttp: sameShare(key)!, sameSizeNodeHttp: sameSizes.get(key)!.rps }
+              : {}),
             rssAfterBytes: rssAfter.get(key)!,
             p50Ms: l.p50,
             p99Ms: l.p99,

@@ -248,7 +248,7 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     variant: string,
     type: string,
     v: PageValidators,
-    render: () => string,
+    render: () => string | Buffer<ArrayBuffer>,
   ): Response {
     setValidators(c, v);
     c.header('Content-Type', type);
@@ -264,7 +264,8 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
       // Asked for twice: rendered again and kept encoded from now on. (Not at once: pages asked
       // for only once would churn buffers outside the heap faster than the collector frees them.)
       seenOnce.delete(seen);
-      bytes = Buffer.from(render(), 'utf8');
+      const body = render();
+      bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       cache.set(variant, v.etag, bytes);
     }
     // The fast path may answer the next such request itself, while this generation lasts.
