@@ -158,9 +158,12 @@ export function createFastPath(
     if (list.length === 0) entries.delete(url);
   }
 
-  /** Records a prepared 200 as it is about to be written, if it is one the fast path may repeat. */
+  /**
+   * Records a prepared response as it is about to be written, if it is one the fast path may
+   * repeat: a 200, or a 304 (whose headers are the 200's, its body left out).
+   */
   function record(c: Context, prepared: PreparedBody): void {
-    if (c.req.method !== 'GET' || c.res.status !== 200) return;
+    if (c.req.method !== 'GET' || (c.res.status !== 200 && c.res.status !== 304)) return;
     // What a signed-in owner was sent is never repeated to anyone else.
     if (c.req.header('cookie')?.includes(SESSION)) return;
     const href = c.req.url;

@@ -252,7 +252,13 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
   ): Response {
     setValidators(c, v);
     c.header('Content-Type', type);
-    if (isNotModified(c, v)) return c.body(null, 304);
+    if (isNotModified(c, v)) {
+      // The same headers as the 200 (all are set by now): with the body at hand, the fast path
+      // can answer this page from the next request on, 304 or not.
+      const kept = cache.get(variant, v.etag);
+      if (kept) prepare(c, kept, v);
+      return c.body(null, 304);
+    }
     let bytes = cache.get(variant, v.etag);
     if (bytes === undefined) {
       const seen = `${variant}\u0000${v.etag}`;
@@ -268,9 +274,14 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
       bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       cache.set(variant, v.etag, bytes);
     }
-    // The fast path may answer the next such request itself, while this generation lasts.
+    prepare(c, bytes, v);
+    return c.body(bytes, 200);
+  }
+
+  /** Hands the body to the fast path, which may answer the next such request itself while this generation lasts. */
+  function prepare(c: Context, body: Buffer, v: PageValidators): void {
     const prepared: PreparedBody = {
-      body: bytes,
+      body,
       etag: v.etag,
       lastModified: v.lastModified,
       stamp: generation,
@@ -279,7 +290,6 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
       refresh: stamp,
     };
     c.set(PREPARED, prepared);
-    return c.body(bytes, 200);
   }
 
   return {

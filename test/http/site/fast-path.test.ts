@@ -297,6 +297,19 @@ describe('a record is used only while the state it was made in holds', () => {
     expect(after.body).toContain('Renamed elsewhere');
   });
 
+  it('a page answered with 304 is recorded too, and then answered in full with the same bytes', async () => {
+    await prime('/');
+    const etag = (await raw(plain, 'GET', '/')).headers.find((l) => l.startsWith('etag: '))!.slice(6);
+    // A draft: the timeline's generation moves (the record is set aside), the page stays the same.
+    t.notes.createNote({ content: 'Not yet', published: false });
+    expect((await raw(plain, 'GET', '/', { 'If-None-Match': etag })).status).toBe(304);
+    const r = await both('GET', '/', { 'X-Request-ID': 'same-id-6' }, true);
+    expect(r.answeredFast).toBe(true);
+    expect(r.viaFast.status).toBe(200);
+    expect(r.viaFast.headers).toEqual(r.viaHono.headers);
+    expect(r.viaFast.body.equals(r.viaHono.body)).toBe(true);
+  });
+
   it('a settings change is shown at once', async () => {
     await prime('/');
     t.app.services.settings.save({ siteName: 'A Renamed Site' });
