@@ -43,6 +43,11 @@ interface Load {
   errors: number;
   /** Responses with another status than the one expected. */
   unexpected: number;
+  /**
+   * CPU time the server process spent per response (µs): less disturbed than req/s by other
+   * processes on a shared machine (their time is not counted, though they still slow ours).
+   */
+  cpuUsPerRequest: number;
 }
 
 /** One URL to load, and how. */
@@ -196,7 +201,22 @@ function percentile(sorted: number[], q: number): number {
  * Loads one endpoint for warm-up + duration seconds in one continuous run (so the warm-up leaves
  * no abandoned requests behind); only responses after the warm-up count.
  */
-async function measure(base: string, ep: Endpoint, o: RunOptions): Promise<Load> {
+/** CPU time (µs) a process has used so far, from /proc (Linux only; NaN elsewhere). */
+function processCpuUs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    // utime and stime (fields 14 and 15 of stat(5)), in clock ticks of 10 ms.
+    return (f[11]! + f[12]!) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function measure(base: string, ep: Endpoint, o: RunOptions, pid?: number): Promise<Load> {
   const nextPath = ep.nextPath;
   const options: autocannon.Options = {
     url: `${base}${ep.path}`,
@@ -213,10 +233,14 @@ async function measure(base: string, ep: Endpoint, o: RunOptions): Promise<Load>
   let errors = 0;
   let unexpected = 0;
   let from = Number.POSITIVE_INFINITY;
+  let cpuFrom = Number.NaN;
   await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (err, result) => (err ? reject(err) : resolve(result)));
     instance.on('start', () => {
       from = performance.now() + o.warmupS * 1000;
+      setTimeout(() => {
+        cpuFrom = processCpuUs(pid);
+      }, o.warmupS * 1000).unref();
     });
     instance.on('response', (_client, status, resBytes, responseTime) => {
       if (performance.now() < from) return;
@@ -238,6 +262,7 @@ async function measure(base: string, ep: Endpoint, o: RunOptions): Promise<Load>
     requests: latencies.length,
     errors,
     unexpected,
+    cpuUsPerRequest: (processCpuUs(pid) - cpuFrom) / latencies.length,
   };
 }
 
@@ -419,18 +444,26 @@ const CACHED = ['home', 'home-304', 'note', 'rss', 'atom', 'json'];
 function reportTargets(
   loads: Map<string, Load>,
   share: (key: string) => number,
+  aside: (key: string) => string,
   sizes: number[],
   memory: { idle: number; peak: number }[],
 ): void {
   const lines: string[] = [];
   const check = (ok: boolean, text: string) => lines.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
   for (const [i, count] of sizes.entries()) {
+    const same = (key: string) => aside(`${key}@${i}`);
     for (const key of CACHED) {
       const r = share(`${key}@${i}`);
-      check(r >= 0.5, `${key} @ ${fmt(count)}: ${(r * 100).toFixed(0)}% of node:http (cached: ≥ 50%)`);
+      check(
+        r >= 0.5,
+        `${key} @ ${fmt(count)}: ${(r * 100).toFixed(0)}% of node:http (cached: ≥ 50%)${same(key)}`,
+      );
     }
     const u = share(`home-uncached@${i}`);
-    check(u >= 0.25, `home uncached @ ${fmt(count)}: ${(u * 100).toFixed(0)}% of node:http (≥ 25%)`);
+    check(
+      u >= 0.25,
+      `home uncached @ ${fmt(count)}: ${(u * 100).toFixed(0)}% of node:http (≥ 25%)${same('home-uncached')}`,
+    );
   }
   for (const [key, l] of loads) check(l.p99 < 50, `${key} p99 ${ms(l.p99)} (< 50 ms)`);
   const keys = new Set([...loads.keys()].map((k) => k.split('@')[0]!));
@@ -541,11 +574,31 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
     const ceilingRun: RunOptions = { ...run, durationS: Math.max(1, run.durationS / 2) };
     const ceilings = new Map<string, Load>();
     const baseline = () =>
-      measure(ceilingServer.base, { key: 'ceiling', label: '', path: '/', expect: 200 }, ceilingRun);
+      measure(
+        ceilingServer.base,
+        { key: 'ceiling', label: '', path: '/', expect: 200 },
+        ceilingRun,
+        ceilingServer.proc.pid,
+      );
+    // The same server sending as many bytes per response as an endpoint did (headers included):
+    // what this machine allows for responses that size, whatever the server does to make them.
+    const sameSize = (bytes: number, headerBytes: number) =>
+      measure(
+        ceilingServer.base,
+        {
+          key: 'same-size',
+          label: '',
+          path: `/?n=${Math.max(0, Math.round(bytes - headerBytes))}`,
+          expect: 200,
+        },
+        ceilingRun,
+        ceilingServer.proc.pid,
+      );
     progress('loading the node:http baseline…');
     const ceilingBefore = await baseline();
 
     const loads = new Map<string, Load>();
+    const sameSizes = new Map<string, Load>();
     const startups: number[] = [];
     const memory: { idle: number; peak: number }[] = [];
     const commands: { backup: number; backupBytes: number; exportMs: number }[] = [];
@@ -580,7 +633,12 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
       for (const ep of endpoints) {
         progress(`loading ${ep.label} at ${fmt(count)} notes…`);
         ceilings.set(`${ep.key}@${i}`, await baseline());
-        loads.set(`${ep.key}@${i}`, await measure(current.base, ep, run));
+        const load = await measure(current.base, ep, run, current.proc.pid);
+        loads.set(`${ep.key}@${i}`, load);
+        if (CACHED.includes(ep.key) || ep.key === 'home-uncached') {
+          // The ceiling's response is 36 bytes of body after its headers.
+          sameSizes.set(`${ep.key}@${i}`, await sameSize(load.bytes, ceilingBefore.bytes - 36));
+        }
         const rss = residentMemory(current.proc.pid);
         rssAfter.set(`${ep.key}@${i}`, rss.now);
         peak = Math.max(peak, rss.peak);
@@ -621,7 +679,22 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
     const ceiling = all[Math.floor(all.length / 2)]!;
     /** An endpoint's share of the ceiling measured just before it. */
     const share = (key: string) => loads.get(key)!.rps / ceilings.get(key)!.rps;
-    reportTargets(loads, share, sizes, memory);
+    /** An endpoint's share of the bare server sending as many bytes, measured just after it. */
+    const sameShare = (key: string) => {
+      const z = sameSizes.get(key);
+      return z ? loads.get(key)!.rps / z.rps : undefined;
+    };
+    // Beside a target: the share of a bare node:http server sending as many bytes, and the ratio of
+    // the two servers' CPU time per response (less disturbed by other processes than req/s).
+    const aside = (key: string) => {
+      const z = sameShare(key);
+      const cpu = ceilings.get(key)!.cpuUsPerRequest / loads.get(key)!.cpuUsPerRequest;
+      return (
+        ` [${z === undefined ? '' : `${(z * 100).toFixed(0)}% of node:http sending as many bytes; `}` +
+        `${(cpu * 100).toFixed(0)}% by server CPU time per response]`
+      );
+    };
+    reportTargets(loads, share, aside, sizes, memory);
 
     const results: HttpBenchResult[] = [
       {
@@ -655,7 +728,10 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
           value: l.rps,
           unit: 'req/s',
           note:
-            `${ratio(share(key))}× node:http (${fmt(ceilings.get(key)!.rps)}), p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, ${fmt(l.bytes / 1024, 1)} KB, RSS ${mb(rssAfter.get(key)!)}` +
+            `${ratio(share(key))}× node:http (${fmt(ceilings.get(key)!.rps)})` +
+            (sameSizes.has(key) ? `, ${ratio(sameShare(key)!)}× same bytes from node:http` : '') +
+            `, p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, ${fmt(l.bytes / 1024, 1)} KB, RSS ${mb(rssAfter.get(key)!)}` +
+            `, CPU ${fmt(l.cpuUsPerRequest)} µs/req (node:http ${fmt(ceilings.get(key)!.cpuUsPerRequest)})` +
             (vsSmall === undefined ? '' : `, ${(vsSmall * 100).toFixed(0)}% of ${SMALL}`) +
             problems,
           figures: {
@@ -664,6 +740,11 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
             method: ep.method ?? 'GET',
             ratioToNodeHttp: share(key),
             nodeHttpJustBefore: ceilings.get(key)!.rps,
+            cpuUsPerRequest: l.cpuUsPerRequest,
+            nodeHttpCpuUsPerRequest: ceilings.get(key)!.cpuUsPerRequest,
+            ...(sameSizes.has(key)
+              ? { ratioToSameSizeNodeHttp: sameShare(key)!, sameSizeNodeHttp: sameSizes.get(key)!.rps }
+              : {}),
             rssAfterBytes: rssAfter.get(key)!,
             p50Ms: l.p50,
             p99Ms: l.p99,

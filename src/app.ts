@@ -8,6 +8,7 @@ import type { ServicesOf } from './features/feature.js';
 import { registerFeatures } from './features/register.js';
 import { BODY_LIMITS, limitBodies } from './http/body-limit.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { createFastPath, type FastPath, type FastPathVars } from './http/fast-path.js';
 import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
 import { loadSessionIfAvailable } from './http/optional-session.js';
 import { createRateLimiter } from './http/rate-limit.js';
@@ -109,12 +110,14 @@ export interface CoreServices {
   pages: PageService;
   /** What every page knows about the site (settings, menu, social image…), under one version. */
   site: SiteContext;
+  /** Cached public pages answered from the Node listener, below Hono (serve installs it). */
+  fastPath: FastPath;
 }
 
 /** Builds the whole web application: the one route map to read. */
 export function buildApp(
   deps: AppDeps,
-): Hono<{ Variables: RequestVars & SessionVars }> & { services: AppServices } {
+): Hono<{ Variables: RequestVars & SessionVars & FastPathVars }> & { services: AppServices } {
   const { db, clock, logger } = deps;
   // Settings saved in the database win over the variables, which are first-run defaults
   // (docs/decisions/0008-settings.md). Every page reads the site facts per request from the one
@@ -146,8 +149,11 @@ export function buildApp(
   });
   const { webmentionsSent, webmentionsReceived } = features;
 
-  const app = new Hono<{ Variables: RequestVars & SessionVars }>();
-  app.use('*', requestLog(logger), recordMetrics(metrics), securityHeaders());
+  const app = new Hono<{ Variables: RequestVars & SessionVars & FastPathVars }>();
+  // Outermost: records the public pages the render cache answers from bytes, as they are about to
+  // be written, for the fast path to repeat (src/http/fast-path.ts).
+  const fastPath = createFastPath({ db, clock, logger, metrics });
+  app.use('*', fastPath.recorder(), requestLog(logger), recordMetrics(metrics), securityHeaders());
   // Request bodies: each route reads at most what its purpose needs; a larger body is refused
   // with 413 before it is read (declared length) or as soon as it runs over (chunked).
   app.use(
@@ -255,6 +261,7 @@ export function buildApp(
       pages,
       site,
       ...features,
+      fastPath,
     },
   });
 }

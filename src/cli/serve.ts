@@ -6,6 +6,7 @@ import { systemClock } from '../clock.js';
 import { type Config, siteUrlPortWarning, withListeningPort } from '../config.js';
 import { runMigrations } from '../db/migrate.js';
 import { type Db, openDatabase } from '../db/open.js';
+import { type FastPath, fastPathServer } from '../http/fast-path.js';
 import { keysPath } from '../keys/key-files.js';
 import { loadSiteKeys, SEALING_KEY_FILE, type SiteKeys, sealedSecrets } from '../keys/site-keys.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -101,6 +102,8 @@ export function startBanner(f: BannerFacts): string {
 /** The app serving requests, and how to stop its upkeep. */
 interface StartedApp {
   fetch: (request: Request) => Response | Promise<Response>;
+  /** Cached public pages, answered before a request reaches Hono. */
+  fastPath: FastPath;
   /** Stops the upkeep timer and the job runner; resolves when running jobs settle. */
   stop: () => Promise<void>;
 }
@@ -165,6 +168,7 @@ function startApp(p: {
   );
   return {
     fetch: (request) => app.fetch(request),
+    fastPath: app.services.fastPath,
     stop: () => {
       clearInterval(cleanupTimer);
       return runner.stop();
@@ -231,6 +235,8 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
         fetch: (request) => started?.fetch(request) ?? new Response('starting', { status: 503 }),
         hostname: config.host,
         port: config.port,
+        // Cached public pages are answered by the fast path in the Node listener, the rest by Hono.
+        createServer: fastPathServer(() => started?.fastPath),
       },
       (info: AddressInfo) => {
         try {

@@ -24,13 +24,16 @@ function opaque(tag: string): string {
  * (weak comparison); otherwise If-Modified-Since, at one-second resolution.
  */
 export function isNotModified(c: Context, v: Validators): boolean {
-  const inm = c.req.header('if-none-match');
+  return notModified(c.req.header('if-none-match'), c.req.header('if-modified-since'), v);
+}
+
+/** {@link isNotModified} over the two header values (the fast path reads them from Node's request). */
+export function notModified(inm: string | undefined, ims: string | undefined, v: Validators): boolean {
   if (inm !== undefined) {
     if (inm.trim() === '*') return true;
     const mine = opaque(v.etag);
     return inm.split(',').some((t) => opaque(t) === mine);
   }
-  const ims = c.req.header('if-modified-since');
   if (ims !== undefined) {
     const since = Date.parse(ims);
     if (!Number.isNaN(since)) return Math.floor(v.lastModified.getTime() / 1000) * 1000 <= since;
@@ -49,9 +52,26 @@ export function setValidators(
   c.header('Cache-Control', cacheControl);
 }
 
-/** A small LRU of rendered bodies keyed by URL and ETag: a repeat request skips rendering. */
-export function createRenderCache<B = string>(max = 256) {
-  const entries = new Map<string, { etag: string; body: B }>();
+/** Size of a cached body in bytes (a string counts its length: one byte per character). */
+function sizeOf(body: unknown): number {
+  if (typeof body === 'string') return body.length;
+  if (body instanceof Uint8Array) return body.byteLength;
+  return 0;
+}
+
+/**
+ * A small LRU of rendered bodies keyed by URL and ETag: a repeat request skips rendering. Bounded
+ * by count and by the bodies' bytes (a few pages can be large: a note with hundreds of responses).
+ */
+export function createRenderCache<B = string>(max = 256, maxBytes = 4 * 2 ** 20) {
+  const entries = new Map<string, { etag: string; body: B; size: number }>();
+  let bytes = 0;
+  function drop(key: string): void {
+    const e = entries.get(key);
+    if (!e) return;
+    entries.delete(key);
+    bytes -= e.size;
+  }
   return {
     /** The cached body for `key` if it was rendered for this ETag. */
     get(key: string, etag: string): B | undefined {
@@ -61,11 +81,14 @@ export function createRenderCache<B = string>(max = 256) {
       entries.set(key, e);
       return e.body;
     },
-    /** Remembers a rendered body. */
+    /** Remembers a rendered body (one larger than an eighth of the budget is not kept). */
     set(key: string, etag: string, body: B): void {
-      entries.delete(key);
-      entries.set(key, { etag, body });
-      if (entries.size > max) entries.delete(entries.keys().next().value as string);
+      drop(key);
+      const size = sizeOf(body);
+      if (size > maxBytes / 8) return;
+      entries.set(key, { etag, body, size });
+      bytes += size;
+      while (entries.size > max || bytes > maxBytes) drop(entries.keys().next().value as string);
     },
   };
 }

@@ -37,38 +37,103 @@ export function renderListEntry(note: Note, links: ListLinks, responses?: string
   ).toString();
 }
 
-/** The home page: an h-feed of notes with its author h-card; `entries` from renderListEntry. */
-export function renderHomePage(p: {
-  site: PageSite;
-  entries: string[];
-  older?: string;
-  isFirst: boolean;
-}): string {
-  const author = authorCardOf(p.site);
+// Where a list page's entries and pager go, in its frame (site data holds no NUL characters).
+const ENTRIES_SLOT = '\u0000starpunk-entries\u0000';
+const PAGER_SLOT = '\u0000starpunk-pager\u0000';
+
+/** A list page as bytes around its entries and its pager. */
+type ListFrame = readonly [Buffer, Buffer, Buffer];
+
+// Frames per site facts (a new object per version) and page kind; bounded (tag names vary).
+const listFrames = new WeakMap<PageSite, Map<string, ListFrame>>();
+
+/**
+ * The bytes of a list page before its entries, between them and its pager, and after: the page
+ * rendered once with markers where those go, then split. A page is then one copy of these and of
+ * its entries' bytes (cached per note revision), with no markup rendered or text encoded per request.
+ */
+function listFrame(
+  site: PageSite,
+  kind: string,
+  render: (entries: string, pager: string) => string,
+): ListFrame {
+  let bySite = listFrames.get(site);
+  if (!bySite) {
+    bySite = new Map();
+    listFrames.set(site, bySite);
+  }
+  let frame = bySite.get(kind);
+  if (!frame) {
+    const whole = render(ENTRIES_SLOT, PAGER_SLOT);
+    const at = whole.indexOf(ENTRIES_SLOT);
+    const pagerAt = whole.indexOf(PAGER_SLOT, at);
+    frame = [
+      Buffer.from(whole.slice(0, at)),
+      Buffer.from(whole.slice(at + ENTRIES_SLOT.length, pagerAt)),
+      Buffer.from(whole.slice(pagerAt + PAGER_SLOT.length)),
+    ];
+    if (bySite.size >= 512) bySite.clear();
+    bySite.set(kind, frame);
+  }
+  return frame;
+}
+
+/** A list page's bytes: its frame around its entries (or a notice when there are none) and pager. */
+function listPage(
+  frame: ListFrame,
+  entries: readonly Uint8Array[],
+  notice: string,
+  older?: string,
+): Buffer<ArrayBuffer> {
+  const pager = older ? String(<Pager older={older} />) : '';
+  return Buffer.concat([
+    frame[0],
+    ...(entries.length === 0 ? [Buffer.from(String(<p class="notice">{notice}</p>))] : entries),
+    frame[1],
+    Buffer.from(pager),
+    frame[2],
+  ]);
+}
+
+/** The home page's markup, with its entries' and pager's HTML as given. */
+function homePageHtml(site: PageSite, isFirst: boolean, entries: string, pager: string): string {
+  const author = authorCardOf(site);
   return renderInLayout(
     {
-      title: p.isFirst ? p.site.name : `Older notes · ${p.site.name}`,
-      site: p.site,
-      canonical: p.isFirst ? p.site.url : undefined,
+      title: isFirst ? site.name : `Older notes · ${site.name}`,
+      site,
+      canonical: isFirst ? site.url : undefined,
     },
     <>
       <div class="h-feed">
-        <h1 class="p-name visually-hidden">{p.site.name}</h1>
+        <h1 class="p-name visually-hidden">{site.name}</h1>
         {/* The feed's author for microformats parsers only: hidden, and holding no link, so
             keyboard focus never lands on something invisible (WCAG 2.4.7). People see the
             author's card in the footer. */}
         <div class="p-author h-card" hidden>
           <AuthorData card={author} withName={true} />
         </div>
-        {p.entries.length === 0 ? (
-          <p class="notice">{p.isFirst ? 'Nothing published yet.' : 'No older notes.'}</p>
-        ) : (
-          raw(p.entries.join(''))
-        )}
+        {raw(entries)}
       </div>
-      <Pager older={p.older} />
+      {raw(pager)}
     </>,
   );
+}
+
+/**
+ * The home page: an h-feed of notes with its author h-card, as bytes; `entries` are the UTF-8 of
+ * renderListEntry's HTML.
+ */
+export function renderHomePage(p: {
+  site: PageSite;
+  entries: readonly Uint8Array[];
+  older?: string;
+  isFirst: boolean;
+}): Buffer<ArrayBuffer> {
+  const frame = listFrame(p.site, p.isFirst ? 'home' : 'home:older', (entries, pager) =>
+    homePageHtml(p.site, p.isFirst, entries, pager),
+  );
+  return listPage(frame, p.entries, p.isFirst ? 'Nothing published yet.' : 'No older notes.', p.older);
 }
 
 /** One note's page: an h-entry with its author. */
@@ -105,23 +170,26 @@ export function renderNotePage(p: {
   );
 }
 
-/** A tag's page: an h-feed of the notes carrying it; `entries` from renderListEntry. */
+/** A tag's page: an h-feed of the notes carrying it, as bytes; `entries` as for renderHomePage. */
 export function renderTagPage(p: {
   site: PageSite;
   tagName: string;
-  entries: string[];
+  entries: readonly Uint8Array[];
   older?: string;
-}): string {
-  return renderInLayout(
-    { title: `#${p.tagName} · ${p.site.name}`, site: p.site },
-    <>
-      <div class="h-feed">
-        <h1 class="p-name">Notes tagged “{p.tagName}”</h1>
-        {p.entries.length === 0 ? <p class="notice">No notes with this tag.</p> : raw(p.entries.join(''))}
-      </div>
-      <Pager older={p.older} />
-    </>,
+}): Buffer<ArrayBuffer> {
+  const frame = listFrame(p.site, `tag:${p.tagName}`, (entries, pager) =>
+    renderInLayout(
+      { title: `#${p.tagName} · ${p.site.name}`, site: p.site },
+      <>
+        <div class="h-feed">
+          <h1 class="p-name">Notes tagged “{p.tagName}”</h1>
+          {raw(entries)}
+        </div>
+        {raw(pager)}
+      </>,
+    ),
   );
+  return listPage(frame, p.entries, 'No notes with this tag.', p.older);
 }
 
 /** One search result as the page shows it; `excerptHtml` holds only escaped text and <mark>. */

@@ -16,7 +16,9 @@ import {
   type Validators,
   weakEtag,
 } from '../../http/conditional.js';
+import { PREPARED, type PreparedBody } from '../../http/fast-path.js';
 import type { NoteReader, TimelineState } from '../../notes/read.js';
+import { parseDbTime } from '../../notes/time.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import type { SiteContext, SiteFacts } from '../../site/context.js';
 
@@ -65,7 +67,12 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     }
     return f;
   };
-  const cache = createRenderCache<string | Buffer<ArrayBuffer>>();
+  // Bodies asked for at least twice, as bytes (so a hit is written without encoding)…
+  const cache = createRenderCache<Buffer<ArrayBuffer>>(256, 4 * 2 ** 20);
+  // …and which bodies were asked for once (their variant and ETag, never the body): a page asked
+  // for only once (an old cursor, a one-off tag page) is rendered, sent and forgotten, so a stream
+  // of them neither churns the heap's old generation nor fills the cache above. Bounded.
+  const seenOnce = new Set<string>();
 
   // Anything that changes what a page shows besides the notes: code version, configuration and
   // the site facts' version: pages and feeds made under other facts are never reused.
@@ -89,6 +96,17 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
   // paging back) costs no ranking. Bounded.
   let searches = new Map<string, unknown>();
   let viewsVersion = facts.version;
+  // A new object whenever the memos start afresh: within one generation, a page's validators and
+  // body are computed once and stay the same, so the fast path (src/http/fast-path.ts) repeats a
+  // response for as long as the generation it was made in is current.
+  let generation = {};
+
+  function startGeneration(): void {
+    views = new Map();
+    bySlug = new Map();
+    searches = new Map();
+    generation = {};
+  }
 
   function currentState(): TimelineState {
     const t = notes.timelineState();
@@ -96,12 +114,22 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     const f = current();
     if (t !== viewsOf || viewsVersion !== f.version) {
       viewsVersion = f.version;
-      views = new Map();
-      bySlug = new Map();
-      searches = new Map();
       viewsOf = t;
+      startGeneration();
     }
     return t;
+  }
+
+  /** The current generation (checks the database's change signals and the site facts). */
+  function stamp(): object {
+    currentState();
+    return generation;
+  }
+
+  /** When the current generation's timeline state ends by itself: its next scheduled note goes live. */
+  function expiresAt(): number {
+    const next = viewsOf?.nextScheduled;
+    return next ? parseDbTime(next).getTime() : Number.POSITIVE_INFINITY;
   }
 
   function noteBySlug(slug: string): Note | undefined {
@@ -182,7 +210,11 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
         formats: new Map(),
       };
     }
-    if (views.size < 4096) views.set(variant, view);
+    // Bounded (variants include client-chosen cursors and tags; pages asked for again are mostly
+    // answered by the fast path, without coming here): when full, a new generation, so a variant's
+    // validators are still computed once per generation.
+    if (views.size >= 512) startGeneration();
+    views.set(variant, view);
     return view ?? undefined;
   }
 
@@ -216,24 +248,48 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     variant: string,
     type: string,
     v: PageValidators,
-    render: () => string,
+    render: () => string | Buffer<ArrayBuffer>,
   ): Response {
     setValidators(c, v);
     c.header('Content-Type', type);
-    if (isNotModified(c, v)) return c.body(null, 304);
-    const hit = cache.get(variant, v.etag);
-    if (hit === undefined) {
-      const body = render();
-      cache.set(variant, v.etag, body);
-      return c.body(body, 200);
+    if (isNotModified(c, v)) {
+      // The same headers as the 200 (all are set by now): with the body at hand, the fast path
+      // can answer this page from the next request on, 304 or not.
+      const kept = cache.get(variant, v.etag);
+      if (kept) prepare(c, kept, v);
+      return c.body(null, 304);
     }
-    if (typeof hit !== 'string') return c.body(hit, 200);
-    // Asked for twice: kept encoded from now on, so later hits send bytes without re-encoding.
-    // (Not at once: pages asked for only once, like old cursors, would churn buffers outside the
-    // heap faster than the collector frees them.)
-    const bytes = Buffer.from(hit, 'utf8');
-    cache.set(variant, v.etag, bytes);
+    let bytes = cache.get(variant, v.etag);
+    if (bytes === undefined) {
+      const seen = `${variant}\u0000${v.etag}`;
+      if (!seenOnce.has(seen)) {
+        if (seenOnce.size >= 1024) seenOnce.clear();
+        seenOnce.add(seen);
+        return c.body(render(), 200);
+      }
+      // Asked for twice: rendered again and kept encoded from now on. (Not at once: pages asked
+      // for only once would churn buffers outside the heap faster than the collector frees them.)
+      seenOnce.delete(seen);
+      const body = render();
+      bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      cache.set(variant, v.etag, bytes);
+    }
+    prepare(c, bytes, v);
     return c.body(bytes, 200);
+  }
+
+  /** Hands the body to the fast path, which may answer the next such request itself while this generation lasts. */
+  function prepare(c: Context, body: Buffer, v: PageValidators): void {
+    const prepared: PreparedBody = {
+      body,
+      etag: v.etag,
+      lastModified: v.lastModified,
+      stamp: generation,
+      expiresAt: expiresAt(),
+      generation: () => generation,
+      refresh: stamp,
+    };
+    c.set(PREPARED, prepared);
   }
 
   return {
@@ -246,6 +302,7 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
     facts: (): SiteFacts => facts,
     /** The timeline state in force; a new one (or new site facts) empties the memos. */
     state: currentState,
+    stamp,
     noteBySlug,
     searchResults,
     publicView,

@@ -26,26 +26,32 @@ function decodeCursor(value: string | undefined): TimelineCursor | undefined {
 }
 
 // The first entry of a list is at the top of the page: its first picture loads at once.
-const firstEager = (list: string[]) =>
-  list.length === 0 ? list : [eagerFirstImage(list[0]!), ...list.slice(1)];
+function firstEager(list: Buffer[]): Buffer[] {
+  if (list.length === 0 || !list[0]!.includes('<img')) return list;
+  return [Buffer.from(eagerFirstImage(list[0]!.toString('utf8'))), ...list.slice(1)];
+}
 
 /** GET / and GET /tag/:tag. */
 export function timelineHandlers(ctx: PublicContext) {
   const { notes, cache, links } = ctx;
   const homeLinks = linkHeader(cache.facts().page.links);
-  // Rendered list entries by note id, current for one revision: a page the render cache misses
-  // (another cursor, a tag page, the first request after a write) re-renders only changed notes.
-  const entries = createRenderCache<string>(2048);
+  // Rendered list entries by note id, current for one revision, as UTF-8: a page the render cache
+  // misses (another cursor, a tag page, the first request after a write) re-renders only changed
+  // notes, and the page is a copy of these bytes into its frame (views/public.tsx).
+  const entries = createRenderCache<Buffer>(2048, 4 * 2 ** 20);
 
   // Response counts are part of an entry: a change of a note's shown responses moves its revision.
-  function renderEntries(list: Note[]): [Note, string][] {
+  function renderEntries(list: Note[]): [Note, Buffer][] {
     const counts = ctx.responses?.countsFor(list.map((n) => ({ id: n.id, url: links.note(n.slug) })));
-    return list.map((n) => [n, renderListEntry(n, links, counts?.get(n.id), cache.facts().timeZone)]);
+    return list.map((n) => [
+      n,
+      Buffer.from(renderListEntry(n, links, counts?.get(n.id), cache.facts().timeZone)),
+    ]);
   }
 
   // An entry shows dates in the site's time zone: a new version of the site facts renders it anew.
   const entryTag = (revision: number) => `${revision}:${cache.facts().version}`;
-  function listEntries(keys: NoteKey[]): string[] {
+  function listEntries(keys: NoteKey[]): Buffer[] {
     const missing = keys.filter((k) => entries.get(String(k.id), entryTag(k.revision)) === undefined);
     for (const [note, html] of renderEntries(ctx.withImages(notes.getNotesByIds(missing.map((k) => k.id))))) {
       entries.set(String(note.id), entryTag(note.revision), html);
