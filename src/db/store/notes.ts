@@ -124,12 +124,12 @@ export function notesStore(db: Db) {
   const purge = db.prepare('DELETE FROM notes WHERE id = ?');
   // The public timeline, as whole rows or as keys only (lists whose entries are cached).
   const timelineFirstSql = (cols: string) =>
-    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline_covering WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT @limit`;
   // The cursor is clamped to now by the caller, so "published_at <= now" is implied and the
   // index range starts at the cursor instead of at the newest note.
   const timelineAfterSql = (cols: string) =>
-    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline
+    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline_covering
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public'
        AND (published_at, id) < (@before, @beforeId)
      ORDER BY published_at DESC, id DESC LIMIT @limit`;
@@ -140,7 +140,7 @@ export function notesStore(db: Db) {
   const byIds = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id IN (SELECT value FROM json_each(?))`);
   // Through the partial timeline index, so this costs a lookup, not a scan of every note.
   const nextScheduled = db.prepare(
-    `SELECT published_at AS at FROM notes INDEXED BY idx_notes_public_timeline
+    `SELECT published_at AS at FROM notes INDEXED BY idx_notes_public_timeline_covering
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now
      ORDER BY published_at ASC LIMIT 1`,
   );
@@ -152,7 +152,7 @@ export function notesStore(db: Db) {
      ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
   );
   const publicPage = db.prepare(
-    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline_covering WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT @limit OFFSET @offset`,
   );
   const batch = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id > ? ORDER BY id LIMIT ?`);
