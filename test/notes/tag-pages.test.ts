@@ -18,10 +18,11 @@ beforeAll(() => {
   t = createTestApp();
   const start = t.clock.now().getTime();
   for (let i = 0; i < NOTES; i++) {
+    // Spellings differ: a tag page's heading is the spelling of its oldest visible note.
     const tags = [
-      ...(i % 5 < 2 ? ['Dense'] : []),
+      ...(i % 5 < 2 ? [i < 5 ? 'DENSE' : i < 40 ? 'DeNse' : 'Dense'] : []),
       ...(i % 25 === 7 || i % 25 === 8 ? ['Rare'] : []),
-      ...(i % 300 === 11 ? ['First Post'] : []),
+      ...(i % 300 === 11 ? [i < 100 ? 'First Post' : 'FIRST POST'] : []),
       ...(i % 400 === 13 ? ['first-post'] : []),
     ];
     // Minutes apart, oldest first; some share their minute with the one before.
@@ -40,7 +41,7 @@ beforeAll(() => {
   // A note carrying two tags that share one address (as data from before addresses were merged can).
   const both = t.notes.createNote({
     content: 'Both spellings',
-    tags: ['First Post'],
+    tags: ['FIRST POST'],
     publishedAt: new Date(start - 90_000),
   });
   const other = t.db.prepare("SELECT id FROM tags WHERE name = 'first-post'").pluck().get() as number;
@@ -77,6 +78,19 @@ function walk(slug: string): number[] {
   }
 }
 
+/** The heading of a tag page: the tag and spelling of the oldest visible note carrying one of them. */
+function expectedHeading(names: string[]): { key: string; name: string } {
+  return t.db
+    .prepare(
+      `SELECT tg.name AS key, nt.display_name AS name FROM notes n JOIN note_tags nt ON nt.note_id = n.id
+       JOIN tags tg ON tg.id = nt.tag_id
+       WHERE tg.name IN (SELECT value FROM json_each(?)) AND n.published = 1 AND n.deleted_at IS NULL
+         AND n.visibility = 'public' AND n.published_at <= ?
+       ORDER BY n.published_at, n.id, nt.position LIMIT 1`,
+    )
+    .get(JSON.stringify(names), toDbTime(t.clock.now())) as { key: string; name: string };
+}
+
 describe('tag pages at a few thousand notes', () => {
   it('the tags are used as the test needs: one on many notes, two on few', () => {
     const uses = (name: string) =>
@@ -101,6 +115,17 @@ describe('tag pages at a few thousand notes', () => {
     const both = expected(['first post', 'first-post']);
     expect(walk('first-post')).toEqual(both);
     expect(new Set(both).size).toBe(both.length);
+  });
+
+  it('the heading takes the spelling of the oldest visible note carrying the tag (hidden ones never)', () => {
+    const dense = t.notes.listPublicNoteKeysByTag('dense', PAGE + 1)!.tag;
+    expect(dense).toEqual(expectedHeading(['dense']));
+    expect(dense.name).toBe('DeNse');
+    expect(t.notes.listPublicNoteKeysByTag('rare', PAGE + 1)!.tag).toEqual(expectedHeading(['rare']));
+    const firstPost = t.notes.listPublicNoteKeysByTag('first-post', PAGE + 1)!.tag;
+    expect(firstPost).toEqual(expectedHeading(['first post', 'first-post']));
+    expect(firstPost.name).toBe('First Post');
+    expect(t.notes.listPublicNoteKeysByTag('nowhere', PAGE + 1)).toBeUndefined();
   });
 
   it('a cursor from the future (hand-made) shows nothing scheduled; the scheduled note shows at its time', () => {

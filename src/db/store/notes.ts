@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../open.js';
+import { tagWalk } from './tag-walk.js';
 
 /** The owner's note lists. */
 export type AdminFilter = 'all' | 'published' | 'drafts' | 'scheduled' | 'private' | 'unlisted' | 'trash';
@@ -143,13 +144,11 @@ export function notesStore(db: Db) {
      ORDER BY published_at ASC LIMIT 1`,
   );
   // Several tags may share one page (one address, see tagSlug); a note carrying two of them is
-  // listed once. A page's keys are found one of two ways, both from indexes only (migration
-  // 023_covering_read_indexes.sql) and with the cursor clamped to now (tagArgs), so that the
-  // cursor starts the index range. Through the tag's uses: each note carrying it, checked against
-  // the visible notes' index, then sorted; the cost grows with the uses (7,000 of 100,000 notes:
-  // 5 ms). Down the timeline from the cursor, keeping notes that carry it: about limit × notes /
-  // uses rows (the same tag: 0.2 ms; a tag on 20 notes: 18 ms, where the uses take 0.05 ms).
-  // (Before, SQLite walked every published note's row for either: 70 ms.)
+  // listed once. A page's keys are found one of two ways (tag-walk.ts picks), from indexes only
+  // and with the cursor clamped to now (tagArgs), so that the cursor starts the index range.
+  // Through the tag's uses, checked against the visible notes' index, then sorted: 5 ms for a tag
+  // on 7,000 of 100,000 notes, 0.05 ms for one on 20. Down the timeline from the cursor: 0.2 ms
+  // for the first, 18 ms for the second. (Before, SQLite read every published note's row: 70 ms.)
   const keysByTagUses = db.prepare(
     `SELECT DISTINCT n.id, n.published_at, n.revision, n.edited_at
      FROM note_tags nt INDEXED BY idx_note_tags_tag_id JOIN notes n INDEXED BY idx_notes_public_by_id ON n.id = nt.note_id
@@ -164,13 +163,7 @@ export function notesStore(db: Db) {
        AND EXISTS (SELECT 1 FROM note_tags nt WHERE nt.note_id = n.id AND nt.tag_id IN (SELECT value FROM json_each(@tagIds)))
      ORDER BY published_at DESC, id DESC LIMIT @limit`,
   );
-  // How many notes carry the tags, counted up to @cap only; and about how many notes there are.
-  const tagUsesUpTo = db
-    .prepare(
-      'SELECT count(*) FROM (SELECT 1 FROM note_tags WHERE tag_id IN (SELECT value FROM json_each(@tagIds)) LIMIT @cap)',
-    )
-    .pluck();
-  const highestId = db.prepare('SELECT max(id) FROM notes').pluck();
+  const walkTags = tagWalk(db);
   const publicPage = db.prepare(
     `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline_covering WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT @limit OFFSET @offset`,
@@ -277,11 +270,8 @@ export function notesStore(db: Db) {
     /** Keys of public notes carrying any of these tags, newest first. */
     listPublicKeysByTag: (tagIds: readonly number[], now: string, limit: number, cursor?: TimelineCursor) => {
       const args = tagArgs(tagIds, now, limit, cursor);
-      // The timeline reads about limit × notes / uses rows, the uses `uses` rows: the timeline is
-      // cheaper once uses² > limit × notes.
-      const cap = Math.ceil(Math.sqrt(limit * ((highestId.get() as number | null) ?? 0)));
-      const uses = tagUsesUpTo.get({ tagIds: args.tagIds, cap }) as number;
-      return (uses >= cap ? keysByTagTimeline : keysByTagUses).all(args) as NoteKeyRow[];
+      const way = walkTags(args.tagIds, limit) === 'timeline' ? keysByTagTimeline : keysByTagUses;
+      return way.all(args) as NoteKeyRow[];
     },
     /** Rows of these notes, in no particular order (missing ids are left out). */
     findByIds: (ids: readonly number[]) => byIds.all(JSON.stringify(ids)) as NoteRow[],
