@@ -9,15 +9,16 @@ import { changeToken as createChangeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
 import type { FormerSlugsStore } from '../db/store/former-slugs.js';
 import type { AdminFilter, NoteKeyRow, NoteRow, NotesStore, TimelineCursor } from '../db/store/notes.js';
-import { replyContextsStore } from '../db/store/reply-contexts.js';
+import { type ReplyContextRow, replyContextsStore } from '../db/store/reply-contexts.js';
 import type { SearchStore } from '../db/store/search.js';
 import { siteStateStore } from '../db/store/site-state.js';
-import { syndicationUrlsOf } from '../db/store/syndication.js';
+import { syndicationUrlsOf, syndicationUrlsOfMany } from '../db/store/syndication.js';
 import type { TagsStore } from '../db/store/tags.js';
 import { responseUrls } from '../reply-context/kinds.js';
 import { storedLine } from './clean.js';
 import { noteFileExists, readNoteFile } from './files.js';
 import { hasStaleRel, renderKey, renderStoredMarkdown } from './markdown.js';
+import { createSearchRanking } from './search-ranking.js';
 import { tagSlug } from './tags.js';
 import { parseDbTime, toDbTime } from './time.js';
 import type { Citation, Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js';
@@ -76,6 +77,13 @@ function parseProperties(text: string): Mf2Properties {
   }
 }
 
+/** What presentMany looks up for a page of notes at once, by note id (contexts by URL). */
+interface PageLookups {
+  properties: Map<number, Mf2Properties>;
+  copies: Map<number, string[]>;
+  contexts: Map<string, ReplyContextRow>;
+}
+
 /**
  * The reading side: `reader` is its part of the NoteService interface; `present`, `withSource`
  * and `missingFiles` are for the writing side, which returns notes as reads show them and takes a
@@ -88,6 +96,9 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
   const changeToken = createChangeToken(db);
   const contexts = replyContextsStore(db);
   const copyUrls = syndicationUrlsOf(db);
+  const copyUrlsOfMany = syndicationUrlsOfMany(db);
+  // Rankings are kept per timeline state: the reader's own, defined below.
+  const ranked = createSearchRanking(search, () => reader.timelineState());
   let timeline:
     | { token: string; computedAt: number; expiresAt: number | null; state: TimelineState }
     | undefined;
@@ -95,11 +106,14 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
   // Notes whose Markdown file was found missing (at start, or when a page needed it).
   const missingFiles = new Set<number>();
 
-  /** What is known of the pages a note responds to (reply context), when anything is. */
-  function citationsFor(properties: Mf2Properties): Citation[] {
+  /**
+   * What is known of the pages a note responds to (reply context), when anything is; from
+   * `known` (a page's contexts, looked up at once) when given.
+   */
+  function citationsFor(properties: Mf2Properties, known?: Map<string, ReplyContextRow>): Citation[] {
     const out: Citation[] = [];
     for (const url of responseUrls(properties)) {
-      const row = contexts.findContext(url);
+      const row = known ? known.get(url) : contexts.findContext(url);
       if (row?.status === 'ok')
         out.push({ url, name: row.name, authorName: row.author_name, authorUrl: row.author_url });
     }
@@ -107,7 +121,15 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
   }
 
   /** Turns a row into a Note; renders and caches HTML when the cache is stale. */
-  function present(row: NoteRow, tagRows?: { name: string; display_name: string }[]): Note {
+  /**
+   * Turns a row into a Note; renders and caches HTML when the cache is stale. `shared` carries
+   * what presentMany looked up for a whole page at once (else each is a query of its own).
+   */
+  function present(
+    row: NoteRow,
+    tagRows?: { name: string; display_name: string }[],
+    shared?: PageLookups,
+  ): Note {
     let html: string = row.content_html ?? '';
     let fileMissing = false;
     // HTML rendered by an earlier version (another RENDER_VERSION), or carrying rels note content
@@ -120,11 +142,13 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
       if (fileMissing) missingFiles.add(row.id);
       else missingFiles.delete(row.id);
     }
-    const properties = parseProperties(row.properties);
+    const properties = shared?.properties.get(row.id) ?? parseProperties(row.properties);
     // Copies posted elsewhere (POSSE) are syndication URLs of the note, like ones a client sent.
-    const copies = copyUrls(row.id).filter((u) => !(properties.syndication ?? []).includes(u));
+    const copies = (shared ? (shared.copies.get(row.id) ?? []) : copyUrls(row.id)).filter(
+      (u) => !(properties.syndication ?? []).includes(u),
+    );
     if (copies.length > 0) properties.syndication = [...(properties.syndication ?? []), ...copies];
-    const citations = citationsFor(properties);
+    const citations = citationsFor(properties, shared?.contexts);
     const created = parseDbTime(row.created_at);
     return {
       id: row.id,
@@ -150,9 +174,20 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
     };
   }
 
+  /** Notes from rows: tags, syndicated copies and reply contexts in one query each for them all. */
   function presentMany(rows: NoteRow[]): Note[] {
-    const tagMap = tags.listForNotes(rows.map((r) => r.id));
-    return rows.map((r) => present(r, tagMap.get(r.id)));
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const tagMap = tags.listForNotes(ids);
+    const properties = new Map(rows.map((r) => [r.id, parseProperties(r.properties)]));
+    const urls = new Set<string>();
+    for (const p of properties.values()) for (const url of responseUrls(p)) urls.add(url);
+    const shared: PageLookups = {
+      properties,
+      copies: copyUrlsOfMany(ids),
+      contexts: contexts.findContexts([...urls]),
+    };
+    return rows.map((r) => present(r, tagMap.get(r.id), shared));
   }
 
   function toKey(row: NoteKeyRow): NoteKey {
@@ -361,16 +396,19 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
       return notes.countForAdmin(toDbTime(clock.now()));
     },
 
-    /** Ranked public search results for an FTS5 query built by buildFtsQuery. */
+    /**
+     * Ranked public search results for an FTS5 query built by buildFtsQuery: only the page's notes
+     * are read (search-ranking.ts keeps the ranking for the next pages).
+     */
     searchPublic(fts: string, limit: number, offset: number) {
-      const now = toDbTime(clock.now());
-      const hits = search.searchNotes(fts, now, limit, offset);
-      const byId = new Map(presentMany(notes.findByIds(hits.map((h) => h.id))).map((n) => [n.id, n]));
+      const page = ranked.page(fts, toDbTime(clock.now()), limit, offset);
+      const byId = new Map(presentMany(notes.findByIds(page.ids)).map((n) => [n.id, n]));
       return {
-        total: search.countMatches(fts, now),
-        hits: hits.flatMap((h) => {
-          const note = byId.get(h.id);
-          return note ? [{ note, excerpt: h.excerpt, title: h.title }] : [];
+        total: page.total,
+        hits: page.ids.flatMap((id) => {
+          const note = byId.get(id);
+          const text = page.excerpts.get(id);
+          return note ? [{ note, excerpt: text?.excerpt ?? '', title: text?.title ?? null }] : [];
         }),
       };
     },

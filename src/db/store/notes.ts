@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../open.js';
+import { tagWalk } from './tag-walk.js';
 
 /** The owner's note lists. */
 export type AdminFilter = 'all' | 'published' | 'drafts' | 'scheduled' | 'private' | 'unlisted' | 'trash';
@@ -83,14 +84,12 @@ function clampCursor(now: string, cursor: TimelineCursor): { before: string; bef
     : { before: cursor.publishedAt, beforeId: cursor.id };
 }
 
-/** Parameters of the by-tag lists. */
+/** Parameters of the by-tag lists: the cursor clamped to now, as for the timeline. */
 function tagArgs(tagIds: readonly number[], now: string, limit: number, cursor?: TimelineCursor) {
   return {
     tagIds: JSON.stringify(tagIds),
-    now,
     limit,
-    before: cursor?.publishedAt ?? '9999-12-31T23:59:59.999Z',
-    beforeId: cursor?.id ?? Number.MAX_SAFE_INTEGER,
+    ...clampCursor(now, cursor ?? { publishedAt: now, id: Number.MAX_SAFE_INTEGER }),
   };
 }
 
@@ -122,12 +121,12 @@ export function notesStore(db: Db) {
   const purge = db.prepare('DELETE FROM notes WHERE id = ?');
   // The public timeline, as whole rows or as keys only (lists whose entries are cached).
   const timelineFirstSql = (cols: string) =>
-    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline_covering WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT @limit`;
   // The cursor is clamped to now by the caller, so "published_at <= now" is implied and the
   // index range starts at the cursor instead of at the newest note.
   const timelineAfterSql = (cols: string) =>
-    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline
+    `SELECT ${cols} FROM notes INDEXED BY idx_notes_public_timeline_covering
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public'
        AND (published_at, id) < (@before, @beforeId)
      ORDER BY published_at DESC, id DESC LIMIT @limit`;
@@ -138,19 +137,33 @@ export function notesStore(db: Db) {
   const byIds = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id IN (SELECT value FROM json_each(?))`);
   // Through the partial timeline index, so this costs a lookup, not a scan of every note.
   const nextScheduled = db.prepare(
-    `SELECT published_at AS at FROM notes INDEXED BY idx_notes_public_timeline
+    `SELECT published_at AS at FROM notes INDEXED BY idx_notes_public_timeline_covering
      WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at > @now
      ORDER BY published_at ASC LIMIT 1`,
   );
-  // Several tags may share one page (one address, see tagSlug); a note carrying two of them is listed once.
-  const keysByTag = db.prepare(
-    `SELECT DISTINCT n.id, n.published_at, n.revision, n.edited_at FROM note_tags nt JOIN notes n ON n.id = nt.note_id
+  // Several tags may share one page (one address, see tagSlug); a note carrying two of them is
+  // listed once. A page's keys are found one of two ways (tag-walk.ts picks), from indexes only
+  // and with the cursor clamped to now (tagArgs), so that the cursor starts the index range.
+  // Through the tag's uses, checked against the visible notes' index, then sorted: 5 ms for a tag
+  // on 7,000 of 100,000 notes, 0.05 ms for one on 20. Down the timeline from the cursor: 0.2 ms
+  // for the first, 18 ms for the second. (Before, SQLite read every published note's row: 70 ms.)
+  const keysByTagUses = db.prepare(
+    `SELECT DISTINCT n.id, n.published_at, n.revision, n.edited_at
+     FROM note_tags nt INDEXED BY idx_note_tags_tag_id JOIN notes n INDEXED BY idx_notes_public_by_id ON n.id = nt.note_id
      WHERE nt.tag_id IN (SELECT value FROM json_each(@tagIds)) AND n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public'
-       AND n.published_at <= @now AND (n.published_at, n.id) < (@before, @beforeId)
+       AND (n.published_at, n.id) < (@before, @beforeId)
      ORDER BY n.published_at DESC, n.id DESC LIMIT @limit`,
   );
+  const keysByTagTimeline = db.prepare(
+    `SELECT ${KEY_COLUMNS} FROM notes n INDEXED BY idx_notes_public_timeline_covering
+     WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public'
+       AND (published_at, id) < (@before, @beforeId)
+       AND EXISTS (SELECT 1 FROM note_tags nt WHERE nt.note_id = n.id AND nt.tag_id IN (SELECT value FROM json_each(@tagIds)))
+     ORDER BY published_at DESC, id DESC LIMIT @limit`,
+  );
+  const walkTags = tagWalk(db);
   const publicPage = db.prepare(
-    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline WHERE ${PUBLIC_FILTER}
+    `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline_covering WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT @limit OFFSET @offset`,
   );
   const batch = db.prepare(`SELECT ${COLUMNS} FROM notes WHERE id > ? ORDER BY id LIMIT ?`);
@@ -253,8 +266,11 @@ export function notesStore(db: Db) {
         ? keysAfter.all({ limit, ...clampCursor(now, cursor) })
         : keysFirst.all({ now, limit })) as NoteKeyRow[],
     /** Keys of public notes carrying any of these tags, newest first. */
-    listPublicKeysByTag: (tagIds: readonly number[], now: string, limit: number, cursor?: TimelineCursor) =>
-      keysByTag.all(tagArgs(tagIds, now, limit, cursor)) as NoteKeyRow[],
+    listPublicKeysByTag: (tagIds: readonly number[], now: string, limit: number, cursor?: TimelineCursor) => {
+      const args = tagArgs(tagIds, now, limit, cursor);
+      const way = walkTags(args.tagIds, limit) === 'timeline' ? keysByTagTimeline : keysByTagUses;
+      return way.all(args) as NoteKeyRow[];
+    },
     /** Rows of these notes, in no particular order (missing ids are left out). */
     findByIds: (ids: readonly number[]) => byIds.all(JSON.stringify(ids)) as NoteRow[],
     /** When the next scheduled public note goes live, or null. */

@@ -24,9 +24,18 @@ export function replyContextsStore(db: Db) {
        author_name = excluded.author_name, author_url = excluded.author_url, error = excluded.error,
        fetched_at = excluded.fetched_at`,
   );
+  const byUrls = db.prepare(
+    `SELECT url, status, name, author_name, author_url, error, fetched_at FROM reply_contexts
+     WHERE url IN (SELECT value FROM json_each(?))`,
+  );
   return {
     /** What is known about the page at `url`, or undefined when it was never fetched. */
     findContext: (url: string) => byUrl.get(url) as ReplyContextRow | undefined,
+    /** The same for many pages at once (a page of notes), by URL; pages never fetched are absent. */
+    findContexts: (urls: readonly string[]): Map<string, ReplyContextRow> =>
+      urls.length === 0
+        ? new Map()
+        : new Map((byUrls.all(JSON.stringify(urls)) as ReplyContextRow[]).map((r) => [r.url, r])),
     /** Stores what a fetch of `url` found (or that it failed), replacing what was known. */
     upsertContext: (row: ReplyContextRow) => {
       upsert.run(row);

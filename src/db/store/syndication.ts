@@ -165,3 +165,27 @@ export function syndicationUrlsOf(db: Db): (noteId: number) => string[] {
     return (stmt.all(noteId) as { url: string }[]).map((r) => r.url);
   };
 }
+
+/**
+ * The same for many notes in one query (a page of a list or a search): URLs by note id, only for
+ * notes that have any. Prepared on first use, like syndicationUrlsOf.
+ */
+export function syndicationUrlsOfMany(db: Db): (noteIds: readonly number[]) => Map<number, string[]> {
+  let stmt: ReturnType<Db['prepare']> | undefined;
+  return (noteIds) => {
+    const out = new Map<number, string[]>();
+    if (noteIds.length === 0) return out;
+    stmt ??= db
+      .prepare(
+        `SELECT note_id, url FROM syndication_copies WHERE note_id IN (SELECT value FROM json_each(?))
+         AND url IS NOT NULL AND state <> 'removed' ORDER BY note_id, id`,
+      )
+      .raw();
+    for (const [id, url] of stmt.all(JSON.stringify(noteIds)) as [number, string][]) {
+      const list = out.get(id);
+      if (list) list.push(url);
+      else out.set(id, [url]);
+    }
+    return out;
+  };
+}
