@@ -56,6 +56,8 @@ interface Endpoint {
   headers?: Record<string, string>;
   /** A new path for every request (e.g. a distinct `?before=` cursor, so the page cache never hits). */
   nextPath?: () => string;
+  /** A new body for every request (e.g. a different note each time). */
+  nextBody?: () => string;
 }
 
 interface RunOptions {
@@ -197,7 +199,7 @@ function percentile(sorted: number[], q: number): number {
  * no abandoned requests behind); only responses after the warm-up count.
  */
 async function measure(base: string, ep: Endpoint, o: RunOptions): Promise<Load> {
-  const nextPath = ep.nextPath;
+  const { nextPath, nextBody } = ep;
   const options: autocannon.Options = {
     url: `${base}${ep.path}`,
     connections: o.connections,
@@ -206,7 +208,19 @@ async function measure(base: string, ep: Endpoint, o: RunOptions): Promise<Load>
     method: ep.method ?? 'GET',
     headers: ep.headers ?? {},
     ...(ep.body === undefined ? {} : { body: ep.body }),
-    ...(nextPath ? { requests: [{ setupRequest: (req) => ({ ...req, path: nextPath() }) }] } : {}),
+    ...(nextPath || nextBody
+      ? {
+          requests: [
+            {
+              setupRequest: (req) => ({
+                ...req,
+                ...(nextPath ? { path: nextPath() } : {}),
+                ...(nextBody ? { body: nextBody() } : {}),
+              }),
+            },
+          ],
+        }
+      : {}),
   };
   const latencies: number[] = [];
   let bytes = 0;
@@ -293,6 +307,7 @@ function multipartImage(image: Buffer): Buffer {
 function endpointsFor(seed: SeedReport, x: EndpointContext): Endpoint[] {
   // Cursors above every note: each shows the newest page, but under a cache key never seen before.
   let counter = 0;
+  let created = 0;
   const future = Date.now() + 10 * 365 * 86_400_000;
   // Cursors anywhere in the archive (a fixed sequence): pages nobody asked for yet, whose entries
   // are mostly not rendered yet either at 100,000 notes.
@@ -358,7 +373,10 @@ function endpointsFor(seed: SeedReport, x: EndpointContext): Endpoint[] {
       method: 'POST',
       expect: 201,
       headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'h=entry&content=A+note+from+the+benchmark%2C+with+%2Aemphasis%2A+and+a+%5Blink%5D%28https%3A%2F%2Fexample.com%2F%29.&category=bench',
+      // A different note each time, as an author writes them: the same text over and over would
+      // measure the search for a free slug (`…-2`, `…-3`, …), and run out of them at 10,000.
+      nextBody: () =>
+        `h=entry&content=A+note+from+the+benchmark+number+${++created}%2C+with+%2Aemphasis%2A+and+a+%5Blink%5D%28https%3A%2F%2Fexample.com%2F%29.&category=bench`,
     },
     {
       key: 'upload',

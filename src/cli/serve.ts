@@ -101,7 +101,7 @@ export function startBanner(f: BannerFacts): string {
 /** The app serving requests, and how to stop its upkeep. */
 interface StartedApp {
   fetch: (request: Request) => Response | Promise<Response>;
-  /** Stops the upkeep timer and the job runner; resolves when running jobs settle. */
+  /** Stops the upkeep timer and the job runner; resolves when running jobs and note writes settle. */
   stop: () => Promise<void>;
 }
 
@@ -165,9 +165,10 @@ function startApp(p: {
   );
   return {
     fetch: (request) => app.fetch(request),
-    stop: () => {
+    stop: async () => {
       clearInterval(cleanupTimer);
-      return runner.stop();
+      // Grouped note creates still being written finish before the database closes.
+      await Promise.all([runner.stop(), p.notes.settle()]);
     },
   };
 }

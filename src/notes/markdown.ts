@@ -290,9 +290,12 @@ const TEXT_OPTIONS: sanitize.IOptions = {
   },
 };
 
-/** Returns the text content of HTML (sanitised first), with entities decoded and whitespace collapsed. */
-export function plainText(html: string): string {
-  const spaced = sanitizeHtml(html).replace(BLOCK_BOUNDARY, ' ');
+/**
+ * Returns the text content of HTML (sanitised first, unless `sanitized` says it came from
+ * renderMarkdown or sanitizeHtml already), with entities decoded and whitespace collapsed.
+ */
+export function plainText(html: string, sanitized = false): string {
+  const spaced = (sanitized ? html : sanitizeHtml(html)).replace(BLOCK_BOUNDARY, ' ');
   // With no tags allowed, sanitize-html escapes only &, <, > (and " in attributes, which are gone).
   return sanitize(spaced, TEXT_OPTIONS)
     .replace(/&(amp|lt|gt|quot);/g, (_m, name: string) => TEXT_ENTITIES[name] ?? '')
