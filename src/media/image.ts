@@ -1,8 +1,10 @@
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../errors.js';
+import { createWeightedGate } from '../http/gate.js';
 
 // Every upload is a new image: libvips' operation cache (up to 50 MB by default) would only hold
-// memory, and one worker thread per image keeps a burst of uploads from multiplying its buffers.
+// memory, and one worker thread per image keeps a burst of uploads from multiplying its buffers
+// (images are processed side by side instead, within PIXELS_AT_ONCE).
 sharp.cache(false);
 sharp.concurrency(1);
 
@@ -30,6 +32,20 @@ export const MAX_DIMENSION = 2560;
 
 /** Size variants written beside the main image: name → long side in pixels. */
 export const VARIANT_SIZES: Readonly<Record<string, number>> = { thumb: 400, medium: 1280 };
+
+/**
+ * A variant is made only for an image at least this many times its size: a 400-pixel thumbnail
+ * of a 480-pixel image would save readers a third of the pixels at best, and cost every upload a
+ * decode, an encode and a file. (A srcset of 400w and 480w gives a browser no real choice.)
+ */
+export const VARIANT_MIN_RATIO = 1.25;
+
+/**
+ * The most pixels (all frames) being processed at once. Small images go side by side, on every
+ * core; a large photo goes alone, so the memory a burst of uploads takes stays that of one large
+ * image (50 parallel uploads processed without a bound took the process from 130 to 180 MB).
+ */
+export const PIXELS_AT_ONCE = 12_000_000;
 
 /** What sniffing an upload found. */
 export interface SniffedImage {
@@ -215,15 +231,19 @@ async function encode(
  * Turns an accepted upload into what is stored: the main image (oriented, stripped, at most
  * MAX_DIMENSION on its long side, animation kept) and each variant smaller than the original.
  */
-export function processImage(bytes: Buffer): Promise<ProcessedImage> {
-  // One image at a time: a burst of uploads then waits its turn instead of decoding side by side
-  // in every worker thread (50 parallel uploads took the process from 130 to 180 MB resident).
-  const run = processing.then(() => processNow(bytes));
-  processing = run.catch(() => undefined);
-  return run;
+export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
+  // The header alone is read first (cheap, and it refuses what is not an accepted image); the
+  // pixels are decoded within the budget of pixels at once.
+  const image = await sniffImage(bytes);
+  return processing.run(image.width * image.height * image.pages, () => processSniffed(bytes, image));
 }
 
-let processing: Promise<unknown> = Promise.resolve();
+const processing = createWeightedGate(PIXELS_AT_ONCE);
+
+/** The variants an image of this long side gets: each at most 1/VARIANT_MIN_RATIO of it. */
+export function variantsFor(longSide: number): [name: string, size: number][] {
+  return Object.entries(VARIANT_SIZES).filter(([, size]) => longSide >= size * VARIANT_MIN_RATIO);
+}
 
 /** True when every pixel of the image is fully opaque (no alpha channel, or one that is all 255). */
 async function isOpaque(bytes: Buffer, image: SniffedImage): Promise<boolean> {
@@ -254,10 +274,21 @@ async function mainImage(
     : { format: 'png', main };
 }
 
-async function processNow(bytes: Buffer): Promise<ProcessedImage> {
-  const image = await sniffImage(bytes);
-  const longSide = Math.max(image.width, image.height);
-  const wanted = Object.entries(VARIANT_SIZES).filter(([, size]) => longSide > size);
+async function processSniffed(bytes: Buffer, image: SniffedImage): Promise<ProcessedImage> {
+  const wanted = variantsFor(Math.max(image.width, image.height));
+  if (image.format !== 'png') {
+    // The format is the upload's: the main image and its variants are encoded side by side.
+    const [main, ...variants] = await Promise.all([
+      encode(bytes, image, MAX_DIMENSION),
+      ...wanted.map(([, size]) => encode(bytes, image, size)),
+    ]);
+    return {
+      format: image.format,
+      main: main!,
+      variants: Object.fromEntries(wanted.map(([name], i) => [name, variants[i]!])),
+    };
+  }
+  // A PNG's variants follow the format its main image settles on (see mainImage).
   const { format, main } = await mainImage(bytes, image);
   const variants = await Promise.all(wanted.map(([, size]) => encode(bytes, image, size, format)));
   return {

@@ -187,7 +187,7 @@ describe('saveUpload', () => {
     t.db.exec(
       `CREATE TRIGGER media_refuse BEFORE INSERT ON media BEGIN SELECT RAISE(ABORT, 'disk says no'); END`,
     );
-    const jpeg = await sharp({ create: { width: 1500, height: 1000, channels: 3, background: 'red' } })
+    const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: 'red' } })
       .jpeg()
       .toBuffer();
     await expect(media.saveUpload({ bytes: jpeg })).rejects.toThrow(/could not record media/);

@@ -25,8 +25,14 @@ async function fsyncDir(dir: string): Promise<void> {
  * Writes a new media file atomically: the bytes go to a dot-named temp file beside the target,
  * are fsynced, then linked into place (an existing file is a conflict, never overwritten) and the
  * directory is fsynced. Readers see the whole file or none of it. Returns the absolute path.
+ * `syncDir: false` leaves the directory to the caller, who fsyncs it once for several files.
  */
-export async function writeMediaFile(root: string, rel: string, bytes: Buffer): Promise<string> {
+export async function writeMediaFile(
+  root: string,
+  rel: string,
+  bytes: Buffer,
+  options: { syncDir?: boolean } = {},
+): Promise<string> {
   const finalPath = resolveUnder(root, rel);
   const dir = dirname(finalPath);
   await mkdir(dir, { recursive: true });
@@ -50,7 +56,7 @@ export async function writeMediaFile(root: string, rel: string, bytes: Buffer): 
   } finally {
     await unlink(temp).catch(() => undefined);
   }
-  await fsyncDir(dir);
+  if (options.syncDir ?? true) await fsyncDir(dir);
   return finalPath;
 }
 

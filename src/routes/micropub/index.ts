@@ -10,8 +10,8 @@ import {
   requireToken,
   type TokenVerifier,
 } from '../../http/bearer.js';
-import { type BodyLimitVars, contentType } from '../../http/body-limit.js';
-import { createGate } from '../../http/gate.js';
+import { BODY_LIMITS, type BodyLimitVars, contentType } from '../../http/body-limit.js';
+import { createWeightedGate } from '../../http/gate.js';
 import type { MediaService } from '../../media/service.js';
 import { noteInputFrom } from '../../micropub/map.js';
 import { fromFormFields, fromJson, type MicropubRequest } from '../../micropub/parse.js';
@@ -144,7 +144,18 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
   const auth = requireToken(deps.verify, formBodyToken);
   // Upload bodies are read and images processed a few at a time: the rest wait unread, their
   // bytes held back by TCP rather than in this process (a burst of 50 uploads cost 40 MB otherwise).
-  const uploads = createGate(2);
+  // An upload counts for its declared length, or the most a body may be when it declares none:
+  // two of the largest bodies at once, or up to eight small ones (a phone photo, a screenshot),
+  // which then keep every core busy while others wait for their disk writes.
+  const uploads = createWeightedGate(2 * BODY_LIMITS.textWithUpload, { maxTasks: 8 });
+  const uploadWeight = (c: Context): number => {
+    const declared = c.req.header('content-length');
+    if (declared === undefined || c.req.header('transfer-encoding')) return BODY_LIMITS.textWithUpload;
+    const n = Number(declared);
+    return Number.isFinite(n) && n >= 0
+      ? Math.min(n, BODY_LIMITS.textWithUpload)
+      : BODY_LIMITS.textWithUpload;
+  };
 
   function scopeError(c: Context, scope: string, description?: string): Response {
     return bearerError(
@@ -364,7 +375,7 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
 
   // Multipart bodies carry files: they wait for the upload gate before they are read.
   app.post('/micropub', auth, (c) =>
-    contentType(c) === 'multipart/form-data' ? uploads.run(() => post(c)) : post(c),
+    contentType(c) === 'multipart/form-data' ? uploads.run(uploadWeight(c), () => post(c)) : post(c),
   );
 
   app.post('/micropub/media', auth, async (c) => {
@@ -372,7 +383,7 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
     if (contentType(c) !== 'multipart/form-data') {
       throw new AppError('invalid_request', 'Upload the file as multipart/form-data in a part named "file".');
     }
-    return uploads.run(async () => {
+    return uploads.run(uploadWeight(c), async () => {
       let form: FormData;
       try {
         form = await c.req.formData();
