@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
+import { MAX_DIMENSION, variantsFor } from '../src/media/sizes.js';
 import type { BenchResult } from './migrations.js';
 import { random, type SeedReport, seedNotes, TOPICS } from './seed.js';
 
@@ -439,6 +440,7 @@ function reportTargets(
   share: (key: string) => number,
   sizes: number[],
   memory: { idle: number; peak: number }[],
+  sharpRates: Map<string, { rps: number }>,
 ): void {
   const lines: string[] = [];
   const check = (ok: boolean, text: string) => lines.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
@@ -449,6 +451,17 @@ function reportTargets(
     }
     const u = share(`home-uncached@${i}`);
     check(u >= 0.25, `home uncached @ ${fmt(count)}: ${(u * 100).toFixed(0)}% of node:http (≥ 25%)`);
+    const create = loads.get(`create@${i}`);
+    if (create) check(create.rps >= 2000, `create @ ${fmt(count)}: ${fmt(create.rps)}/s (≥ 2,000/s)`);
+    const upload = loads.get(`upload@${i}`);
+    const alone = sharpRates.get(`upload@${i}`);
+    if (upload && alone) {
+      const r = upload.rps / alone.rps;
+      check(
+        r >= 0.7,
+        `upload @ ${fmt(count)}: ${fmt(upload.rps)}/s, ${(r * 100).toFixed(0)}% of sharp alone (${fmt(alone.rps)}/s; ≥ 70%)`,
+      );
+    }
   }
   for (const [key, l] of loads) check(l.p99 < 50, `${key} p99 ${ms(l.p99)} (< 50 ms)`);
   const keys = new Set([...loads.keys()].map((k) => k.split('@')[0]!));
@@ -513,6 +526,43 @@ async function benchImage(): Promise<Buffer> {
     .toBuffer();
 }
 
+/**
+ * The upload's image processing done by sharp alone, in this process, at sharp's own settings: the
+ * outputs the server stores for this image (the main image re-encoded, oriented, within
+ * MAX_DIMENSION, colour profile kept, and each size variant it makes for an image this size), with
+ * as many images in flight as the load has uploads. Images per second, counted after the warm-up.
+ */
+async function sharpAlone(image: Buffer, o: RunOptions): Promise<{ rps: number; outputs: number }> {
+  const meta = await sharp(image).metadata();
+  const sizes = [
+    MAX_DIMENSION,
+    ...variantsFor(Math.max(meta.width ?? 0, meta.height ?? 0)).map(([, s]) => s),
+  ];
+  const processOne = () =>
+    Promise.all(
+      sizes.map((size) =>
+        sharp(image, { autoOrient: true })
+          .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
+          .keepIccProfile()
+          .jpeg({ quality: 85 })
+          .toBuffer(),
+      ),
+    );
+  const started = performance.now();
+  const from = started + o.warmupS * 1000;
+  const until = from + o.durationS * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: o.connections }, async () => {
+      while (performance.now() < until) {
+        await processOne();
+        if (performance.now() >= from) done++;
+      }
+    }),
+  );
+  return { rps: done / ((performance.now() - from) / 1000), outputs: sizes.length };
+}
+
 /** Runs the HTTP benchmarks and returns their figures. */
 export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult[]> {
   const run: RunOptions = {
@@ -569,6 +619,8 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
     const commands: { backup: number; backupBytes: number; exportMs: number }[] = [];
     const rssAfter = new Map<string, number>();
     const image = await benchImage();
+    /** The upload's processing by sharp alone, measured just before each upload load. */
+    const sharpRates = new Map<string, { rps: number; outputs: number }>();
     let endpoints: Endpoint[] = [];
     for (const [i, count] of sizes.entries()) {
       const seed = seeds[i]!;
@@ -598,6 +650,10 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
       for (const ep of endpoints) {
         progress(`loading ${ep.label} at ${fmt(count)} notes…`);
         ceilings.set(`${ep.key}@${i}`, await baseline());
+        if (ep.key === 'upload') {
+          progress('loading sharp alone with the same image processing…');
+          sharpRates.set(`${ep.key}@${i}`, await sharpAlone(image, run));
+        }
         loads.set(`${ep.key}@${i}`, await measure(current.base, ep, run));
         const rss = residentMemory(current.proc.pid);
         rssAfter.set(`${ep.key}@${i}`, rss.now);
@@ -639,7 +695,7 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
     const ceiling = all[Math.floor(all.length / 2)]!;
     /** An endpoint's share of the ceiling measured just before it. */
     const share = (key: string) => loads.get(key)!.rps / ceilings.get(key)!.rps;
-    reportTargets(loads, share, sizes, memory);
+    reportTargets(loads, share, sizes, memory, sharpRates);
 
     const results: HttpBenchResult[] = [
       {
@@ -668,12 +724,16 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
         const vsSmall = i > 0 ? share(key) / share(`${ep.key}@0`) : undefined;
         const problems =
           l.errors + l.unexpected > 0 ? `; ${l.errors} errors, ${l.unexpected} not ${ep.expect}` : '';
+        const alone = sharpRates.get(key);
+        const vsSharp = alone
+          ? `, ${ratio(l.rps / alone.rps)}× sharp alone (${fmt(alone.rps)} images/s, ${alone.outputs} output${alone.outputs === 1 ? '' : 's'} each)`
+          : '';
         results.push({
           name: `${ep.label} @ ${fmt(count)}`,
           value: l.rps,
           unit: 'req/s',
           note:
-            `${ratio(share(key))}× node:http (${fmt(ceilings.get(key)!.rps)}), p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, ${fmt(l.bytes / 1024, 1)} KB, RSS ${mb(rssAfter.get(key)!)}` +
+            `${ratio(share(key))}× node:http (${fmt(ceilings.get(key)!.rps)})${vsSharp}, p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, ${fmt(l.bytes / 1024, 1)} KB, RSS ${mb(rssAfter.get(key)!)}` +
             (vsSmall === undefined ? '' : `, ${(vsSmall * 100).toFixed(0)}% of ${SMALL}`) +
             problems,
           figures: {
@@ -681,6 +741,7 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
             path: ep.nextPath ? ep.label : ep.path,
             method: ep.method ?? 'GET',
             ratioToNodeHttp: share(key),
+            ...(alone ? { sharpAloneRps: alone.rps, ratioToSharpAlone: l.rps / alone.rps } : {}),
             nodeHttpJustBefore: ceilings.get(key)!.rps,
             rssAfterBytes: rssAfter.get(key)!,
             p50Ms: l.p50,

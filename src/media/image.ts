@@ -1,6 +1,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../errors.js';
 import { createWeightedGate } from '../http/gate.js';
+import { MAX_DIMENSION, variantsFor } from './sizes.js';
 
 // Every upload is a new image: libvips' operation cache (up to 50 MB by default) would only hold
 // memory, and one worker thread per image keeps a burst of uploads from multiplying its buffers
@@ -27,18 +28,7 @@ export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 /** The most pixels (all frames together) an upload may decode to: a guard against decompression bombs. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
-/** The long side of the stored main image is capped at this many pixels. */
-export const MAX_DIMENSION = 2560;
-
-/** Size variants written beside the main image: name → long side in pixels. */
-export const VARIANT_SIZES: Readonly<Record<string, number>> = { thumb: 400, medium: 1280 };
-
-/**
- * A variant is made only for an image at least this many times its size: a 400-pixel thumbnail
- * of a 480-pixel image would save readers a third of the pixels at best, and cost every upload a
- * decode, an encode and a file. (A srcset of 400w and 480w gives a browser no real choice.)
- */
-export const VARIANT_MIN_RATIO = 1.25;
+export { MAX_DIMENSION, VARIANT_MIN_RATIO, VARIANT_SIZES, variantsFor } from './sizes.js';
 
 /**
  * The most pixels (all frames) being processed at once. Small images go side by side, on every
@@ -239,11 +229,6 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
 }
 
 const processing = createWeightedGate(PIXELS_AT_ONCE);
-
-/** The variants an image of this long side gets: each at most 1/VARIANT_MIN_RATIO of it. */
-export function variantsFor(longSide: number): [name: string, size: number][] {
-  return Object.entries(VARIANT_SIZES).filter(([, size]) => longSide >= size * VARIANT_MIN_RATIO);
-}
 
 /** True when every pixel of the image is fully opaque (no alpha channel, or one that is all 255). */
 async function isOpaque(bytes: Buffer, image: SniffedImage): Promise<boolean> {
