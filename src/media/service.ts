@@ -264,11 +264,14 @@ export function createMediaService(deps: MediaServiceDeps) {
     }
   }
 
-  /** Forgets the record of an upload whose row committed, without waiting for it (see forgetIntent). */
-  function forgetIntentLater(uuid: string): void {
-    void unlink(resolveUnder(mediaPath, uploadIntentPath(uuid))).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') logger?.warn({ err, uuid }, 'could not remove the record of an upload');
-    });
+  /** forgetIntent off the main thread, for the upload that committed (the common case). */
+  async function forgetIntentAsync(uuid: string): Promise<void> {
+    try {
+      await unlink(resolveUnder(mediaPath, uploadIntentPath(uuid)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        logger?.warn({ err, uuid }, 'could not remove the record of an upload');
+    }
   }
 
   /** Removes the files of an upload that failed, and then its record (kept if a file stays: start-up retries). */
@@ -325,7 +328,9 @@ export function createMediaService(deps: MediaServiceDeps) {
         ...variants.map(([, path, variant]) => [path, variant.data] as [string, Buffer]),
       ];
       const results = await Promise.allSettled(
-        files.map(([path, data]) => writeMediaFile(mediaPath, path, data, { syncDir: false })),
+        // Named by nothing until the row commits, and accounted for by the upload's record until
+        // then: written in place (see WriteMediaOptions.direct).
+        files.map(([path, data]) => writeMediaFile(mediaPath, path, data, { syncDir: false, direct: true })),
       );
       const written = files.filter((_, i) => results[i]!.status === 'fulfilled').map(([path]) => path);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -356,7 +361,7 @@ export function createMediaService(deps: MediaServiceDeps) {
         undoUpload(uuid, written);
         throw err;
       }
-      forgetIntentLater(uuid);
+      await forgetIntentAsync(uuid);
       return present(media.findById(id)!);
     },
 
