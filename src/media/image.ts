@@ -230,6 +230,9 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
 
 const processing = createWeightedGate(PIXELS_AT_ONCE);
 
+/** An image of at most this many pixels has its outputs encoded side by side. */
+const SIDE_BY_SIDE_PIXELS = 2_000_000;
+
 /** True when every pixel of the image is fully opaque (no alpha channel, or one that is all 255). */
 async function isOpaque(bytes: Buffer, image: SniffedImage): Promise<boolean> {
   if (!image.hasAlpha) return true;
@@ -261,8 +264,10 @@ async function mainImage(
 
 async function processSniffed(bytes: Buffer, image: SniffedImage): Promise<ProcessedImage> {
   const wanted = variantsFor(Math.max(image.width, image.height));
-  if (image.format !== 'png') {
-    // The format is the upload's: the main image and its variants are encoded side by side.
+  const pixels = image.width * image.height * image.pages;
+  if (image.format !== 'png' && (wanted.length === 0 || pixels <= SIDE_BY_SIDE_PIXELS)) {
+    // The format is the upload's: a small image's outputs are encoded side by side (a large one's
+    // one after another, each decoding the image anew, so its memory is that of one decode).
     const [main, ...variants] = await Promise.all([
       encode(bytes, image, MAX_DIMENSION),
       ...wanted.map(([, size]) => encode(bytes, image, size)),
@@ -275,7 +280,8 @@ async function processSniffed(bytes: Buffer, image: SniffedImage): Promise<Proce
   }
   // A PNG's variants follow the format its main image settles on (see mainImage).
   const { format, main } = await mainImage(bytes, image);
-  const variants = await Promise.all(wanted.map(([, size]) => encode(bytes, image, size, format)));
+  const variants: EncodedImage[] = [];
+  for (const [, size] of wanted) variants.push(await encode(bytes, image, size, format));
   return {
     format,
     main,

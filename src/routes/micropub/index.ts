@@ -48,6 +48,9 @@ function listOf(v: unknown): unknown[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
+/** An upload body at most this large counts for its own length at the upload gate (see uploads). */
+const SMALL_UPLOAD_BYTES = 1024 * 1024;
+
 /** Scopes that let a client read the public site through Micropub queries (update reads all). */
 const READ_SCOPES = ['create', 'draft', 'update', 'delete', 'undelete'];
 
@@ -144,17 +147,14 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
   const auth = requireToken(deps.verify, formBodyToken);
   // Upload bodies are read and images processed a few at a time: the rest wait unread, their
   // bytes held back by TCP rather than in this process (a burst of 50 uploads cost 40 MB otherwise).
-  // An upload counts for its declared length, or the most a body may be when it declares none:
-  // two of the largest bodies at once, or up to eight small ones (a phone photo, a screenshot),
-  // which then keep every core busy while others wait for their disk writes.
+  // A body that declares a small length (a phone photo, a screenshot) counts for that length, any
+  // other for the largest a body may be: two large uploads at once, as ever, or up to eight small
+  // ones, which keep every core busy while others wait for their disk writes.
   const uploads = createWeightedGate(2 * BODY_LIMITS.textWithUpload, { maxTasks: 8 });
   const uploadWeight = (c: Context): number => {
     const declared = c.req.header('content-length');
-    if (declared === undefined || c.req.header('transfer-encoding')) return BODY_LIMITS.textWithUpload;
-    const n = Number(declared);
-    return Number.isFinite(n) && n >= 0
-      ? Math.min(n, BODY_LIMITS.textWithUpload)
-      : BODY_LIMITS.textWithUpload;
+    const n = declared === undefined || c.req.header('transfer-encoding') ? Number.NaN : Number(declared);
+    return Number.isFinite(n) && n >= 0 && n <= SMALL_UPLOAD_BYTES ? n : BODY_LIMITS.textWithUpload;
   };
 
   function scopeError(c: Context, scope: string, description?: string): Response {
