@@ -365,13 +365,14 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
 
   /**
    * Inside the group's transaction, in a savepoint of its own: one note's row. Its slug was chosen
-   * before the write lock was taken; if another process took it since, it is chosen again now and
-   * the file staged again under the lock, as a lone create does.
+   * before the write lock was taken; if another process took it since (or a file appeared at its
+   * path), it is chosen again now and the file staged again under the lock, as a lone create does.
    */
   const insertGrouped = db.transaction((c: GroupedCreate): number => {
     let slug = c.slug!;
     let file = c.file!;
-    if (notes.isSlugTaken(slug) || notes.isPathTaken(notePathFor(slug, c.p.now))) {
+    const rel = notePathFor(slug, c.p.now);
+    if (notes.isSlugTaken(slug) || notes.isPathTaken(rel) || notePathOccupied(notesPath, rel)) {
       slug = chooseSlug(c.p);
       const restaged = stageNoteFile(notesPath, notePathFor(slug, c.p.now), c.p.content);
       discardStaged(file);

@@ -3,7 +3,7 @@
  * together, each failing alone, with slugs that stay unique against this process's other writes
  * and against another process on the same data directory.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -141,6 +141,16 @@ describe('grouped creates', () => {
     } finally {
       db2.close();
     }
+  });
+
+  it('choose the slug again when a file appeared at its path meanwhile, and leave that file alone', async () => {
+    const grouped = t.notes.createNoteGrouped({ content: 'Foreign file' });
+    mkdirSync(join(t.config.notesPath, '2026/11'), { recursive: true });
+    writeFileSync(join(t.config.notesPath, '2026/11/foreign-file.md'), 'put here by hand');
+    const note = await grouped;
+    expect(note.slug).toBe('foreign-file-2');
+    expect(body('2026/11/foreign-file.md')).toBe('put here by hand');
+    expect(body(note.filePath)).toBe('Foreign file');
   });
 
   it('leave files that recovery finishes or discards, whichever side of the commit a crash fell', async () => {
