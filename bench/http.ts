@@ -5,12 +5,13 @@
  * autocannon drives the load from this process, over loopback only, bounded in time.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
+import { MAX_DIMENSION, variantsFor } from '../src/media/sizes.js';
 import type { BenchResult } from './migrations.js';
 import { random, type SeedReport, seedNotes, TOPICS } from './seed.js';
 
@@ -61,6 +62,8 @@ interface Endpoint {
   headers?: Record<string, string>;
   /** A new path for every request (e.g. a distinct `?before=` cursor, so the page cache never hits). */
   nextPath?: () => string;
+  /** A new body for every request (e.g. a different note each time). */
+  nextBody?: () => string;
 }
 
 interface RunOptions {
@@ -217,7 +220,7 @@ function processCpuUs(pid: number | undefined): number {
 }
 
 async function measure(base: string, ep: Endpoint, o: RunOptions, pid?: number): Promise<Load> {
-  const nextPath = ep.nextPath;
+  const { nextPath, nextBody } = ep;
   const options: autocannon.Options = {
     url: `${base}${ep.path}`,
     connections: o.connections,
@@ -226,7 +229,19 @@ async function measure(base: string, ep: Endpoint, o: RunOptions, pid?: number):
     method: ep.method ?? 'GET',
     headers: ep.headers ?? {},
     ...(ep.body === undefined ? {} : { body: ep.body }),
-    ...(nextPath ? { requests: [{ setupRequest: (req) => ({ ...req, path: nextPath() }) }] } : {}),
+    ...(nextPath || nextBody
+      ? {
+          requests: [
+            {
+              setupRequest: (req) => ({
+                ...req,
+                ...(nextPath ? { path: nextPath() } : {}),
+                ...(nextBody ? { body: nextBody() } : {}),
+              }),
+            },
+          ],
+        }
+      : {}),
   };
   const latencies: number[] = [];
   let bytes = 0;
@@ -318,6 +333,7 @@ function multipartImage(image: Buffer): Buffer {
 function endpointsFor(seed: SeedReport, x: EndpointContext): Endpoint[] {
   // Cursors above every note: each shows the newest page, but under a cache key never seen before.
   let counter = 0;
+  let created = 0;
   const future = Date.now() + 10 * 365 * 86_400_000;
   // Cursors anywhere in the archive (a fixed sequence): pages nobody asked for yet, whose entries
   // are mostly not rendered yet either at 100,000 notes.
@@ -383,7 +399,10 @@ function endpointsFor(seed: SeedReport, x: EndpointContext): Endpoint[] {
       method: 'POST',
       expect: 201,
       headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'h=entry&content=A+note+from+the+benchmark%2C+with+%2Aemphasis%2A+and+a+%5Blink%5D%28https%3A%2F%2Fexample.com%2F%29.&category=bench',
+      // A different note each time, as an author writes them: the same text over and over would
+      // measure the search for a free slug (`…-2`, `…-3`, …), and run out of them at 10,000.
+      nextBody: () =>
+        `h=entry&content=A+note+from+the+benchmark+number+${++created}%2C+with+%2Aemphasis%2A+and+a+%5Blink%5D%28https%3A%2F%2Fexample.com%2F%29.&category=bench`,
     },
     {
       key: 'upload',
@@ -447,6 +466,7 @@ function reportTargets(
   aside: (key: string) => string,
   sizes: number[],
   memory: { idle: number; peak: number }[],
+  sharpRates: Map<string, { rps: number }>,
 ): void {
   const lines: string[] = [];
   const check = (ok: boolean, text: string) => lines.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
@@ -464,6 +484,17 @@ function reportTargets(
       u >= 0.25,
       `home uncached @ ${fmt(count)}: ${(u * 100).toFixed(0)}% of node:http (≥ 25%)${same('home-uncached')}`,
     );
+    const create = loads.get(`create@${i}`);
+    if (create) check(create.rps >= 2000, `create @ ${fmt(count)}: ${fmt(create.rps)}/s (≥ 2,000/s)`);
+    const upload = loads.get(`upload@${i}`);
+    const alone = sharpRates.get(`upload@${i}`);
+    if (upload && alone) {
+      const r = upload.rps / alone.rps;
+      check(
+        r >= 0.7,
+        `upload @ ${fmt(count)}: ${fmt(upload.rps)}/s, ${(r * 100).toFixed(0)}% of sharp alone (${fmt(alone.rps)}/s; ≥ 70%)`,
+      );
+    }
   }
   for (const [key, l] of loads) check(l.p99 < 50, `${key} p99 ${ms(l.p99)} (< 50 ms)`);
   const keys = new Set([...loads.keys()].map((k) => k.split('@')[0]!));
@@ -526,6 +557,50 @@ async function benchImage(): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels: 3 } })
     .jpeg({ quality: 80 })
     .toBuffer();
+}
+
+/** libuv thread pool sizes the sharp-alone baseline is measured with: its default, and the server's. */
+const BASELINE_POOLS = [4, 16];
+
+/**
+ * The upload's image processing done by sharp alone (bench/sharp-baseline.mjs, a process of its
+ * own, at sharp's own settings): the outputs the server stores for this image (the main image
+ * re-encoded within MAX_DIMENSION, and each size variant it makes for an image this size), with as
+ * many images in flight as the load has uploads. Measured with libuv's default thread pool and with
+ * the server's (src/main.ts sizes it), and the faster of the two kept: the strictest baseline.
+ */
+async function sharpAlone(
+  image: Buffer,
+  o: RunOptions,
+  dir: string,
+): Promise<{ rps: number; outputs: number; pool: number }> {
+  const meta = await sharp(image).metadata();
+  const sizes = [
+    MAX_DIMENSION,
+    ...variantsFor(Math.max(meta.width ?? 0, meta.height ?? 0)).map(([, s]) => s),
+  ];
+  const path = join(dir, 'sharp-baseline.jpg');
+  writeFileSync(path, image);
+  let best = { rps: 0, outputs: sizes.length, pool: 0 };
+  for (const pool of BASELINE_POOLS) {
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(import.meta.dirname, 'sharp-baseline.mjs'),
+        path,
+        JSON.stringify({ sizes, inFlight: o.connections, warmupS: o.warmupS, durationS: o.durationS }),
+      ],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', MALLOC_ARENA_MAX: '2', UV_THREADPOOL_SIZE: String(pool) },
+        encoding: 'utf8',
+      },
+    );
+    if (r.status !== 0) throw new Error(`sharp-baseline.mjs failed (${r.status}): ${r.stderr}`);
+    const { rps } = JSON.parse(r.stdout) as { rps: number };
+    if (rps > best.rps) best = { rps, outputs: sizes.length, pool };
+  }
+  return best;
 }
 
 /** Runs the HTTP benchmarks and returns their figures. */
@@ -604,6 +679,8 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
     const commands: { backup: number; backupBytes: number; exportMs: number }[] = [];
     const rssAfter = new Map<string, number>();
     const image = await benchImage();
+    /** The upload's processing by sharp alone, measured just before each upload load. */
+    const sharpRates = new Map<string, { rps: number; outputs: number; pool: number }>();
     let endpoints: Endpoint[] = [];
     for (const [i, count] of sizes.entries()) {
       const seed = seeds[i]!;
@@ -633,6 +710,10 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
       for (const ep of endpoints) {
         progress(`loading ${ep.label} at ${fmt(count)} notes…`);
         ceilings.set(`${ep.key}@${i}`, await baseline());
+        if (ep.key === 'upload') {
+          progress('loading sharp alone with the same image processing…');
+          sharpRates.set(`${ep.key}@${i}`, await sharpAlone(image, run, root));
+        }
         const load = await measure(current.base, ep, run, current.proc.pid);
         loads.set(`${ep.key}@${i}`, load);
         if (CACHED.includes(ep.key) || ep.key === 'home-uncached') {
@@ -694,7 +775,7 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
         `${(cpu * 100).toFixed(0)}% by server CPU time per response]`
       );
     };
-    reportTargets(loads, share, aside, sizes, memory);
+    reportTargets(loads, share, aside, sizes, memory, sharpRates);
 
     const results: HttpBenchResult[] = [
       {
@@ -723,12 +804,16 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
         const vsSmall = i > 0 ? share(key) / share(`${ep.key}@0`) : undefined;
         const problems =
           l.errors + l.unexpected > 0 ? `; ${l.errors} errors, ${l.unexpected} not ${ep.expect}` : '';
+        const alone = sharpRates.get(key);
+        const vsSharp = alone
+          ? `, ${ratio(l.rps / alone.rps)}× sharp alone (${fmt(alone.rps)} images/s, ${alone.outputs} output${alone.outputs === 1 ? '' : 's'} each, ${alone.pool} threads)`
+          : '';
         results.push({
           name: `${ep.label} @ ${fmt(count)}`,
           value: l.rps,
           unit: 'req/s',
           note:
-            `${ratio(share(key))}× node:http (${fmt(ceilings.get(key)!.rps)})` +
+            `${ratio(share(key))}× node:http (${fmt(ceilings.get(key)!.rps)})${vsSharp}` +
             (sameSizes.has(key) ? `, ${ratio(sameShare(key)!)}× same bytes from node:http` : '') +
             `, p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, ${fmt(l.bytes / 1024, 1)} KB, RSS ${mb(rssAfter.get(key)!)}` +
             `, CPU ${fmt(l.cpuUsPerRequest)} µs/req (node:http ${fmt(ceilings.get(key)!.cpuUsPerRequest)})` +
@@ -739,6 +824,7 @@ export async function benchHttp(opts: HttpBenchOptions): Promise<HttpBenchResult
             path: ep.nextPath ? ep.label : ep.path,
             method: ep.method ?? 'GET',
             ratioToNodeHttp: share(key),
+            ...(alone ? { sharpAloneRps: alone.rps, ratioToSharpAlone: l.rps / alone.rps } : {}),
             nodeHttpJustBefore: ceilings.get(key)!.rps,
             cpuUsPerRequest: l.cpuUsPerRequest,
             nodeHttpCpuUsPerRequest: ceilings.get(key)!.cpuUsPerRequest,

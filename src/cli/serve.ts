@@ -104,7 +104,7 @@ interface StartedApp {
   fetch: (request: Request) => Response | Promise<Response>;
   /** Cached public pages, answered before a request reaches Hono. */
   fastPath: FastPath;
-  /** Stops the upkeep timer and the job runner; resolves when running jobs settle. */
+  /** Stops the upkeep timer and the job runner; resolves when running jobs and note writes settle. */
   stop: () => Promise<void>;
 }
 
@@ -169,9 +169,10 @@ function startApp(p: {
   return {
     fetch: (request) => app.fetch(request),
     fastPath: app.services.fastPath,
-    stop: () => {
+    stop: async () => {
       clearInterval(cleanupTimer);
-      return runner.stop();
+      // Grouped note creates still being written finish before the database closes.
+      await Promise.all([runner.stop(), p.notes.settle()]);
     },
   };
 }

@@ -104,6 +104,19 @@ describe('processImage', () => {
     expect(small.variants).toEqual({});
   });
 
+  it('makes a variant only for an image at least 1.25 times its size', async () => {
+    // A 400-pixel thumbnail of a 480-pixel photo is hardly smaller: the photo serves as its own.
+    const near = await processImage(await solid(480, 360).jpeg().toBuffer());
+    expect(near.variants).toEqual({});
+    const thumbed = await processImage(await solid(360, 500).jpeg().toBuffer());
+    expect(Object.keys(thumbed.variants)).toEqual(['thumb']);
+    expect([thumbed.variants.thumb!.width, thumbed.variants.thumb!.height]).toEqual([288, 400]);
+    const noMedium = await processImage(await solid(1500, 1000).jpeg().toBuffer());
+    expect(Object.keys(noMedium.variants)).toEqual(['thumb']);
+    const medium = await processImage(await solid(1600, 1000).jpeg().toBuffer());
+    expect(Object.keys(medium.variants).sort()).toEqual(['medium', 'thumb']);
+  });
+
   it('keeps GIF and WebP animation, frames resized one by one', async () => {
     for (const format of ['gif', 'webp'] as const) {
       const out = await processImage(await animated(format, 600, 400));

@@ -1,8 +1,11 @@
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../errors.js';
+import { createWeightedGate } from '../http/gate.js';
+import { MAX_DIMENSION, variantsFor } from './sizes.js';
 
 // Every upload is a new image: libvips' operation cache (up to 50 MB by default) would only hold
-// memory, and one worker thread per image keeps a burst of uploads from multiplying its buffers.
+// memory, and one worker thread per image keeps a burst of uploads from multiplying its buffers
+// (images are processed side by side instead, within PIXELS_AT_ONCE).
 sharp.cache(false);
 sharp.concurrency(1);
 
@@ -25,11 +28,14 @@ export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 /** The most pixels (all frames together) an upload may decode to: a guard against decompression bombs. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
-/** The long side of the stored main image is capped at this many pixels. */
-export const MAX_DIMENSION = 2560;
+export { MAX_DIMENSION, VARIANT_MIN_RATIO, VARIANT_SIZES, variantsFor } from './sizes.js';
 
-/** Size variants written beside the main image: name → long side in pixels. */
-export const VARIANT_SIZES: Readonly<Record<string, number>> = { thumb: 400, medium: 1280 };
+/**
+ * The most pixels (all frames) being processed at once. Small images go side by side, on every
+ * core; a large photo goes alone, so the memory a burst of uploads takes stays that of one large
+ * image (50 parallel uploads processed without a bound took the process from 130 to 180 MB).
+ */
+export const PIXELS_AT_ONCE = 12_000_000;
 
 /** What sniffing an upload found. */
 export interface SniffedImage {
@@ -215,15 +221,17 @@ async function encode(
  * Turns an accepted upload into what is stored: the main image (oriented, stripped, at most
  * MAX_DIMENSION on its long side, animation kept) and each variant smaller than the original.
  */
-export function processImage(bytes: Buffer): Promise<ProcessedImage> {
-  // One image at a time: a burst of uploads then waits its turn instead of decoding side by side
-  // in every worker thread (50 parallel uploads took the process from 130 to 180 MB resident).
-  const run = processing.then(() => processNow(bytes));
-  processing = run.catch(() => undefined);
-  return run;
+export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
+  // The header alone is read first (cheap, and it refuses what is not an accepted image); the
+  // pixels are decoded within the budget of pixels at once.
+  const image = await sniffImage(bytes);
+  return processing.run(image.width * image.height * image.pages, () => processSniffed(bytes, image));
 }
 
-let processing: Promise<unknown> = Promise.resolve();
+const processing = createWeightedGate(PIXELS_AT_ONCE);
+
+/** An image of at most this many pixels has its outputs encoded side by side. */
+const SIDE_BY_SIDE_PIXELS = 2_000_000;
 
 /** True when every pixel of the image is fully opaque (no alpha channel, or one that is all 255). */
 async function isOpaque(bytes: Buffer, image: SniffedImage): Promise<boolean> {
@@ -254,12 +262,26 @@ async function mainImage(
     : { format: 'png', main };
 }
 
-async function processNow(bytes: Buffer): Promise<ProcessedImage> {
-  const image = await sniffImage(bytes);
-  const longSide = Math.max(image.width, image.height);
-  const wanted = Object.entries(VARIANT_SIZES).filter(([, size]) => longSide > size);
+async function processSniffed(bytes: Buffer, image: SniffedImage): Promise<ProcessedImage> {
+  const wanted = variantsFor(Math.max(image.width, image.height));
+  const pixels = image.width * image.height * image.pages;
+  if (image.format !== 'png' && (wanted.length === 0 || pixels <= SIDE_BY_SIDE_PIXELS)) {
+    // The format is the upload's: a small image's outputs are encoded side by side (a large one's
+    // one after another, each decoding the image anew, so its memory is that of one decode).
+    const [main, ...variants] = await Promise.all([
+      encode(bytes, image, MAX_DIMENSION),
+      ...wanted.map(([, size]) => encode(bytes, image, size)),
+    ]);
+    return {
+      format: image.format,
+      main: main!,
+      variants: Object.fromEntries(wanted.map(([name], i) => [name, variants[i]!])),
+    };
+  }
+  // A PNG's variants follow the format its main image settles on (see mainImage).
   const { format, main } = await mainImage(bytes, image);
-  const variants = await Promise.all(wanted.map(([, size]) => encode(bytes, image, size, format)));
+  const variants: EncodedImage[] = [];
+  for (const [, size] of wanted) variants.push(await encode(bytes, image, size, format));
   return {
     format,
     main,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/helpers/app.js';
@@ -187,7 +187,7 @@ describe('saveUpload', () => {
     t.db.exec(
       `CREATE TRIGGER media_refuse BEFORE INSERT ON media BEGIN SELECT RAISE(ABORT, 'disk says no'); END`,
     );
-    const jpeg = await sharp({ create: { width: 1500, height: 1000, channels: 3, background: 'red' } })
+    const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: 'red' } })
       .jpeg()
       .toBuffer();
     await expect(media.saveUpload({ bytes: jpeg })).rejects.toThrow(/could not record media/);
@@ -196,6 +196,17 @@ describe('saveUpload', () => {
     t.db.exec('DROP TRIGGER media_refuse');
     await media.saveUpload({ bytes: jpeg });
     expect(files()).toHaveLength(3);
+  });
+
+  it('makes a month folder again when it was removed since the last upload', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: 'red' } })
+      .jpeg()
+      .toBuffer();
+    const first = await media.saveUpload({ bytes: jpeg });
+    rmSync(join(t.config.mediaPath, dirname(first.filePath)), { recursive: true });
+    const second = await media.saveUpload({ bytes: jpeg });
+    expect(files()).toEqual([second.filePath]);
+    expect(stored(second.filePath).length).toBe(second.size);
   });
 });
 

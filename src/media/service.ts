@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { type MediaRow, type MediaStore, mediaStore } from '../db/store/media.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { hashBytes } from '../notes/files.js';
+import { hashBytes, resolveUnder, syncDirs } from '../notes/files.js';
 import { parseDbTime, toDbTime } from '../notes/time.js';
 import { IMAGE_FORMATS, MAX_UPLOAD_BYTES, processImage } from './image.js';
 import { mediaPathFor, removeMediaFile, writeMediaFile } from './storage.js';
-import { clearUploadIntent, recordUploadIntent } from './upload-intents.js';
+import { clearUploadIntent, recordUploadIntent, uploadIntentPath } from './upload-intents.js';
 
 /** Where media is served from, relative to the site root. */
 export const MEDIA_URL_PREFIX = '/media/';
@@ -262,6 +264,16 @@ export function createMediaService(deps: MediaServiceDeps) {
     }
   }
 
+  /** forgetIntent off the main thread, for the upload that committed (the common case). */
+  async function forgetIntentAsync(uuid: string): Promise<void> {
+    try {
+      await unlink(resolveUnder(mediaPath, uploadIntentPath(uuid)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        logger?.warn({ err, uuid }, 'could not remove the record of an upload');
+    }
+  }
+
   /** Removes the files of an upload that failed, and then its record (kept if a file stays: start-up retries). */
   function undoUpload(uuid: string, written: readonly string[]): void {
     if (removeFiles(written)) forgetIntent(uuid);
@@ -306,15 +318,25 @@ export function createMediaService(deps: MediaServiceDeps) {
       // knows these files (and only these) are an interrupted upload's.
       await recordUploadIntent(mediaPath, uuid, [mainPath, ...variants.map(([, path]) => path)]);
       const stored: Record<string, StoredVariant> = {};
-      const written: string[] = [];
+      for (const [name, path, variant] of variants) {
+        stored[name] = { path, width: variant.width, height: variant.height, size: variant.data.length };
+      }
+      // The files are written side by side (their fsyncs overlap) and their directory, which they
+      // share, is fsynced once.
+      const files: [string, Buffer][] = [
+        [mainPath, image.main.data],
+        ...variants.map(([, path, variant]) => [path, variant.data] as [string, Buffer]),
+      ];
+      const results = await Promise.allSettled(
+        // Named by nothing until the row commits, and accounted for by the upload's record until
+        // then: written in place (see WriteMediaOptions.direct).
+        files.map(([path, data]) => writeMediaFile(mediaPath, path, data, { syncDir: false, direct: true })),
+      );
+      const written = files.filter((_, i) => results[i]!.status === 'fulfilled').map(([path]) => path);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       try {
-        await writeMediaFile(mediaPath, mainPath, image.main.data);
-        written.push(mainPath);
-        for (const [name, path, variant] of variants) {
-          await writeMediaFile(mediaPath, path, variant.data);
-          written.push(path);
-          stored[name] = { path, width: variant.width, height: variant.height, size: variant.data.length };
-        }
+        if (failed) throw failed.reason;
+        await syncDirs(files.map(([path]) => dirname(resolveUnder(mediaPath, path))));
       } catch (err) {
         undoUpload(uuid, written);
         throw err;
@@ -339,7 +361,7 @@ export function createMediaService(deps: MediaServiceDeps) {
         undoUpload(uuid, written);
         throw err;
       }
-      forgetIntent(uuid);
+      await forgetIntentAsync(uuid);
       return present(media.findById(id)!);
     },
 

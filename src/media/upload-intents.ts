@@ -32,19 +32,20 @@ export interface FoundIntent {
   intent: UploadIntent | undefined;
 }
 
-function recordPath(uuid: string): string {
+/** The record of upload `uuid`, relative to MEDIA_PATH. */
+export function uploadIntentPath(uuid: string): string {
   return `${UPLOADS_FOLDER}/${uuid}.json`;
 }
 
 /** Records (durably: fsynced) that upload `uuid` is about to write `files`; `files[0]` is the main one. */
 export async function recordUploadIntent(mediaPath: string, uuid: string, files: string[]): Promise<void> {
   const intent: UploadIntent = { main: files[0]!, files, pid: process.pid, host: hostname() };
-  await writeMediaFile(mediaPath, recordPath(uuid), Buffer.from(JSON.stringify(intent), 'utf8'));
+  await writeMediaFile(mediaPath, uploadIntentPath(uuid), Buffer.from(JSON.stringify(intent), 'utf8'));
 }
 
 /** Removes the record of upload `uuid` (its row committed, or its files were removed again). */
 export function clearUploadIntent(mediaPath: string, uuid: string): void {
-  removeMediaFile(mediaPath, recordPath(uuid));
+  removeMediaFile(mediaPath, uploadIntentPath(uuid));
 }
 
 function parseIntent(text: string): UploadIntent | undefined {

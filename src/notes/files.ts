@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
   fsyncSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   opendirSync,
   openSync,
@@ -13,6 +14,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../errors.js';
 
@@ -47,6 +49,17 @@ export function noteFileExists(root: string, rel: string): boolean {
   }
 }
 
+/** True when anything (a file, a directory) is at a note's path under `root`. */
+export function notePathOccupied(root: string, rel: string): boolean {
+  try {
+    lstatSync(resolveUnder(root, rel));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
 /** The relative path of a note file: YYYY/MM/<slug>.md from the note's creation time (UTC). */
 export function notePathFor(slug: string, created: Date): string {
   const y = String(created.getUTCFullYear()).padStart(4, '0');
@@ -61,7 +74,10 @@ export interface StagedFile {
   hash: string;
 }
 
-const PENDING = /^\.(.+)\.([0-9a-f]{16})\.pending$/;
+// `.<name>.<hash16>.pending`, or `.<name>.<hash16>.<nonce8>.pending` for a file staged outside the
+// write lock (group commit, stageNoteFiles): the nonce keeps it from ever sharing a name with another
+// writer's file. The hash is exactly 16 hex digits and the nonce 8, so the name cannot be misread.
+const PENDING = /^\.(.+)\.([0-9a-f]{16})(?:\.[0-9a-f]{8})?\.pending$/;
 const PURGING = /^\.(.+)\.purge$/;
 
 function fsyncDir(dir: string): void {
@@ -111,8 +127,54 @@ export function stageNoteFile(root: string, rel: string, body: string): StagedFi
   return { finalPath, pendingPath, hash };
 }
 
-/** Step 2 for a new note: publish the pending file under its final name, never overwriting one. */
-export function commitNewFile(staged: StagedFile): void {
+/**
+ * Step 1 for many new notes at once (group commit, ADR 0016): each body goes to its own pending
+ * file, written and fsynced off the main thread and all at the same time, so the disk flushes them
+ * together. These files are staged before their slugs are final (outside the write lock), so their
+ * names carry a nonce: no other writer can ever choose the same name. Returns, per file, what was
+ * staged or the error that stopped it (a partly written file is removed).
+ */
+export async function stageNoteFiles(
+  root: string,
+  files: readonly { rel: string; body: string }[],
+): Promise<(StagedFile | Error)[]> {
+  const made = new Set<string>();
+  return Promise.all(
+    files.map(async ({ rel, body }): Promise<StagedFile | Error> => {
+      let pendingPath: string | undefined;
+      try {
+        const finalPath = resolveUnder(root, rel);
+        const bytes = Buffer.from(body, 'utf8');
+        const hash = hashBytes(bytes);
+        const dir = dirname(finalPath);
+        if (!made.has(dir)) {
+          mkdirSync(dir, { recursive: true });
+          made.add(dir);
+        }
+        const nonce = randomBytes(4).toString('hex');
+        pendingPath = join(dir, `.${basename(finalPath)}.${hash.slice(0, 16)}.${nonce}.pending`);
+        const handle = await open(pendingPath, 'wx', 0o644);
+        try {
+          await handle.writeFile(bytes);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        return { finalPath, pendingPath, hash };
+      } catch (err) {
+        // A write that failed (disk full) must not leave a partial pending file behind.
+        if (pendingPath) await unlink(pendingPath).catch(() => undefined);
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    }),
+  );
+}
+
+/**
+ * Step 2 for a new note, without the directory flush: the pending file takes its final name
+ * (never overwriting one). The caller flushes each directory once for many files (syncDirs).
+ */
+export function publishNewFile(staged: StagedFile): void {
   try {
     linkSync(staged.pendingPath, staged.finalPath);
   } catch (err) {
@@ -122,6 +184,25 @@ export function commitNewFile(staged: StagedFile): void {
     throw err;
   }
   unlinkSync(staged.pendingPath);
+}
+
+/** Fsyncs each of these directories once, off the main thread and at the same time. */
+export async function syncDirs(dirs: Iterable<string>): Promise<void> {
+  await Promise.all(
+    [...new Set(dirs)].map(async (dir) => {
+      const handle = await open(dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }),
+  );
+}
+
+/** Step 2 for a new note: publish the pending file under its final name, never overwriting one. */
+export function commitNewFile(staged: StagedFile): void {
+  publishNewFile(staged);
   fsyncDir(dirname(staged.finalPath));
 }
 

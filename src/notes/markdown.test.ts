@@ -453,6 +453,20 @@ describe('plainText', () => {
   it('returns an empty string for markup without text', () => {
     expect(plainText('<p></p><img src="/a.png" alt="x"><hr>')).toBe('');
   });
+
+  it('gives rendered Markdown the same text whether or not it is told the HTML is sanitised', () => {
+    for (const markdown of [
+      '# Hi\n\nSome *em* and `a<b`.\n\nCafé 🎉',
+      'Claim[^1].\n\n[^1]: Source.',
+      'A [link](https://example.com/ "t") and ![alt](https://example.com/a.png) and <https://x.test/>',
+      '<div onclick="x()">raw <script>alert(1)</script><b>bold</b> <iframe src="https://e.test/"></iframe></div>',
+      '| a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\n\n- one\n- two\n\n```js\nconst a = 1 < 2;\n```',
+      '<svg><text>hidden</text></svg> &amp; &lt; &#233; <a href="javascript:alert(1)">js</a>',
+    ]) {
+      const html = renderMarkdown(markdown);
+      expect(plainText(html, true), markdown).toBe(plainText(html));
+    }
+  });
 });
 
 describe('excerpt', () => {

@@ -319,16 +319,19 @@ const TEXT_OPTIONS: sanitize.IOptions = {
   },
 };
 
-/** Returns the text content of HTML (sanitised first), with entities decoded and whitespace collapsed. */
-export function plainText(html: string): string {
-  let sanitized: string;
+/**
+ * Returns the text content of HTML (sanitised first, unless `sanitized` says it came from
+ * renderMarkdown or sanitizeHtml already), with entities decoded and whitespace collapsed.
+ */
+export function plainText(html: string, sanitized = false): string {
+  let clean: string;
   try {
-    sanitized = sanitizeHtml(html);
+    clean = sanitized ? html : sanitizeHtml(html);
   } catch {
     // Nested beyond the sanitiser's budget (a page title full of tags): no text worth showing.
     return '';
   }
-  const spaced = sanitized.replace(BLOCK_BOUNDARY, ' ');
+  const spaced = clean.replace(BLOCK_BOUNDARY, ' ');
   // With no tags allowed, sanitize-html escapes only &, <, > (and " in attributes, which are gone).
   return sanitize(spaced, TEXT_OPTIONS)
     .replace(/&(amp|lt|gt|quot);/g, (_m, name: string) => TEXT_ENTITIES[name] ?? '')

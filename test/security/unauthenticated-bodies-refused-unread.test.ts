@@ -346,4 +346,26 @@ describe('in-process: not one byte is pulled from a body that is refused', () =>
     expect(third.state.pulls).toBeGreaterThan(0);
     expect(fourth.state.pulls).toBeGreaterThan(0);
   });
+
+  it('small uploads go through the gate eight at a time, large ones two at a time', async () => {
+    const run = async (declared: number, count: number) => {
+      const bodies = Array.from({ length: count }, () => watchedBody());
+      const answers = bodies.map((b) =>
+        send('/micropub/media', b.stream, {
+          'Content-Type': multipart,
+          'Content-Length': String(declared),
+          Authorization: `Bearer ${token}`,
+        }),
+      );
+      const admitted = count === 9 ? 8 : 2;
+      await expect.poll(() => bodies.filter((b) => b.state.pulls === 2).length).toBe(admitted);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(bodies.filter((b) => b.state.pulls > 0).length).toBe(admitted);
+      for (const b of bodies) b.state.release();
+      expect(await Promise.all(answers.map(async (a) => (await a).status))).toEqual(Array(count).fill(400));
+    };
+    // A phone photo declares its few hundred kilobytes; an upload over 1 MB counts as a large one.
+    await run(300 * 1024, 9);
+    await run(2 * 1024 * 1024, 3);
+  });
 });

@@ -101,6 +101,12 @@ export function notesStore(db: Db) {
   const slugTaken = db.prepare(
     'SELECT 1 FROM notes WHERE slug = @slug UNION ALL SELECT 1 FROM former_slugs WHERE slug = @slug LIMIT 1',
   );
+  // `<base>-<digits…>` slugs in use, by an index range (every such slug sorts between `<base>-`
+  // and `<base>.`): choosing a free suffix is then one query, not one per suffix tried.
+  const numberedTaken = db.prepare(
+    `SELECT slug FROM notes WHERE slug > @lo AND slug < @hi AND slug GLOB @glob
+     UNION ALL SELECT slug FROM former_slugs WHERE slug > @lo AND slug < @hi AND slug GLOB @glob`,
+  );
   const setSlug = db.prepare('UPDATE notes SET slug = ? WHERE id = ?');
   const pathTaken = db.prepare('SELECT 1 FROM notes WHERE file_path = ?');
   const byPath = db.prepare('SELECT id, content_hash FROM notes WHERE file_path = ?');
@@ -232,6 +238,14 @@ export function notesStore(db: Db) {
     findBySlug: (slug: string) => bySlug.get(slug) as NoteRow | undefined,
     /** True when any note, even a trashed one, holds this slug or held it before. */
     isSlugTaken: (slug: string) => slugTaken.get({ slug }) !== undefined,
+    /**
+     * The slugs `<base>-<number>` that notes hold or held (former slugs). `base` is a slug (letters,
+     * digits, hyphens), so it holds no GLOB wildcard.
+     */
+    numberedSlugsTaken: (base: string): Set<string> =>
+      new Set(
+        numberedTaken.pluck().all({ lo: `${base}-`, hi: `${base}.`, glob: `${base}-[0-9]*` }) as string[],
+      ),
     /** Gives a note a new slug (the file path stays); returns whether a row changed. */
     updateSlug: (id: number, slug: string) => setSlug.run(slug, id).changes === 1,
     /** True when any note uses this file path. */

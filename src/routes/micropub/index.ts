@@ -10,8 +10,8 @@ import {
   requireToken,
   type TokenVerifier,
 } from '../../http/bearer.js';
-import { type BodyLimitVars, contentType } from '../../http/body-limit.js';
-import { createGate } from '../../http/gate.js';
+import { BODY_LIMITS, type BodyLimitVars, contentType } from '../../http/body-limit.js';
+import { createWeightedGate } from '../../http/gate.js';
 import type { MediaService } from '../../media/service.js';
 import { noteInputFrom } from '../../micropub/map.js';
 import { fromFormFields, fromJson, type MicropubRequest } from '../../micropub/parse.js';
@@ -48,6 +48,9 @@ function listOf(v: unknown): unknown[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
+/** An upload body at most this large counts for its own length at the upload gate (see uploads). */
+const SMALL_UPLOAD_BYTES = 1024 * 1024;
+
 /** Scopes that let a client read the public site through Micropub queries (update reads all). */
 const READ_SCOPES = ['create', 'draft', 'update', 'delete', 'undelete'];
 
@@ -56,7 +59,7 @@ type Env = { Variables: BearerVars & BodyLimitVars };
 /** A body as read once: its raw value and the `access_token` it carried, if any. */
 type ReadBody = { bodyToken: string | undefined } & (
   | { kind: 'json'; json: unknown }
-  | { kind: 'form'; form: FormData }
+  | { kind: 'form'; form: FormData | URLSearchParams }
 );
 
 const bodies = new WeakMap<Context, Promise<ReadBody>>();
@@ -85,7 +88,15 @@ async function readBodyOnce(c: Context): Promise<ReadBody> {
       json && typeof json === 'object' ? (json as Record<string, unknown>).access_token : undefined;
     return { kind: 'json', json, bodyToken: typeof token === 'string' ? token : undefined };
   }
-  if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
+  if (type === 'application/x-www-form-urlencoded') {
+    // Parsed here rather than by fetch's formData(): the same parser (URLSearchParams is the
+    // urlencoded parser of the Fetch standard), without building a FormData for a few text fields,
+    // which cost more than the rest of reading a Micropub create.
+    const form = new URLSearchParams(await c.req.text());
+    const token = form.get('access_token');
+    return { kind: 'form', form, bodyToken: token ?? undefined };
+  }
+  if (type === 'multipart/form-data') {
     let form: FormData;
     try {
       form = await c.req.formData();
@@ -136,7 +147,15 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
   const auth = requireToken(deps.verify, formBodyToken);
   // Upload bodies are read and images processed a few at a time: the rest wait unread, their
   // bytes held back by TCP rather than in this process (a burst of 50 uploads cost 40 MB otherwise).
-  const uploads = createGate(2);
+  // A body that declares a small length (a phone photo, a screenshot) counts for that length, any
+  // other for the largest a body may be: two large uploads at once, as ever, or up to eight small
+  // ones, which keep every core busy while others wait for their disk writes.
+  const uploads = createWeightedGate(2 * BODY_LIMITS.textWithUpload, { maxTasks: 8 });
+  const uploadWeight = (c: Context): number => {
+    const declared = c.req.header('content-length');
+    const n = declared === undefined || c.req.header('transfer-encoding') ? Number.NaN : Number(declared);
+    return Number.isFinite(n) && n >= 0 && n <= SMALL_UPLOAD_BYTES ? n : BODY_LIMITS.textWithUpload;
+  };
 
   function scopeError(c: Context, scope: string, description?: string): Response {
     return bearerError(
@@ -284,8 +303,10 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
     }
     // Unknown targets are refused before anything is saved (a retry must not make a second note).
     const accounts = syndicateTo(req.commands);
-    // The copies are queued with the note, in its transaction (NoteCommands).
-    const note = notes.createNote({ ...input, slug, commands: { syndicateTo: accounts } });
+    // Written in a group commit with the creates that arrive meanwhile (ADR 0016); answered only
+    // once the note is committed and its file published. The copies are queued with the note, in
+    // its transaction (NoteCommands).
+    const note = await notes.createNoteGrouped({ ...input, slug, commands: { syndicateTo: accounts } });
     c.header('Location', urls.note(note.slug));
     return c.body(null, 201);
   }
@@ -354,7 +375,7 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
 
   // Multipart bodies carry files: they wait for the upload gate before they are read.
   app.post('/micropub', auth, (c) =>
-    contentType(c) === 'multipart/form-data' ? uploads.run(() => post(c)) : post(c),
+    contentType(c) === 'multipart/form-data' ? uploads.run(uploadWeight(c), () => post(c)) : post(c),
   );
 
   app.post('/micropub/media', auth, async (c) => {
@@ -362,7 +383,7 @@ export function micropubRoutes(deps: MicropubDeps): Hono<Env> {
     if (contentType(c) !== 'multipart/form-data') {
       throw new AppError('invalid_request', 'Upload the file as multipart/form-data in a part named "file".');
     }
-    return uploads.run(async () => {
+    return uploads.run(uploadWeight(c), async () => {
       let form: FormData;
       try {
         form = await c.req.formData();
