@@ -12,11 +12,11 @@ import { openDatabase } from '../src/db/open.js';
 import { notesStore } from '../src/db/store/notes.js';
 import { searchStore } from '../src/db/store/search.js';
 import { tagsStore } from '../src/db/store/tags.js';
-import { hashBytes, notePathFor, resolveUnder } from '../src/notes/files.js';
+import { toDbTime } from '../src/lib/db-time.js';
+import { hashBytes, notePathFor, resolveUnder } from '../src/lib/files.js';
+import { normaliseTags } from '../src/lib/tags.js';
 import { renderKey } from '../src/notes/markdown.js';
 import { generateSlug, nextFreeSlug } from '../src/notes/slug.js';
-import { normaliseTags } from '../src/notes/tags.js';
-import { toDbTime } from '../src/notes/time.js';
 
 // Frequent words: every note is mostly made of these.
 const COMMON = `the a of and to in is it that was for on with as at this my by from we but not have

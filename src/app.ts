@@ -11,7 +11,6 @@ import { errorHandler, notFoundHandler } from './http/errors.js';
 import { createFastPath, type FastPath, type FastPathVars } from './http/fast-path.js';
 import { createMetrics, type Metrics, recordMetrics } from './http/metrics.js';
 import { loadSessionIfAvailable } from './http/optional-session.js';
-import { createRateLimiter } from './http/rate-limit.js';
 import { type RequestVars, requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession, type SessionVars } from './http/session.js';
@@ -19,6 +18,9 @@ import { createIndieAuthServer } from './indieauth/server.js';
 import { createTokenService, type TokenService } from './indieauth/tokens.js';
 import { createJobQueue, type JobQueue, type JobRunner } from './jobs/queue.js';
 import type { SiteKeys } from './keys/site-keys.js';
+import { createRateLimiter } from './lib/rate-limit.js';
+import { legacySealingKey } from './lib/secret-box.js';
+import { siteUrls } from './lib/site-urls.js';
 import type { Logger } from './logger.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { createTokenVerifier } from './micropub/verify.js';
@@ -42,9 +44,7 @@ import { advertiseWebmention, siteResponses, webmentionRoutes } from './routes/s
 import { advertiseWebsub } from './routes/site/websub.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
 import { createSiteContext, type SiteContext } from './site/context.js';
-import { siteUrls } from './site/urls.js';
 import { syndication } from './syndication/feature.js';
-import { legacySealingKey } from './syndication/secrets.js';
 import { webmentionReceiving, webmentionSending } from './webmention/feature.js';
 import { websub } from './websub/feature.js';
 

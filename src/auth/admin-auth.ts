@@ -5,11 +5,11 @@ import type { Db } from '../db/open.js';
 import { authStateStore } from '../db/store/auth-state.js';
 import { type SessionRow, sessionsStore } from '../db/store/sessions.js';
 import { settingsStore } from '../db/store/settings.js';
-import { AppError } from '../errors.js';
-import type { FetchLike } from '../http/safe-fetch.js';
-import { readLimited } from '../http/safe-fetch.js';
+import { hmac, randomToken, s256, safeEqual, sha256Hex } from '../lib/crypto.js';
+import { AppError } from '../lib/errors.js';
 import type { Logger } from '../logger.js';
-import { hmac, randomToken, s256, safeEqual, sha256Hex } from './crypto.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
+import { readLimited } from '../outbound/safe-fetch.js';
 import { discoverAuthServer } from './discovery.js';
 import { normaliseProfileUrl, sameProfile } from './urls.js';
 

@@ -1,7 +1,7 @@
 import LinkHeader from 'http-link-header';
-import { AppError } from '../errors.js';
-import { type FetchLike, readLimited } from '../http/safe-fetch.js';
-import { parseMicroformats } from '../indieauth/microformats.js';
+import { AppError } from '../lib/errors.js';
+import { parseMicroformats } from '../lib/microformats.js';
+import { type FetchLike, readLimited } from '../outbound/safe-fetch.js';
 
 /** What a profile URL says about its authorization server. */
 export interface AuthServer {

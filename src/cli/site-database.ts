@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { runMigrations } from '../db/migrate.js';
 import { type Db, openDatabase } from '../db/open.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 import { configFromIo, EXIT, ensureDataDirs, type Io, migrationPaths } from './context.js';
 import { reportMigrationError } from './migrate.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { editorDraftsStore } from '../db/store/editor-drafts.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 import { MAX_NOTE_BYTES } from '../notes/service.js';
 
 /** Which editor a draft belongs to: 'new' (a note not saved yet) or the id of the note edited. */

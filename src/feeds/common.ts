@@ -1,4 +1,4 @@
-import { decodeAttr, escapeAttr } from '../site/html-attr.js';
+import { decodeAttr, escapeAttr } from '../lib/html-attr.js';
 import type { FeedItem, FeedPhoto, FeedResponse, FeedSite } from './types.js';
 
 /** Longest generated title, ellipsis included, in code points. */

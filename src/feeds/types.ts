@@ -42,7 +42,7 @@ export interface FeedPhoto {
 
 /**
  * A page a note responds to (a like, bookmark, repost or reply), with the words the note's own
- * page shows it with (reply-context/kinds.ts), so that the feeds say the same thing.
+ * page shows it with (notes/response-kinds.ts), so that the feeds say the same thing.
  */
 export interface FeedResponse {
   /** The mf2 property: `in-reply-to` becomes thr:in-reply-to, the others JSON Feed's external_url. */

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 import { MAX_UPLOAD_BYTES } from '../media/image.js';
 
 const KB = 1024;

@@ -1,5 +1,5 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
-import { AppError, isAppError, storageFailure } from '../errors.js';
+import { AppError, isAppError, storageFailure } from '../lib/errors.js';
 import type { Logger } from '../logger.js';
 import { renderErrorPage } from '../views/error-page.js';
 import type { PageSite } from '../views/layout.js';

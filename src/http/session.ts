@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AdminAuth, AdminSession } from '../auth/admin-auth.js';
 import { SESSION_TTL_MS } from '../auth/admin-auth.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'starpunk_session';

@@ -1,9 +1,9 @@
 import LinkHeader from 'http-link-header';
-import type { FetchLike } from '../http/safe-fetch.js';
-import { readLimited } from '../http/safe-fetch.js';
-import { measureHtml } from '../untrusted-html/budget.js';
+import { measureHtml } from '../lib/html-budget.js';
+import { parseMicroformats } from '../lib/microformats.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
+import { readLimited } from '../outbound/safe-fetch.js';
 import { htmlPool } from '../untrusted-html/pool.js';
-import { parseMicroformats } from './microformats.js';
 
 /** What the consent page shows about a client. */
 export interface ClientInfo {

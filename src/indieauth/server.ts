@@ -1,10 +1,10 @@
-import { randomToken, s256, safeEqual, sha256Hex } from '../auth/crypto.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { type AuthCodeRow, authCodesStore } from '../db/store/auth-codes.js';
 import { type TokenRow, tokensStore } from '../db/store/tokens.js';
-import { AppError } from '../errors.js';
+import { randomToken, s256, safeEqual, sha256Hex } from '../lib/crypto.js';
+import { AppError } from '../lib/errors.js';
 import { formatScope, parseScope } from './scopes.js';
 
 /** Authorization codes live ten minutes (IndieAuth §5.2). */

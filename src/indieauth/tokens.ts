@@ -1,8 +1,8 @@
-import { randomToken, sha256Hex } from '../auth/crypto.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { type TokenRow, tokensStore } from '../db/store/tokens.js';
-import { AppError, storageFailure } from '../errors.js';
+import { randomToken, sha256Hex } from '../lib/crypto.js';
+import { AppError, storageFailure } from '../lib/errors.js';
 import { formatScope, parseScope } from './scopes.js';
 
 /** Tokens without an expiry are stored with this far-future date (the column is NOT NULL). */

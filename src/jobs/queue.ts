@@ -15,8 +15,8 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { type JobRow, type JobsStore, jobsStore } from '../db/store/jobs.js';
+import { toDbTime } from '../lib/db-time.js';
 import type { Logger } from '../logger.js';
-import { toDbTime } from '../notes/time.js';
 import { JOB_LANES, type JobLane, type LaneLimits } from './lanes.js';
 
 /** A job as handlers and the admin see it. */

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSecretBox, legacySealingKey, newSealingKey } from '../syndication/secrets.js';
+import { createSecretBox, legacySealingKey, newSealingKey } from '../lib/secret-box.js';
 import { createKeyFile, listKeyFiles } from './key-files.js';
 import { DamagedKeyError, loadSiteKeys, SEALING_KEY_FILE } from './site-keys.js';
 

@@ -5,18 +5,13 @@
 import { join } from 'node:path';
 import type { Db } from '../db/open.js';
 import { syndicationStore } from '../db/store/syndication.js';
+import { countUnopenable, legacySealingKey, newSealingKey, SEALING_KEY_BYTES } from '../lib/secret-box.js';
 import type { DriftProblem } from '../notes/doctor.js';
-import {
-  countUnopenable,
-  legacySealingKey,
-  newSealingKey,
-  SEALING_KEY_BYTES,
-} from '../syndication/secrets.js';
 import { createKeyFile, KEYS_FOLDER, readKeyFile } from './key-files.js';
 
 /** The keys of a site. A new key (ActivityPub's signing key) is one more field and one more file. */
 export interface SiteKeys {
-  /** Seals the secrets of connected accounts (src/syndication/secrets.ts). */
+  /** Seals the secrets of connected accounts (src/lib/secret-box.ts). */
   sealing: Buffer;
 }
 

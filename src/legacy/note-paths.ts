@@ -20,8 +20,8 @@ import {
   statSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { notePathFor } from '../notes/files.js';
-import { parseDbTime } from '../notes/time.js';
+import { parseDbTime } from '../lib/db-time.js';
+import { notePathFor } from '../lib/files.js';
 
 /** The folders a stored path may be relative to. */
 export interface NotePathRoots {

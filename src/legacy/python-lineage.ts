@@ -17,10 +17,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Db } from '../db/open.js';
-import { mediaTypeOf } from '../media/types.js';
-import { resolveUnder } from '../notes/files.js';
-import { tagKey } from '../notes/tags.js';
-import { parseDbTime, toDbTime } from '../notes/time.js';
+import { parseDbTime, toDbTime } from '../lib/db-time.js';
+import { resolveUnder } from '../lib/files.js';
+import { mediaTypeOf } from '../lib/media-types.js';
+import { tagKey } from '../lib/tags.js';
 
 /** Every migration name the Python StarPunk shipped after rc.3, with the release that shipped it. */
 export const PYTHON_MIGRATIONS: ReadonlyMap<string, string> = new Map([

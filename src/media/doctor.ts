@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import type { Db } from '../db/open.js';
+import { resolveUnder } from '../lib/files.js';
 import type { DriftProblem } from '../notes/doctor.js';
-import { resolveUnder } from '../notes/files.js';
 import { type MediaFileOwner, type MediaSurvey, surveyMedia } from './owners.js';
 
 /**

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { Db } from '../db/open.js';
 import { mediaStore } from '../db/store/media.js';
-import { resolveUnder, walkNoteFiles } from '../notes/files.js';
+import { resolveUnder, walkNoteFiles } from '../lib/files.js';
 import { variantPaths } from './service.js';
 import { isRunningElsewhere, readUploadIntents, UPLOADS_FOLDER } from './upload-intents.js';
 

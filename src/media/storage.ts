@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { type FileHandle, link, mkdir, open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { AppError } from '../errors.js';
-import { resolveUnder } from '../notes/files.js';
+import { AppError } from '../lib/errors.js';
+import { resolveUnder } from '../lib/files.js';
 
 /** The relative path of a media file: YYYY/MM/<uuid>[_<variant>].<ext>, from the upload time (UTC). */
 export function mediaPathFor(uuid: string, ext: string, created: Date, variant?: string): string {

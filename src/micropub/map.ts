@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 import { sanitizeHtml } from '../notes/markdown.js';
 import type { NoteInput } from '../notes/service.js';
 import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 import type { Mf2Properties } from '../notes/types.js';
 
 /** A Micropub request after parsing, whatever its encoding (Micropub §3.3, §3.7). */

@@ -1,13 +1,13 @@
-import { sha256Hex } from '../auth/crypto.js';
 import { discoverAuthServer } from '../auth/discovery.js';
 import { normaliseProfileUrl, sameProfile } from '../auth/urls.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { BearerToken, TokenVerifier } from '../http/bearer.js';
-import { type FetchLike, readLimited } from '../http/safe-fetch.js';
 import { parseScope } from '../indieauth/scopes.js';
 import type { TokenService } from '../indieauth/tokens.js';
+import { sha256Hex } from '../lib/crypto.js';
 import type { Logger } from '../logger.js';
+import { type FetchLike, readLimited } from '../outbound/safe-fetch.js';
 
 const POSITIVE_TTL_MS = 2 * 60_000;
 const NEGATIVE_TTL_MS = 30_000;

@@ -1,6 +1,6 @@
 import type { Db } from '../db/open.js';
 import { notesStore } from '../db/store/notes.js';
-import { hashBytes, readNoteFile, walkNoteFiles } from './files.js';
+import { hashBytes, readNoteFile, walkNoteFiles } from '../lib/files.js';
 
 /** One problem `starpunk doctor` found. */
 export interface DriftProblem {

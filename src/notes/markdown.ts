@@ -1,8 +1,8 @@
 import MarkdownIt from 'markdown-it';
 import markdownItFootnote from 'markdown-it-footnote';
 import sanitize from 'sanitize-html';
-import { AppError } from '../errors.js';
-import { HTML_BUDGET, measureHtml } from '../untrusted-html/budget.js';
+import { AppError } from '../lib/errors.js';
+import { HTML_BUDGET, measureHtml } from '../lib/html-budget.js';
 
 // Ids markdown-it-footnote writes without a docId: fn1, fnref1, and fnref1:2 for a repeated reference.
 const FOOTNOTE_ID = /^fn(ref)?[0-9]+(:[0-9]+)?$/;

@@ -14,13 +14,13 @@ import type { SearchStore } from '../db/store/search.js';
 import { siteStateStore } from '../db/store/site-state.js';
 import { syndicationUrlsOf, syndicationUrlsOfMany } from '../db/store/syndication.js';
 import type { TagsStore } from '../db/store/tags.js';
-import { responseUrls } from '../reply-context/kinds.js';
+import { parseDbTime, toDbTime } from '../lib/db-time.js';
+import { noteFileExists, readNoteFile } from '../lib/files.js';
+import { tagSlug } from '../lib/tags.js';
 import { storedLine } from './clean.js';
-import { noteFileExists, readNoteFile } from './files.js';
 import { hasStaleRel, renderKey, renderStoredMarkdown } from './markdown.js';
+import { responseUrls } from './response-kinds.js';
 import { createSearchRanking } from './search-ranking.js';
-import { tagSlug } from './tags.js';
-import { parseDbTime, toDbTime } from './time.js';
 import type { Citation, Mf2Properties, Note, NoteKey, Photo, Visibility } from './types.js';
 
 /** The visibilities a note may have; anything else stored reads as public. */

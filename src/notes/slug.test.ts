@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 import {
   generateSlug,
   MAX_SLUG_LENGTH,

@@ -7,9 +7,8 @@
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
-import { AppError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { cleanProperties, multiLine, singleLine } from './clean.js';
+import { toDbTime } from '../lib/db-time.js';
+import { AppError } from '../lib/errors.js';
 import {
   commitNewFile,
   commitPurge,
@@ -26,13 +25,14 @@ import {
   stagePurge,
   syncDirs,
   undoPurge,
-} from './files.js';
+} from '../lib/files.js';
+import { normaliseTags } from '../lib/tags.js';
+import type { Logger } from '../logger.js';
+import { cleanProperties, multiLine, singleLine } from './clean.js';
 import { createGroupCommit, type Outcome } from './group-commit.js';
 import { plainText, renderKey, renderMarkdown } from './markdown.js';
 import { type NoteReading, type NoteStores, VISIBILITIES } from './read.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
-import { normaliseTags } from './tags.js';
-import { toDbTime } from './time.js';
 import type { Mf2Properties, Note, Photo, Visibility } from './types.js';
 
 /** The most a note body may hold (bytes of Markdown). */

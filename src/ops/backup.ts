@@ -21,8 +21,8 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { KEYS_FOLDER } from '../keys/key-files.js';
 import { locateNoteFile } from '../legacy/note-paths.js';
+import { readNoteFile, resolveUnder } from '../lib/files.js';
 import { interruptedUploads } from '../media/owners.js';
-import { readNoteFile, resolveUnder } from '../notes/files.js';
 import { fileStamp, fsyncPath, listRegularFiles, openHashed, sha256Hex } from './common.js';
 import { TarGzWriter } from './tar.js';
 

@@ -31,13 +31,14 @@ import { mediaStore } from '../db/store/media.js';
 import { notesStore } from '../db/store/notes.js';
 import { settingsStore } from '../db/store/settings.js';
 import { findInTrash, locateNoteFile, TrashIndex } from '../legacy/note-paths.js';
+import { parseDbTime, toDbTime } from '../lib/db-time.js';
+import { resolveUnder } from '../lib/files.js';
+import { mediaTypeOf } from '../lib/media-types.js';
 import { MEDIA_URL_PREFIX } from '../media/service.js';
 import { writeMediaFile } from '../media/storage.js';
-import { mediaTypeOf } from '../media/types.js';
-import { resolveUnder } from '../notes/files.js';
+import { responseUrls } from '../notes/response-kinds.js';
 import { createNoteService, type NoteService } from '../notes/service.js';
 import { generateSlug, RESERVED_SLUGS, slugify, validateCustomSlug } from '../notes/slug.js';
-import { parseDbTime, toDbTime } from '../notes/time.js';
 import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';
 import {
   importPages,
@@ -45,7 +46,6 @@ import {
   type PageImportReport,
   pageItemsFromDatabase,
 } from '../pages/portability.js';
-import { responseUrls } from '../reply-context/kinds.js';
 import {
   importReplyContexts,
   REPLY_CONTEXTS_FILE,

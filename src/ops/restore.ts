@@ -22,7 +22,7 @@ import { systemClock } from '../clock.js';
 import { type MigrationLogger, type MigrationReport, runMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { sealedSecrets } from '../keys/site-keys.js';
-import { resolveUnder } from '../notes/files.js';
+import { resolveUnder } from '../lib/files.js';
 import { createNoteService } from '../notes/service.js';
 import {
   ARCHIVE_DB,

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 import { createAddressPolicy } from './addresses.js';
 
 export { isPrivateAddress } from './addresses.js';

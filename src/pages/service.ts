@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { changeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
 import { type PageRow, pagesStore } from '../db/store/pages.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
 import { renderMarkdown } from '../notes/markdown.js';
 import { slugify, validateCustomSlug } from '../notes/slug.js';
 

@@ -1,8 +1,8 @@
-import { parseMicroformats } from '../indieauth/microformats.js';
+import { type HtmlBudget, measureHtml } from '../lib/html-budget.js';
+import { parseMicroformats } from '../lib/microformats.js';
 import { excerpt, plainText } from '../notes/markdown.js';
 import { isRetryableError, retryAdvice } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
-import { type HtmlBudget, measureHtml } from '../untrusted-html/budget.js';
 import { htmlPool } from '../untrusted-html/pool.js';
 
 /** How long fetching one page may take, from the request to the last byte read. */

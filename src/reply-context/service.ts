@@ -14,10 +14,10 @@ import type { Db } from '../db/open.js';
 import { replyContextsStore } from '../db/store/reply-contexts.js';
 import { type Job, JobError, type JobKinds, type JobQueue, type JobRunner, jobKind } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
+import { responsesOf, responseUrls } from '../notes/response-kinds.js';
 import type { NoteChange, NoteService } from '../notes/service.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
 import { fetchPageFacts } from './fetch.js';
-import { responsesOf, responseUrls } from './kinds.js';
 
 /** The job that reads one page a note responds to. */
 export const FETCH_JOB = 'reply-context.fetch';

@@ -8,11 +8,11 @@
 import sharp from 'sharp';
 import type { Db } from '../db/open.js';
 import { settingsStore } from '../db/store/settings.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../lib/errors.js';
+import { hashBytes } from '../lib/files.js';
 import { sniffImage } from '../media/image.js';
 import type { MediaFileOwner, NamedFile } from '../media/owners.js';
 import { writeMediaFile } from '../media/storage.js';
-import { hashBytes } from '../notes/files.js';
 import { authorPhotoAt } from '../views/author.js';
 import { SETTING_KEYS } from './schema.js';
 

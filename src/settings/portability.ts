@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../db/open.js';
 import { settingsStore } from '../db/store/settings.js';
+import { resolveUnder } from '../lib/files.js';
 import { writeMediaFile } from '../media/storage.js';
-import { resolveUnder } from '../notes/files.js';
 import { savedPictureSettings, settingsFiles } from './images.js';
 import { isPublicSettingKey } from './schema.js';
 

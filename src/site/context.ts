@@ -11,12 +11,12 @@ import type { Config } from '../config.js';
 import { changeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
 import type { FeedSite } from '../feeds/index.js';
+import { discoveryLinks, type SiteUrls, siteUrls } from '../lib/site-urls.js';
 import type { MenuEntry, PageService } from '../pages/service.js';
 import { defaultSettings, type SiteSettings } from '../settings/schema.js';
 import type { SettingsService } from '../settings/service.js';
 import type { PageSite } from '../views/layout.js';
 import { feedSiteFrom } from './feed-item.js';
-import { discoveryLinks, type SiteUrls, siteUrls } from './urls.js';
 
 /** Everything pages know about the site, for one version. Frozen; a new object per version. */
 export interface SiteFacts {

@@ -1,9 +1,9 @@
 import type { Config } from '../config.js';
 import type { FeedItem, FeedLinks, FeedPhoto, FeedResponse, FeedSite } from '../feeds/index.js';
+import type { SiteUrls } from '../lib/site-urls.js';
 import { plainText } from '../notes/markdown.js';
+import { responsesOf } from '../notes/response-kinds.js';
 import type { Note, Photo } from '../notes/types.js';
-import { responsesOf } from '../reply-context/kinds.js';
-import type { SiteUrls } from './urls.js';
 
 /** The long side of the copy a feed reader is given to show inside the content (the "medium" size). */
 const FEED_IMAGE_LONG_SIDE = 1280;

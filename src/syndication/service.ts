@@ -26,17 +26,17 @@ import {
   type SyndicationCopyRow,
   syndicationStore,
 } from '../db/store/syndication.js';
-import { AppError } from '../errors.js';
 import { type Job, JobError, type JobKind, type JobKinds, type JobQueue, jobKind } from '../jobs/queue.js';
+import { toDbTime } from '../lib/db-time.js';
+import { AppError } from '../lib/errors.js';
+import { createSecretBox } from '../lib/secret-box.js';
+import { siteUrls } from '../lib/site-urls.js';
 import type { Logger } from '../logger.js';
 import { mediaPathOfUrl } from '../media/service.js';
 import type { NoteChange, NoteService } from '../notes/service.js';
-import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
 import { retryAdvice } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
-import { siteUrls } from '../site/urls.js';
-import { createSecretBox } from './secrets.js';
 import { noteText } from './text.js';
 import type { SyndicationAccount, SyndicationAdapter, SyndicationPost } from './types.js';
 

@@ -12,7 +12,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { HtmlTask, HtmlTaskResults } from './tasks.js';
+import type { HtmlTask, HtmlTaskResults } from '../html-worker/tasks.js';
 
 /** The limits of one pool. */
 export interface HtmlPoolLimits {

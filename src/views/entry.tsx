@@ -1,6 +1,6 @@
 import { raw } from 'hono/html';
+import { type NoteResponse, responsesOf } from '../notes/response-kinds.js';
 import type { Note, Photo as PhotoData } from '../notes/types.js';
-import { type NoteResponse, responsesOf } from '../reply-context/kinds.js';
 import { type AuthorCard, AuthorData } from './author.js';
 import { eagerFirstImage, IMAGE_SIZES, srcsetOf } from './images.js';
 

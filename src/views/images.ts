@@ -1,4 +1,4 @@
-import { decodeAttr, escapeAttr } from '../site/html-attr.js';
+import { decodeAttr, escapeAttr } from '../lib/html-attr.js';
 
 /** One stored size of an image, as srcset lists it. */
 export interface ImageSize {

@@ -1,6 +1,6 @@
 import { raw } from 'hono/html';
+import { responseTitle } from '../notes/response-kinds.js';
 import type { Note } from '../notes/types.js';
-import { responseTitle } from '../reply-context/kinds.js';
 import { AuthorData, authorCardOf } from './author.js';
 import { Entry } from './entry.js';
 import { Layout, type PageMeta, type PageSite, renderDocument, renderInLayout } from './layout.js';

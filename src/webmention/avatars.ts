@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { WebmentionsStore } from '../db/store/webmentions.js';
+import { toDbTime } from '../lib/db-time.js';
 import { formatFromMagic, MAX_INPUT_PIXELS } from '../media/image.js';
-import { toDbTime } from '../notes/time.js';
 import { isRetryableStatus } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
 import { fetchBounded, type SourceFetchLimits } from './receive-fetch.js';

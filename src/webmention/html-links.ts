@@ -1,10 +1,10 @@
 /**
  * Finds `<a>` and `<link>` start tags in an HTML document, in document order, the way an HTML
- * parser would see them (the linear tokenizer of src/untrusted-html/tokenizer.ts): nothing inside
+ * parser would see them (the linear tokenizer of src/lib/html-tokenizer.ts): nothing inside
  * comments, `<script>`, `<style>`, `<textarea>` and the other raw-text elements, or `<template>`
  * contents (which are not part of the document) counts, and escaped markup is text.
  */
-import { decodeAttribute, htmlTags } from '../untrusted-html/tokenizer.js';
+import { decodeAttribute, htmlTags } from '../lib/html-tokenizer.js';
 
 export { decodeAttribute };
 

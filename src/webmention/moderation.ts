@@ -7,8 +7,8 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { settingsStore } from '../db/store/settings.js';
 import { type Moderation, type WebmentionRow, webmentionsStore } from '../db/store/webmentions.js';
-import { AppError } from '../errors.js';
-import { toDbTime } from '../notes/time.js';
+import { toDbTime } from '../lib/db-time.js';
+import { AppError } from '../lib/errors.js';
 
 /** The settings key of the auto-approve switch ("true" or "false"). */
 export const AUTO_APPROVE_KEY = 'webmention.auto_approve';

@@ -6,9 +6,9 @@
  */
 import sanitizeHtml from 'sanitize-html';
 import type { MentionContent, MentionKind } from '../db/store/webmentions.js';
-import { type ParsedMicroformats, parseMicroformats } from '../indieauth/microformats.js';
-import { type HtmlBudget, measureHtml } from '../untrusted-html/budget.js';
-import { type HtmlTag, htmlTags } from '../untrusted-html/tokenizer.js';
+import { type HtmlBudget, measureHtml } from '../lib/html-budget.js';
+import { type HtmlTag, htmlTags } from '../lib/html-tokenizer.js';
+import { type ParsedMicroformats, parseMicroformats } from '../lib/microformats.js';
 
 /** The longest URL accepted or kept. */
 export const MAX_URL_LENGTH = 2048;
@@ -99,7 +99,7 @@ function resolveLinks(scan: LinkScan, docUrl: string): Set<string> {
  * Every URL an HTML document links to (elements of URL_ATTRIBUTES), resolved against its
  * `<base href>` or `docUrl`, fragments removed. Markup inside comments, <script>, <style> and
  * <textarea> is text to the HTML parser, so a URL there is not a link. Linear in the document
- * (src/untrusted-html/tokenizer.ts).
+ * (src/lib/html-tokenizer.ts).
  */
 export function linksIn(html: string, docUrl: string): Set<string> {
   const { onTag, scan } = linkCollector();
@@ -421,7 +421,7 @@ function microformatsOf(html: string, docUrl: string, base: LinkScan['base']): P
 export type MentionReading =
   | { kind: 'linked'; content: MentionContent }
   | { kind: 'not-linked' }
-  /** The document is beyond the parse budget (src/untrusted-html/budget.ts): nothing was parsed. */
+  /** The document is beyond the parse budget (src/lib/html-budget.ts): nothing was parsed. */
   | { kind: 'refused'; problem: string };
 
 /**

@@ -14,8 +14,8 @@ import {
   webmentionsStore,
 } from '../db/store/webmentions.js';
 import { createJobQueue } from '../jobs/queue.js';
+import { toDbTime } from '../lib/db-time.js';
 import type { NoteService } from '../notes/service.js';
-import { toDbTime } from '../notes/time.js';
 import { avatarHash } from './avatars.js';
 import { jsonList } from './json-list.js';
 import { hostKey } from './moderation.js';

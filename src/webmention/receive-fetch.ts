@@ -3,7 +3,7 @@
  * SSRF-safe fetch, asking for HTML, following a bounded number of redirects by hand (each hop
  * checked again by that fetch), with one time budget for all hops and the body, and a byte cap.
  */
-import { isAppError } from '../errors.js';
+import { isAppError } from '../lib/errors.js';
 import { retryAdvice } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
 

@@ -8,9 +8,9 @@
 import type { Clock } from '../clock.js';
 import type { WebmentionRow, WebmentionsStore } from '../db/store/webmentions.js';
 import { type Job, JobError } from '../jobs/queue.js';
+import { toDbTime } from '../lib/db-time.js';
 import type { Logger } from '../logger.js';
 import type { NoteService } from '../notes/service.js';
-import { toDbTime } from '../notes/time.js';
 import type { Note } from '../notes/types.js';
 import { isRetryableStatus } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';

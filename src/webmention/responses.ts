@@ -3,7 +3,7 @@
  * reply that is itself shown here goes under it), every author with a local avatar path.
  */
 import type { MentionKind, WebmentionRow } from '../db/store/webmentions.js';
-import { parseDbTime } from '../notes/time.js';
+import { parseDbTime } from '../lib/db-time.js';
 import { avatarPath } from './avatars.js';
 import { jsonList } from './json-list.js';
 

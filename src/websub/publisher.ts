@@ -17,11 +17,11 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { type Job, JobError, type JobKinds, type JobQueue, jobKind } from '../jobs/queue.js';
+import { siteUrls } from '../lib/site-urls.js';
 import type { Logger } from '../logger.js';
 import type { NoteChange, NoteService } from '../notes/service.js';
 import { retryAdvice } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
-import { siteUrls } from '../site/urls.js';
 
 /** The job that pings the hub. */
 export const PING_JOB = 'websub.ping';

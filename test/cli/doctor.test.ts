@@ -7,7 +7,7 @@ import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { openDatabase } from '../../src/db/open.js';
-import { stageNoteFile } from '../../src/notes/files.js';
+import { stageNoteFile } from '../../src/lib/files.js';
 import { createNoteService } from '../../src/notes/service.js';
 import { captureIo } from '../helpers/io.js';
 

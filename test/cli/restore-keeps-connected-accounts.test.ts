@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { legacySealingKey } from '../../src/syndication/secrets.js';
+import { legacySealingKey } from '../../src/lib/secret-box.js';
 import { type Admin, postForm, signIn } from '../helpers/admin.js';
 import { createTestApp } from '../helpers/app.js';
 import { createPds, ME } from '../helpers/bluesky.js';

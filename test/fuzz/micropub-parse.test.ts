@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/lib/errors.js';
 import { noteInputFrom } from '../../src/micropub/map.js';
 import { fromFormFields, fromJson, type MicropubRequest } from '../../src/micropub/parse.js';
 import { applyUpdate } from '../../src/micropub/update.js';

@@ -11,9 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { diffSnapshots, inspectSchema } from '../../src/db/schema.js';
+import { tagPath } from '../../src/lib/tags.js';
 import { silentLogger } from '../../src/logger.js';
 import { createNoteService } from '../../src/notes/service.js';
-import { tagPath } from '../../src/notes/tags.js';
 import { cleanup, cli, openSite, tempDir } from '../cli/ops-helpers.js';
 import { fileHash, freshSchema } from '../helpers/db.js';
 import {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
+import { hashBytes, stageNoteFiles, walkNoteFiles } from '../../src/lib/files.js';
 import { silentLogger } from '../../src/logger.js';
-import { hashBytes, stageNoteFiles, walkNoteFiles } from '../../src/notes/files.js';
 import { createNoteService } from '../../src/notes/service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 

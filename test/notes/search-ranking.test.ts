@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchStore } from '../../src/db/store/search.js';
+import { toDbTime } from '../../src/lib/db-time.js';
 import { RANK_AHEAD } from '../../src/notes/search-ranking.js';
-import { toDbTime } from '../../src/notes/time.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 const VISIBLE_NOTES = 3000;

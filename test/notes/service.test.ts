@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { hashBytes, stageNoteFile, stagePurge, walkNoteFiles } from '../../src/notes/files.js';
+import { AppError } from '../../src/lib/errors.js';
+import { hashBytes, stageNoteFile, stagePurge, walkNoteFiles } from '../../src/lib/files.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimelineCursor } from '../../src/db/store/notes.js';
-import { toDbTime } from '../../src/notes/time.js';
+import { toDbTime } from '../../src/lib/db-time.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 const NOTES = 1000;

@@ -8,8 +8,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/auth/crypto.js';
 import { authCodesStore } from '../../src/db/store/auth-codes.js';
+import { sha256Hex } from '../../src/lib/crypto.js';
 import { type Admin, signIn } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSecretBox, legacySealingKey, newSealingKey } from '../../src/syndication/secrets.js';
+import { createSecretBox, legacySealingKey, newSealingKey } from '../../src/lib/secret-box.js';
 import { postForm, signIn } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { connectMastodon, type FakeMastodon, startFakeMastodon } from '../helpers/mastodon.js';

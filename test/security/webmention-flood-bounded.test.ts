@@ -12,8 +12,8 @@
  * host name does not exist is refused after one lookup instead of five attempts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FetchLike } from '../../src/http/safe-fetch.js';
 import { createJobQueue, createJobRunner } from '../../src/jobs/queue.js';
+import type { FetchLike } from '../../src/outbound/safe-fetch.js';
 import {
   createWebmentionReceiver,
   RECEIVE_LIMITS,

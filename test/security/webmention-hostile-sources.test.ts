@@ -5,8 +5,8 @@
  */
 import type http from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSafeFetch, type FetchLike } from '../../src/http/safe-fetch.js';
 import { createJobQueue, createJobRunner } from '../../src/jobs/queue.js';
+import { createSafeFetch, type FetchLike } from '../../src/outbound/safe-fetch.js';
 import { createWebmentionReceiver, type ReceiveLimits } from '../../src/webmention/receive.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { type RemoteSite, startRemote } from '../helpers/remote.js';

@@ -3,10 +3,10 @@
 import { fixedClock } from '../../src/clock.js';
 import { openDatabase } from '../../src/db/open.js';
 import { createJobQueue, createJobRunner } from '../../src/jobs/queue.js';
+import { legacySealingKey } from '../../src/lib/secret-box.js';
 import { createNoteService } from '../../src/notes/service.js';
 import { createSafeFetch } from '../../src/outbound/safe-fetch.js';
 import { createMastodonAdapter } from '../../src/syndication/mastodon/adapter.js';
-import { legacySealingKey } from '../../src/syndication/secrets.js';
 import { createSyndication } from '../../src/syndication/service.js';
 
 const [dbPath, notesPath, mediaPath, siteUrl, clockIso, leaseMs, secret] = process.argv.slice(2);

@@ -2,21 +2,21 @@ import type { Context, Hono } from 'hono';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { type DraftService, isDraftKey } from '../../drafts/editor-drafts.js';
-import { AppError } from '../../errors.js';
 import type { SessionVars } from '../../http/session.js';
+import { AppError } from '../../lib/errors.js';
+import { siteUrls } from '../../lib/site-urls.js';
+import { normaliseTags } from '../../lib/tags.js';
 import type { MediaService } from '../../media/service.js';
 import { renderMarkdown } from '../../notes/markdown.js';
-import type { NoteInput, NoteService } from '../../notes/service.js';
-import { normaliseTags } from '../../notes/tags.js';
-import type { Mf2Properties, Note, Photo } from '../../notes/types.js';
 import {
   firstUrl,
   isResponseProperty,
   RESPONSE_KINDS,
   type ResponseProperty,
-} from '../../reply-context/kinds.js';
+} from '../../notes/response-kinds.js';
+import type { NoteInput, NoteService } from '../../notes/service.js';
+import type { Mf2Properties, Note, Photo } from '../../notes/types.js';
 import { fromZonedInput, toZonedInput } from '../../settings/time-zone.js';
-import { siteUrls } from '../../site/urls.js';
 import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import {

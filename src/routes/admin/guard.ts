@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
-import { AppError } from '../../errors.js';
 import { loadSession, requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
+import { AppError } from '../../lib/errors.js';
 
 /** Where the admin is mounted: every admin route lives under it, behind `adminGuard`. */
 export const ADMIN_BASE = '/admin';

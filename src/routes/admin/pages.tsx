@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Config } from '../../config.js';
-import { AppError } from '../../errors.js';
 import type { SessionVars } from '../../http/session.js';
+import { AppError } from '../../lib/errors.js';
 import { renderMarkdown } from '../../notes/markdown.js';
 import type { PageFields, PageService } from '../../pages/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';

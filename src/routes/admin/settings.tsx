@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Config } from '../../config.js';
-import { isAppError } from '../../errors.js';
 import type { SessionVars } from '../../http/session.js';
+import { isAppError } from '../../lib/errors.js';
 import { saveAuthorPhoto, saveSiteIcon, saveSocialImage } from '../../settings/images.js';
 import { parseSettingsForm, type SiteSettings } from '../../settings/schema.js';
 import type { SettingsService } from '../../settings/service.js';

@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Config } from '../../config.js';
-import { AppError } from '../../errors.js';
 import type { SessionVars } from '../../http/session.js';
+import { AppError } from '../../lib/errors.js';
+import { siteUrls } from '../../lib/site-urls.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
-import { siteUrls } from '../../site/urls.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderSentWebmentions } from '../../views/admin/webmentions-sent.js';
 import type { WebmentionSender } from '../../webmention/sender.js';

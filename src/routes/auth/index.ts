@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Config } from '../../config.js';
-import { AppError } from '../../errors.js';
 import { clientIp } from '../../http/client-ip.js';
-import type { RateLimiter } from '../../http/rate-limit.js';
 import { clearSessionCookie, requireCsrf, type SessionVars, setSessionCookie } from '../../http/session.js';
+import { AppError } from '../../lib/errors.js';
+import type { RateLimiter } from '../../lib/rate-limit.js';
 import type { Logger } from '../../logger.js';
 import type { SiteContext } from '../../site/context.js';
 import { renderLoginPage, renderSetupPage } from '../../views/admin/auth-pages.js';

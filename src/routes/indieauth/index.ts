@@ -2,14 +2,14 @@ import { type Context, type Env, Hono } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Config } from '../../config.js';
 import type { TokenRow } from '../../db/store/tokens.js';
-import { AppError } from '../../errors.js';
-import type { FetchLike } from '../../http/safe-fetch.js';
 import { requireCsrf, type SessionVars } from '../../http/session.js';
 import { type ClientInfo, fetchClientInfo, sameOrigin, validateClientId } from '../../indieauth/client.js';
 import { KNOWN_SCOPES, parseScope } from '../../indieauth/scopes.js';
 import { type IndieAuthServer, OAuthError, type Redemption } from '../../indieauth/server.js';
+import { AppError } from '../../lib/errors.js';
+import { siteUrls } from '../../lib/site-urls.js';
+import type { FetchLike } from '../../outbound/safe-fetch.js';
 import type { SiteContext } from '../../site/context.js';
-import { siteUrls } from '../../site/urls.js';
 import { renderConsentPage } from '../../views/indieauth/consent.js';
 
 /** Dependencies of the IndieAuth server routes. */

@@ -1,7 +1,6 @@
 import { type Context, Hono } from 'hono';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
-import { AppError, isAppError } from '../../errors.js';
 import {
   type BearerToken,
   type BearerVars,
@@ -12,6 +11,8 @@ import {
 } from '../../http/bearer.js';
 import { BODY_LIMITS, type BodyLimitVars, contentType } from '../../http/body-limit.js';
 import { createWeightedGate } from '../../http/gate.js';
+import { AppError, isAppError } from '../../lib/errors.js';
+import { siteUrls } from '../../lib/site-urls.js';
 import type { MediaService } from '../../media/service.js';
 import { noteInputFrom } from '../../micropub/map.js';
 import { fromFormFields, fromJson, type MicropubRequest } from '../../micropub/parse.js';
@@ -20,7 +21,6 @@ import { applyUpdate } from '../../micropub/update.js';
 import type { NoteService } from '../../notes/service.js';
 import { slugify, validateCustomSlug } from '../../notes/slug.js';
 import type { Note } from '../../notes/types.js';
-import { siteUrls } from '../../site/urls.js';
 import type { Syndication } from '../../syndication/service.js';
 
 /** Dependencies of the Micropub routes. */

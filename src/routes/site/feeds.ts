@@ -1,6 +1,5 @@
 /** The site's feeds (RSS, Atom, JSON Feed, by address or by Accept) and its OPML file. */
 import type { Context } from 'hono';
-import { AppError } from '../../errors.js';
 import {
   FEED_CONTENT_TYPES,
   type FeedItem,
@@ -11,6 +10,7 @@ import {
 } from '../../feeds/index.js';
 import { weakEtag } from '../../http/conditional.js';
 import { negotiate } from '../../http/negotiate.js';
+import { AppError } from '../../lib/errors.js';
 import { feedLinksFrom, noteToFeedItem } from '../../site/feed-item.js';
 import type { PublicContext } from './public-context.js';
 import type { PageValidators, PublicView } from './render-cache.js';

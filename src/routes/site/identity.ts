@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { AppError } from '../../errors.js';
-import { resolveUnder } from '../../notes/files.js';
+import { AppError } from '../../lib/errors.js';
+import { resolveUnder } from '../../lib/files.js';
 import { iconFile } from '../../settings/images.js';
 import type { SiteContext } from '../../site/context.js';
 

@@ -4,10 +4,10 @@ import { sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { AppError } from '../../errors.js';
 import { isNotModified } from '../../http/conditional.js';
-import { mediaTypeOf } from '../../media/types.js';
-import { resolveUnder } from '../../notes/files.js';
+import { AppError } from '../../lib/errors.js';
+import { resolveUnder } from '../../lib/files.js';
+import { mediaTypeOf } from '../../lib/media-types.js';
 
 // Media files are never rewritten in place (a new upload gets a new uuid), so caches may keep them.
 const CACHE_CONTROL = 'public, max-age=31536000, immutable';

@@ -1,6 +1,6 @@
 /** A note's own page, and the addresses that lead to it (the old /note/ form, former slugs). */
 import type { Context } from 'hono';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../lib/errors.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import type { Note } from '../../notes/types.js';
 import { noteMeta } from '../../site/link-preview.js';

@@ -4,12 +4,12 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
+import type { SiteUrls } from '../../lib/site-urls.js';
 import type { MediaService } from '../../media/service.js';
 import type { NoteReader } from '../../notes/read.js';
 import type { Note } from '../../notes/types.js';
 import type { SiteContext } from '../../site/context.js';
 import { withStoredImages } from '../../site/note-images.js';
-import type { SiteUrls } from '../../site/urls.js';
 import type { ListLinks } from '../../views/public.js';
 import { createPublicRenderCache, type PublicRenderCache } from './render-cache.js';
 

@@ -17,8 +17,8 @@ import {
   weakEtag,
 } from '../../http/conditional.js';
 import { PREPARED, type PreparedBody } from '../../http/fast-path.js';
+import { parseDbTime } from '../../lib/db-time.js';
 import type { NoteReader, TimelineState } from '../../notes/read.js';
-import { parseDbTime } from '../../notes/time.js';
 import type { Note, NoteKey } from '../../notes/types.js';
 import type { SiteContext, SiteFacts } from '../../site/context.js';
 

@@ -1,6 +1,6 @@
 /** Public search: the search page and its JSON form (/api/search), over public notes only. */
 import type { Context } from 'hono';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../lib/errors.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-query.js';
 import { renderSearchPage } from '../../views/public.js';

@@ -5,9 +5,9 @@ import { changeToken } from '../../db/change-token.js';
 import type { Db } from '../../db/open.js';
 import { sitemapStore } from '../../db/store/sitemap.js';
 import { escapeXml } from '../../feeds/common.js';
+import { siteUrls } from '../../lib/site-urls.js';
 import type { NoteService } from '../../notes/service.js';
 import type { PageService } from '../../pages/service.js';
-import { siteUrls } from '../../site/urls.js';
 
 /** sitemaps.org: at most 50,000 URLs per sitemap file; beyond that a sitemap index lists the files. */
 export const SITEMAP_MAX_URLS = 50_000;

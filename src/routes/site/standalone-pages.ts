@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { AppError } from '../../errors.js';
 import { weakEtag } from '../../http/conditional.js';
+import { AppError } from '../../lib/errors.js';
 import type { PageService } from '../../pages/service.js';
 import type { SiteContext } from '../../site/context.js';
 import { firstParagraphText } from '../../site/link-preview.js';

@@ -1,11 +1,11 @@
 /** The public timeline: the home page and tag pages, newest first, paged by cursor. */
 import type { Context } from 'hono';
 import type { TimelineCursor } from '../../db/store/notes.js';
-import { AppError } from '../../errors.js';
 import { createRenderCache } from '../../http/conditional.js';
-import { tagPath, tagSlug } from '../../notes/tags.js';
+import { AppError } from '../../lib/errors.js';
+import { linkHeader } from '../../lib/site-urls.js';
+import { tagPath, tagSlug } from '../../lib/tags.js';
 import type { Note, NoteKey } from '../../notes/types.js';
-import { linkHeader } from '../../site/urls.js';
 import { eagerFirstImage } from '../../views/images.js';
 import { renderHomePage, renderListEntry, renderTagPage } from '../../views/public.js';
 import type { PublicContext } from './public-context.js';

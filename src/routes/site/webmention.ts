@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
-import { AppError, isAppError } from '../../errors.js';
 import { contentType } from '../../http/body-limit.js';
-import type { SiteUrls } from '../../site/urls.js';
+import { AppError, isAppError } from '../../lib/errors.js';
+import type { SiteUrls } from '../../lib/site-urls.js';
 import { renderResponseCounts, renderResponses } from '../../views/responses.js';
 import { DEFAULT_AVATAR_SVG } from '../../webmention/avatars.js';
 import type { WebmentionReceiver } from '../../webmention/receive.js';

@@ -3,7 +3,7 @@
  * canonical URL (the topic) in HTTP `Link` headers, added to whatever links the page already has.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { SiteUrls } from '../../site/urls.js';
+import type { SiteUrls } from '../../lib/site-urls.js';
 
 /** Adds `rel="hub"` and `rel="self"` links to successful GET/HEAD answers of the topics. */
 export function advertiseWebsub(urls: SiteUrls, hub: string): MiddlewareHandler {

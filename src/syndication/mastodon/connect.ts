@@ -5,7 +5,7 @@
  * registration it started (OAuth 2.0, RFC 6749 §10.12).
  */
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../lib/errors.js';
 import type { FetchLike } from '../../outbound/safe-fetch.js';
 import type { Syndication } from '../service.js';
 import type { SyndicationAccount } from '../types.js';

@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import { AdminForm } from './form.js';
 import { rowAction } from './layout.js';
 
-/** The picture types an upload field offers (the ones media/types.ts knows). */
+/** The picture types an upload field offers (the ones lib/media-types.ts knows). */
 export const IMAGE_ACCEPT = 'image/jpeg,image/png,image/gif,image/webp,image/avif';
 
 /**

@@ -1,4 +1,4 @@
-import { parseDbTime } from '../../notes/time.js';
+import { parseDbTime } from '../../lib/db-time.js';
 import { formatDate } from '../entry.js';
 import { AdminTable, ListOr, RowAction } from './components.js';
 import { AdminForm } from './form.js';

@@ -1,7 +1,7 @@
 import { raw } from 'hono/html';
 import type { AdminFilter } from '../../db/store/notes.js';
+import { RESPONSE_KINDS, type ResponseProperty } from '../../notes/response-kinds.js';
 import type { Note } from '../../notes/types.js';
-import { RESPONSE_KINDS, type ResponseProperty } from '../../reply-context/kinds.js';
 import type { AuthorCard } from '../author.js';
 import { Entry, formatDate } from '../entry.js';
 import {

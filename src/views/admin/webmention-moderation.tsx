@@ -1,5 +1,5 @@
 import type { DomainRuleRow, Moderation, WebmentionWithSlug } from '../../db/store/webmentions.js';
-import { parseDbTime } from '../../notes/time.js';
+import { parseDbTime } from '../../lib/db-time.js';
 import { formatDate } from '../entry.js';
 import { AdminTable, FilterNav, ListOr, Pagination, RowAction } from './components.js';
 import { AdminForm } from './form.js';

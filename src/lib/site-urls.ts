@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { tagPath } from '../notes/tags.js';
+import { tagPath } from './tags.js';
 
 /** Absolute URLs of the site's own pages and endpoints, built from SITE_URL. */
 export function siteUrls(config: Pick<Config, 'siteUrl'>) {

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError } from './errors.js';
 
 /** Hex SHA-256 of a note file's bytes: the note's content_hash. */
 export function hashBytes(bytes: Buffer | string): string {

@@ -1,4 +1,4 @@
-import type { Tag } from './types.js';
+import type { Tag } from '../notes/types.js';
 
 /** The lookup key of a tag: NFKC, lower case, single spaces, no leading '#'. */
 export function tagKey(name: string): string {

@@ -1,4 +1,4 @@
-import type { Citation, Mf2Properties, Note } from '../notes/types.js';
+import type { Citation, Mf2Properties, Note } from './types.js';
 
 /** The four ways a note can respond to another page, with the words each is shown with. */
 export const RESPONSE_KINDS = [

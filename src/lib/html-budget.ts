@@ -12,7 +12,7 @@
  * element of its name. It errs on the side of a deeper tree only where a page nests elements
  * without closing them, which is what the attack looks like.
  */
-import { type HtmlTag, htmlTags } from './tokenizer.js';
+import { type HtmlTag, htmlTags } from './html-tokenizer.js';
 
 /** What one document may hold before it is refused unparsed. */
 export interface HtmlBudget {

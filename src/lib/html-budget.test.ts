@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HTML_BUDGET, measureHtml } from './budget.js';
+import { HTML_BUDGET, measureHtml } from './html-budget.js';
 
 const depthOf = (html: string) => measureHtml(html, { ...HTML_BUDGET, maxDepth: 10_000 }).maxDepth;
 
