@@ -1,4 +1,8 @@
-import type { Tag } from '../notes/types.js';
+/** A tag as written by the author and its normalised lookup key. */
+export interface Tag {
+  name: string;
+  key: string;
+}
 
 /** The lookup key of a tag: NFKC, lower case, single spaces, no leading '#'. */
 export function tagKey(name: string): string {

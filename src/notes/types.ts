@@ -1,3 +1,5 @@
+import type { Tag } from '../lib/tags.js';
+
 /** Who may see a note besides the owner. */
 export type Visibility = 'public' | 'unlisted' | 'private';
 
@@ -28,12 +30,6 @@ export interface Citation {
   name: string | null;
   authorName: string | null;
   authorUrl: string | null;
-}
-
-/** A tag as written by the author and its normalised lookup key. */
-export interface Tag {
-  name: string;
-  key: string;
 }
 
 /** A note as the application sees it (rows are never passed around raw). */
