@@ -1,8 +1,7 @@
-import type { Config } from '../config.js';
 import { tagPath } from './tags.js';
 
 /** Absolute URLs of the site's own pages and endpoints, built from SITE_URL. */
-export function siteUrls(config: Pick<Config, 'siteUrl'>) {
+export function siteUrls(config: { siteUrl: string }) {
   const base = config.siteUrl;
   const abs = (path: string) => new URL(path.replace(/^\//, ''), base).toString();
   return {
