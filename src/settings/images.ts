@@ -13,13 +13,19 @@ import { hashBytes } from '../lib/files.js';
 import { sniffImage } from '../media/image.js';
 import type { MediaFileOwner, NamedFile } from '../media/owners.js';
 import { writeMediaFile } from '../media/storage.js';
-import { authorPhotoAt } from '../views/author.js';
 import { SETTING_KEYS } from './schema.js';
 
 /** Square sizes of the author's photo; the largest is the one the settings name. */
 export const PHOTO_SIZES = [96, 192, 512] as const;
 /** PNG sizes of the site icon: favicon, Apple touch icon, web app icons. */
 export const ICON_SIZES = [32, 180, 192, 512] as const;
+
+/** The site path of the author's photo at `size`, from the path the settings hold (others as they are). */
+export function authorPhotoAt(photo: string, size: number): string {
+  return /\/media\/site\/author-[a-f0-9]+-512\.jpg$/.test(photo)
+    ? photo.replace(/-512\.jpg$/, `-${size}.jpg`)
+    : photo;
+}
 
 async function writeOnce(mediaPath: string, rel: string, bytes: Buffer): Promise<void> {
   try {

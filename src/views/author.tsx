@@ -11,13 +11,6 @@ export interface AuthorCard {
   otherUrls: string[];
 }
 
-/** The site path of the author's photo at `size`, from the path the settings hold (others as they are). */
-export function authorPhotoAt(photo: string, size: number): string {
-  return /\/media\/site\/author-[a-f0-9]+-512\.jpg$/.test(photo)
-    ? photo.replace(/-512\.jpg$/, `-${size}.jpg`)
-    : photo;
-}
-
 function absolute(href: string, base: string): string {
   try {
     return new URL(href, base).toString();

@@ -1,6 +1,7 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
-import { authorCardOf, authorPhotoAt } from './author.js';
+import { authorPhotoAt } from '../settings/images.js';
+import { authorCardOf } from './author.js';
 
 /** Site facts every page shows. */
 export interface PageSite {
