@@ -1,16 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { parseScope } from '../indieauth/scopes.js';
+import type { BearerToken, TokenVerifier } from '../indieauth/tokens.js';
 import { BODY_LIMITS, capRequestBody, contentType } from './body-limit.js';
-
-/** A verified bearer token: whose, which client, which scopes. */
-export interface BearerToken {
-  me: string;
-  clientId: string | null;
-  scopes: Set<string>;
-}
-
-/** Verifies a token value (locally, or at ADMIN_ME's own authorization server). */
-export type TokenVerifier = (token: string) => Promise<BearerToken | undefined>;
 
 /** An OAuth/Micropub error response (RFC 6750 §3). */
 export function bearerError(

@@ -8,6 +8,16 @@ import { formatScope, parseScope } from './scopes.js';
 /** Tokens without an expiry are stored with this far-future date (the column is NOT NULL). */
 export const NEVER = '9999-12-31T23:59:59.999Z';
 
+/** A verified bearer token: whose, which client, which scopes. */
+export interface BearerToken {
+  me: string;
+  clientId: string | null;
+  scopes: Set<string>;
+}
+
+/** Verifies a token value (locally, or at ADMIN_ME's own authorization server). */
+export type TokenVerifier = (token: string) => Promise<BearerToken | undefined>;
+
 /** A verified access token. */
 export interface AccessToken {
   id: number;

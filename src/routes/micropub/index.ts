@@ -1,16 +1,10 @@
 import { type Context, Hono } from 'hono';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
-import {
-  type BearerToken,
-  type BearerVars,
-  bearerError,
-  hasScope,
-  requireToken,
-  type TokenVerifier,
-} from '../../http/bearer.js';
+import { type BearerVars, bearerError, hasScope, requireToken } from '../../http/bearer.js';
 import { BODY_LIMITS, type BodyLimitVars, contentType } from '../../http/body-limit.js';
 import { createWeightedGate } from '../../http/gate.js';
+import type { BearerToken, TokenVerifier } from '../../indieauth/tokens.js';
 import { AppError, isAppError } from '../../lib/errors.js';
 import { siteUrls } from '../../lib/site-urls.js';
 import type { MediaService } from '../../media/service.js';
