@@ -31,7 +31,7 @@ export const LAYERS: Layer[] = [
   // reader of Python StarPunk's data.
   { name: 'storage', units: ['db', 'legacy'] },
   // What the owner keeps: notes, media, pages, settings, drafts, keys, and the job queue.
-  { name: 'domain', units: ['jobs', 'notes', 'media', 'pages', 'settings', 'keys', 'drafts'] },
+  { name: 'domain', units: ['jobs', 'notes', 'media', 'pages', 'settings', 'keys', 'drafts', 'features'] },
   // Protocols and background features.
   {
     name: 'features',

@@ -1,10 +1,12 @@
 /**
  * The work the untrusted-HTML worker does: each task reads one document fetched from elsewhere,
- * measures it against the parse budget first (budget.ts) and parses it at most once. Everything
- * here is synchronous and runs on a worker thread (pool.ts), never on the main thread.
+ * measures it against the parse budget first (lib/html-budget.ts) and parses it at most once.
+ * Everything here is synchronous and runs on a worker thread (untrusted-html/pool.ts), never on
+ * the main thread.
  */
 import { type ClientPageFacts, clientFromHtml } from '../indieauth/client.js';
 import { type PageFactsReading, readPageFacts } from '../reply-context/fetch.js';
+import type { HtmlTasks } from '../untrusted-html/pool.js';
 import { type MentionReading, readMention, type SourceFormat } from '../webmention/parse.js';
 
 /** Reading a Webmention source (receive-verify.ts). */
@@ -31,19 +33,20 @@ export interface ClientPageTask {
   base: string;
 }
 
-/** A task for the worker. */
-export type HtmlTask = MentionTask | PageFactsTask | ClientPageTask | { kind: 'ping' };
-
-/** What each kind of task gives. */
-export interface HtmlTaskResults {
-  mention: MentionReading;
-  'page-facts': PageFactsReading;
-  'client-page': ClientPageFacts;
-  ping: 'pong';
+// What each kind of task gives, added to the pool's list of kinds.
+declare module '../untrusted-html/pool.js' {
+  interface HtmlTasks {
+    mention: { task: MentionTask; result: MentionReading };
+    'page-facts': { task: PageFactsTask; result: PageFactsReading };
+    'client-page': { task: ClientPageTask; result: ClientPageFacts };
+  }
 }
 
+/** A task for the worker. */
+export type HtmlTask = HtmlTasks[keyof HtmlTasks]['task'];
+
 /** Runs one task. */
-export function runHtmlTask(task: HtmlTask): HtmlTaskResults[HtmlTask['kind']] {
+export function runHtmlTask(task: HtmlTask): HtmlTasks[HtmlTask['kind']]['result'] {
   switch (task.kind) {
     case 'mention':
       return readMention(task);

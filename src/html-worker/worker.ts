@@ -1,6 +1,6 @@
 /**
  * The entry point of an untrusted-HTML worker thread (piscina calls its default export with each
- * task). Built to dist/src/untrusted-html/worker.js; from the sources, worker-source.mjs loads it.
+ * task). Built to dist/src/html-worker/worker.js; from the sources, worker-source.mjs loads it.
  */
 import { type HtmlTask, runHtmlTask } from './tasks.js';
 

@@ -1,6 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
-import { createWeightedGate } from '../http/gate.js';
 import { AppError } from '../lib/errors.js';
+import { createWeightedGate } from '../lib/gate.js';
 import { MAX_DIMENSION, variantsFor } from './sizes.js';
 
 // Every upload is a new image: libvips' operation cache (up to 50 MB by default) would only hold

@@ -12,7 +12,18 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { HtmlTask, HtmlTaskResults } from '../html-worker/tasks.js';
+
+/**
+ * The tasks a worker runs, by kind, with what each gives. The worker's side (html-worker/tasks.ts)
+ * adds its kinds to this interface (`declare module`), so the pool stays below the features whose
+ * parsers the worker runs, and a caller still gets the result type of the kind it asks for.
+ */
+export interface HtmlTasks {
+  ping: { task: { kind: 'ping' }; result: 'pong' };
+}
+
+/** A task for the worker. */
+export type HtmlTask = HtmlTasks[keyof HtmlTasks]['task'];
 
 /** The limits of one pool. */
 export interface HtmlPoolLimits {
@@ -44,10 +55,10 @@ export type HtmlOutcome<T> =
   | { ok: false; reason: string; retryable: boolean };
 
 // From the sources (tsx, vitest) this module is a .ts file and the worker needs a loader; built,
-// worker.js sits next to pool.js in dist/src/untrusted-html/.
+// the worker is dist/src/html-worker/worker.js.
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
 const WORKER_FILE = fileURLToPath(
-  new URL(FROM_SOURCES ? './worker-source.mjs' : './worker.js', import.meta.url),
+  new URL(FROM_SOURCES ? '../html-worker/worker-source.mjs' : '../html-worker/worker.js', import.meta.url),
 );
 
 /** A pool of untrusted-HTML workers. */
@@ -56,7 +67,7 @@ export interface HtmlPool {
   run<K extends HtmlTask['kind']>(
     task: Extract<HtmlTask, { kind: K }>,
     signal?: AbortSignal,
-  ): Promise<HtmlOutcome<HtmlTaskResults[K]>>;
+  ): Promise<HtmlOutcome<HtmlTasks[K]['result']>>;
   /** Ends the threads (tasks still running fail). */
   close(): Promise<void>;
 }

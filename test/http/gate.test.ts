@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGate, createWeightedGate } from '../../src/http/gate.js';
+import { createGate, createWeightedGate } from '../../src/lib/gate.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
