@@ -16,7 +16,7 @@
  * Anything the record may not fit goes to Hono unchanged: other methods, requests with a body or
  * a session cookie, a Host or URL @hono/node-server would rewrite or refuse, another value of a
  * header the response varies on (Accept, for feeds), a duplicated If-Modified-Since.
- * test/http/site/fast-path.test.ts requests every cacheable address through both paths and
+ * test/site/fast-path.test.ts requests every cacheable address through both paths and
  * compares the bytes.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';

@@ -6,11 +6,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, tempDir } from '../cli/ops-helpers.js';
 import { signIn } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { buildPythonDataDir } from '../helpers/python-fixtures.js';
 import { startServer } from '../helpers/spawn-server.js';
+import { cleanup, tempDir } from '../ops/ops-helpers.js';
 
 const apps: TestApp[] = [];
 afterEach(() => {

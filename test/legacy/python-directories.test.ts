@@ -14,7 +14,6 @@ import { diffSnapshots, inspectSchema } from '../../src/db/schema.js';
 import { tagPath } from '../../src/lib/tags.js';
 import { silentLogger } from '../../src/logger.js';
 import { createNoteService } from '../../src/notes/service.js';
-import { cleanup, cli, openSite, tempDir } from '../cli/ops-helpers.js';
 import { fileHash, freshSchema } from '../helpers/db.js';
 import {
   buildHistoricalDataDir,
@@ -28,6 +27,7 @@ import {
   type PythonDataDir,
   type ShapeVariant,
 } from '../helpers/python-fixtures.js';
+import { cleanup, cli, openSite, tempDir } from '../ops/ops-helpers.js';
 
 afterEach(cleanup);
 

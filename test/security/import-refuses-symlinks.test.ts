@@ -6,8 +6,8 @@
 import { readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, cli, openSite, tempDir, treeHashes } from '../cli/ops-helpers.js';
 import { buildPythonDataDir } from '../helpers/python-fixtures.js';
+import { cleanup, cli, openSite, tempDir, treeHashes } from '../ops/ops-helpers.js';
 
 afterEach(cleanup);
 

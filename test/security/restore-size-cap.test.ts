@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BackupManifest } from '../../src/ops/backup.js';
 import { RestoreRefused, restoreBackup } from '../../src/ops/restore.js';
 import { TarGzWriter, UnsafeArchiveError } from '../../src/ops/tar.js';
-import { cleanup, cli, tempDir } from '../cli/ops-helpers.js';
+import { cleanup, cli, tempDir } from '../ops/ops-helpers.js';
 
 // Issue #13, hardening: `starpunk restore` had no size cap: a 1.5 MB archive with a consistent
 // manifest was extracted to 1.6 GB. It now refuses an archive that expands more than any backup
