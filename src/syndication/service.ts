@@ -15,7 +15,7 @@
  *   remote error for the admin, whose "retry" queues the copy's job again.
  */
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -29,6 +29,7 @@ import {
 import { type Job, JobError, type JobKind, type JobKinds, type JobQueue, jobKind } from '../jobs/queue.js';
 import { toDbTime } from '../lib/db-time.js';
 import { AppError } from '../lib/errors.js';
+import { mediaTypeOf } from '../lib/media-types.js';
 import { createSecretBox } from '../lib/secret-box.js';
 import { siteUrls } from '../lib/site-urls.js';
 import type { Logger } from '../logger.js';
@@ -38,7 +39,7 @@ import type { Note } from '../notes/types.js';
 import { retryAdvice } from '../outbound/policy.js';
 import type { FetchLike } from '../outbound/safe-fetch.js';
 import { noteText } from './text.js';
-import type { SyndicationAccount, SyndicationAdapter, SyndicationPost } from './types.js';
+import type { SyndicationAccount, SyndicationAdapter, SyndicationPost, SyndicationResult } from './types.js';
 
 /** Job kinds. */
 export const POST_JOB = 'syndicate.post';
@@ -53,15 +54,6 @@ const MAX_PHOTO_BYTES = 16 * 1024 * 1024;
 const SERVICE_NAMES: Record<SyndicationAccount['service'], string> = {
   mastodon: 'Mastodon',
   bluesky: 'Bluesky',
-};
-
-const TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
 };
 
 /** Everything syndication needs. */
@@ -172,10 +164,7 @@ export function createSyndication(deps: SyndicationDeps) {
       photos: note.photos.map((ph) => ({
         url: urls.abs(ph.url),
         alt: ph.alt,
-        type:
-          ph.type ??
-          TYPES[extname(new URL(ph.url, deps.config.siteUrl).pathname).toLowerCase()] ??
-          'image/jpeg',
+        type: ph.type ?? mediaTypeOf(new URL(ph.url, deps.config.siteUrl).pathname) ?? 'image/jpeg',
         bytes: () => photoBytes(ph.url),
       })),
       ...(replyTo ? { replyTo } : {}),
@@ -203,6 +192,24 @@ export function createSyndication(deps: SyndicationDeps) {
     }
     const copy = store.findCopy(noteId, accountId);
     return { noteId, account: presentAccount(row), adapter, secrets, copy };
+  }
+
+  /**
+   * Records a copy as posted (or edited) where the service put it; the note's page shows the copy
+   * (u-syndication), so its cached rendering is stale now.
+   */
+  function posted(copyId: number, noteId: number, result: SyndicationResult): SyndicationResult {
+    store.recordCopy({
+      id: copyId,
+      state: 'posted',
+      url: result.url,
+      remoteId: result.remoteId,
+      cid: result.cid ?? null,
+      error: null,
+      now: now(),
+    });
+    notes.markChanged(noteId);
+    return result;
   }
 
   /** A copy job: runs `work`, recording the outcome (or the remote error) on the copy row. */
@@ -249,18 +256,7 @@ export function createSyndication(deps: SyndicationDeps) {
           retryable: false,
         });
       const result = await adapter.post(account, secrets, postOf(note), remoteKey(noteId, account.id));
-      store.recordCopy({
-        id: copy.id,
-        state: 'posted',
-        url: result.url,
-        remoteId: result.remoteId,
-        cid: result.cid ?? null,
-        error: null,
-        now: now(),
-      });
-      // The note's page shows the copy (u-syndication): its cached rendering is stale now.
-      notes.markChanged(noteId);
-      return result;
+      return posted(copy.id, noteId, result);
     }),
     [UPDATE_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
       if (!copy || copy.job_id !== job.id || !copy.remote_id || !adapter.update)
@@ -272,17 +268,7 @@ export function createSyndication(deps: SyndicationDeps) {
         cid: copy.remote_cid,
         post,
       });
-      store.recordCopy({
-        id: copy.id,
-        state: 'posted',
-        url: result.url,
-        remoteId: result.remoteId,
-        cid: result.cid ?? null,
-        error: null,
-        now: now(),
-      });
-      notes.markChanged(noteId);
-      return result;
+      return posted(copy.id, noteId, result);
     }),
     [REMOVE_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
       if (!copy || copy.job_id !== job.id || !copy.remote_id) return { skipped: 'nothing to remove' };
