@@ -212,7 +212,6 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
   const { db, notesPath, clock } = deps;
   const { notes, tags, search, formerSlugs } = stores;
   const { reader, present, withSource, missingFiles } = reading;
-  const savedListeners: ((note: Note) => void)[] = [];
 
   // Told about every write inside its transaction, so what a listener records (a queued job)
   // commits with the note or not at all. Each runs in its own savepoint: one that throws is
@@ -230,17 +229,6 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
         db.transaction(() => listener(change))();
       } catch (err) {
         deps.logger?.error({ err, note: id, event }, 'a note change listener failed; the note was saved');
-      }
-    }
-  }
-
-  /** Tells the listeners (reply context) that a note was saved; a failing listener fails nothing. */
-  function announceSaved(note: Note): void {
-    for (const listener of savedListeners) {
-      try {
-        listener(note);
-      } catch (err) {
-        deps.logger?.error({ err, id: note.id }, 'a listener of saved notes failed');
       }
     }
   }
@@ -366,12 +354,10 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
     return id;
   }
 
-  /** After the commit: the note as a read shows it, announced to the listeners of saved notes. */
+  /** After the commit: the note as a read shows it. */
   function finishCreate(id: number): Note {
     missingFiles.delete(id);
-    const note = reader.getNoteById(id)!;
-    announceSaved(note);
-    return note;
+    return reader.getNoteById(id)!;
   }
 
   /** One create of a group, as the flush follows it. */
@@ -576,17 +562,7 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
       );
       missingFiles.delete(id);
       const note = reader.getNoteById(id)!;
-      announceSaved(note);
-      return note;
-    },
-
-    /** Calls `listener` after every note created or updated here; returns how to stop. */
-    onSaved(listener: (note: Note) => void): () => void {
-      savedListeners.push(listener);
-      return () => {
-        const at = savedListeners.indexOf(listener);
-        if (at >= 0) savedListeners.splice(at, 1);
-      };
+        return note;
     },
 
     /** Marks a note changed without editing it (what its pages show changed: reply context). */
