@@ -562,7 +562,7 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
       );
       missingFiles.delete(id);
       const note = reader.getNoteById(id)!;
-        return note;
+      return note;
     },
 
     /** Marks a note changed without editing it (what its pages show changed: reply context). */
