@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
+import { formerAddressesStore } from '../db/store/former-addresses.js';
 import { formerSlugsStore } from '../db/store/former-slugs.js';
 import { notesStore } from '../db/store/notes.js';
 import { searchStore } from '../db/store/search.js';
@@ -47,6 +48,7 @@ export function createNoteService(deps: NoteServiceDeps) {
     tags: tagsStore(db),
     search: searchStore(db),
     formerSlugs: formerSlugsStore(db),
+    formerAddresses: formerAddressesStore(db),
   };
   const reading = createNoteReading(deps, stores);
   return { ...reading.reader, ...createNoteWriter(deps, stores, reading) };
