@@ -26,6 +26,7 @@ export {
   type NoteCommands,
   type NoteInput,
   type NoteWriter,
+  type WriteBatch,
 } from './write.js';
 
 /** Everything the note service needs. */

@@ -38,7 +38,8 @@ import { MEDIA_URL_PREFIX } from '../media/service.js';
 import { writeMediaFile } from '../media/storage.js';
 import { responseUrls } from '../notes/response-kinds.js';
 import { createNoteService, type NoteService } from '../notes/service.js';
-import { generateSlug, RESERVED_SLUGS, slugify, validateCustomSlug } from '../notes/slug.js';
+import { importSlug } from '../import/slug.js';
+import { generateSlug, validateCustomSlug } from '../notes/slug.js';
 import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';
 import {
   importPages,
@@ -148,16 +149,6 @@ const OTHER_TYPES: Readonly<Record<string, string>> = {
   '.mp4': 'video/mp4',
   '.mp3': 'audio/mpeg',
 };
-
-/** The slug a source slug (or file name) becomes here: kept when valid, else cleaned up; undefined when nothing is left. */
-export function importSlug(raw: string | undefined): string | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const v = validateCustomSlug(raw);
-  if (v.ok) return v.slug;
-  const s = slugify(raw, 20);
-  if (s === '') return undefined;
-  return RESERVED_SLUGS.has(s) ? `${s}-note` : s;
-}
 
 function urlForMedia(rel: string): string {
   return MEDIA_URL_PREFIX + rel.split('/').map(encodeURIComponent).join('/');
