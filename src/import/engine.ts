@@ -240,7 +240,10 @@ export async function runImport(
       });
       // The upload's own record is gone once its row is written, but this row commits only with
       // the whole import: a record of ours tells start-up whose files these are until then.
-      const files = [item.filePath, ...Object.values(item.variants).map((u) => u.slice(MEDIA_URL_PREFIX.length))];
+      const files = [
+        item.filePath,
+        ...Object.values(item.variants).map((u) => u.slice(MEDIA_URL_PREFIX.length)),
+      ];
       const uuid = randomUUID();
       await recordUploadIntent(target.mediaPath, uuid, files);
       written.push({ uuid, files });
@@ -275,7 +278,11 @@ export async function runImport(
           ('noteId' in to && holder.noteId === to.noteId) || ('pageId' in to && holder.pageId === to.pageId);
         if (!same) {
           report.oldAddresses.notKept++;
-          line({ label: item.label, outcome: 'skipped', detail: `old address ${key} already leads elsewhere` });
+          line({
+            label: item.label,
+            outcome: 'skipped',
+            detail: `old address ${key} already leads elsewhere`,
+          });
         }
         continue;
       }
@@ -325,7 +332,8 @@ export async function runImport(
         return;
       }
       const properties: Mf2Properties = {};
-      for (const [k, v] of Object.entries(item.properties ?? {})) if (v && v.length > 0) properties[k] = [...v];
+      for (const [k, v] of Object.entries(item.properties ?? {}))
+        if (v && v.length > 0) properties[k] = [...v];
       if (item.summary) properties.summary = [item.summary];
       const note = target.notes.createNote({
         content: markdown,
@@ -384,10 +392,7 @@ export async function runImport(
       for (const f of w.files) {
         try {
           removeMediaFile(target.mediaPath, f);
-        } catch {
-          // Left for start-up: the record below names it.
-          continue;
-        }
+        } catch {}
       }
       try {
         clearUploadIntent(target.mediaPath, w.uuid);
@@ -439,6 +444,7 @@ export async function runImport(
         label: ev.type === 'item' ? ev.item.label : ev.label,
       });
     }
+    if (reader.siteUrl) report.siteUrl = reader.siteUrl;
     if (batch) {
       if (menuPages.length > 0) {
         target.pages.appendToMenu(menuPages.sort((a, b) => a.order - b.order).map((p) => p.id));
@@ -474,7 +480,10 @@ function asMention(r: ImportResponse, target: string): unknown {
   if (r.author.name) author.name = [r.author.name];
   if (r.author.url) author.url = [r.author.url];
   if (r.author.photo) author.photo = [r.author.photo];
-  const props: Record<string, unknown[]> = { url: [r.url], author: [{ type: ['h-card'], properties: author }] };
+  const props: Record<string, unknown[]> = {
+    url: [r.url],
+    author: [{ type: ['h-card'], properties: author }],
+  };
   if (r.html !== undefined || r.text !== undefined) {
     props.content = [{ html: r.html ?? '', value: r.text ?? '' }];
   }

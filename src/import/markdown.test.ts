@@ -21,7 +21,9 @@ describe('htmlToMarkdown', () => {
     expect(md).toContain('~~gone~~');
   });
   it('drops scripts and turns frames into links', () => {
-    const md = htmlToMarkdown('<p>x</p><script>alert(1)</script><iframe src="https://video.example/v/1"></iframe>');
+    const md = htmlToMarkdown(
+      '<p>x</p><script>alert(1)</script><iframe src="https://video.example/v/1"></iframe>',
+    );
     expect(md).not.toContain('alert');
     expect(md).toContain('<https://video.example/v/1>');
   });

@@ -11,7 +11,9 @@ describe('formerAddressKey', () => {
     expect(formerAddressKey('/', '?b=2&a=1')).toBe('/?a=1&b=2');
   });
   it('decodes percent escapes so both spellings of a Unicode slug meet', () => {
-    const encoded = formerAddressKeyOfUrl('https://example.com/greek/%ce%b5%cf%80%ce%af%cf%80%ce%b5%ce%b4%ce%bf-2/');
+    const encoded = formerAddressKeyOfUrl(
+      'https://example.com/greek/%ce%b5%cf%80%ce%af%cf%80%ce%b5%ce%b4%ce%bf-2/',
+    );
     expect(encoded).toBe('/greek/επίπεδο-2');
     expect(formerAddressKeyOfUrl('https://example.com/greek/επίπεδο-2')).toBe(encoded);
   });

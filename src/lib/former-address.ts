@@ -16,7 +16,9 @@ export function formerAddressKey(pathname: string, search = ''): string | undefi
   if (path === '/index.php' || path === '/index.php/') path = '/';
   if (path.length > 1) path = path.replace(/\/+$/, '');
   const params = new URLSearchParams(search);
-  const pairs = [...params.entries()].filter(([k]) => k !== '').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const pairs = [...params.entries()]
+    .filter(([k]) => k !== '')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const query = pairs.length > 0 ? `?${new URLSearchParams(pairs).toString()}` : '';
   const key = `${path}${query}`;
   return key.length > 2000 ? undefined : key;

@@ -1,7 +1,9 @@
 import type { Db } from '../open.js';
 
 /** What a former address leads to: a note or a page. */
-export type FormerAddressTarget = { noteId: number; pageId?: undefined } | { pageId: number; noteId?: undefined };
+export type FormerAddressTarget =
+  | { noteId: number; pageId?: undefined }
+  | { pageId: number; noteId?: undefined };
 
 /**
  * Prepared statements for former_addresses (`023_imports.sql`): the addresses notes and pages had
@@ -12,8 +14,12 @@ export function formerAddressesStore(db: Db) {
   const insert = db.prepare(
     'INSERT INTO former_addresses (address, note_id, page_id, created_at) VALUES (?, ?, ?, ?)',
   );
-  const ofNote = db.prepare('SELECT address FROM former_addresses WHERE note_id = ? ORDER BY address').pluck();
-  const ofPage = db.prepare('SELECT address FROM former_addresses WHERE page_id = ? ORDER BY address').pluck();
+  const ofNote = db
+    .prepare('SELECT address FROM former_addresses WHERE note_id = ? ORDER BY address')
+    .pluck();
+  const ofPage = db
+    .prepare('SELECT address FROM former_addresses WHERE page_id = ? ORDER BY address')
+    .pluck();
   return {
     /** What this address (a path, with its query when it has one) leads to, or undefined. */
     findFormerAddress(address: string): FormerAddressTarget | undefined {
