@@ -30,6 +30,7 @@ import { formerSlugsStore } from '../db/store/former-slugs.js';
 import { mediaStore } from '../db/store/media.js';
 import { notesStore } from '../db/store/notes.js';
 import { settingsStore } from '../db/store/settings.js';
+import { importSlug } from '../import/slug.js';
 import { findInTrash, locateNoteFile, TrashIndex } from '../legacy/note-paths.js';
 import { parseDbTime, toDbTime } from '../lib/db-time.js';
 import { resolveUnder } from '../lib/files.js';
@@ -38,7 +39,6 @@ import { MEDIA_URL_PREFIX } from '../media/service.js';
 import { writeMediaFile } from '../media/storage.js';
 import { responseUrls } from '../notes/response-kinds.js';
 import { createNoteService, type NoteService } from '../notes/service.js';
-import { importSlug } from '../import/slug.js';
 import { generateSlug, validateCustomSlug } from '../notes/slug.js';
 import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';
 import {

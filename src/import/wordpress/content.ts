@@ -126,19 +126,19 @@ export function autop(html: string): string {
   const kept: string[] = [];
   const guarded = html.replace(/<pre\b[\s\S]*?<\/pre>/gi, (m) => {
     kept.push(m);
-    return `\u0000${kept.length - 1}\u0000`;
+    return `\uE000${kept.length - 1}\uE001`;
   });
   const out = guarded
     .split(/\n\s*\n/)
     .map((chunk) => chunk.trim())
     .filter((chunk) => chunk !== '')
     .map((chunk) => {
-      if (BLOCK.test(chunk) || /^\u0000\d+\u0000$/.test(chunk)) return chunk;
+      if (BLOCK.test(chunk) || /^\uE000\d+\uE001$/.test(chunk)) return chunk;
       return `<p>${chunk.replace(/\n/g, '<br>\n')}</p>`;
     })
     .join('\n');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the placeholder is a NUL pair on purpose
-  return out.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => kept[Number(i)] ?? '');
+  // Placeholders in the private-use area: never text of a post.
+  return out.replace(/\uE000(\d+)\uE001/g, (_m, i: string) => kept[Number(i)] ?? '');
 }
 
 /** The `<img>` elements of some HTML: their src and alt. */
