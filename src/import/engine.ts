@@ -338,7 +338,7 @@ export async function runImport(
       const note = target.notes.createNote({
         content: markdown,
         name: item.title,
-        slug: importSlug(item.slug) ?? null,
+        slug: slugFor(item) ?? null,
         published: item.published,
         publishedAt: item.publishedAt,
         visibility: item.visibility,
@@ -358,7 +358,7 @@ export async function runImport(
 
   /** Creates a page, its slug suffixed (-2, -3…) while another page holds it. */
   function createPage(item: ImportItem, markdown: string): number {
-    const base = importSlug(item.slug) ?? importSlug(item.title ?? '') ?? 'page';
+    const base = slugFor(item) ?? importSlug(item.title ?? '') ?? 'page';
     for (let n = 1; ; n++) {
       const slug = n === 1 ? base : `${base}-${n}`;
       try {
@@ -465,6 +465,17 @@ export async function runImport(
     throw err;
   }
   return report;
+}
+
+/**
+ * The slug an item asks for. Slugs here are ASCII: a slug in another script (WordPress keeps
+ * Greek or Cyrillic ones) would lose its words, so the title's ASCII words are tried first.
+ */
+function slugFor(item: ImportItem): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: any character past ASCII
+  if (item.slug && /[^\x00-\x7f]/.test(item.slug))
+    return importSlug(item.title ?? '') ?? importSlug(item.slug);
+  return importSlug(item.slug);
 }
 
 /** A response as the received-Webmention import reads one (an mf2 h-cite with `wm-*` fields). */

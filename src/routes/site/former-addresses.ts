@@ -50,8 +50,10 @@ export function formerAddresses(deps: FormerAddressDeps): MiddlewareHandler {
     if (c.res.status !== 404) return;
     const to = destination(url.pathname, url.search);
     if (!to) return;
-    // A fresh response: the 404's headers (its length, its type) must not carry over.
-    c.res = undefined;
-    c.res = c.redirect(to, 301);
+    // Hono carries the replaced response's headers over to the new one: the 404's (its length,
+    // its type, its caching) must not, so they are dropped first.
+    const old = c.res.headers;
+    for (const name of [...old.keys()]) old.delete(name);
+    c.res = new Response(null, { status: 301, headers: { location: to } });
   };
 }
