@@ -113,7 +113,7 @@ describe('a WordPress export through starpunk import', () => {
   });
 
   it('keeps the publication date, so old posts are not new in the feed', async () => {
-    const feed = await (await site.get('/feed.json')).json();
+    const feed = (await (await site.get('/feed.json')).json()) as { items: unknown[] };
     const item = (feed.items as { url: string; date_published: string }[]).find((i) =>
       i.url.endsWith('/notes/post-format-standard'),
     );
