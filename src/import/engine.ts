@@ -420,10 +420,10 @@ export async function runImport(
           // Dry run: what would be imported, without writing or fetching anything.
           if (item.kind === 'page') report.imported.pages++;
           else report.imported.notes++;
-          report.oldAddresses.mapped += item.oldAddresses.filter((u) => {
-            const k = formerAddressKeyOfUrl(u);
-            return k !== undefined && k !== '/';
-          }).length;
+          const keys = new Set(item.oldAddresses.map((u) => formerAddressKeyOfUrl(u)));
+          keys.delete(undefined);
+          keys.delete('/');
+          report.oldAddresses.mapped += [...keys].filter((k) => !former.findFormerAddress(k!)).length;
           for (const w of item.warnings) warn(`${item.label}: ${w}`);
         } else {
           const mark = written.length;
