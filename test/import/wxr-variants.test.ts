@@ -8,8 +8,10 @@ import { createWriteStream, existsSync, readdirSync, readFileSync, writeFileSync
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/run.js';
 import { readWxr } from '../../src/import/wordpress/wxr-stream.js';
-import { cleanup, tempDir } from '../ops/ops-helpers.js';
+import { captureIo } from '../helpers/io.js';
+import { cleanup, siteEnv, tempDir } from '../ops/ops-helpers.js';
 import { importCli, type WxrPost, type WxrStyle, writeJpeg, wxr } from './wxr.js';
 
 const OLD = 'https://old.example';
@@ -190,6 +192,27 @@ describe('an import that must not change the site', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${file}:2:`);
     expect(query(dir, 'SELECT id FROM notes')).toEqual([]);
+  });
+});
+
+describe('portability', () => {
+  it('carries the old addresses through export and import', async () => {
+    const a = tempDir('starpunk-wxr-a-');
+    const b = tempDir('starpunk-wxr-b-');
+    writeFileSync(join(a, 'e.xml'), wxr(OLD, posts(), { version: '1.2', cdata: true }));
+    expect((await importCli(a, [join(a, 'e.xml')])).code).toBe(0);
+    const io = captureIo({ ...siteEnv(a), SITE_URL: 'http://example.test/' }, a);
+    expect(await main(['export', '--out', join(a, 'out')], io)).toBe(0);
+    const folder = readdirSync(join(a, 'out')).find((n) => n.startsWith('starpunk-export-'))!;
+    const r = await importCli(b, [join(a, 'out', folder)]);
+    expect(r.code).toBe(0);
+    const addresses = (d: string) =>
+      query<{ address: string; slug: string }>(
+        d,
+        'SELECT f.address, n.slug FROM former_addresses f JOIN notes n ON n.id = f.note_id ORDER BY 1',
+      );
+    expect(addresses(b)).toEqual(addresses(a));
+    expect(addresses(b).length).toBe(4);
   });
 });
 
