@@ -43,6 +43,8 @@ export const LAYERS: Layer[] = [
       'webmention',
       'syndication',
       'websub',
+      // Moving in: the import contract, its engine and the source readers (ADR 0017).
+      'import',
       // The untrusted-HTML worker's side: runs the features' parsers on a worker thread.
       'html-worker',
     ],

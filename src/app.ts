@@ -32,6 +32,7 @@ import { ADMIN_BODY_LIMITS, adminApp } from './routes/admin/app.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
+import { formerAddresses } from './routes/site/former-addresses.js';
 import { healthRoutes } from './routes/site/health.js';
 import { identityRoutes } from './routes/site/identity.js';
 import { mediaRoutes } from './routes/site/media.js';
@@ -172,6 +173,8 @@ export function buildApp(
   const errorSite = () => site.currentOrLast().page;
   app.onError(errorHandler(logger, errorSite, metrics));
   app.notFound(notFoundHandler(errorSite));
+  // Addresses imported notes and pages had on their old site answer 301 where nothing else answers.
+  app.use('*', formerAddresses({ notes, pages, clock }));
 
   // Public; /health and /metrics show more to the signed-in admin (a broken database just means "not
   // signed in", so /health still answers 503 rather than failing).

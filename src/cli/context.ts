@@ -12,6 +12,8 @@ export interface Io {
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** True when stderr is a terminal (progress is shown in place); tests leave it unset. */
+  tty?: boolean;
 }
 
 /** The process's real streams and environment. */
@@ -21,6 +23,7 @@ export function processIo(): Io {
     stderr: (t) => process.stderr.write(t),
     env: process.env,
     cwd: process.cwd(),
+    tty: process.stderr.isTTY === true,
   };
 }
 

@@ -1,22 +1,241 @@
-import { resolve } from 'node:path';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
+import { buildApp } from '../app.js';
+import { fixedClock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/open.js';
+import { type ImportFormat, ImportSourceError } from '../import/contract.js';
+import { type ImportReport, runImport } from '../import/engine.js';
+import { detectFormat, FORMATS, formatNamed } from '../import/formats.js';
+import { loadSiteKeys, sealedSecrets } from '../keys/site-keys.js';
+import { silentLogger } from '../logger.js';
 import { importNotes } from '../ops/import.js';
-import { EXIT, type Io } from './context.js';
+import { userAgent, withUserAgent } from '../outbound/policy.js';
+import { createSafeFetch } from '../outbound/safe-fetch.js';
+import { appVersion } from '../version.js';
+import { configFromIo, EXIT, type Io, resolveSessionSecret } from './context.js';
 import { withSiteDatabase } from './site-database.js';
 
-const USAGE = 'usage: starpunk import <path>   (a StarPunk data directory, or a folder of Markdown files)\n';
+const FROM = ['starpunk', 'markdown', ...FORMATS.map((f) => f.name)];
 
-/** `starpunk import <path>`: import notes from a StarPunk data directory or a Markdown folder, idempotently. */
+const USAGE = `usage: starpunk import <file | folder | URL> [options]
+  a WordPress export (WXR), a StarPunk data directory or export, or a folder of Markdown files
+  --from NAME     the format, when it cannot be told from the file (${FROM.join(', ')})
+  --media DIR     where the export's pictures are (WordPress: a copy of wp-content/uploads)
+  --no-fetch      never fetch pictures from the old site (only --media is read)
+  --dry-run       read everything and report what would happen; write nothing
+  --announce      send Webmentions, syndication and WebSub pings for the imported notes
+                  (by default an import tells no one)
+`;
+
+/** `starpunk import <source>`: bring a site in (see USAGE); importing twice creates nothing new. */
 export async function importCommand(args: string[], io: Io): Promise<number> {
-  let source: string;
+  let parsed: ReturnType<typeof parse>;
   try {
-    const parsed = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
-    if (parsed.positionals.length !== 1) throw new Error('exactly one path is needed');
-    source = resolve(io.cwd, parsed.positionals[0]!);
+    parsed = parse(args);
   } catch (err) {
     io.stderr(`starpunk import: ${(err as Error).message}\n${USAGE}`);
     return EXIT.failure;
   }
+  const { positionals, values } = parsed;
+  const raw = positionals[0]!;
+  const isUrl = /^https?:\/\//i.test(raw);
+  const source = isUrl ? raw : resolve(io.cwd, raw);
+  const from = values.from;
+  if (from !== undefined && !FROM.includes(from)) {
+    io.stderr(`starpunk import: unknown format "${from}" (known: ${FROM.join(', ')})\n`);
+    return EXIT.failure;
+  }
+  if (!isUrl && !existsSync(source)) {
+    io.stderr(`starpunk import: nothing to import at ${source}\n`);
+    return EXIT.failure;
+  }
+  const legacy =
+    from === 'starpunk' ||
+    from === 'markdown' ||
+    (!isUrl && from === undefined && (statSync(source).isDirectory() || /\.(db|sqlite3?)$/i.test(source)));
+  if (legacy) {
+    if (values['dry-run'] || values.announce || values.media) {
+      io.stderr(
+        'starpunk import: --dry-run, --announce and --media apply to exports of other platforms, not to a StarPunk data directory or a Markdown folder\n',
+      );
+      return EXIT.failure;
+    }
+    return importStarPunk(source, io);
+  }
+
+  const config = configFromIo(io);
+  if (!config) return EXIT.config;
+  const fetch = withUserAgent(
+    createSafeFetch({ allowedPrivateAddresses: config.allowedPrivateAddresses }),
+    userAgent(appVersion(), 'import', config.siteUrl),
+  );
+  let file = source;
+  let scratch: string | undefined;
+  try {
+    if (isUrl) {
+      scratch = mkdtempSync(join(tmpdir(), 'starpunk-import-'));
+      file = join(scratch, 'source');
+      const res = await fetch(source, { signal: AbortSignal.timeout(10 * 60_000) });
+      if (!res.ok || !res.body) {
+        io.stderr(`starpunk import: ${source} answered ${res.status}\n`);
+        return EXIT.failure;
+      }
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(file));
+    }
+    let format: ImportFormat | undefined;
+    if (from !== undefined) format = formatNamed(from);
+    else if (statSync(file).isFile()) format = detectFormat(file);
+    if (!format) {
+      io.stderr(
+        `starpunk import: cannot tell what ${source} is; name its format with --from (${FROM.join(', ')})\n`,
+      );
+      return EXIT.failure;
+    }
+    const chosen = format;
+    const mediaFolder = values.media ? resolve(io.cwd, values.media) : undefined;
+    if (mediaFolder && !existsSync(mediaFolder)) {
+      io.stderr(`starpunk import: no folder at ${mediaFolder} (--media)\n`);
+      return EXIT.failure;
+    }
+    return await withSiteDatabase(io, { command: 'import', ensureDirs: true }, async ({ config: c, db }) => {
+      const app = siteFor(c, db);
+      const clock = app.clock;
+      const reader = chosen.open(file, mediaFolder ? { mediaFolder } : {});
+      const progress = progressPrinter(io);
+      let report: ImportReport;
+      try {
+        report = await runImport(
+          reader,
+          {
+            db,
+            notes: app.services.notes,
+            media: app.services.media,
+            pages: app.services.pages,
+            siteUrl: c.siteUrl,
+            mediaPath: c.mediaPath,
+            clock,
+            ...(values['no-fetch'] ? {} : { fetch }),
+          },
+          {
+            dryRun: values['dry-run'] === true,
+            announce: values.announce === true,
+            ...(mediaFolder ? { mediaFolder } : {}),
+            onProgress: progress.update,
+          },
+        );
+      } catch (err) {
+        progress.end();
+        if (err instanceof ImportSourceError) {
+          io.stderr(`starpunk import: ${err.message}\nnothing was imported: the site is as it was\n`);
+          return EXIT.failure;
+        }
+        throw err;
+      } finally {
+        await app.services.notes.settle();
+      }
+      progress.end();
+      printReport(io, chosen, source, report);
+      return report.failed === 0 ? EXIT.ok : EXIT.failure;
+    });
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function parse(args: string[]) {
+  const parsed = parseArgs({
+    args,
+    options: {
+      from: { type: 'string' },
+      media: { type: 'string' },
+      'no-fetch': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      announce: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (parsed.positionals.length !== 1) throw new Error('exactly one file, folder or URL is needed');
+  return parsed;
+}
+
+/**
+ * The site's services as `serve` builds them, over this command's connection and a clock the
+ * engine sets to each item's date: with the background features' listeners, so that `--announce`
+ * queues exactly what a note written in the admin would (the running server's runner sends it).
+ */
+function siteFor(config: Config, db: Db) {
+  const clock = fixedClock(new Date());
+  const secret = resolveSessionSecret(config);
+  const keys = loadSiteKeys({
+    dataPath: config.dataPath,
+    sessionSecret: () => secret,
+    sealed: sealedSecrets(db),
+  }).keys;
+  const app = buildApp({ config, db, clock, logger: silentLogger(), version: appVersion(), secret, keys });
+  return Object.assign(app, { clock });
+}
+
+/** A progress line on a terminal (rewritten in place); nothing when the output is a file or a pipe. */
+function progressPrinter(io: Io) {
+  let shown = false;
+  let last = 0;
+  return {
+    update(p: { read: number; imported: number; skipped: number; failed: number }) {
+      if (!io.tty) return;
+      const t = Date.now();
+      if (t - last < 100) return;
+      last = t;
+      shown = true;
+      io.stderr(`\r… read ${p.read}: imported ${p.imported}, skipped ${p.skipped}, failed ${p.failed}   `);
+    },
+    end() {
+      if (shown) io.stderr('\r\u001b[K');
+      shown = false;
+    },
+  };
+}
+
+function printReport(io: Io, format: ImportFormat, source: string, r: ImportReport): void {
+  const out = (s: string) => io.stdout(`${s}\n`);
+  for (const l of r.lines) out(`${l.outcome.padEnd(9)} ${l.label}: ${l.detail}`);
+  for (const w of r.warnings) out(`warning   ${w}`);
+  if (r.more > 0) out(`… and ${r.more} more lines`);
+  const would = r.dryRun ? 'would import' : 'imported';
+  out(
+    `${format.title} ${source}${r.siteUrl ? ` (${r.siteUrl})` : ''}: read ${r.read}, ${would} ` +
+      `${r.imported.notes} notes and ${r.imported.pages} pages, skipped ${r.skipped}, failed ${r.failed}`,
+  );
+  const because = Object.entries(r.skippedBecause)
+    .map(([why, n]) => `${n} ${why}`)
+    .join('; ');
+  if (because) out(`skipped: ${because}`);
+  if (!r.dryRun) {
+    const m = r.media;
+    out(
+      `media: stored ${m.stored} (from the folder ${m.fromFolder}, fetched ${m.fetched}), reused ${m.reused}, failed ${m.failed}`,
+    );
+    const s = r.responses;
+    out(`responses: imported ${s.imported}, skipped ${s.skipped}, failed ${s.failed}`);
+  }
+  out(
+    `old addresses: ${r.dryRun ? 'would map' : 'mapped'} ${r.oldAddresses.mapped}` +
+      (r.oldAddresses.notKept > 0 ? `, not kept ${r.oldAddresses.notKept}` : ''),
+  );
+  if (r.dryRun) out('dry run: nothing was written');
+  else if (!r.announced)
+    out('announced: no (no Webmentions, syndication or WebSub pings were sent; --announce to send them)');
+  else out('announced: yes (the server sends Webmentions, syndication and WebSub pings)');
+}
+
+/** The StarPunk data directory / Markdown folder import (src/ops/import.ts), as before. */
+async function importStarPunk(source: string, io: Io): Promise<number> {
   return withSiteDatabase(io, { command: 'import', ensureDirs: true }, async ({ config, db }) => {
     const r = await importNotes({
       source,

@@ -16,8 +16,10 @@ commands:
                                 (default DIR: DATA_PATH/backups)
   restore <archive> [--force]   verify a backup and restore it as DATA_PATH (--force moves a
                                 non-empty DATA_PATH aside to DATA_PATH.before-restore-<time>)
-  import <path>                 import a StarPunk data directory (any version) or a folder of
-                                Markdown files; importing twice creates nothing new
+  import <file|folder|URL> [--from NAME] [--media DIR] [--dry-run] [--announce] [--no-fetch]
+                                import a WordPress export (WXR), a StarPunk data directory (any
+                                version) or a folder of Markdown files; importing twice creates
+                                nothing new (docs/import.md)
   export [--out DIR]            every note as Markdown + YAML front matter, media, mf2.json and
                                 feed.json, in DIR/starpunk-export-<time> (default DIR: .)
   version                       print the version

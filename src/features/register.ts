@@ -24,7 +24,11 @@ export function registerFeatures<const Fs extends readonly FeatureDefinition[]>(
     const agent = userAgent(shared.version, definition.purpose, shared.config.siteUrl);
     const feature = definition.create({ ...shared, runner, fetch: withUserAgent(shared.fetch, agent) });
     runner.register(feature.jobs);
-    if (feature.noteChanged) shared.notes.onChange((change) => feature.noteChanged!(change));
+    // A quiet write (an import not announced, NoteCommands.quiet) is told to no feature.
+    if (feature.noteChanged)
+      shared.notes.onChange((change) => {
+        if (!change.commands?.quiet) feature.noteChanged!(change);
+      });
     services[definition.name] = feature.service;
   }
   return { services: services as ServicesOf<Fs>, runner };

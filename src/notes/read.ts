@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import { changeToken as createChangeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
+import type { FormerAddressesStore } from '../db/store/former-addresses.js';
 import type { FormerSlugsStore } from '../db/store/former-slugs.js';
 import type { AdminFilter, NoteKeyRow, NoteRow, NotesStore, TimelineCursor } from '../db/store/notes.js';
 import { type ReplyContextRow, replyContextsStore } from '../db/store/reply-contexts.js';
@@ -46,6 +47,7 @@ export interface NoteStores {
   tags: TagsStore;
   search: SearchStore;
   formerSlugs: FormerSlugsStore;
+  formerAddresses: FormerAddressesStore;
 }
 
 /** What the reading side needs. */
@@ -91,7 +93,7 @@ interface PageLookups {
  */
 export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
   const { db, notesPath, clock } = deps;
-  const { notes, tags, search, formerSlugs } = stores;
+  const { notes, tags, search, formerSlugs, formerAddresses } = stores;
   const siteState = siteStateStore(db);
   const changeToken = createChangeToken(db);
   const contexts = replyContextsStore(db);
@@ -230,6 +232,15 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
     /** The note that had this slug before its slug changed (any state), or undefined. */
     getNoteByFormerSlug(slug: string): Note | undefined {
       const id = formerSlugs.findNoteIdByFormerSlug(slug);
+      return id === undefined ? undefined : reader.getNoteById(id);
+    },
+
+    /**
+     * The note an address on the site it was imported from leads to (any state), or undefined;
+     * `address` is a former-address key (src/lib/former-address.ts).
+     */
+    getNoteByFormerAddress(address: string): Note | undefined {
+      const id = formerAddresses.findFormerAddress(address)?.noteId;
       return id === undefined ? undefined : reader.getNoteById(id);
     },
 

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
+import { formerAddressesStore } from '../db/store/former-addresses.js';
 import { formerSlugsStore } from '../db/store/former-slugs.js';
 import { notesStore } from '../db/store/notes.js';
 import { searchStore } from '../db/store/search.js';
@@ -25,6 +26,7 @@ export {
   type NoteCommands,
   type NoteInput,
   type NoteWriter,
+  type WriteBatch,
 } from './write.js';
 
 /** Everything the note service needs. */
@@ -47,6 +49,7 @@ export function createNoteService(deps: NoteServiceDeps) {
     tags: tagsStore(db),
     search: searchStore(db),
     formerSlugs: formerSlugsStore(db),
+    formerAddresses: formerAddressesStore(db),
   };
   const reading = createNoteReading(deps, stores);
   return { ...reading.reader, ...createNoteWriter(deps, stores, reading) };

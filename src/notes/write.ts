@@ -4,6 +4,7 @@
  * follow in the same transaction, and listeners (jobs to queue) are told inside it. A write returns
  * the note as the reading side (read.ts) shows it.
  */
+import { renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
@@ -77,6 +78,28 @@ export interface NoteInput {
 export interface NoteCommands {
   /** Syndication accounts (ids) to copy the note to. */
   syndicateTo?: readonly number[];
+  /**
+   * Tell no one: the background features hear nothing of this write, so nothing is queued for it
+   * (no Webmentions, syndication, WebSub ping or reply context). An import sets it unless the
+   * owner asks it to announce (docs/decisions/0017-import-contract.md).
+   */
+  quiet?: boolean;
+}
+
+/**
+ * Many writes in one transaction (NoteWriter.beginBatch): all of them commit, or none does and no
+ * note file of theirs is left behind.
+ */
+export interface WriteBatch {
+  /**
+   * Runs `work` in a savepoint of the batch: if it throws, its writes (rows and staged note files)
+   * are undone and the batch goes on without them.
+   */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
+  /** Commits every write of the batch, then publishes their note files. */
+  commit(): Promise<void>;
+  /** Undoes every write of the batch and throws its staged note files away. */
+  rollback(): void;
 }
 
 /** What an edit may change (the slug changes only through changeSlug). */
@@ -254,6 +277,11 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
       if (staged) discardStaged(staged);
       throw err;
     }
+    // Inside a batch the write is only a savepoint: its file waits for the batch's COMMIT.
+    if (batch) {
+      if (staged) batch.push({ staged, replaces: commit === commitReplacedFile });
+      return result;
+    }
     // The row is committed; publishing the file can only fail on a broken disk, and recovery
     // finishes it from the pending file at the next start.
     if (staged) {
@@ -310,6 +338,10 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
       properties,
     };
   }
+
+  // The note files of the open batch (beginBatch), published when it commits.
+  let batch: { staged: StagedFile; replaces: boolean }[] | undefined;
+  let savepoints = 0;
 
   // Slugs chosen for creates of a group commit that has not committed yet: no other write of this
   // process may choose them meanwhile (another process finds out under the write lock).
@@ -563,6 +595,68 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
       missingFiles.delete(id);
       const note = reader.getNoteById(id)!;
       return note;
+    },
+
+    /**
+     * Opens a batch: one write transaction (BEGIN IMMEDIATE) around many writes, which may await
+     * between them (an import reading its source and fetching pictures). Note files are staged as
+     * usual but published only once the batch commits, so a batch rolled back, or cut short by a
+     * crash, leaves no note file behind (recovery discards pending files whose row never
+     * committed). Only for a connection nothing else uses meanwhile: every statement run on it
+     * until the batch ends is part of the batch.
+     */
+    beginBatch(): WriteBatch {
+      if (batch || db.inTransaction) throw new Error('a write batch or transaction is already open');
+      db.exec('BEGIN IMMEDIATE');
+      const files: { staged: StagedFile; replaces: boolean }[] = [];
+      batch = files;
+      const end = () => {
+        batch = undefined;
+      };
+      return {
+        async savepoint<T>(work: () => Promise<T>): Promise<T> {
+          const name = `batch_${++savepoints}`;
+          const mark = files.length;
+          db.exec(`SAVEPOINT ${name}`);
+          try {
+            const result = await work();
+            db.exec(`RELEASE ${name}`);
+            return result;
+          } catch (err) {
+            if (db.inTransaction) {
+              db.exec(`ROLLBACK TO ${name}`);
+              db.exec(`RELEASE ${name}`);
+            }
+            for (const f of files.splice(mark)) discardStaged(f.staged);
+            throw err;
+          }
+        },
+        async commit(): Promise<void> {
+          try {
+            db.exec('COMMIT');
+          } catch (err) {
+            if (db.inTransaction) db.exec('ROLLBACK');
+            for (const f of files) discardStaged(f.staged);
+            end();
+            throw err;
+          }
+          end();
+          // The rows are committed; publishing can only fail on a broken disk, and recovery
+          // finishes it from the pending files at the next start.
+          for (const f of files) {
+            if (f.replaces) renameSync(f.staged.pendingPath, f.staged.finalPath);
+            else publishNewFile(f.staged);
+          }
+          // Notes read while their files were pending were marked missing: they are found again.
+          missingFiles.clear();
+          await syncDirs(files.map((f) => dirname(f.staged.finalPath)));
+        },
+        rollback(): void {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          for (const f of files) discardStaged(f.staged);
+          end();
+        },
+      };
     },
 
     /** Marks a note changed without editing it (what its pages show changed: reply context). */

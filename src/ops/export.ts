@@ -19,6 +19,7 @@ import {
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
+import { formerAddressesStore } from '../db/store/former-addresses.js';
 import { formerSlugsStore } from '../db/store/former-slugs.js';
 import { type MediaRow, mediaStore } from '../db/store/media.js';
 import { notesStore } from '../db/store/notes.js';
@@ -91,11 +92,17 @@ export interface ExportResult {
  * The front matter written for a note: everything needed to recreate it. `formerSlugs` are the
  * slugs it had before (oldest first): an import makes their addresses lead to it again.
  */
-export function frontMatterOf(note: Note, formerSlugs: readonly string[] = []): Record<string, unknown> {
+export function frontMatterOf(
+  note: Note,
+  formerSlugs: readonly string[] = [],
+  formerAddresses: readonly string[] = [],
+): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   if (note.name) data.title = note.name;
   data.slug = note.slug;
   if (formerSlugs.length > 0) data.former_slugs = [...formerSlugs];
+  // Addresses it had on the site it was imported from (023_imports.sql): they lead to it again.
+  if (formerAddresses.length > 0) data.former_addresses = [...formerAddresses];
   data.published = note.publishedAt.toISOString();
   data.created = note.createdAt.toISOString();
   if (note.updatedAt) data.updated = note.updatedAt.toISOString();
@@ -148,6 +155,7 @@ export function exportSite(options: ExportOptions): ExportResult {
     const notes = createNoteService({ db, notesPath: config.notesPath, clock: { now } });
     const store = notesStore(db);
     const formerSlugs = formerSlugsStore(db);
+    const formerAddresses = formerAddressesStore(db);
     // The pages notes respond to, in the order first cited (their contexts go to reply-contexts.json).
     const cited = new Set<string>();
     // The site as its pages describe it: the saved settings over the environment's defaults.
@@ -183,7 +191,10 @@ export function exportSite(options: ExportOptions): ExportResult {
         const target = resolveUnder(notesOut, note.filePath);
         mkdirSync(dirname(target), { recursive: true });
         const former = formerSlugs.listFormerSlugs(note.id);
-        writeFileSync(target, stringifyFrontMatter(frontMatterOf(note, former), body), { flag: 'wx' });
+        const addresses = formerAddresses.listForNote(note.id);
+        writeFileSync(target, stringifyFrontMatter(frontMatterOf(note, former, addresses), body), {
+          flag: 'wx',
+        });
         for (const url of responseUrls(note.properties)) cited.add(url);
         const entry: Record<string, unknown> = noteToMf2(note, urls.note(note.slug));
         if (note.deletedAt) entry.deleted = note.deletedAt.toISOString();

@@ -26,19 +26,22 @@ import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { fixedClock } from '../clock.js';
 import type { Db } from '../db/open.js';
+import { formerAddressesStore } from '../db/store/former-addresses.js';
 import { formerSlugsStore } from '../db/store/former-slugs.js';
 import { mediaStore } from '../db/store/media.js';
 import { notesStore } from '../db/store/notes.js';
 import { settingsStore } from '../db/store/settings.js';
+import { importSlug } from '../import/slug.js';
 import { findInTrash, locateNoteFile, TrashIndex } from '../legacy/note-paths.js';
 import { parseDbTime, toDbTime } from '../lib/db-time.js';
 import { resolveUnder } from '../lib/files.js';
+import { formerAddressKeyOfUrl } from '../lib/former-address.js';
 import { mediaTypeOf } from '../lib/media-types.js';
 import { MEDIA_URL_PREFIX } from '../media/service.js';
 import { writeMediaFile } from '../media/storage.js';
 import { responseUrls } from '../notes/response-kinds.js';
 import { createNoteService, type NoteService } from '../notes/service.js';
-import { generateSlug, RESERVED_SLUGS, slugify, validateCustomSlug } from '../notes/slug.js';
+import { generateSlug, validateCustomSlug } from '../notes/slug.js';
 import type { Mf2Properties, Photo, Visibility } from '../notes/types.js';
 import {
   importPages,
@@ -80,6 +83,8 @@ export interface ImportItem {
   properties?: Mf2Properties;
   /** The slugs the note had before its current one, oldest first: their addresses lead to it again. */
   formerSlugs?: string[];
+  /** Addresses it had on a site it was imported from (former-address keys): they lead to it again. */
+  formerAddresses?: string[];
 }
 
 /** What happened to one note or media file. */
@@ -148,16 +153,6 @@ const OTHER_TYPES: Readonly<Record<string, string>> = {
   '.mp4': 'video/mp4',
   '.mp3': 'audio/mpeg',
 };
-
-/** The slug a source slug (or file name) becomes here: kept when valid, else cleaned up; undefined when nothing is left. */
-export function importSlug(raw: string | undefined): string | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const v = validateCustomSlug(raw);
-  if (v.ok) return v.slug;
-  const s = slugify(raw, 20);
-  if (s === '') return undefined;
-  return RESERVED_SLUGS.has(s) ? `${s}-note` : s;
-}
 
 function urlForMedia(rel: string): string {
   return MEDIA_URL_PREFIX + rel.split('/').map(encodeURIComponent).join('/');
@@ -649,6 +644,7 @@ function itemFromMarkdown(root: string, rel: string, mf2: Map<string, Mf2Propert
     photos: asPhotos(data.photos ?? data.photo),
     ...(slug && mf2.has(slug) ? { properties: mf2.get(slug)! } : {}),
     ...(former.length > 0 ? { formerSlugs: former } : {}),
+    ...(asList(data.former_addresses).length > 0 ? { formerAddresses: asList(data.former_addresses) } : {}),
   };
 }
 
@@ -809,11 +805,24 @@ function formerSlugKeeper(db: Db, report: ImportReport, now: Date) {
   };
 }
 
+/** Gives an imported note its addresses on an older site back (those no other note or page holds). */
+function keepFormerAddresses(db: Db, noteId: number, addresses: readonly string[]): void {
+  if (addresses.length === 0) return;
+  const store = formerAddressesStore(db);
+  const at = toDbTime(new Date());
+  for (const raw of addresses) {
+    const key = raw.startsWith('/') ? formerAddressKeyOfUrl(raw, 'http://x.invalid') : undefined;
+    if (key === undefined || key === '/' || store.findFormerAddress(key)) continue;
+    store.insertFormerAddress(key, { noteId }, at);
+  }
+}
+
 function importItem(
   source: ImportItem,
   notes: NoteService,
   clock: ReturnType<typeof fixedClock>,
   keepFormerSlugs: ReturnType<typeof formerSlugKeeper>,
+  db: Db,
 ): ImportLine {
   const content = source.content.replace(/\r\n/g, '\n');
   // Without a usable slug, the one the service would generate; it depends only on the item, so a
@@ -827,6 +836,7 @@ function importItem(
     if (existing.contentHash === notes.hashOf(content)) {
       // An import from before former slugs travelled left them out: they are added now.
       keepFormerSlugs(existing.id, item.source, item.formerSlugs ?? []);
+      keepFormerAddresses(db, existing.id, item.formerAddresses ?? []);
       return { source: item.source, outcome: 'skipped', slug: item.slug, detail: 'already imported' };
     }
     return {
@@ -858,6 +868,7 @@ function importItem(
     notes.trashNote(note.id);
   }
   keepFormerSlugs(note.id, item.source, item.formerSlugs ?? []);
+  keepFormerAddresses(db, note.id, item.formerAddresses ?? []);
   const renamed = note.slug !== item.slug ? `stored as "${note.slug}" (its path was taken)` : undefined;
   return {
     source: item.source,
@@ -902,7 +913,7 @@ export async function importNotes(opts: ImportOptions): Promise<ImportReport> {
   const keepFormerSlugs = formerSlugKeeper(opts.db, report, now);
   const attempt = (source: string, make: () => ImportItem) => {
     try {
-      record(report, importItem(make(), notes, clock, keepFormerSlugs));
+      record(report, importItem(make(), notes, clock, keepFormerSlugs, opts.db));
     } catch (err) {
       record(report, { source, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) });
     }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { changeToken } from '../db/change-token.js';
 import type { Db } from '../db/open.js';
+import { formerAddressesStore } from '../db/store/former-addresses.js';
 import { type PageRow, pagesStore } from '../db/store/pages.js';
 import { AppError } from '../lib/errors.js';
 import { renderMarkdown } from '../notes/markdown.js';
@@ -41,6 +42,7 @@ export function validatePageFields(f: PageFields): PageFields {
 /** Creates the standalone-pages service: the owner's pages, their menu order and the public lookups. */
 export function createPageService(deps: { db: Db; clock: Clock }) {
   const store = pagesStore(deps.db);
+  const former = formerAddressesStore(deps.db);
   const token = changeToken(deps.db);
   const now = () => deps.clock.now().toISOString();
   let menu: { token: string; value: readonly MenuEntry[]; print: string } | undefined;
@@ -114,6 +116,29 @@ export function createPageService(deps: { db: Db; clock: Clock }) {
         const ids = menu.map((p) => p.id);
         [ids[at], ids[to]] = [ids[to]!, ids[at]!];
         renumber(ids);
+      })();
+    },
+    /**
+     * The published page an address on the site it was imported from leads to, or undefined;
+     * `address` is a former-address key (src/lib/former-address.ts).
+     */
+    findPublishedByFormerAddress(address: string): PageRow | undefined {
+      const id = former.findFormerAddress(address)?.pageId;
+      const p = id === undefined ? undefined : store.findPage(id);
+      return p?.published === 1 ? p : undefined;
+    },
+    /**
+     * Puts these pages at the end of the menu, in this order, after the pages already in it (an
+     * import places a site's pages as their old site ordered them).
+     */
+    appendToMenu(ids: readonly number[]): void {
+      deps.db.transaction(() => {
+        const chosen = new Set(ids);
+        const kept = store
+          .listPages()
+          .filter((p) => p.menu_order !== null && !chosen.has(p.id))
+          .map((p) => p.id);
+        renumber([...kept, ...ids.filter((id) => store.findPage(id))]);
       })();
     },
     /** Published pages' slugs and change times (sitemap). */

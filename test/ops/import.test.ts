@@ -324,7 +324,7 @@ describe('starpunk import <folder of Markdown files>', () => {
 
   it('explains what it needs', async () => {
     const target = tempDir();
-    expect((await cli(['import'], target)).err).toMatch(/usage: starpunk import <path>/);
+    expect((await cli(['import'], target)).err).toMatch(/usage: starpunk import <file \| folder \| URL>/);
     expect((await cli(['import', join(target, 'nope')], target)).err).toMatch(/nothing to import at/);
   });
 });

@@ -5,10 +5,21 @@
 import type { Part } from '../world.js';
 import { accounts } from './accounts.js';
 import { doctor } from './doctor.js';
+import { movingIn } from './moving-in.js';
 import { pages } from './pages.js';
 import { posts } from './posts.js';
 import { settings } from './settings.js';
 import { tokens } from './tokens.js';
 import { webmentions, webmentionsSent } from './webmentions.js';
 
-export const PARTS: Part[] = [settings, accounts, posts, pages, webmentions, webmentionsSent, tokens, doctor];
+export const PARTS: Part[] = [
+  settings,
+  accounts,
+  posts,
+  pages,
+  webmentions,
+  webmentionsSent,
+  tokens,
+  movingIn,
+  doctor,
+];

@@ -1,0 +1,33 @@
+/**
+ * The formats `starpunk import` reads through the import engine, and how a file is recognised.
+ * A new source is one entry here (and its reader folder); see contract.ts.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { ImportFormat } from './contract.js';
+import { wordpressFormat } from './wordpress/reader.js';
+
+/** Every format the engine imports, by name. */
+export const FORMATS: readonly ImportFormat[] = [wordpressFormat];
+
+/** The format named `name` (`--from`), or undefined. */
+export function formatNamed(name: string): ImportFormat | undefined {
+  return FORMATS.find((f) => f.name === name);
+}
+
+/** The first bytes of a file as text, for detection. */
+export function headOf(path: string, bytes = 4096): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The format a file is in, by its first bytes, or undefined. */
+export function detectFormat(path: string): ImportFormat | undefined {
+  const head = headOf(path);
+  return FORMATS.find((f) => f.detect(head, path));
+}
