@@ -58,7 +58,9 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
   const legacy =
     from === 'starpunk' ||
     from === 'markdown' ||
-    (!isUrl && from === undefined && (statSync(source).isDirectory() || /\.(db|sqlite3?)$/i.test(source)));
+    (!isUrl &&
+      from === undefined &&
+      ((statSync(source).isDirectory() && !detectFormat(source)) || /\.(db|sqlite3?)$/i.test(source)));
   if (legacy) {
     if (values['dry-run'] || values.announce || values.media) {
       io.stderr(
@@ -90,7 +92,7 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
     }
     let format: ImportFormat | undefined;
     if (from !== undefined) format = formatNamed(from);
-    else if (statSync(file).isFile()) format = detectFormat(file);
+    else format = detectFormat(file);
     if (!format) {
       io.stderr(
         `starpunk import: cannot tell what ${source} is; name its format with --from (${FROM.join(', ')})\n`,
@@ -106,7 +108,11 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
     return await withSiteDatabase(io, { command: 'import', ensureDirs: true }, async ({ config: c, db }) => {
       const app = siteFor(c, db);
       const clock = app.clock;
-      const reader = chosen.open(file, mediaFolder ? { mediaFolder } : {});
+      const reader = chosen.open(file, {
+        ...(mediaFolder ? { mediaFolder } : {}),
+        ...(isUrl ? { sourceUrl: source } : {}),
+        ...(values['no-fetch'] ? {} : { fetch }),
+      });
       const progress = progressPrinter(io);
       let report: ImportReport;
       try {

@@ -8,6 +8,7 @@
  * FORMATS in formats.ts. Nothing else needs to know about it.
  */
 import type { Visibility } from '../notes/types.js';
+import type { FetchLike } from '../outbound/safe-fetch.js';
 
 /** A picture or other file an item uses: a file of the source, or an address to fetch it from. */
 export interface ImportMedia {
@@ -119,6 +120,17 @@ export interface SourceReader {
 export interface ReaderOptions {
   /** A local folder holding the source's files (WordPress's wp-content/uploads), if given. */
   mediaFolder?: string;
+  /**
+   * When the input was given as an address: that address (the file at `path` is what it answered).
+   * A reader resolves relative links against it and follows pagination from it.
+   */
+  sourceUrl?: string;
+  /**
+   * The SSRF-safe fetch (with the import's User-Agent) for a reader that must fetch more of its
+   * source (a feed's next page). Absent with `--no-fetch`: then the reader reads only what it has
+   * and says what it did not follow as a warning.
+   */
+  fetch?: FetchLike;
 }
 
 /** A format StarPunk imports: how to recognise it and how to open it. */
@@ -128,6 +140,13 @@ export interface ImportFormat {
   title: string;
   /** True when `head` (the first bytes of a file, as text) is this format; folders are never passed. */
   detect(head: string, path: string): boolean;
+  /**
+   * For a format that also comes as a folder (an unpacked Mastodon archive, a Jekyll or Hugo
+   * site): true when the folder at `path` is this format. Folders no format claims go to the
+   * StarPunk data directory / Markdown folder import (src/ops/import.ts).
+   */
+  detectFolder?(path: string): boolean;
+  /** `path` is a file, or a folder this format's `detectFolder` claimed. */
   open(path: string, options: ReaderOptions): SourceReader;
 }
 

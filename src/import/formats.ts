@@ -2,7 +2,7 @@
  * The formats `starpunk import` reads through the import engine, and how a file is recognised.
  * A new source is one entry here (and its reader folder); see contract.ts.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ImportFormat } from './contract.js';
 import { wordpressFormat } from './wordpress/reader.js';
 
@@ -26,8 +26,9 @@ export function headOf(path: string, bytes = 4096): string {
   }
 }
 
-/** The format a file is in, by its first bytes, or undefined. */
+/** The format a file is in (by its first bytes) or a folder is in (by `detectFolder`), or undefined. */
 export function detectFormat(path: string): ImportFormat | undefined {
+  if (statSync(path).isDirectory()) return FORMATS.find((f) => f.detectFolder?.(path));
   const head = headOf(path);
   return FORMATS.find((f) => f.detect(head, path));
 }
