@@ -126,6 +126,30 @@ export interface MigrationReport {
 export interface MigrationLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  /** Per-migration detail; a run is summed up in one info line (pino's level below info). */
+  debug?(obj: object, msg?: string): void;
+}
+
+/**
+ * Sums a run up in one info line (how many migrations ran, the schema it ends at, the backup, the
+ * time) and gives the per-migration list at debug level: a first start runs them all, and a line
+ * each buried the setup link.
+ */
+function logMigrationRun(logger: MigrationLogger | undefined, report: MigrationReport): void {
+  if (!logger) return;
+  const ran = report.outcomes.filter((o) => o.state === 'ran' || o.state === 'adopted-now');
+  const latest = report.outcomes.at(-1)?.name ?? null;
+  const durationMs = Math.round(report.durationMs);
+  logger.debug?.({ migrations: report.outcomes.map((o) => `${o.name}: ${o.state}`) }, 'migrations');
+  if (ran.length === 0) {
+    logger.info({ schema: latest, durationMs }, 'database up to date');
+    return;
+  }
+  const span = ran.length === 1 ? ran[0]!.name : `${ran[0]!.name} … ${ran.at(-1)!.name}`;
+  logger.info(
+    { applied: ran.length, schema: latest, backup: report.backupPath, durationMs },
+    `database migrated: ${ran.length} migration${ran.length === 1 ? '' : 's'} applied (${span}) in ${durationMs} ms`,
+  );
 }
 
 /** How a connection is being migrated: for real, as a rehearsal on a copy, or as a dry run. */
@@ -946,16 +970,7 @@ export function runMigrations(options: RunOptions): MigrationReport {
     }
     const report = migrateConnection(db, files, expected, options, now, 'real');
     report.durationMs = performance.now() - started;
-    logger?.info(
-      {
-        migrations: report.outcomes.map((o) => `${o.name}: ${o.state}`),
-        backup: report.backupPath,
-        durationMs: Math.round(report.durationMs),
-      },
-      report.outcomes.some((o) => o.state === 'ran' || o.state === 'adopted-now')
-        ? 'database migrated'
-        : 'database up to date',
-    );
+    logMigrationRun(logger, report);
     return report;
   } finally {
     db.close();
@@ -1204,7 +1219,7 @@ function migrateConnection(
       }
     }
     if (o.state === 'ran' || o.state === 'adopted-now') {
-      logger?.info(
+      logger?.debug?.(
         { migration: f.name, created: o.created },
         o.state === 'ran' ? 'migration applied' : 'migration adopted',
       );
