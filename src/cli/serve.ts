@@ -9,6 +9,7 @@ import { type Db, openDatabase } from '../db/open.js';
 import { type FastPath, fastPathServer } from '../http/fast-path.js';
 import { keysPath } from '../keys/key-files.js';
 import { loadSiteKeys, SEALING_KEY_FILE, type SiteKeys, sealedSecrets } from '../keys/site-keys.js';
+import { progressOn } from '../lib/progress.js';
 import { createLogger, type Logger } from '../logger.js';
 import { recoverMedia } from '../media/doctor.js';
 import { createNoteService, type NoteService } from '../notes/service.js';
@@ -204,7 +205,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   }
   reportTightened(tightenDataPermissions(config), logger);
   try {
-    runMigrations({ ...migrationPaths(config), logger });
+    runMigrations({ ...migrationPaths(config), logger, progress: progressOn() });
   } catch (err) {
     return reportMigrationError(err, io);
   }
@@ -232,7 +233,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   }
   if (notes.isIndexStale()) {
     const started = performance.now();
-    const n = notes.reindex();
+    const n = notes.reindex(progressOn());
     logger.info({ notes: n, durationMs: Math.round(performance.now() - started) }, 'search index rebuilt');
   }
   let started: StartedApp | undefined;

@@ -13,6 +13,7 @@ import {
   planPythonStash,
   stashPythonData,
 } from '../legacy/python-lineage.js';
+import { NO_PROGRESS, type ProgressFactory } from '../lib/progress.js';
 import { type ConvergencePlan, checkConvergence, rebuildTable, type TableTarget } from './converge.js';
 import { INITIAL_SCHEMA } from './initial-schema.js';
 import { type Db, registerFunctions } from './open.js';
@@ -162,6 +163,8 @@ export interface RunOptions {
   migrationsDir?: string;
   dryRun?: boolean;
   logger?: MigrationLogger;
+  /** Shows which migration of how many a long upgrade is on (on a terminal: serve, migrate, restore). */
+  progress?: ProgressFactory;
   now?: () => Date;
   busyTimeoutMs?: number;
   /** The data directory (default: the database's folder); note paths may be relative to it. */
@@ -1146,6 +1149,15 @@ function migrateConnection(
   }
 
   let failed: MigrationFailed | undefined;
+  // On a terminal, a long upgrade (a big directory) shows which migration of how many it is on.
+  const pending = files.filter((f) => !previously.has(f.name)).length;
+  const shown =
+    pending > 0 && mode !== 'dry'
+      ? (options.progress ?? NO_PROGRESS)(
+          mode === 'rehearsal' ? 'Rehearsing the upgrade on a copy' : 'Upgrading the database',
+          pending,
+        )
+      : undefined;
   for (const f of files) {
     if (failed) {
       report.outcomes.push({ name: f.name, state: 'not-run' });
@@ -1203,13 +1215,17 @@ function migrateConnection(
     try {
       migrate.immediate();
     } catch (err) {
-      if (err instanceof MigrationRefused) throw err;
+      if (err instanceof MigrationRefused) {
+        shown?.done();
+        throw err;
+      }
       failed = new MigrationFailed(f.name, err);
       report.outcomes.push({ name: f.name, state: 'failed' });
       continue;
     }
     const o = outcome!;
     report.outcomes.push(o);
+    shown?.tick();
     if (o.state === 'ran') {
       ranSomething = true;
       if (f.sql.includes('starpunk_note_path(')) report.notePaths = notePaths.stats;
@@ -1225,6 +1241,7 @@ function migrateConnection(
       );
     }
   }
+  shown?.done();
 
   if (!failed && !thePlan.fresh) {
     try {
