@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import type { NoteService } from '../../notes/service.js';
 import type { FetchLike } from '../../outbound/safe-fetch.js';
-import { connectBluesky } from '../../syndication/bluesky/index.js';
+import { connectBluesky, XrpcUnreachable } from '../../syndication/bluesky/index.js';
 import {
   finishMastodonConnect,
   MASTODON_CALLBACK_PATH,
@@ -127,7 +127,17 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
         ...(field('service').trim() ? { service: field('service').trim() } : {}),
       });
     } catch (err) {
-      // The PDS's answer (wrong password, unknown handle, unreachable) is the person's to read.
+      // No answer at all is not a refusal: say which server could not be reached, and why.
+      if (err instanceof XrpcUnreachable) {
+        throw new AppError(
+          'invalid_request',
+          `Could not reach the Bluesky server at ${err.service}: ${err.reason}. Check the server address (leave it empty for bsky.social), or try again later.`.slice(
+            0,
+            400,
+          ),
+        );
+      }
+      // The PDS's answer (wrong password, unknown handle) is the person's to read.
       throw new AppError(
         'invalid_request',
         `Bluesky did not accept this: ${(err as Error).message}`.slice(0, 300),

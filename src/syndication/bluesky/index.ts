@@ -592,4 +592,4 @@ export {
   MAX_GRAPHEMES,
   MAX_TEXT_BYTES,
 } from './richtext.js';
-export { XrpcError } from './xrpc.js';
+export { XrpcError, XrpcUnreachable } from './xrpc.js';
