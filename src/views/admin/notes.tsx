@@ -127,6 +127,12 @@ export function renderDashboard(p: {
                           View
                         </a>
                       )}
+                      <a
+                        href={`/admin/notes/${n.id}/webmentions`}
+                        aria-label={rowAction('Copies and mentions', title)}
+                      >
+                        Copies and mentions
+                      </a>
                       <RowAction
                         action={`/admin/notes/${n.id}/delete`}
                         kind="secondary"
@@ -313,7 +319,7 @@ export function renderEditor(p: {
       )}
       {p.noteId !== undefined && (
         <p>
-          <a href={`/admin/notes/${p.noteId}/webmentions`}>Webmentions sent</a>
+          <a href={`/admin/notes/${p.noteId}/webmentions`}>Copies and Webmentions sent</a>
         </p>
       )}
       {p.previewUrl && (
