@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/open.js';
 import { keysPath } from '../keys/key-files.js';
 import { loadSiteKeys, sealedSecrets } from '../keys/site-keys.js';
+import { progressOn } from '../lib/progress.js';
 import { createBackup } from '../ops/backup.js';
 import { appVersion } from '../version.js';
 import { configFromIo, EXIT, type Io, resolveSessionSecret } from './context.js';
@@ -66,6 +67,7 @@ export async function backupCommand(args: string[], io: Io): Promise<number> {
     ...(withoutKeys ? {} : { keysPath: keysPath(config.dataPath) }),
     outDir: out ? resolve(io.cwd, out) : config.backupsPath,
     version: appVersion(),
+    progress: progressOn(),
   });
   const m = result.manifest;
   const size = statSync(result.path).size;

@@ -6,6 +6,9 @@ import { type Config, ConfigError, loadConfig, readDotEnv } from '../config.js';
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, failure: 1, config: 2 } as const;
 
+/** The words that mark the setup link in the start banner, the logs and `starpunk setup-link`, easy to spot and to grep for. */
+export const SETUP_MARK = '>>> SETUP LINK <<<';
+
 /** Output streams of a command; tests pass their own. */
 export interface Io {
   stdout: (text: string) => void;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { progressOn } from '../lib/progress.js';
 import { exportSite } from '../ops/export.js';
 import { EXIT, type Io } from './context.js';
 import { withSiteDatabase } from './site-database.js';
@@ -18,7 +19,12 @@ export function exportCommand(args: string[], io: Io): number {
     return EXIT.failure;
   }
   return withSiteDatabase(io, { command: 'export', existing: true, ensureDirs: true }, ({ config, db }) => {
-    const r = exportSite({ db, config, outDir: out ? resolve(io.cwd, out) : io.cwd });
+    const r = exportSite({
+      db,
+      config,
+      outDir: out ? resolve(io.cwd, out) : io.cwd,
+      progress: progressOn(),
+    });
     for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
     io.stdout(`exported ${r.notes} note(s) and ${r.mediaFiles} media file(s) to ${r.path}\n`);
     return EXIT.ok;

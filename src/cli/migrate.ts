@@ -5,6 +5,7 @@ import {
   migrationStatus,
   runMigrations,
 } from '../db/migrate.js';
+import { progressOn } from '../lib/progress.js';
 import { createLogger } from '../logger.js';
 import { configFromIo, EXIT, ensureDataDirs, type Io, migrationPaths } from './context.js';
 
@@ -59,7 +60,7 @@ export function migrateCommand(args: string[], io: Io): number {
     }
     ensureDataDirs(config);
     const logger = createLogger(config.logLevel);
-    const r = runMigrations({ ...migrationPaths(config), logger });
+    const r = runMigrations({ ...migrationPaths(config), logger, progress: progressOn() });
     for (const o of r.outcomes) io.stdout(`${o.state.padEnd(11)} ${o.name}\n`);
     if (r.backupPath) io.stdout(`backup written to ${r.backupPath}\n`);
     for (const n of r.notices) io.stdout(`notice: ${n}\n`);

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MigrationFailed, MigrationRefused } from '../db/migrate.js';
+import { progressOn } from '../lib/progress.js';
 import { createLogger } from '../logger.js';
 import { RestoreRefused, restoreBackup } from '../ops/restore.js';
 import { UnsafeArchiveError } from '../ops/tar.js';
@@ -46,6 +47,7 @@ export async function restoreCommand(args: string[], io: Io): Promise<number> {
       dataPath: d,
       force,
       logger: createLogger(config.logLevel),
+      progress: progressOn(),
     });
     io.stdout(
       `verified ${r.manifest.files.length} file(s) against the manifest of ${r.manifest.created_at}\n`,

@@ -7,6 +7,8 @@ commands:
   serve                         migrate the database if needed, then serve HTTP
   migrate [--status] [--dry-run] apply pending migrations, show their state, or preview them
   password set                  set the admin password (read from stdin when it is not a terminal)
+  setup-link                    print a fresh one-time link to choose the admin password (while
+                                none is set; replaces the one \`serve\` printed)
   token create --scope "..." [--client-id URL] [--expires-in SECONDS]
                                 mint an access token for ADMIN_ME; prints only the token
   token list | token revoke <id>
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./doctor.js')).doctorCommand,
   reindex: async () => (await import('./reindex.js')).reindexCommand,
   password: async () => (await import('./password.js')).passwordCommand,
+  'setup-link': async () => (await import('./setup-link.js')).setupLinkCommand,
   token: async () => (await import('./token.js')).tokenCommand,
   backup: async () => (await import('./backup.js')).backupCommand,
   restore: async () => (await import('./restore.js')).restoreCommand,

@@ -9,6 +9,7 @@ import { type Db, openDatabase } from '../db/open.js';
 import { type FastPath, fastPathServer } from '../http/fast-path.js';
 import { keysPath } from '../keys/key-files.js';
 import { loadSiteKeys, SEALING_KEY_FILE, type SiteKeys, sealedSecrets } from '../keys/site-keys.js';
+import { progressOn } from '../lib/progress.js';
 import { createLogger, type Logger } from '../logger.js';
 import { recoverMedia } from '../media/doctor.js';
 import { createNoteService, type NoteService } from '../notes/service.js';
@@ -21,6 +22,7 @@ import {
   type Io,
   migrationPaths,
   resolveSessionSecret,
+  SETUP_MARK,
 } from './context.js';
 import { reportMigrationError } from './migrate.js';
 import { type TightenedPath, tightenDataPermissions } from './permissions.js';
@@ -90,13 +92,19 @@ export function startBanner(f: BannerFacts): string {
   if (f.setupUrl) {
     lines.push(
       '',
-      '  No admin password yet. Open this one-time link within an hour to choose it:',
+      `  ${SETUP_MARK} No admin password yet. Open this one-time link within an hour to choose it:`,
       `  ${f.setupUrl}`,
+      '  (Lost it, or it expired? `starpunk setup-link` prints a fresh one.)',
     );
   }
   if (f.warning) lines.push('', `  Warning: ${f.warning}`);
   lines.push('', '');
   return lines.join('\n');
+}
+
+/** The log line carrying the setup link: the mark, the link, what it is for and how to get another. */
+export function setupLogMessage(setupUrl: string): string {
+  return `${SETUP_MARK} no admin password yet: open ${setupUrl} within an hour to choose it (\`starpunk setup-link\` prints a fresh one)`;
 }
 
 /** The app serving requests, and how to stop its upkeep. */
@@ -148,7 +156,6 @@ function startApp(p: {
   if (auth.signInMethod() === 'password' && !auth.hasPassword() && !config.devMode) {
     // A fresh site with no way in: a one-time link, valid for an hour, to choose the password.
     setupUrl = auth.createSetupLink();
-    logger.warn({ setupUrl }, 'no admin password yet: open this one-time link within an hour to set it');
   }
   const warning = siteUrlPortWarning(config, info.port);
   if (warning) logger.warn({ siteUrl: config.siteUrl, port: info.port }, warning);
@@ -156,6 +163,9 @@ function startApp(p: {
     { address: info.address, port: info.port, version, siteUrl: config.siteUrl },
     'StarPunk is serving',
   );
+  // The last line of the start, marked and with the link in the message itself: with the output
+  // captured (a service manager, `docker logs`), `grep 'SETUP LINK'` finds it among the JSON lines.
+  if (setupUrl) logger.warn({ setupUrl, setupLink: true }, setupLogMessage(setupUrl));
   p.io.stderr(
     startBanner({
       version,
@@ -195,7 +205,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   }
   reportTightened(tightenDataPermissions(config), logger);
   try {
-    runMigrations({ ...migrationPaths(config), logger });
+    runMigrations({ ...migrationPaths(config), logger, progress: progressOn() });
   } catch (err) {
     return reportMigrationError(err, io);
   }
@@ -223,7 +233,7 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   }
   if (notes.isIndexStale()) {
     const started = performance.now();
-    const n = notes.reindex();
+    const n = notes.reindex(progressOn());
     logger.info({ notes: n, durationMs: Math.round(performance.now() - started) }, 'search index rebuilt');
   }
   let started: StartedApp | undefined;

@@ -13,6 +13,7 @@ import {
   planPythonStash,
   stashPythonData,
 } from '../legacy/python-lineage.js';
+import { NO_PROGRESS, type ProgressFactory } from '../lib/progress.js';
 import { type ConvergencePlan, checkConvergence, rebuildTable, type TableTarget } from './converge.js';
 import { INITIAL_SCHEMA } from './initial-schema.js';
 import { type Db, registerFunctions } from './open.js';
@@ -126,6 +127,30 @@ export interface MigrationReport {
 export interface MigrationLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  /** Per-migration detail; a run is summed up in one info line (pino's level below info). */
+  debug?(obj: object, msg?: string): void;
+}
+
+/**
+ * Sums a run up in one info line (how many migrations ran, the schema it ends at, the backup, the
+ * time) and gives the per-migration list at debug level: a first start runs them all, and a line
+ * each buried the setup link.
+ */
+function logMigrationRun(logger: MigrationLogger | undefined, report: MigrationReport): void {
+  if (!logger) return;
+  const ran = report.outcomes.filter((o) => o.state === 'ran' || o.state === 'adopted-now');
+  const latest = report.outcomes.at(-1)?.name ?? null;
+  const durationMs = Math.round(report.durationMs);
+  logger.debug?.({ migrations: report.outcomes.map((o) => `${o.name}: ${o.state}`) }, 'migrations');
+  if (ran.length === 0) {
+    logger.info({ schema: latest, durationMs }, 'database up to date');
+    return;
+  }
+  const span = ran.length === 1 ? ran[0]!.name : `${ran[0]!.name} … ${ran.at(-1)!.name}`;
+  logger.info(
+    { applied: ran.length, schema: latest, backup: report.backupPath, durationMs },
+    `database migrated: ${ran.length} migration${ran.length === 1 ? '' : 's'} applied (${span}) in ${durationMs} ms`,
+  );
 }
 
 /** How a connection is being migrated: for real, as a rehearsal on a copy, or as a dry run. */
@@ -138,6 +163,8 @@ export interface RunOptions {
   migrationsDir?: string;
   dryRun?: boolean;
   logger?: MigrationLogger;
+  /** Shows which migration of how many a long upgrade is on (on a terminal: serve, migrate, restore). */
+  progress?: ProgressFactory;
   now?: () => Date;
   busyTimeoutMs?: number;
   /** The data directory (default: the database's folder); note paths may be relative to it. */
@@ -946,16 +973,7 @@ export function runMigrations(options: RunOptions): MigrationReport {
     }
     const report = migrateConnection(db, files, expected, options, now, 'real');
     report.durationMs = performance.now() - started;
-    logger?.info(
-      {
-        migrations: report.outcomes.map((o) => `${o.name}: ${o.state}`),
-        backup: report.backupPath,
-        durationMs: Math.round(report.durationMs),
-      },
-      report.outcomes.some((o) => o.state === 'ran' || o.state === 'adopted-now')
-        ? 'database migrated'
-        : 'database up to date',
-    );
+    logMigrationRun(logger, report);
     return report;
   } finally {
     db.close();
@@ -1131,6 +1149,15 @@ function migrateConnection(
   }
 
   let failed: MigrationFailed | undefined;
+  // On a terminal, a long upgrade (a big directory) shows which migration of how many it is on.
+  const pending = files.filter((f) => !previously.has(f.name)).length;
+  const shown =
+    pending > 0 && mode !== 'dry'
+      ? (options.progress ?? NO_PROGRESS)(
+          mode === 'rehearsal' ? 'Rehearsing the upgrade on a copy' : 'Upgrading the database',
+          pending,
+        )
+      : undefined;
   for (const f of files) {
     if (failed) {
       report.outcomes.push({ name: f.name, state: 'not-run' });
@@ -1188,13 +1215,17 @@ function migrateConnection(
     try {
       migrate.immediate();
     } catch (err) {
-      if (err instanceof MigrationRefused) throw err;
+      if (err instanceof MigrationRefused) {
+        shown?.done();
+        throw err;
+      }
       failed = new MigrationFailed(f.name, err);
       report.outcomes.push({ name: f.name, state: 'failed' });
       continue;
     }
     const o = outcome!;
     report.outcomes.push(o);
+    shown?.tick();
     if (o.state === 'ran') {
       ranSomething = true;
       if (f.sql.includes('starpunk_note_path(')) report.notePaths = notePaths.stats;
@@ -1204,12 +1235,13 @@ function migrateConnection(
       }
     }
     if (o.state === 'ran' || o.state === 'adopted-now') {
-      logger?.info(
+      logger?.debug?.(
         { migration: f.name, created: o.created },
         o.state === 'ran' ? 'migration applied' : 'migration adopted',
       );
     }
   }
+  shown?.done();
 
   if (!failed && !thePlan.fresh) {
     try {

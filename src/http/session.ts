@@ -10,6 +10,11 @@ export const SESSION_COOKIE = 'starpunk_session';
 /** Variables the session middleware provides. */
 export interface SessionVars {
   session: AdminSession | undefined;
+  /**
+   * How many received Webmentions wait for the owner's decision, counted once per admin page
+   * (the admin sub-app sets it for GET requests; the navigation shows it).
+   */
+  waitingMentions?: number;
 }
 
 /** Loads the admin session (if any) from the cookie into `c.var.session`. */

@@ -27,6 +27,7 @@ import {
   syncDirs,
   undoPurge,
 } from '../lib/files.js';
+import { NO_PROGRESS, type ProgressFactory } from '../lib/progress.js';
 import { normaliseTags } from '../lib/tags.js';
 import type { Logger } from '../logger.js';
 import { cleanProperties, multiLine, singleLine } from './clean.js';
@@ -732,24 +733,33 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
       missingFiles.delete(id);
     },
 
-    /** Rebuilds the search index from the note files; returns how many notes were indexed. */
-    reindex(): number {
+    /**
+     * Rebuilds the search index from the note files; returns how many notes were indexed.
+     * `progress` shows how far it is (on a terminal: `starpunk reindex`).
+     */
+    reindex(progress: ProgressFactory = NO_PROGRESS): number {
       let n = 0;
-      db.transaction(() => {
-        search.clearIndex();
-        // Trashed notes stay indexed (queries filter them) so a restore needs no re-index.
-        for (
-          let rows = notes.listBatch(0, 500);
-          rows.length > 0;
-          rows = notes.listBatch(rows.at(-1)!.id, 500)
-        ) {
-          for (const row of rows) {
-            const note = present(row);
-            search.indexNote(row.id, row.name, plainText(note.contentHtml));
-            n++;
+      const step = progress('Indexing notes', notes.countNotes());
+      try {
+        db.transaction(() => {
+          search.clearIndex();
+          // Trashed notes stay indexed (queries filter them) so a restore needs no re-index.
+          for (
+            let rows = notes.listBatch(0, 500);
+            rows.length > 0;
+            rows = notes.listBatch(rows.at(-1)!.id, 500)
+          ) {
+            for (const row of rows) {
+              const note = present(row);
+              search.indexNote(row.id, row.name, plainText(note.contentHtml));
+              n++;
+              step.tick();
+            }
           }
-        }
-      }).immediate();
+        }).immediate();
+      } finally {
+        step.done();
+      }
       return n;
     },
 

@@ -22,6 +22,7 @@ import Database from 'better-sqlite3';
 import { KEYS_FOLDER } from '../keys/key-files.js';
 import { locateNoteFile } from '../legacy/note-paths.js';
 import { readNoteFile, resolveUnder } from '../lib/files.js';
+import { NO_PROGRESS, type Progress, type ProgressFactory, shown } from '../lib/progress.js';
 import { interruptedUploads } from '../media/owners.js';
 import { fileStamp, fsyncPath, listRegularFiles, openHashed, sha256Hex } from './common.js';
 import { TarGzWriter } from './tar.js';
@@ -82,6 +83,8 @@ export interface BackupOptions {
    * 'snapshot' comes after the notes were copied (a hook that writes would otherwise wait on the lock).
    */
   onStep?: (step: BackupStep, attempt: number) => void | Promise<void>;
+  /** Shows how far each step is (on a terminal: `starpunk backup`). */
+  progress?: ProgressFactory;
 }
 
 /** What a backup produced. */
@@ -225,9 +228,16 @@ function withWritersPaused<T>(databasePath: string, fn: () => T): T {
  * and the copy, which leaves only other processes' writes to detect (and retry). A writer
  * publishes its file just after its commit, so a mismatch is re-read briefly before it counts.
  */
-function stageNotes(snap: Snapshot, notesPath: string, dir: string, paused: boolean): StagedNote[] {
+function stageNotes(
+  snap: Snapshot,
+  notesPath: string,
+  dir: string,
+  paused: boolean,
+  step: Progress,
+): StagedNote[] {
   const out: StagedNote[] = [];
   for (const row of snap.notes) {
+    step.tick();
     let bytes: Buffer | undefined;
     let hash = '';
     // Where the file goes in the archive: its stored path, or (for an absolute one) where it was found.
@@ -275,6 +285,32 @@ function stageNotes(snap: Snapshot, notesPath: string, dir: string, paused: bool
   return out;
 }
 
+/** The database snapshot, shown as a step of its own (VACUUM INTO reports no progress of its own). */
+function snapshotDatabaseShown(databasePath: string, target: string, progress: ProgressFactory): void {
+  const step = progress('Copying the database', 0);
+  try {
+    snapshotDatabase(databasePath, target);
+  } finally {
+    step.done();
+  }
+}
+
+/** stageNotes as a step with its count. */
+function stageNotesShown(
+  snap: Snapshot,
+  notesPath: string,
+  dir: string,
+  paused: boolean,
+  progress: ProgressFactory,
+): StagedNote[] {
+  const step = progress('Copying notes', snap.notes.length);
+  try {
+    return stageNotes(snap, notesPath, dir, paused, step);
+  } finally {
+    step.done();
+  }
+}
+
 /** Links `from` to the first free name among `base.tar.gz`, `base-2.tar.gz`, …; never overwrites. */
 function publish(from: string, outDir: string, base: string): string {
   for (let n = 1; n < 100; n++) {
@@ -301,6 +337,7 @@ function publish(from: string, outDir: string, base: string): string {
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? (() => new Date());
   const maxAttempts = options.attempts ?? 5;
+  const progress = options.progress ?? NO_PROGRESS;
   if (!existsSync(options.databasePath)) throw new Error(`no database at ${options.databasePath}`);
   mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
   let lastReason = '';
@@ -320,16 +357,16 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       if (attempt === maxAttempts && maxAttempts > 1) {
         // Last try: pause writers (they wait on the lock) for just the snapshot and the note copy.
         ({ snap, notes } = withWritersPaused(options.databasePath, () => {
-          snapshotDatabase(options.databasePath, dbCopy);
+          snapshotDatabaseShown(options.databasePath, dbCopy, progress);
           const s = readSnapshot(dbCopy);
-          return { snap: s, notes: stageNotes(s, options.notesPath, notesDir, true) };
+          return { snap: s, notes: stageNotesShown(s, options.notesPath, notesDir, true, progress) };
         }));
         await options.onStep?.('snapshot', attempt);
       } else {
-        snapshotDatabase(options.databasePath, dbCopy);
+        snapshotDatabaseShown(options.databasePath, dbCopy, progress);
         snap = readSnapshot(dbCopy);
         await options.onStep?.('snapshot', attempt);
-        notes = stageNotes(snap, options.notesPath, notesDir, false);
+        notes = stageNotesShown(snap, options.notesPath, notesDir, false, progress);
       }
       await options.onStep?.('notes', attempt);
 
@@ -354,13 +391,16 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         files.push({ path, sha256: file.digest(), size: file.size });
         return file.digest();
       };
-      await add(ARCHIVE_DB, dbCopy);
+      await shown(progress('Archiving the database', 0), () => add(ARCHIVE_DB, dbCopy));
       await writer.addDirectory('notes');
-      for (const n of notes) {
-        const digest = await add(`notes/${n.rel}`, join(staging, 'notes', n.rel));
-        // The staged copy is ours alone, so this only fails on a broken disk.
-        if (digest !== n.hash) throw new Error(`the staged copy of ${n.rel} is damaged`);
-      }
+      await shown(progress('Archiving notes', notes.length), async (step) => {
+        for (const n of notes) {
+          const digest = await add(`notes/${n.rel}`, join(staging, 'notes', n.rel));
+          // The staged copy is ours alone, so this only fails on a broken disk.
+          if (digest !== n.hash) throw new Error(`the staged copy of ${n.rel} is damaged`);
+          step.tick();
+        }
+      });
 
       await writer.addDirectory('media');
       // Every owner's files (src/ops/file-owners.ts), and files nobody owns too (kept, as start-up
@@ -372,7 +412,12 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       // Media files are write-once; one the snapshot names but the folder lacks was deleted meanwhile.
       const gone = snap.mediaPaths.find((p) => !have.has(p));
       if (gone !== undefined) throw new SnapshotMoved(`media file ${gone} disappeared during the backup`);
-      for (const rel of present) await add(`media/${rel}`, join(options.mediaPath, rel));
+      await shown(progress('Archiving media', present.length), async (step) => {
+        for (const rel of present) {
+          await add(`media/${rel}`, join(options.mediaPath, rel));
+          step.tick();
+        }
+      });
       await options.onStep?.('media', attempt);
 
       // The most sensitive part, and what makes the restored site whole: the site's keys.

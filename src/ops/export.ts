@@ -26,6 +26,7 @@ import { notesStore } from '../db/store/notes.js';
 import { jsonFeedFrame, renderJsonFeedItem } from '../feeds/index.js';
 import { toDbTime } from '../lib/db-time.js';
 import { readNoteFile, resolveUnder } from '../lib/files.js';
+import { NO_PROGRESS, type ProgressFactory, shownSync } from '../lib/progress.js';
 import { interruptedUploads } from '../media/owners.js';
 import { createMediaService } from '../media/service.js';
 import { noteToMf2 } from '../micropub/present.js';
@@ -71,6 +72,8 @@ export interface ExportOptions {
   /** The folder the export folder is created in. */
   outDir: string;
   now?: () => Date;
+  /** Shows how far each step is (on a terminal: `starpunk export`). */
+  progress?: ProgressFactory;
 }
 
 /** What an export produced. */
@@ -144,6 +147,7 @@ function mediaJsonOf(row: MediaRow): Record<string, unknown> {
  */
 export function exportSite(options: ExportOptions): ExportResult {
   const now = options.now ?? (() => new Date());
+  const progress = options.progress ?? NO_PROGRESS;
   const started = now();
   const { config, db } = options;
   const stamp = fileStamp(started);
@@ -171,37 +175,45 @@ export function exportSite(options: ExportOptions): ExportResult {
     const mf2 = itemsFile(join(partial, 'mf2.json'));
     const warnings: string[] = [];
     let count = 0;
-    for (let rows = store.listBatch(0, 500); rows.length > 0; rows = store.listBatch(rows.at(-1)!.id, 500)) {
-      for (const row of rows) {
-        // A writer may change a note between reading its row and its file: read both again.
-        let note: Note | undefined;
-        let bytes: Buffer | undefined;
-        for (let i = 0; i < 3; i++) {
-          note = notes.getNoteById(row.id);
-          if (!note) break;
-          bytes = readNoteFile(config.notesPath, note.filePath);
-          if (bytes && sha256Hex(bytes) === note.contentHash) break;
+    const exporting = progress('Exporting notes', store.countNotes());
+    shownSync(exporting, (step) => {
+      for (
+        let rows = store.listBatch(0, 500);
+        rows.length > 0;
+        rows = store.listBatch(rows.at(-1)!.id, 500)
+      ) {
+        for (const row of rows) {
+          step.tick();
+          // A writer may change a note between reading its row and its file: read both again.
+          let note: Note | undefined;
+          let bytes: Buffer | undefined;
+          for (let i = 0; i < 3; i++) {
+            note = notes.getNoteById(row.id);
+            if (!note) break;
+            bytes = readNoteFile(config.notesPath, note.filePath);
+            if (bytes && sha256Hex(bytes) === note.contentHash) break;
+          }
+          if (!note) continue;
+          if (!bytes) warnings.push(`note "${note.slug}": its file ${note.filePath} is missing`);
+          else if (sha256Hex(bytes) !== note.contentHash) {
+            warnings.push(`note "${note.slug}": its file does not match the database`);
+          }
+          const body = bytes ? bytes.toString('utf8') : '';
+          const target = resolveUnder(notesOut, note.filePath);
+          mkdirSync(dirname(target), { recursive: true });
+          const former = formerSlugs.listFormerSlugs(note.id);
+          const addresses = formerAddresses.listForNote(note.id);
+          writeFileSync(target, stringifyFrontMatter(frontMatterOf(note, former, addresses), body), {
+            flag: 'wx',
+          });
+          for (const url of responseUrls(note.properties)) cited.add(url);
+          const entry: Record<string, unknown> = noteToMf2(note, urls.note(note.slug));
+          if (note.deletedAt) entry.deleted = note.deletedAt.toISOString();
+          mf2.add(entry);
+          count++;
         }
-        if (!note) continue;
-        if (!bytes) warnings.push(`note "${note.slug}": its file ${note.filePath} is missing`);
-        else if (sha256Hex(bytes) !== note.contentHash) {
-          warnings.push(`note "${note.slug}": its file does not match the database`);
-        }
-        const body = bytes ? bytes.toString('utf8') : '';
-        const target = resolveUnder(notesOut, note.filePath);
-        mkdirSync(dirname(target), { recursive: true });
-        const former = formerSlugs.listFormerSlugs(note.id);
-        const addresses = formerAddresses.listForNote(note.id);
-        writeFileSync(target, stringifyFrontMatter(frontMatterOf(note, former, addresses), body), {
-          flag: 'wx',
-        });
-        for (const url of responseUrls(note.properties)) cited.add(url);
-        const entry: Record<string, unknown> = noteToMf2(note, urls.note(note.slug));
-        if (note.deletedAt) entry.deleted = note.deletedAt.toISOString();
-        mf2.add(entry);
-        count++;
       }
-    }
+    });
     mf2.close();
     const mentionsOut = itemsFile(join(partial, WEBMENTIONS_FILE));
     const webmentions = exportWebmentions(db, (item) => mentionsOut.add(item));
@@ -234,16 +246,21 @@ export function exportSite(options: ExportOptions): ExportResult {
     // files nobody owns; not those of an upload still under way. Never the site's keys.
     const inFlight = interruptedUploads(config.mediaPath, (p) => media.findByPath(p) !== undefined);
     const mediaFiles = listRegularFiles(config.mediaPath).filter((rel) => !inFlight.has(rel));
-    for (const rel of mediaFiles) {
-      const target = resolveUnder(mediaOut, rel);
-      mkdirSync(dirname(target), { recursive: true });
-      copyFileSync(resolveUnder(config.mediaPath, rel), target);
-    }
+    shownSync(progress('Copying media', mediaFiles.length), (step) => {
+      for (const rel of mediaFiles) {
+        const target = resolveUnder(mediaOut, rel);
+        mkdirSync(dirname(target), { recursive: true });
+        copyFileSync(resolveUnder(config.mediaPath, rel), target);
+        step.tick();
+      }
+    });
 
     const links = feedLinksFrom(urls);
     // Written item by item: the whole site as one array took hundreds of megabytes at 100,000 notes.
     const frame = jsonFeedFrame(site.feed, links);
     const feed = openSync(join(partial, 'feed.json'), 'wx');
+    // The public notes' count is not known without another query: the count alone.
+    const feeding = progress('Writing feed.json', 0);
     try {
       writeSync(feed, frame.head);
       let first = true;
@@ -253,12 +270,14 @@ export function exportSite(options: ExportOptions): ExportResult {
         for (const n of withStoredImages(page, (u) => library.findImages(u, config.siteUrl))) {
           writeSync(feed, `${first ? '' : ','}${renderJsonFeedItem(site.feed, noteToFeedItem(n, urls))}`);
           first = false;
+          feeding.tick();
         }
         const last = page.at(-1)!;
         page = notes.listPublicNotes(500, { publishedAt: toDbTime(last.publishedAt), id: last.id });
       }
       writeSync(feed, frame.tail);
     } finally {
+      feeding.done();
       closeSync(feed);
     }
 

@@ -23,6 +23,7 @@ import { type MigrationLogger, type MigrationReport, runMigrations } from '../db
 import { openDatabase } from '../db/open.js';
 import { sealedSecrets } from '../keys/site-keys.js';
 import { resolveUnder } from '../lib/files.js';
+import { NO_PROGRESS, type ProgressFactory } from '../lib/progress.js';
 import { createNoteService } from '../notes/service.js';
 import {
   ARCHIVE_DB,
@@ -137,7 +138,20 @@ function checkEntry(entry: TarEntry, seen: Set<string>): void {
  * listed in the manifest with the same SHA-256 and size, and every listed file must be present.
  * Returns the manifest; throws UnsafeArchiveError (or RestoreRefused for another format version).
  */
-export async function verifyBackup(archive: string): Promise<BackupManifest> {
+export async function verifyBackup(
+  archive: string,
+  progress: ProgressFactory = NO_PROGRESS,
+): Promise<BackupManifest> {
+  // How many files there are is known only from the manifest, at the end: the count alone.
+  const step = progress('Checking the archive', 0);
+  try {
+    return await verifyArchive(archive, () => step.tick());
+  } finally {
+    step.done();
+  }
+}
+
+async function verifyArchive(archive: string, onFile: () => void): Promise<BackupManifest> {
   const actual = new Map<string, { sha256: string; size: number }>();
   const seen = new Set<string>();
   let current: { entry: TarEntry; hash: Hash; size: number } | undefined;
@@ -175,6 +189,7 @@ export async function verifyBackup(archive: string): Promise<BackupManifest> {
         end(entry) {
           if (current && entry.type === 'file') {
             actual.set(entry.path, { sha256: current.hash.digest('hex'), size: current.size });
+            onFile();
           }
           current = undefined;
         },
@@ -226,7 +241,12 @@ export async function verifyBackup(archive: string): Promise<BackupManifest> {
  * Extracts a verified archive into `target` (a new, empty folder), writing only regular files and
  * folders through resolveUnder, and checking each file against the manifest again as it is written.
  */
-async function extractInto(archive: string, target: string, manifest: BackupManifest): Promise<number> {
+async function extractInto(
+  archive: string,
+  target: string,
+  manifest: BackupManifest,
+  onFile: () => void,
+): Promise<number> {
   const expected = new Map(manifest.files.map((f) => [f.path, f]));
   const seen = new Set<string>();
   let current: { path: string; fd: number; hash: Hash; size: number; want: number } | undefined;
@@ -276,6 +296,7 @@ async function extractInto(archive: string, target: string, manifest: BackupMani
           const want = expected.get(c.path)!;
           if (want.sha256 !== c.hash.digest('hex') || want.size !== c.size) throw changed(c.path);
           count++;
+          onFile();
         },
       },
       // The stream may hold headers and padding besides the files, never a bomb's worth.
@@ -303,6 +324,8 @@ export interface RestoreOptions {
   force: boolean;
   now?: () => Date;
   logger?: MigrationLogger;
+  /** Shows how far each step is (on a terminal: `starpunk restore`). */
+  progress?: ProgressFactory;
 }
 
 /** What a restore did. */
@@ -324,7 +347,8 @@ export interface RestoreResult {
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const now = options.now ?? (() => new Date());
   if (!existsSync(options.archive)) throw new RestoreRefused(`no such archive: ${options.archive}`);
-  const manifest = await verifyBackup(options.archive);
+  const progress = options.progress ?? NO_PROGRESS;
+  const manifest = await verifyBackup(options.archive, progress);
 
   const dataPath = options.dataPath;
   // Before anything is written: the files must fit, with room to spare for what restore does next.
@@ -359,18 +383,24 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   let migrations: MigrationReport;
   let connectedAccounts = 0;
   try {
-    files = await extractInto(options.archive, staging, manifest);
+    const extracting = progress('Restoring files', manifest.files.length);
+    try {
+      files = await extractInto(options.archive, staging, manifest, () => extracting.tick());
+    } finally {
+      extracting.done();
+    }
     for (const dir of ['notes', 'media']) mkdirSync(join(staging, dir), { recursive: true, mode: 0o700 });
     migrations = runMigrations({
       dbPath: join(staging, ARCHIVE_DB),
       backupsDir: join(staging, 'backups'),
       logger: options.logger,
+      progress,
     });
     // An archive from an older version has no search index yet: build it, as serve would.
     const db = openDatabase(join(staging, ARCHIVE_DB));
     try {
       const notes = createNoteService({ db, notesPath: join(staging, 'notes'), clock: systemClock });
-      if (notes.isIndexStale()) notes.reindex();
+      if (notes.isIndexStale()) notes.reindex(progress);
       connectedAccounts = sealedSecrets(db).length;
     } finally {
       db.close();

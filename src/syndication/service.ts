@@ -45,6 +45,8 @@ import type { SyndicationAccount, SyndicationAdapter, SyndicationPost, Syndicati
 export const POST_JOB = 'syndicate.post';
 export const UPDATE_JOB = 'syndicate.update';
 export const REMOVE_JOB = 'syndicate.remove';
+/** The owner's "Update the copy" where copies cannot be edited (Bluesky): delete and post again. */
+export const REPLACE_JOB = 'syndicate.replace';
 
 /** Attempts per copy: with the queue's backoff (30 s doubling, ±25 %) about nine hours in all. */
 const ATTEMPTS = 10;
@@ -80,6 +82,13 @@ export interface SyndicationCopy {
   url: string | null;
   lastError: string | null;
   postedAt: Date | null;
+  /**
+   * The note was edited after this copy was posted, and the service cannot edit it (Bluesky): the
+   * copy keeps its first text until the owner replaces it.
+   */
+  outdated: boolean;
+  /** The owner may replace it with the note as it is now (delete and post again). */
+  replaceable: boolean;
   job:
     | { id: number; kind: string; state: Job['state']; attempts: number; maxAttempts: number; runAt: Date }
     | undefined;
@@ -270,6 +279,18 @@ export function createSyndication(deps: SyndicationDeps) {
       });
       return posted(copy.id, noteId, result);
     }),
+    [REPLACE_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
+      if (!copy || copy.job_id !== job.id || !copy.remote_id || !adapter.replace)
+        return { skipped: 'nothing to replace' };
+      const note = notes.getNoteById(noteId);
+      if (!note || note.deletedAt || !notes.isPublic(note)) return { skipped: 'note not public' };
+      const post = postOf(note);
+      const result = await adapter.replace(account, secrets, copy.remote_id, post, {
+        cid: copy.remote_cid,
+        post,
+      });
+      return posted(copy.id, noteId, result);
+    }),
     [REMOVE_JOB]: copyJob(async ({ noteId, account, adapter, secrets, copy }, job) => {
       if (!copy || copy.job_id !== job.id || !copy.remote_id) return { skipped: 'nothing to remove' };
       // Only what this site wrote is deleted: the CID stored at creation, or (older copies) a
@@ -426,7 +447,7 @@ export function createSyndication(deps: SyndicationDeps) {
       db.transaction(() => {
         if (!store.findAccount(id)) return;
         const cancelled = new Set(
-          jobs.cancelWhere([POST_JOB, UPDATE_JOB, REMOVE_JOB], (job) => {
+          jobs.cancelWhere([POST_JOB, UPDATE_JOB, REPLACE_JOB, REMOVE_JOB], (job) => {
             const p = job.payload as Partial<CopyPayload> | null;
             return p?.accountId === id;
           }),
@@ -475,9 +496,46 @@ export function createSyndication(deps: SyndicationDeps) {
       return store.listCopiesForNote(noteId).map(presentCopy);
     },
 
+    /** One copy by its id, or undefined. */
+    findCopy(copyId: number): SyndicationCopy | undefined {
+      const row = store.findCopyById(copyId);
+      return row ? presentCopy(row) : undefined;
+    },
+
     /** The most recently changed copies. */
     recentCopies(limit = 50): SyndicationCopy[] {
       return store.listRecentCopies(limit).map(presentCopy);
+    },
+
+    /**
+     * Queues the replacement of a copy the service cannot edit (Bluesky: delete it, post the note
+     * as it is now). Only a posted copy of a public note, on an account still connected, whose
+     * service replaces, and only when the note was edited since the copy was posted; pressing it
+     * again while it waits queues nothing more. Returns false when there is nothing to replace.
+     */
+    replaceCopy(copyId: number): boolean {
+      const copy = store.findCopyById(copyId);
+      if (!copy || !isReplaceable(copy)) return false;
+      const current = copy.job_id === null ? undefined : jobs.get(copy.job_id);
+      // Already asked for and not done yet: nothing more to queue.
+      if (current?.kind === REPLACE_JOB && (current.state === 'queued' || current.state === 'running'))
+        return true;
+      // Only a copy behind an edit (the edit was skipped): a copy up to date is left alone.
+      if (current?.kind !== UPDATE_JOB) return false;
+      const note = notes.getNoteById(copy.note_id);
+      if (!note || note.deletedAt || !notes.isPublic(note)) return false;
+      db.transaction(() => {
+        const job = jobs.enqueue<CopyPayload>(
+          REPLACE_JOB,
+          { noteId: copy.note_id, accountId: copy.account_id! },
+          {
+            key: `${REPLACE_JOB}:${copy.note_id}:${copy.account_id}:${note.revision}`,
+            maxAttempts: ATTEMPTS,
+          },
+        );
+        store.updateCopyJob(copy.id, job.id, now());
+      }).immediate();
+      return true;
     },
 
     /** Runs a copy's latest job again from its first attempt (the admin's "retry"). */
@@ -516,9 +574,18 @@ export function createSyndication(deps: SyndicationDeps) {
     },
   };
 
+  /** A posted copy on a connected account whose service replaces (and cannot edit) copies. */
+  function isReplaceable(r: SyndicationCopyRow): boolean {
+    if (r.state !== 'posted' || !r.remote_id || r.account_id === null || !store.findAccount(r.account_id))
+      return false;
+    const adapter = adapters.get(r.service as SyndicationAccount['service']);
+    return adapter?.replace !== undefined && adapter.update === undefined;
+  }
+
   function presentCopy(r: SyndicationCopyRow): SyndicationCopy {
     const account = r.account_id === null ? undefined : store.findAccount(r.account_id);
     const job = r.job_id === null ? undefined : jobs.get(r.job_id);
+    const replaceable = isReplaceable(r);
     return {
       id: r.id,
       noteId: r.note_id,
@@ -528,6 +595,9 @@ export function createSyndication(deps: SyndicationDeps) {
       url: r.url,
       lastError: r.last_error,
       postedAt: r.posted_at ? new Date(r.posted_at) : null,
+      // Every edit of the note queues an edit of its copies; one the service cannot do was skipped.
+      outdated: replaceable && job?.kind === UPDATE_JOB,
+      replaceable,
       job: job && {
         id: job.id,
         kind: job.kind,

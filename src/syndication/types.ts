@@ -66,6 +66,18 @@ export interface SyndicationAdapter {
     post: SyndicationPost,
     check?: RemoveCheck,
   ): Promise<SyndicationResult>;
+  /**
+   * Replaces a copy that cannot be edited in place (Bluesky): deletes it (only if this site wrote
+   * it) and posts the note again. Run only when the owner asks ("Update the copy"): the old copy's
+   * likes, reposts and replies are lost.
+   */
+  replace?(
+    account: SyndicationAccount,
+    secrets: Record<string, string>,
+    remoteId: string,
+    post: SyndicationPost,
+    check?: RemoveCheck,
+  ): Promise<SyndicationResult>;
   /** Deletes a copy; an object at that address this site did not write is left in place. */
   remove(
     account: SyndicationAccount,

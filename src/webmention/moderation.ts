@@ -117,12 +117,36 @@ export function createModeration(deps: { db: Db; clock: Clock }) {
       blockDomain(domain);
       return domain;
     },
-    /** Allows the mention's domain always: it and the other waiting mentions from there are approved. */
+    /**
+     * Approves a mention and allows its domain always, in one step: it (even if it was rejected)
+     * and the other waiting mentions from there are approved, and later ones are shown at once.
+     */
     allowDomainOf(id: number): string {
       const domain = parseDomain(need(id).source_host);
       if (!domain) throw new AppError('invalid_request', 'This mention has no domain that can be allowed.');
-      allowDomain(domain);
+      deps.db.transaction(() => {
+        allowDomain(domain);
+        store.updateModeration(id, 'approved', now());
+      })();
       return domain;
+    },
+    /**
+     * Approves the listed mentions that still wait (the ones the owner saw on the screen: one that
+     * arrived since is not approved unseen). Returns how many were approved.
+     */
+    approveWaiting(ids: readonly number[]): number {
+      const t = now();
+      return deps.db.transaction(() => {
+        let n = 0;
+        for (const id of ids) {
+          const row = store.findWebmentionById(id);
+          if (row?.moderation === 'pending' && row.verified_at !== null) {
+            store.updateModeration(id, 'approved', t);
+            n++;
+          }
+        }
+        return n;
+      })();
     },
     blockDomain,
     allowDomain,

@@ -132,6 +132,43 @@ describe('the admin is protected', () => {
   });
 });
 
+describe('the sign-in form and password managers', () => {
+  it('focuses the password and carries a hidden username field a password manager can save', async () => {
+    await t.app.services.auth.setPassword(PASSWORD);
+    const html = await (await t.get('/auth/login')).text();
+    const form = /<form method="post" action="\/auth\/login"[\s\S]*?<\/form>/.exec(html)![0];
+    expect(form).toMatch(
+      /<input type="text" name="username" autocomplete="username" value="[^"]+" hidden=""\/>/,
+    );
+    const username = /name="username" autocomplete="username" value="([^"]+)"/.exec(form)![1];
+    expect(username).toBe(t.config.adminMe);
+    // The username field comes before the password, as managers expect; only the password takes focus.
+    expect(form.indexOf('name="username"')).toBeLessThan(form.indexOf('name="password"'));
+    expect(form).toMatch(
+      /<input id="password" name="password" type="password" autocomplete="current-password" autofocus=""/,
+    );
+    expect(html.match(/autofocus/g)).toHaveLength(1);
+    // The server ignores what the username field sends: the password alone signs in.
+    const res = await t.request('/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'someone-else', password: PASSWORD, next: '/admin' }).toString(),
+    });
+    expect(res.status).toBe(303);
+  });
+
+  it('the setup page offers the new password to save under the same username', async () => {
+    const token = new URL(t.app.services.auth.createSetupLink()).searchParams.get('token')!;
+    const html = await (await t.get(`/auth/setup?token=${token}`)).text();
+    expect(html).toContain(
+      `<input type="text" name="username" autocomplete="username" value="${t.config.adminMe}" hidden=""/>`,
+    );
+    expect(html).toMatch(
+      /<input id="password" name="password" type="password" autocomplete="new-password" autofocus=""/,
+    );
+  });
+});
+
 describe('first-run setup link', () => {
   it('works once, sets the password, signs in; then it is dead', async () => {
     const url = new URL(t.app.services.auth.createSetupLink());

@@ -113,6 +113,8 @@ describe('the pages before signing in are as clear as the admin', () => {
     const errors = watchErrors(page);
     try {
       await page.goto(url(`/auth/setup?token=${setupToken()}`));
+      expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('password');
+      expect(await page.locator('input[autocomplete="username"]').count()).toBe(1);
       await expectClearField(page, 'password', width);
       await expectClearField(page, 'confirm', width);
       await checkPage(page, 'setup', width, errors);
@@ -153,6 +155,13 @@ describe('the pages before signing in are as clear as the admin', () => {
     const errors = watchErrors(page);
     try {
       await page.goto(url('/auth/login'));
+      // The only field to type in has the focus: typing the password right away signs in.
+      expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('password');
+      // A username field for password managers: there, not shown, not in the tab order, not read out.
+      const username = page.locator('input[autocomplete="username"]');
+      expect(await username.count()).toBe(1);
+      expect(await username.isVisible()).toBe(false);
+      expect(await username.inputValue()).toMatch(/^https?:\/\//);
       await expectClearField(page, 'password', width);
       const button = await box(page, 'form[action="/auth/login"] button[type="submit"]');
       expect(button.height).toBeGreaterThanOrEqual(40);
@@ -165,6 +174,24 @@ describe('the pages before signing in are as clear as the admin', () => {
       await expectStyledError(page, '.flash-error');
       expect(await page.locator('.flash-error').textContent()).toContain('That password is not right.');
       await checkPage(page, 'login-error', width, errors);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it.each(WIDTHS)('sign-in page in the dark at %ipx: focused, axe clean, fits', async (width) => {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: 'dark' });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    try {
+      await page.goto(url('/auth/login'));
+      expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('password');
+      await page.keyboard.type('not the password');
+      await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
+      expect(await page.locator('.flash-error').textContent()).toContain('That password is not right.');
+      // After a wrong password the field has the focus again, ready for another try.
+      expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('password');
+      await checkPage(page, 'login-dark', width, errors);
     } finally {
       await context.close();
     }

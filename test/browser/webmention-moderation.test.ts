@@ -120,7 +120,7 @@ describe('moderating Webmentions in a real browser', () => {
   it('approves, rejects, blocks and allows, at 1280 and 390 px, and the note shows what was approved', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, site);
-    await page.getByRole('link', { name: 'Webmentions', exact: true }).click();
+    await page.getByRole('link', { name: 'Webmentions 4 waiting', exact: true }).click();
     await page.waitForURL((u) => u.pathname === '/admin/webmentions');
     expect(await page.locator('h1').textContent()).toBe('Webmentions');
     expect(await page.locator('.webmention-table tbody tr').count()).toBe(4);
@@ -129,7 +129,7 @@ describe('moderating Webmentions in a real browser', () => {
     // Approve Alice's reply.
     await Promise.all([
       page.waitForURL((u) => u.searchParams.get('flash') === 'approved'),
-      row('alice.example').getByRole('button', { name: 'Approve' }).click(),
+      row('alice.example').getByRole('button', { name: 'Approve', exact: true }).click(),
     ]);
     expect(await page.getByRole('status').textContent()).toContain('Webmention approved');
     expect(await row('alice.example').count()).toBe(0);
@@ -148,7 +148,7 @@ describe('moderating Webmentions in a real browser', () => {
     ]);
     await Promise.all([
       page.waitForURL((u) => u.searchParams.get('flash') === 'allowed'),
-      row('bob.example').getByRole('button', { name: 'Always allow bob.example' }).click(),
+      row('bob.example').getByRole('button', { name: 'Approve and always allow bob.example' }).click(),
     ]);
     expect(await page.locator('.notice').first().textContent()).toBe('Nothing waits for you.');
     const rules = page.locator('table.admin-table').last();

@@ -58,9 +58,9 @@ describe('Webmentions sent, in the admin', () => {
     expect(rx.received.map((r) => r.page).sort()).toEqual(['down', longName].sort());
     await Promise.all([
       page.waitForURL((u) => /^\/admin\/notes\/\d+\/webmentions$/.test(u.pathname)),
-      page.getByRole('link', { name: 'Webmentions sent' }).click(),
+      page.getByRole('link', { name: 'Copies and Webmentions sent' }).click(),
     ]);
-    expect(await page.locator('h1').textContent()).toBe('Webmentions sent');
+    expect(await page.locator('h1').textContent()).toBe('Copies and Webmentions');
     const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toContain(rx.page(longName));
     expect(text).toContain('Sent: HTTP 202');

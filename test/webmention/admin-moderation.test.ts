@@ -69,7 +69,7 @@ describe('the moderation screen', () => {
     const note = publishNote(t, 'Hello', 'hello');
     const id = await mention(alice, '/r', note.url);
     const html = await (await t.get('/admin/webmentions', { Cookie: admin.cookie })).text();
-    expect(html).toContain('<a href="/admin/webmentions">Webmentions</a>');
+    expect(html).toContain('<a href="/admin/webmentions">Webmentions <span class="nav-count">1</span>');
     expect(html).toContain('Reply at /r');
     expect(html).toContain(`action="/admin/webmentions/${id}/approve"`);
     expect(await notePage()).not.toContain('Reply at /r');
@@ -164,5 +164,92 @@ describe('the moderation screen', () => {
   it('an unknown mention id is a 404 page', async () => {
     expect((await postForm(t, admin, '/admin/webmentions/999/approve', {})).status).toBe(404);
     expect((await postForm(t, admin, '/admin/webmentions/abc/approve', {})).status).toBe(404);
+  });
+
+  it('names the note by its title or the start of its text, never its slug', async () => {
+    const titled = t.notes.createNote({ content: 'Body.', name: 'Trains in November', slug: 'x7-q2' });
+    const untitled = publishNote(t, 'An untitled thought about the garden at dusk', 'zz-9');
+    await mention(alice, '/t', `http://example.test/notes/${titled.slug}`);
+    await mention(alice, '/u', untitled.url);
+    const html = await (await t.get('/admin/webmentions', { Cookie: admin.cookie })).text();
+    expect(html).toContain('<a href="/notes/x7-q2">“Trains in November”</a>');
+    expect(html).toContain('<a href="/notes/zz-9">“An untitled thought about the garden at dusk”</a>');
+    expect(html).not.toMatch(/>x7-q2</);
+    expect(html).not.toMatch(/>zz-9</);
+  });
+
+  it('the navigation and the dashboard say how many wait, in words a screen reader speaks', async () => {
+    const none = await (await t.get('/admin', { Cookie: admin.cookie })).text();
+    expect(none).not.toContain('nav-count');
+    expect(none).not.toContain('waiting for your approval');
+    const note = publishNote(t, 'Hello', 'hello');
+    for (const path of ['/1', '/2', '/3']) await mention(alice, path, note.url);
+    for (const path of ['/admin', '/admin/webmentions', '/admin/settings']) {
+      const html = await (await t.get(path, { Cookie: admin.cookie })).text();
+      expect(html, path).toContain(
+        '<a href="/admin/webmentions">Webmentions <span class="nav-count">3</span><span class="visually-hidden"> waiting</span></a>',
+      );
+    }
+    const dash = await (await t.get('/admin', { Cookie: admin.cookie })).text();
+    expect(dash).toContain('3 Webmentions are waiting for your approval.');
+    expect(dash).toContain('<a href="/admin/webmentions">Moderate them</a>');
+    // Decided ones no longer count.
+    const id = storedMention(t, alice.url('/1'), note.url)!.id;
+    await postForm(t, admin, `/admin/webmentions/${id}/reject`, {});
+    const after = await (await t.get('/admin', { Cookie: admin.cookie })).text();
+    expect(after).toContain('<span class="nav-count">2</span>');
+    expect(after).toContain('2 Webmentions are waiting for your approval.');
+  });
+
+  it('signing in lands on the dashboard, which says what waits', async () => {
+    const note = publishNote(t, 'Hello', 'hello');
+    await mention(alice, '/w', note.url);
+    const fresh = await signIn(t);
+    const landing = await t.get('/admin', { Cookie: fresh.cookie });
+    const html = await landing.text();
+    expect(html).toContain('1 Webmention is waiting for your approval.');
+    expect(html).toContain('<span class="nav-count">1</span>');
+  });
+
+  it('"approve all" approves the waiting mentions the screen listed, not one that came after', async () => {
+    const note = publishNote(t, 'Hello', 'hello');
+    const a = await mention(alice, '/a', note.url);
+    const b = await mention(alice, '/b', note.url);
+    const html = await (await t.get('/admin/webmentions', { Cookie: admin.cookie })).text();
+    expect(html).toContain('Approve all 2 waiting');
+    const ids = /name="ids" value="([\d,]+)"/.exec(html)![1]!;
+    expect(ids.split(',').map(Number).sort()).toEqual([a, b].sort());
+    // One more arrives while the owner reads.
+    await mention(alice, '/late', note.url);
+    const forged = await postForm(t, admin, '/admin/webmentions/approve-all', { ids, _csrf: 'forged' });
+    expect(forged.status).toBe(403);
+    expect(storedMention(t, alice.url('/a'), note.url)!.moderation).toBe('pending');
+    const res = await postForm(t, admin, '/admin/webmentions/approve-all', { ids, filter: 'pending' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/admin/webmentions?filter=pending&flash=approved-all');
+    expect(storedMention(t, alice.url('/a'), note.url)!.moderation).toBe('approved');
+    expect(storedMention(t, alice.url('/b'), note.url)!.moderation).toBe('approved');
+    expect(storedMention(t, alice.url('/late'), note.url)!.moderation).toBe('pending');
+    expect(await notePage()).toContain('Reply at /a');
+    // Nothing to approve, or junk: a 400 page, nothing changed.
+    expect((await postForm(t, admin, '/admin/webmentions/approve-all', { ids: 'x,-1' })).status).toBe(400);
+    expect(storedMention(t, alice.url('/late'), note.url)!.moderation).toBe('pending');
+  });
+
+  it('"approve and always allow" approves this mention (even a rejected one) and allows its domain', async () => {
+    const note = publishNote(t, 'Hello', 'hello');
+    const id = await mention(alice, '/r', note.url);
+    await postForm(t, admin, `/admin/webmentions/${id}/reject`, {});
+    const rejected = await (
+      await t.get('/admin/webmentions?filter=rejected', { Cookie: admin.cookie })
+    ).text();
+    expect(rejected).toContain('Approve and always allow blog.alice.example');
+    const res = await postForm(t, admin, `/admin/webmentions/${id}/allow-domain`, { filter: 'rejected' });
+    expect(res.headers.get('location')).toBe('/admin/webmentions?filter=rejected&flash=allowed');
+    expect(storedMention(t, alice.url('/r'), note.url)!.moderation).toBe('approved');
+    expect(t.app.services.webmentionsReceived.moderation.listDomainRules()).toMatchObject([
+      { domain: 'blog.alice.example', rule: 'allow' },
+    ]);
+    expect(await notePage()).toContain('Reply at /r');
   });
 });

@@ -47,7 +47,8 @@ describe('GET /admin/notes/:id/webmentions', () => {
     const res = await t.get(`/admin/notes/${note.id}/webmentions`, { Cookie: admin.cookie });
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toContain('<h1>Webmentions sent</h1>');
+    expect(html).toContain('<h1>Copies and Webmentions</h1>');
+    expect(html).toContain('<h2 id="sent">Webmentions sent</h2>');
     expect(html).toContain(rx.page('ok'));
     expect(html).toContain(`${rx.url}wm/ok`);
     expect(html).toContain('Sent: HTTP 202');

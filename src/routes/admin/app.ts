@@ -74,6 +74,13 @@ export const ADMIN_BODY_LIMITS: BodyLimitRule[] = [
 export function adminApp(deps: AdminAppDeps): Hono<{ Variables: SessionVars }> {
   const admin = new Hono<{ Variables: SessionVars }>();
   admin.use('*', ...adminGuard(deps.auth));
+  // The navigation's count of Webmentions waiting for a decision, on every admin page (a count
+  // over an index; forms that only redirect do not need it).
+  const mentions = deps.webmentionsReceived.store;
+  admin.use('*', async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') c.set('waitingMentions', mentions.countPending());
+    await next();
+  });
 
   const { config, clock, logger, site, notes, fetch } = deps;
   const features = [
@@ -91,8 +98,14 @@ export function adminApp(deps: AdminAppDeps): Hono<{ Variables: SessionVars }> {
       syndication: deps.syndication,
     }),
     settingsAdminRoutes({ config, settings: deps.settings, site }),
-    webmentionsSentAdminRoutes({ config, notes, webmentions: deps.webmentionsSent, site }),
-    webmentionModerationRoutes({ config, receiver: deps.webmentionsReceived, site }),
+    webmentionsSentAdminRoutes({
+      config,
+      notes,
+      webmentions: deps.webmentionsSent,
+      syndication: deps.syndication,
+      site,
+    }),
+    webmentionModerationRoutes({ config, receiver: deps.webmentionsReceived, site, notes }),
     syndicationAdminRoutes({ config, notes, syndication: deps.syndication, fetch, site, clock, logger }),
     pagesAdminRoutes({ config, pages: deps.pages, site }),
   ];

@@ -30,6 +30,7 @@ export function adminFrame(
     me: s.me,
     devMode: deps.config.devMode,
     timeZone: now.timeZone,
+    waitingMentions: c.get('waitingMentions'),
     flash: text ? { kind: 'ok', text } : undefined,
   };
 }

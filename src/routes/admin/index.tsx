@@ -12,8 +12,6 @@ import { clearSessionCookie, type SessionVars } from '../../http/session.js';
 import type { TokenService } from '../../indieauth/tokens.js';
 import { AppError } from '../../lib/errors.js';
 import type { MediaService } from '../../media/service.js';
-import { excerpt, plainText } from '../../notes/markdown.js';
-import { responseTitle } from '../../notes/response-kinds.js';
 import { buildFtsQuery } from '../../notes/search-query.js';
 import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
@@ -22,6 +20,7 @@ import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
 import { renderMediaLibrary } from '../../views/admin/media.js';
 import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
+import { adminNoteTitle } from '../../views/admin/note-title.js';
 import { renderDashboard } from '../../views/admin/notes.js';
 import { authorCardOf } from '../../views/author.js';
 import { registerEditorRoutes } from './editor.js';
@@ -77,13 +76,7 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-function titleOf(n: Note): string {
-  return (
-    n.name ??
-    responseTitle(n) ??
-    (excerpt(plainText(n.contentHtml), 70) || (n.photos.length > 0 ? 'Photo' : 'Note'))
-  );
-}
+const titleOf = adminNoteTitle;
 
 /**
  * The admin's notes and housekeeping: dashboard, editor, trash, media, tokens, sessions, health.

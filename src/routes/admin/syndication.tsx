@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
 import type { NoteService } from '../../notes/service.js';
 import type { FetchLike } from '../../outbound/safe-fetch.js';
-import { connectBluesky } from '../../syndication/bluesky/index.js';
+import { connectBluesky, XrpcUnreachable } from '../../syndication/bluesky/index.js';
 import {
   finishMastodonConnect,
   MASTODON_CALLBACK_PATH,
@@ -41,6 +41,7 @@ const FLASH: Record<string, string> = {
   saved: 'Saved.',
   retried: 'Queued to be tried again.',
   'retry-none': 'Nothing to try again: the copy is being worked on now.',
+  replacing: 'The copy is being posted again with the note as it is now.',
 };
 
 /**
@@ -127,7 +128,17 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
         ...(field('service').trim() ? { service: field('service').trim() } : {}),
       });
     } catch (err) {
-      // The PDS's answer (wrong password, unknown handle, unreachable) is the person's to read.
+      // No answer at all is not a refusal: say which server could not be reached, and why.
+      if (err instanceof XrpcUnreachable) {
+        throw new AppError(
+          'invalid_request',
+          `Could not reach the Bluesky server at ${err.service}: ${err.reason}. Check the server address (leave it empty for bsky.social), or try again later.`.slice(
+            0,
+            400,
+          ),
+        );
+      }
+      // The PDS's answer (wrong password, unknown handle) is the person's to read.
       throw new AppError(
         'invalid_request',
         `Bluesky did not accept this: ${(err as Error).message}`.slice(0, 300),
@@ -177,6 +188,25 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
     return c.redirect('/admin/syndication?flash=disconnected', 303);
   }
 
+  /** "Update the copy": a copy the service cannot edit is deleted and posted again. */
+  async function replace(c: Ctx): Promise<Response> {
+    const id = idParam(c, 'id');
+    const body = await c.req.parseBody();
+    const copy = syndication.findCopy(id);
+    if (!copy) throw new AppError('not_found', 'No such copy.');
+    if (!syndication.replaceCopy(id))
+      throw new AppError(
+        'invalid_request',
+        'There is nothing to update: the copy already shows the note as it is, or it is not posted, its account is disconnected, or the note is not public.',
+      );
+    return c.redirect(
+      body.back === 'note'
+        ? `/admin/notes/${copy.noteId}/webmentions?flash=replacing`
+        : '/admin/syndication?flash=replacing',
+      303,
+    );
+  }
+
   function retry(c: Ctx): Response {
     const ok = syndication.retry(idParam(c, 'id'));
     return c.redirect(`/admin/syndication?flash=${ok ? 'retried' : 'retry-none'}`, 303);
@@ -190,5 +220,6 @@ export function syndicationAdminRoutes(deps: SyndicationAdminDeps): Hono<{ Varia
   app.post('/syndication/accounts/:id/default', setDefault);
   app.post('/syndication/accounts/:id/disconnect', disconnect);
   app.post('/syndication/copies/:id/retry', retry);
+  app.post('/syndication/copies/:id/replace', replace);
   return app;
 }

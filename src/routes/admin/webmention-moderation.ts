@@ -4,7 +4,9 @@ import type { Config } from '../../config.js';
 import type { Moderation } from '../../db/store/webmentions.js';
 import type { SessionVars } from '../../http/session.js';
 import { AppError } from '../../lib/errors.js';
+import type { NoteService } from '../../notes/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
+import { adminNoteTitle } from '../../views/admin/note-title.js';
 import { type MentionFilter, renderWebmentionAdmin } from '../../views/admin/webmention-moderation.js';
 import { parseDomain } from '../../webmention/moderation.js';
 import type { WebmentionReceiver } from '../../webmention/receive.js';
@@ -18,7 +20,8 @@ const FLASH: Record<string, string> = {
   approved: 'Webmention approved: it is shown under its note.',
   rejected: 'Webmention rejected: it is not shown.',
   blocked: 'Domain blocked: its Webmentions are rejected and no longer fetched.',
-  allowed: 'Domain allowed always: its Webmentions are shown at once.',
+  allowed: 'Approved, and its domain allowed always: Webmentions from there are shown at once.',
+  'approved-all': 'Webmentions approved: they are shown under their notes.',
   'rule-removed': 'Domain rule removed.',
   'rule-added': 'Domain rule saved.',
   saved: 'Setting saved.',
@@ -30,6 +33,8 @@ export interface WebmentionAdminDeps {
   site: AdminFrameDeps['site'];
   config: Config;
   receiver: WebmentionReceiver;
+  /** The notes mentions target, named by their titles on the screen. */
+  notes: Pick<NoteService, 'getNotesByIds'>;
 }
 
 type Ctx = Context<{ Variables: SessionVars }>;
@@ -88,12 +93,20 @@ export function webmentionModerationRoutes(deps: WebmentionAdminDeps): Hono<{ Va
       rejected: byState.rejected ?? 0,
       all: (byState.pending ?? 0) + (byState.approved ?? 0) + (byState.rejected ?? 0),
     };
+    const shown = rows.slice(0, PAGE);
+    const noteIds = [...new Set(shown.flatMap((m) => (m.note_id === null ? [] : [m.note_id])))];
+    const targets = new Map(
+      deps.notes
+        .getNotesByIds(noteIds)
+        .map((n) => [n.id, { id: n.id, slug: n.slug, title: adminNoteTitle(n) }]),
+    );
     c.header('Cache-Control', 'no-store');
     return c.html(
       renderWebmentionAdmin({
         frame: frame(c),
         filter,
-        mentions: rows.slice(0, PAGE),
+        mentions: shown,
+        targets,
         counts,
         page,
         hasMore: rows.length > PAGE,
@@ -107,6 +120,19 @@ export function webmentionModerationRoutes(deps: WebmentionAdminDeps): Hono<{ Va
     const f = await form(c);
     moderation.approve(idOf(c));
     return back(c, filterOf(f.filter), 'approved');
+  });
+
+  // "Approve all": the waiting mentions the screen listed, by id (at most a page of them).
+  app.post('/webmentions/approve-all', async (c) => {
+    const f = await form(c);
+    const ids = (f.ids ?? '')
+      .split(',')
+      .slice(0, PAGE)
+      .map((v) => Number(v))
+      .filter((n) => Number.isSafeInteger(n) && n > 0);
+    if (ids.length === 0) throw new AppError('invalid_request', 'No Webmention was chosen to approve.');
+    moderation.approveWaiting(ids);
+    return back(c, filterOf(f.filter), 'approved-all');
   });
 
   app.post('/webmentions/:id/reject', async (c) => {

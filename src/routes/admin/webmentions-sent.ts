@@ -4,10 +4,11 @@ import type { Config } from '../../config.js';
 import type { SessionVars } from '../../http/session.js';
 import { AppError } from '../../lib/errors.js';
 import { siteUrls } from '../../lib/site-urls.js';
-import { excerpt, plainText } from '../../notes/markdown.js';
 import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
+import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
+import { adminNoteTitle } from '../../views/admin/note-title.js';
 import { renderSentWebmentions } from '../../views/admin/webmentions-sent.js';
 import type { WebmentionSender } from '../../webmention/sender.js';
 import { type AdminFrameDeps, adminFrame } from './frame.js';
@@ -19,6 +20,8 @@ export interface WebmentionAdminDeps {
   config: Config;
   notes: NoteService;
   webmentions: WebmentionSender;
+  /** The note's copies elsewhere, shown on the same page. */
+  syndication?: Pick<Syndication, 'copiesForNote'>;
 }
 
 type Ctx = Context<{ Variables: SessionVars }>;
@@ -26,10 +29,12 @@ type Ctx = Context<{ Variables: SessionVars }>;
 const FLASH: Record<string, string> = {
   resent: 'Queued to be sent again.',
   'resent-none': 'Nothing to send again right now: every send is already waiting or running.',
+  replacing: 'The copy is being posted again with the note as it is now.',
 };
 
 /**
- * Per note, what was sent to whom, and "send again". Paths are relative to the admin sub-app
+ * Per note, its copies elsewhere and what was sent to whom, with "update the copy" and "send
+ * again". Paths are relative to the admin sub-app
  * (app.ts), whose guard covers them.
  */
 export function webmentionsSentAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Variables: SessionVars }> {
@@ -46,12 +51,12 @@ export function webmentionsSentAdminRoutes(deps: WebmentionAdminDeps): Hono<{ Va
 
   function show(c: Ctx): Response {
     const n = findNote(c.req.param('id') ?? '');
-    const title = n.name ?? (excerpt(plainText(n.contentHtml), 70) || 'Note');
     return c.html(
       renderSentWebmentions({
         frame: frame(c),
-        note: { id: n.id, title, url: urls.note(n.slug), deleted: n.deletedAt !== null },
+        note: { id: n.id, title: adminNoteTitle(n), url: urls.note(n.slug), deleted: n.deletedAt !== null },
         items: deps.webmentions.listForNote(n.id),
+        copies: deps.syndication?.copiesForNote(n.id) ?? [],
       }),
     );
   }

@@ -137,7 +137,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
     if (auth.hasPassword() || !auth.isSetupTokenValid(token)) {
       throw new AppError('not_found', 'This setup link is invalid, expired or already used.');
     }
-    return c.html(renderSetupPage({ site: currentSite(), token }));
+    return c.html(renderSetupPage({ site: currentSite(), token, me: config.adminMe }));
   });
 
   app.post('/auth/setup', async (c) => {
@@ -150,12 +150,23 @@ export function authRoutes(deps: AuthRouteDeps): Hono<{ Variables: SessionVars }
     }
     const password = typeof body.password === 'string' ? body.password : '';
     if (password !== body.confirm)
-      return c.html(renderSetupPage({ site: currentSite(), token, error: 'The two passwords differ.' }), 400);
+      return c.html(
+        renderSetupPage({
+          site: currentSite(),
+          token,
+          me: config.adminMe,
+          error: 'The two passwords differ.',
+        }),
+        400,
+      );
     try {
       await auth.setPassword(password);
     } catch (err) {
       if (err instanceof AppError)
-        return c.html(renderSetupPage({ site: currentSite(), token, error: err.message }), 400);
+        return c.html(
+          renderSetupPage({ site: currentSite(), token, me: config.adminMe, error: err.message }),
+          400,
+        );
       throw err;
     }
     startSession(c, config.adminMe, ip);

@@ -525,18 +525,26 @@ export function createBlueskyAdapter(deps: BlueskyAdapterDeps): SyndicationAdapt
     });
   }
 
-  const adapter: SyndicationAdapter & { service: 'bluesky' } = { service: 'bluesky', post, remove };
-  if (deps.editByRepost) {
-    adapter.update = async (account, secrets, remoteId, note, check) => {
-      await remove(account, secrets, remoteId, check);
-      // The new copy's key follows the old copy and the text, so a retried edit posts once.
-      const digest = createHash('sha256')
-        .update(`${note.name ?? ''}\n${note.text}`)
-        .digest('hex')
-        .slice(0, 16);
-      return post(account, secrets, note, `bluesky-edit:${remoteId}:${digest}`);
-    };
-  }
+  // Bluesky posts cannot be edited: a copy is brought up to date by deleting it and posting again.
+  const replace: NonNullable<SyndicationAdapter['replace']> = async (
+    account,
+    secrets,
+    remoteId,
+    note,
+    check,
+  ) => {
+    await remove(account, secrets, remoteId, check);
+    // The new copy's key follows the old copy (its at:// address, made from this installation's key,
+    // ADR 0013) and the text, so a retried replacement posts once and never takes another's record.
+    const digest = createHash('sha256')
+      .update(`${note.name ?? ''}\n${note.text}`)
+      .digest('hex')
+      .slice(0, 16);
+    return post(account, secrets, note, `bluesky-edit:${remoteId}:${digest}`);
+  };
+  const adapter: SyndicationAdapter & { service: 'bluesky' } = { service: 'bluesky', post, remove, replace };
+  // Every edit replacing the copy (and losing its likes and replies) only when built to.
+  if (deps.editByRepost) adapter.update = replace;
   return adapter;
 }
 
@@ -592,4 +600,4 @@ export {
   MAX_GRAPHEMES,
   MAX_TEXT_BYTES,
 } from './richtext.js';
-export { XrpcError } from './xrpc.js';
+export { XrpcError, XrpcUnreachable } from './xrpc.js';

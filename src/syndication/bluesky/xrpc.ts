@@ -11,6 +11,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { JobError } from '../../jobs/queue.js';
+import { describeNetworkError } from '../../outbound/network-errors.js';
 import { capRetryAfter, retryAdvice } from '../../outbound/policy.js';
 import type { FetchLike } from '../../outbound/safe-fetch.js';
 
@@ -18,6 +19,22 @@ import type { FetchLike } from '../../outbound/safe-fetch.js';
 export interface XrpcErrorBody {
   error?: string;
   message?: string;
+}
+
+/**
+ * The server could not be reached at all (no HTTP answer): `reason` says why in a person's words
+ * ("connection refused by bsky.example:443"), never undici's bare "fetch failed". Retried like any
+ * network failure.
+ */
+export class XrpcUnreachable extends JobError {
+  readonly service: string;
+  readonly reason: string;
+  constructor(method: string, service: string, reason: string, cause: unknown) {
+    super(`Bluesky ${method}: could not reach the server: ${reason}`, { cause });
+    this.name = 'XrpcUnreachable';
+    this.service = service;
+    this.reason = reason;
+  }
 }
 
 /** A failed XRPC call: status, the protocol error name and message. */
@@ -104,7 +121,7 @@ export async function xrpc<T>(deps: XrpcDeps, service: string, call: XrpcCall): 
       signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
     });
   } catch (err) {
-    throw new JobError(`Bluesky ${call.method}: ${(err as Error).message}`, { cause: err });
+    throw new XrpcUnreachable(call.method, service, describeNetworkError(err, url.toString()), err);
   }
   const text = await readLimited(res, call.method);
   let parsed: unknown;

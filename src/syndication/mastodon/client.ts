@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { JobError } from '../../jobs/queue.js';
+import { describeNetworkError } from '../../outbound/network-errors.js';
 import { isRetryableStatus, parseRetryAfter } from '../../outbound/policy.js';
 import { type FetchLike, readLimited } from '../../outbound/safe-fetch.js';
 
@@ -103,15 +104,16 @@ export function mastodonClient(fetch: FetchLike, server: string, token?: string)
       body = JSON.stringify(init.json);
     }
     let res: Response;
+    const target = new URL(path, server).toString();
     try {
-      res = await fetch(new URL(path, server).toString(), {
+      res = await fetch(target, {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
         redirect: 'manual',
       });
     } catch (err) {
-      throw new MastodonError(0, `${server} could not be reached: ${(err as Error).message}`);
+      throw new MastodonError(0, `${server} could not be reached: ${describeNetworkError(err, target)}`);
     }
     const text = await readLimited(res, 1024 * 1024).catch(() => '');
     let parsed: unknown;

@@ -1,5 +1,14 @@
 import { Layout, type PageSite, renderDocument } from '../layout.js';
 
+/**
+ * The owner's name for password managers: a password form with no username field is one that
+ * several managers will not offer to save or fill. There is one owner, so the field is fixed
+ * (their address) and hidden; the server never reads it.
+ */
+function OwnerUsername(props: { me: string }) {
+  return <input type="text" name="username" autocomplete="username" value={props.me} hidden />;
+}
+
 /** The sign-in page: password form and/or IndieAuth button, and the DEV_MODE button. */
 export function renderLoginPage(p: {
   site: PageSite;
@@ -33,12 +42,14 @@ export function renderLoginPage(p: {
         {p.hasPassword && (
           <form method="post" action="/auth/login" class="stack">
             <input type="hidden" name="next" value={p.next} />
+            <OwnerUsername me={p.adminMe} />
             <label for="password">Password</label>
             <input
               id="password"
               name="password"
               type="password"
               autocomplete="current-password"
+              autofocus
               required
               aria-invalid={p.error ? 'true' : undefined}
               aria-describedby={p.error ? 'form-error' : undefined}
@@ -70,7 +81,7 @@ export function renderLoginPage(p: {
 }
 
 /** The first-run page where the owner chooses a password. */
-export function renderSetupPage(p: { site: PageSite; token: string; error?: string }): string {
+export function renderSetupPage(p: { site: PageSite; token: string; me: string; error?: string }): string {
   return renderDocument(
     <Layout title={`Set up · ${p.site.name}`} site={p.site}>
       <div class="auth-card">
@@ -82,12 +93,14 @@ export function renderSetupPage(p: { site: PageSite; token: string; error?: stri
         )}
         <form method="post" action="/auth/setup" class="stack">
           <input type="hidden" name="token" value={p.token} />
+          <OwnerUsername me={p.me} />
           <label for="password">New password</label>
           <input
             id="password"
             name="password"
             type="password"
             autocomplete="new-password"
+            autofocus
             minlength={10}
             required
             aria-invalid={p.error ? 'true' : undefined}

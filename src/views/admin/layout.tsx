@@ -10,8 +10,40 @@ export interface AdminFrame {
   devMode: boolean;
   /** The site's time zone (settings): the admin shows and takes dates in it. */
   timeZone?: string;
+  /** How many received Webmentions wait for the owner's decision (the navigation shows it). */
+  waitingMentions?: number;
   /** A one-line confirmation or problem shown at the top ("Note published."). */
   flash?: { kind: 'ok' | 'error'; text: string };
+}
+
+/** The admin's sections, in the order the navigation lists them. */
+const ADMIN_NAV: readonly (readonly [string, string])[] = [
+  ['/admin', 'Notes'],
+  ['/admin/new', 'New note'],
+  ['/admin/pages', 'Pages'],
+  ['/admin/media', 'Media'],
+  ['/admin/webmentions', 'Webmentions'],
+  ['/admin/syndication', 'Syndication'],
+  ['/admin/tokens', 'Tokens'],
+  ['/admin/sessions', 'Sessions'],
+  ['/admin/settings', 'Settings'],
+  ['/admin/health', 'Health'],
+];
+
+/**
+ * How many Webmentions wait, as a bubble after the navigation's "Webmentions": the number is
+ * visible text (not a colour alone) and a screen reader hears "Webmentions 3 waiting".
+ * Nothing when none waits.
+ */
+export function WaitingCount(props: { count: number }) {
+  if (props.count <= 0) return null;
+  return (
+    <>
+      {' '}
+      <span class="nav-count">{props.count > 99 ? '99+' : String(props.count)}</span>
+      <span class="visually-hidden"> waiting</span>
+    </>
+  );
 }
 
 /** The admin shell: navigation, DEV_MODE banner, sign-out form. */
@@ -38,52 +70,30 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
             DEVELOPMENT MODE — anyone can sign in as {f.me}. Never use this on a public site.
           </p>
         )}
-        <header class="site-header">
+        <header class="site-header admin-header">
           <a class="site-title" href="/admin">
             {f.siteName} admin
           </a>
-          <nav class="site-nav" aria-label="Admin">
+          <div class="admin-account">
+            <a href="/">View site</a>
+            <AdminForm action="/auth/logout" class="inline-form">
+              <button type="submit" class="link-button">
+                Sign out
+              </button>
+            </AdminForm>
+          </div>
+          <nav class="site-nav admin-nav" aria-label="Admin">
             <ul>
-              <li>
-                <a href="/admin">Notes</a>
-              </li>
-              <li>
-                <a href="/admin/new">New note</a>
-              </li>
-              <li>
-                <a href="/admin/pages">Pages</a>
-              </li>
-              <li>
-                <a href="/admin/media">Media</a>
-              </li>
-              <li>
-                <a href="/admin/webmentions">Webmentions</a>
-              </li>
-              <li>
-                <a href="/admin/syndication">Syndication</a>
-              </li>
-              <li>
-                <a href="/admin/tokens">Tokens</a>
-              </li>
-              <li>
-                <a href="/admin/sessions">Sessions</a>
-              </li>
-              <li>
-                <a href="/admin/settings">Settings</a>
-              </li>
-              <li>
-                <a href="/admin/health">Health</a>
-              </li>
-              <li>
-                <a href="/">View site</a>
-              </li>
+              {ADMIN_NAV.map(([href, label]) => (
+                <li>
+                  <a href={href}>
+                    {label}
+                    {href === '/admin/webmentions' && <WaitingCount count={f.waitingMentions ?? 0} />}
+                  </a>
+                </li>
+              ))}
             </ul>
           </nav>
-          <AdminForm action="/auth/logout" class="inline-form">
-            <button type="submit" class="link-button">
-              Sign out
-            </button>
-          </AdminForm>
         </header>
         <main id="main" tabindex={-1}>
           {f.flash && (

@@ -34,6 +34,18 @@ export function noteStatus(n: Note, now: Date): string {
   return n.visibility === 'public' ? 'published' : n.visibility;
 }
 
+/** The dashboard's line about received Webmentions waiting for a decision; nothing when none waits. */
+function WaitingNotice(props: { count: number }) {
+  if (props.count <= 0) return null;
+  const one = props.count === 1;
+  return (
+    <p class="notice waiting-notice">
+      {props.count} Webmention{one ? '' : 's'} {one ? 'is' : 'are'} waiting for your approval.{' '}
+      <a href="/admin/webmentions">Moderate {one ? 'it' : 'them'}</a>
+    </p>
+  );
+}
+
 /** The dashboard: counts, filters, search, the list with actions. */
 export function renderDashboard(p: {
   frame: AdminFrame;
@@ -55,6 +67,7 @@ export function renderDashboard(p: {
     p.frame,
     <>
       <h1>Notes</h1>
+      <WaitingNotice count={p.frame.waitingMentions ?? 0} />
       {(p.missingFiles ?? 0) > 0 && (
         <div class="flash flash-error" role="alert">
           {p.missingFiles} note(s) have no Markdown file, so visitors see no text for them. Run{' '}
@@ -114,6 +127,12 @@ export function renderDashboard(p: {
                           View
                         </a>
                       )}
+                      <a
+                        href={`/admin/notes/${n.id}/webmentions`}
+                        aria-label={rowAction('Copies and mentions', title)}
+                      >
+                        Copies and mentions
+                      </a>
                       <RowAction
                         action={`/admin/notes/${n.id}/delete`}
                         kind="secondary"
@@ -300,7 +319,7 @@ export function renderEditor(p: {
       )}
       {p.noteId !== undefined && (
         <p>
-          <a href={`/admin/notes/${p.noteId}/webmentions`}>Webmentions sent</a>
+          <a href={`/admin/notes/${p.noteId}/webmentions`}>Copies and Webmentions sent</a>
         </p>
       )}
       {p.previewUrl && (

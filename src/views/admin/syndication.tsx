@@ -14,7 +14,9 @@ function stateOf(c: SyndicationCopy, timeZone: string | undefined): string {
       ? 'Removing'
       : c.job?.kind === 'syndicate.update'
         ? 'Editing'
-        : 'Posting';
+        : c.job?.kind === 'syndicate.replace'
+          ? 'Posting again'
+          : 'Posting';
   // Cancelled when its account was disconnected.
   if (c.job?.state === 'cancelled')
     return c.state === 'posted'
@@ -25,6 +27,7 @@ function stateOf(c: SyndicationCopy, timeZone: string | undefined): string {
   if (c.state === 'removed') return c.lastError ? 'Left in place' : 'Removed';
   if (running) return `${verb} now`;
   if (waiting) return `${verb}: failed, will try again ${c.job ? formatDate(c.job.runAt, timeZone) : ''}`;
+  if (c.outdated) return 'Posted, with the text the note had then';
   if (c.state === 'queued' || c.job?.state === 'queued') return `${verb}: waiting`;
   return 'Posted';
 }
@@ -35,7 +38,12 @@ export function CopiesList(p: {
   /** The site's time zone, for the time of the next try. */
   timeZone: string | undefined;
   noteTitles?: Map<number, string>;
+  /** Where "Update the copy" comes back to: the note's page, or the syndication page. */
+  back?: 'note' | 'syndication';
+  /** Each copy's heading level: under the page's h1 (h2), or under a section's h2 (h3). */
+  heading?: 'h2' | 'h3';
 }) {
+  const Heading = p.heading ?? 'h2';
   return (
     <ul class="sent-list">
       {p.copies.map((c) => {
@@ -43,7 +51,7 @@ export function CopiesList(p: {
         const title = p.noteTitles?.get(c.noteId);
         return (
           <li>
-            <h2>{title ? `${title} → ${where}` : where}</h2>
+            <Heading>{title ? `${title} → ${where}` : where}</Heading>
             <dl class="facts">
               <dt>State</dt>
               <dd>{stateOf(c, p.timeZone)}</dd>
@@ -66,6 +74,23 @@ export function CopiesList(p: {
                 </>
               )}
             </dl>
+            {c.outdated && c.account && (
+              <>
+                <p class="help">
+                  You edited the note after this copy was posted. Bluesky cannot edit a post, so the copy
+                  still shows the note as it was. Updating it deletes the copy and posts the note again: its
+                  likes, reposts and replies on Bluesky are lost.
+                </p>
+                <RowAction
+                  action={`/admin/syndication/copies/${c.id}/replace`}
+                  fields={{ back: p.back ?? 'syndication' }}
+                  kind="secondary"
+                  label="Update the copy"
+                  row={title ? `${title} → ${where}` : where}
+                  confirm="Delete the copy on Bluesky and post the note again? Its likes, reposts and replies there are lost."
+                />
+              </>
+            )}
             {c.account &&
               c.job &&
               c.job.state !== 'running' &&
@@ -101,7 +126,9 @@ export function renderSyndication(p: {
       <h1>Syndication</h1>
       <p>
         Notes you publish here can be copied to your accounts elsewhere. Each copy links back to the note, and
-        its address is shown on the note. Edits and deletions follow.
+        its address is shown on the note. Deleting the note deletes its copies. Edits follow on Mastodon;
+        Bluesky cannot edit a post, so a Bluesky copy keeps the text it was posted with until you update it
+        (it is then deleted and posted again).
       </p>
       <h2>Accounts</h2>
       <ListOr count={p.accounts.length} empty="No account is connected yet.">

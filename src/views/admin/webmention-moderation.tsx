@@ -39,11 +39,32 @@ function hostOf(url: string): string {
   }
 }
 
+/** The note a mention targets, as the screen names it. */
+export interface MentionTarget {
+  id: number;
+  slug: string;
+  /** Its title, or what it responds to, or the start of its text (never the slug). */
+  title: string;
+}
+
+/** The note a mention is on, by its title, linked to its page; or why there is none. */
+function MentionTargetLink(props: {
+  mention: WebmentionWithSlug;
+  targets: ReadonlyMap<number, MentionTarget>;
+}) {
+  const m = props.mention;
+  const note = m.note_id === null ? undefined : props.targets.get(m.note_id);
+  if (!note) return <>a note no longer here</>;
+  return <a href={`/notes/${encodeURIComponent(note.slug)}`}>“{note.title}”</a>;
+}
+
 /** The moderation screen: verified mentions by state, their actions, auto-approval and domain rules. */
 export function renderWebmentionAdmin(p: {
   frame: AdminFrame;
   filter: MentionFilter;
   mentions: WebmentionWithSlug[];
+  /** The notes the listed mentions target, by id. */
+  targets: ReadonlyMap<number, MentionTarget>;
   counts: Record<MentionFilter, number>;
   page: number;
   hasMore: boolean;
@@ -51,6 +72,9 @@ export function renderWebmentionAdmin(p: {
   rules: DomainRuleRow[];
 }): string {
   const link = (page: number) => `/admin/webmentions?filter=${p.filter}${page > 1 ? `&page=${page}` : ''}`;
+  const waiting = p.mentions.filter((m) => m.moderation === 'pending');
+  // All of them when the whole queue is on this page; else the ones shown (never one unseen).
+  const everyOne = p.page === 1 && !p.hasMore && p.filter === 'pending';
   return renderAdmin(
     'Webmentions',
     p.frame,
@@ -71,6 +95,17 @@ export function renderWebmentionAdmin(p: {
         count={p.mentions.length}
         empty={p.filter === 'pending' ? 'Nothing waits for you.' : 'No Webmentions here.'}
       >
+        {waiting.length > 1 && (
+          <AdminForm action="/admin/webmentions/approve-all" class="approve-all">
+            <input type="hidden" name="filter" value={p.filter} />
+            <input type="hidden" name="ids" value={waiting.map((m) => m.id).join(',')} />
+            <button type="submit">
+              {everyOne
+                ? `Approve all ${waiting.length} waiting`
+                : `Approve the ${waiting.length} waiting here`}
+            </button>
+          </AdminForm>
+        )}
         <AdminTable columns={['Mention', 'Actions']} class="admin-table webmention-table">
           {p.mentions.map((m) => {
             const domain = hostOf(m.source).replace(/^www\./, '');
@@ -92,13 +127,8 @@ export function renderWebmentionAdmin(p: {
                   {m.content_text && <p class="help">{m.content_text.slice(0, 280)}</p>}
                   {m.detail && <p class="help">{m.detail}</p>}
                   <p class="help">
-                    On{' '}
-                    {m.note_slug ? (
-                      <a href={`/notes/${encodeURIComponent(m.note_slug)}`}>{m.note_slug}</a>
-                    ) : (
-                      'a note no longer here'
-                    )}
-                    , received {formatDate(parseDbTime(m.received_at), p.frame.timeZone)}
+                    On <MentionTargetLink mention={m} targets={p.targets} />, received{' '}
+                    {formatDate(parseDbTime(m.received_at), p.frame.timeZone)}
                   </p>
                 </td>
                 <td>
@@ -113,7 +143,11 @@ export function renderWebmentionAdmin(p: {
                       action={`${act}/allow-domain`}
                       fields={fields}
                       kind="secondary"
-                      label={`Always allow ${domain}`}
+                      label={
+                        m.moderation === 'approved'
+                          ? `Always allow ${domain}`
+                          : `Approve and always allow ${domain}`
+                      }
                     />
                     <RowAction
                       action={`${act}/block-domain`}

@@ -1,8 +1,10 @@
+import type { SyndicationCopy } from '../../syndication/service.js';
 import type { SentWebmention } from '../../webmention/sender.js';
 import { formatDate } from '../entry.js';
 import { ListOr, RowAction } from './components.js';
 import { AdminForm } from './form.js';
 import { type AdminFrame, renderAdmin } from './layout.js';
+import { CopiesList } from './syndication.js';
 
 /** What one target's latest attempt came to, in words. */
 function resultOf(w: SentWebmention): string {
@@ -28,17 +30,35 @@ export function renderSentWebmentions(p: {
   frame: AdminFrame;
   note: { id: number; title: string; url: string; deleted: boolean };
   items: SentWebmention[];
+  /** The note's copies on other services. */
+  copies?: SyndicationCopy[];
 }): string {
   const action = `/admin/notes/${p.note.id}/webmentions/resend`;
+  const copies = p.copies ?? [];
   return renderAdmin(
-    'Webmentions sent',
+    `Copies and Webmentions of “${p.note.title}”`,
     p.frame,
     <>
-      <h1>Webmentions sent</h1>
+      <h1>Copies and Webmentions</h1>
       <p>
-        From <a href={p.note.url}>{p.note.title}</a>
+        Of <a href={p.note.url}>“{p.note.title}”</a>
         {p.note.deleted ? ' (in the trash)' : ''} · <a href={`/admin/edit/${p.note.id}`}>Edit the note</a>
       </p>
+      <h2 id="copies">Copies elsewhere</h2>
+      <ListOr
+        count={copies.length}
+        empty={
+          <>
+            This note has no copy on another service. Tick an account under “Copy to” in the editor, or
+            connect one in <a href="/admin/syndication">Syndication</a>.
+          </>
+        }
+      >
+        <div class="note-copies">
+          <CopiesList copies={copies} timeZone={p.frame.timeZone} back="note" heading="h3" />
+        </div>
+      </ListOr>
+      <h2 id="sent">Webmentions sent</h2>
       <p>
         Every page a public note links to (its text, and what it replies to, likes, reposts or bookmarks) is
         told when the note is published, edited or deleted. Pages the note no longer links to are told once
@@ -48,11 +68,11 @@ export function renderSentWebmentions(p: {
         <ul class="sent-list">
           {p.items.map((w) => (
             <li>
-              <h2>
+              <h3>
                 <a href={w.target} rel="nofollow noopener noreferrer">
                   {w.target}
                 </a>
-              </h2>
+              </h3>
               <dl class="facts">
                 <dt>Link</dt>
                 <dd>
