@@ -60,7 +60,8 @@ export interface NewNoteRow extends NoteContentColumns {
 /** Columns an update may change. */
 export interface NoteRowChanges extends NoteContentColumns {
   updated_at: string;
-  edited_at: string;
+  /** The last edit readers could see (null: none since the note went live). */
+  edited_at: string | null;
 }
 
 /** A position in a timeline: notes strictly older than this come next. */

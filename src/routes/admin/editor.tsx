@@ -241,6 +241,19 @@ function responseChanges(v: EditorValues): Mf2Properties | undefined {
 const SAVED_FLASH = { draft: 'draft', schedule: 'scheduled', publish: 'published' } as const;
 
 /**
+ * The confirmation after an edit, by what the note became: a note that goes live is "published"
+ * (a draft or a scheduled note published now), one that leaves the public "draft", a new date
+ * "scheduled"; a live note that stays live is "saved" (or "moved" to its new address).
+ */
+function flashAfterEdit(n: Note, status: EditorValues['status'], moved: boolean, now: Date): string {
+  const wasLive = n.published && n.publishedAt <= now;
+  if (status === 'publish' && !wasLive) return 'published';
+  if (status === 'schedule') return 'scheduled';
+  if (status === 'draft') return 'draft';
+  return moved ? 'moved' : 'saved';
+}
+
+/**
  * The editor's routes on the admin router (the admin sub-app's guard covers them): new and edit
  * (each works without a script), the preview fragment, the preview page of a saved note, and the
  * autosaved drafts.
@@ -471,7 +484,15 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         ...(setProperties ? { setProperties } : {}),
         commands: { syndicateTo: picked },
       });
-      return c.redirect(afterSave(n.id, newSlug ? 'moved' : 'saved', String(n.id), form.stamp), 303);
+      return c.redirect(
+        afterSave(
+          n.id,
+          flashAfterEdit(n, form.values.status, newSlug !== undefined, clock.now()),
+          String(n.id),
+          form.stamp,
+        ),
+        303,
+      );
     });
   }
 
