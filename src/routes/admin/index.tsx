@@ -203,6 +203,40 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
     }
     return c.redirect('/admin/media?flash=uploaded', 303);
   });
+  /**
+   * The editor's script uploads each photo here as soon as it is chosen, dropped or pasted (one
+   * image per request, so it can show progress): the library item as JSON, or the reason it was
+   * refused with its status.
+   */
+  app.post('/media/upload', async (c) => {
+    const body = await c.req.parseBody();
+    const file = body.file;
+    try {
+      if (!(file instanceof File) || file.size === 0)
+        throw new AppError('invalid_request', 'Send the picture as a file named "file".');
+      const item = await media.saveUpload({
+        bytes: Buffer.from(await file.arrayBuffer()),
+        originalName: file.name,
+        declaredType: file.type,
+        alt: str(body.alt).trim(),
+      });
+      return c.json(
+        {
+          url: item.url,
+          thumb: item.variants.thumb ?? item.url,
+          alt: item.alt,
+          name: item.originalName ?? item.filePath,
+          width: item.width,
+          height: item.height,
+        },
+        201,
+      );
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500)
+        return c.json({ error: err.code, error_description: err.message }, err.status as 400);
+      throw err;
+    }
+  });
   app.post('/media/:id/delete', (c) => {
     try {
       media.deleteMedia(Number(c.req.param('id')), isUsed);
