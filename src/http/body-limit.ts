@@ -18,6 +18,8 @@ export const BODY_LIMITS = {
   upload: MAX_UPLOAD_BYTES + 64 * KB,
   /** A note's text and one image at the upload maximum, in multipart (editor, Micropub create). */
   textWithUpload: MAX_UPLOAD_BYTES + 2 * MB,
+  /** A note's text and three images at the upload maximum: the editor's photo field without a script (ADR 0019). */
+  textWithUploads: 3 * MAX_UPLOAD_BYTES + 2 * MB,
 } as const;
 
 // Methods whose body is never read here; fetch's Request also refuses to carry TRACE, TRACK, CONNECT.

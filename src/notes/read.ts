@@ -361,6 +361,11 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
       return notes.isUrlUsed(url);
     },
 
+    /** The notes (trash included) that use this media URL, newest first, at most `limit`. */
+    notesUsingMedia(url: string, limit: number): Note[] {
+      return presentMany(notes.listUsingUrl(url, limit));
+    },
+
     /** Every tag with its use count (for q=category and q=config). */
     listTags() {
       return tags.listTags().map((t) => ({ key: t.name, name: t.display_name, uses: t.uses }));

@@ -8,7 +8,7 @@ import { renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
-import { toDbTime } from '../lib/db-time.js';
+import { parseDbTime, toDbTime } from '../lib/db-time.js';
 import { AppError } from '../lib/errors.js';
 import {
   commitNewFile,
@@ -229,6 +229,19 @@ function checkPropertySizes(props: Mf2Properties, before?: Mf2Properties): void 
       `The properties other than content are too large together: ${Math.ceil(total / 1024)} KB, at most ${MAX_PROPERTIES_BYTES / 1024} KB.`,
     );
   }
+}
+
+/**
+ * The `edited_at` an update leaves (ADR 0019): "updated" on a note tells readers it changed after
+ * they could first have read it, so only an edit of a note that was live counts. Writing a draft or
+ * a scheduled note, and publishing it, keeps what the note had; and an edit time that is not after
+ * the publication time means nothing to a reader, so it is cleared (a note published again today
+ * was not "updated" last week).
+ */
+function editedAt(stored: string | null, before: Note, publishedAt: Date, now: Date): string | null {
+  const wasLive = before.published && before.publishedAt <= now;
+  const at = wasLive ? toDbTime(now) : stored;
+  return at !== null && parseDbTime(at) > publishedAt ? at : null;
 }
 
 /** The writing side over the reading side's stores and presentation. */
@@ -568,14 +581,15 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
             ),
           );
       checkPropertySizes(properties, before.properties);
+      const publishedAt = changes.publishedAt ?? before.publishedAt;
       transact(
         (stage) => {
           const staged = content === undefined ? undefined : stage(current.file_path, source);
           notes.updateNote(id, {
             published: changes.published ?? before.published,
             updated_at: toDbTime(now),
-            edited_at: toDbTime(now),
-            published_at: toDbTime(changes.publishedAt ?? before.publishedAt),
+            edited_at: editedAt(current.edited_at, before, publishedAt, now),
+            published_at: toDbTime(publishedAt),
             content_hash: staged ? staged.hash : (current.content_hash ?? ''),
             name,
             visibility: changes.visibility ?? before.visibility,

@@ -1,7 +1,9 @@
 // StarPunk note editor: live preview of the whole note, autosave (a copy in this browser at once,
 // one on the server every few seconds), restoring that copy after an ended session, a closed tab
-// or a failed save, arranging photos and adding pictures from the media library. The editor works
-// without this file; with it, nothing typed is lost.
+// or a failed save, arranging photos and adding pictures from the media library, uploading photos
+// as they are chosen, dropped or pasted, showing only the fields the kind of post uses, and the
+// shortcuts Ctrl/⌘+Enter (publish) and Ctrl/⌘+S (save). The editor works without this file; with
+// it, nothing typed is lost.
 (() => {
   const form = document.querySelector('form[data-editor]');
   if (!form) return;
@@ -70,11 +72,14 @@
       visibility: field('visibility').value,
       response_kind: field('response_kind').value,
       response_url: field('response_url').value,
-      photos: photoRows().map((row) => ({
-        url: row.querySelector('input[type="hidden"]').value,
-        alt: row.querySelector('input[type="text"]').value,
-        remove: row.querySelector('input[type="checkbox"]').checked,
-      })),
+      // A photo still uploading (or whose upload failed) has no address yet: nothing to keep.
+      photos: photoRows()
+        .filter((row) => row.querySelector('input[type="hidden"]').value !== '')
+        .map((row) => ({
+          url: row.querySelector('input[type="hidden"]').value,
+          alt: row.querySelector('input[type="text"]').value,
+          remove: row.querySelector('input[type="checkbox"]').checked,
+        })),
     };
   }
 
@@ -392,6 +397,13 @@
   form.addEventListener('change', changed);
 
   form.addEventListener('submit', (event) => {
+    if (uploading() > 0) {
+      // The note would be saved without them: wait, and say so.
+      event.preventDefault();
+      photoStatus.textContent = '';
+      alertBox.replaceChildren(flash('Photos are still uploading; save again when they are done.', true));
+      return;
+    }
     if (signedOut) {
       // Known to fail: say why and how, keep everything.
       event.preventDefault();
@@ -490,7 +502,8 @@
     li.className = 'photo-row';
     li.setAttribute('data-photo-row', 'true');
     const img = document.createElement('img');
-    img.src = url;
+    if (url) img.src = url;
+    else img.hidden = true;
     img.alt = '';
     img.className = 'thumb';
     const fields = document.createElement('div');
@@ -604,4 +617,234 @@
       changed();
     });
   }
+
+  // ---- Photos: several at once, chosen, dropped or pasted; each uploaded with its progress ------
+
+  const fileInput = field('photo');
+  const dropZone = form.querySelector('[data-photo-drop]');
+  const photosField = form.querySelector('.photos-field');
+  let pending = 0;
+  function uploading() {
+    return pending;
+  }
+
+  function flash(text, error) {
+    const p = document.createElement('p');
+    p.className = `flash ${error ? 'flash-error' : 'flash-ok'}`;
+    p.textContent = text;
+    return p;
+  }
+
+  // With this script each file is uploaded as it comes, and described in its own row: the
+  // no-script parts (one description, "Upload and describe") step aside.
+  for (const el of form.querySelectorAll('[data-no-script], [data-no-script-help]')) el.hidden = true;
+  const scriptHelp = document.getElementById('photo-help-script');
+  if (scriptHelp && fileInput) {
+    scriptHelp.hidden = false;
+    fileInput.setAttribute('aria-describedby', scriptHelp.id);
+  }
+
+  /** Uploads one file into the media library, reporting progress; resolves with the item. */
+  function sendFile(file, onProgress) {
+    return new Promise((resolve, reject) => {
+      const body = new FormData();
+      body.append('file', file, file.name || 'pasted-image');
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', '/admin/media/upload');
+      xhr.setRequestHeader('X-CSRF-Token', csrfInput.value);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.addEventListener('progress', (e) => {
+        if (e.lengthComputable) onProgress(e.loaded / e.total);
+      });
+      xhr.addEventListener('load', () => {
+        let data = null;
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch {
+          data = null;
+        }
+        if (xhr.status === 201 && data && typeof data.url === 'string') resolve(data);
+        else if (xhr.status === 401) {
+          showSignedOut();
+          reject(new Error('You are signed out.'));
+        } else if (xhr.status === 413) reject(new Error('The file is too large (at most 10 MB).'));
+        else reject(new Error(data?.error_description || `The upload failed (${xhr.status}).`));
+      });
+      xhr.addEventListener('error', () => reject(new Error('The upload did not reach the server.')));
+      xhr.send(body);
+    });
+  }
+
+  /** A row for a file on its way: its name, a progress bar, and its description field already. */
+  function uploadRow(file) {
+    const row = makePhotoRow('', '', false);
+    row.classList.add('photo-uploading');
+    const fields = row.querySelector('.photo-fields');
+    const name = document.createElement('p');
+    name.className = 'photo-name';
+    name.textContent = file.name || 'Pasted picture';
+    const bar = document.createElement('progress');
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute('aria-label', `Uploading ${name.textContent}`);
+    fields.prepend(name, bar);
+    return row;
+  }
+
+  async function uploadOne(file) {
+    const row = uploadRow(file);
+    photoList.append(row);
+    renumberPhotos();
+    pending++;
+    const bar = row.querySelector('progress');
+    try {
+      const item = await sendFile(file, (part) => {
+        bar.value = Math.round(part * 100);
+      });
+      row.querySelector('input[type="hidden"]').value = item.url;
+      const img = row.querySelector('img');
+      img.src = item.thumb || item.url;
+      img.hidden = false;
+      bar.remove();
+      row.classList.remove('photo-uploading');
+      photoStatus.textContent = `${row.querySelector('.photo-name').textContent} uploaded; add its description.`;
+    } catch (err) {
+      bar.remove();
+      row.classList.remove('photo-uploading');
+      row.classList.add('photo-failed');
+      const p = document.createElement('p');
+      p.className = 'photo-error';
+      p.setAttribute('role', 'alert');
+      p.textContent = `Not uploaded: ${err.message}`;
+      row.querySelector('.photo-fields').prepend(p);
+      row.querySelector('input[type="checkbox"]').checked = true;
+    } finally {
+      pending--;
+      changed();
+    }
+  }
+
+  /** Uploads the image files among `files`, two at a time, in the order given. */
+  function addFiles(files) {
+    const images = [...files].filter((f) => f.type.startsWith('image/'));
+    if (images.length === 0) return;
+    if (photosField) photosField.hidden = false;
+    photoStatus.textContent = `Uploading ${images.length} photo${images.length === 1 ? '' : 's'}.`;
+    const queue = images.slice();
+    const next = () => {
+      const file = queue.shift();
+      return file ? uploadOne(file).then(next) : Promise.resolve();
+    };
+    void Promise.all([next(), next()]);
+  }
+
+  fileInput?.addEventListener('change', (event) => {
+    event.stopPropagation();
+    addFiles(fileInput.files);
+    // Sent already: the form must not carry them again.
+    fileInput.value = '';
+  });
+
+  const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes('Files');
+  form.addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    dropZone?.classList.add('photo-drop-active');
+  });
+  form.addEventListener('dragleave', (event) => {
+    if (event.target === form || !form.contains(event.relatedTarget))
+      dropZone?.classList.remove('photo-drop-active');
+  });
+  form.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    dropZone?.classList.remove('photo-drop-active');
+    addFiles(event.dataTransfer.files);
+  });
+  form.addEventListener('paste', (event) => {
+    const files = [...(event.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
+    if (files.length === 0) return;
+    event.preventDefault();
+    addFiles(files);
+  });
+
+  // ---- The fields a kind of post uses; the date only when scheduling ----------------------------
+
+  const kindSelect = field('response_kind');
+  const publishAt = form.querySelector('[data-publish-at]');
+  const stateBox = document.getElementById('editor-state');
+  const live = form.getAttribute('data-live') === 'true';
+
+  /** Whether a part of the form holds something (then it shows whatever the kind). */
+  function holdsValue(el) {
+    if (el.querySelector('[data-photo-row]')) return true;
+    return [...el.querySelectorAll('input[type="text"], input[type="url"], textarea')].some(
+      (i) => i.value.trim() !== '',
+    );
+  }
+
+  function currentStatus() {
+    const checked = form.querySelector('input[name="status"]:checked');
+    return checked ? checked.value : 'publish';
+  }
+
+  function applyKind() {
+    const kind = kindSelect.value || 'note';
+    for (const el of form.querySelectorAll('[data-kinds]')) {
+      const wanted = el.getAttribute('data-kinds').split(' ').includes(kind);
+      el.hidden = !wanted && !holdsValue(el);
+    }
+    const status = currentStatus();
+    if (publishAt) publishAt.hidden = status !== 'schedule';
+    if (stateBox) {
+      stateBox.textContent =
+        status === 'draft'
+          ? live
+            ? 'Takes it off the site, as a draft.'
+            : 'Saves a draft.'
+          : status === 'schedule'
+            ? 'Schedules it.'
+            : live
+              ? 'Updates the published note.'
+              : 'Publishes it now.';
+    }
+  }
+  applyKind();
+  kindSelect.addEventListener('change', applyKind);
+  for (const radio of form.querySelectorAll('input[name="status"]'))
+    radio.addEventListener('change', applyKind);
+
+  // ---- Shortcuts: Ctrl/⌘+Enter publishes, Ctrl/⌘+S saves ---------------------------------------
+
+  const mac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+  const help = document.getElementById('shortcut-help');
+  if (help) {
+    if (mac) for (const k of help.querySelectorAll('[data-mod-key]')) k.textContent = '⌘';
+    help.hidden = false;
+  }
+  const saveButton = form.querySelector('[data-save-button]');
+
+  function setStatus(value) {
+    const radio = form.querySelector(`input[name="status"][value="${value}"]`);
+    if (radio && !radio.checked) {
+      radio.checked = true;
+      applyKind();
+      changed();
+    }
+  }
+
+  document.addEventListener('keydown', (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+    const key = event.key.toLowerCase();
+    if (key === 'enter') {
+      event.preventDefault();
+      setStatus('publish');
+      form.requestSubmit(saveButton);
+    } else if (key === 's') {
+      event.preventDefault();
+      // Saving never makes public what is not: a note not yet published is kept as a draft.
+      if (!live && currentStatus() === 'publish') setStatus('draft');
+      form.requestSubmit(saveButton);
+    }
+  });
 })();

@@ -51,7 +51,9 @@ beforeAll(async () => {
     .fill('Some **accessible** text with a [link](https://example.com/) and a list:\n\n- one\n- two\n');
   await page.locator('#tags').fill('access, phones');
   await page.locator('#photo').setInputFiles(await writePng(site.dir));
-  await page.locator('#photo_alt').fill('A red rectangle');
+  // The editor script uploads the photo at once and gives it a row with its own description.
+  await page.locator('#photo-list input[type="hidden"][value^="/media/"]').waitFor({ state: 'attached' });
+  await page.locator('#photo_alt_0').fill('A red rectangle');
   await Promise.all([
     page.waitForURL((u) => /^\/admin\/edit\/\d+$/.test(u.pathname)),
     page.getByRole('button', { name: 'Save note' }).click(),

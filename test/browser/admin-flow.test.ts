@@ -57,7 +57,9 @@ describe('the admin in a real browser', () => {
     await page.locator('#tags').fill('browsertest');
     const png = await writePng(site.dir);
     await page.locator('#photo').setInputFiles(png);
-    await page.locator('#photo_alt').fill('A red rectangle');
+    // The editor script uploads the photo at once and gives it a row with its own description.
+    await page.locator('#photo-list input[type="hidden"][value^="/media/"]').waitFor({ state: 'attached' });
+    await page.locator('#photo_alt_0').fill('A red rectangle');
     expect(await page.locator('input[name="status"][value="publish"]').isChecked()).toBe(true);
 
     await Promise.all([

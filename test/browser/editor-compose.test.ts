@@ -59,13 +59,9 @@ for (const [name, width, height] of [
       await uploadToLibrary(`second-${name}.png`, `Second picture ${name}`);
 
       await page.goto(site.url('/admin/new'));
-      await page.locator('#response_kind').selectOption('like-of');
-      const liked = `https://liked.invalid/${name}`;
-      await page.locator('#response_url').fill(liked);
+      // A title and photos given first stay in view when the kind becomes a like (which shows
+      // neither by default).
       await page.locator('#name').fill(`Liked it ${name}`);
-      await page.locator('#content').fill('Worth a like.');
-      await page.locator('#tags').fill('likes');
-
       // Two pictures from the media library (newest first there: the second one is listed first).
       await page.getByText('Choose from the media library').click();
       await page.getByRole('button', { name: `Add to photos (first-${name}.png)` }).click();
@@ -73,6 +69,13 @@ for (const [name, width, height] of [
       const [first, second] = await photoOrder();
       expect(first).toMatch(/^\/media\//);
       expect(await page.locator('#photo_alt_0').inputValue()).toBe(`First picture ${name}`);
+      await page.locator('#response_kind').selectOption('like-of');
+      expect(await page.locator('#name').isVisible()).toBe(true);
+      expect(await page.locator('#photo_alt_0').isVisible()).toBe(true);
+      const liked = `https://liked.invalid/${name}`;
+      await page.locator('#response_url').fill(liked);
+      await page.locator('#content').fill('Worth a like.');
+      await page.locator('#tags').fill('likes');
       await axeClean('the editor with the media library open');
 
       // Reordered from the keyboard: focus stays with the photo that moved, and it is announced.
@@ -132,8 +135,9 @@ for (const [name, width, height] of [
       await page.waitForURL((u) => /^\/admin\/edit\/\d+$/.test(u.pathname));
       await page.locator('#name').fill('');
       await page.locator('input[name="status"][value="publish"]').check();
+      // A draft published: "Note published." (issue 25 item 3).
       await Promise.all([
-        page.waitForURL((u) => u.searchParams.get('flash') === 'saved'),
+        page.waitForURL((u) => u.searchParams.get('flash') === 'published'),
         page.getByRole('button', { name: 'Save changes' }).click(),
       ]);
       const publicUrl = await page

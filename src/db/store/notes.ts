@@ -60,7 +60,8 @@ export interface NewNoteRow extends NoteContentColumns {
 /** Columns an update may change. */
 export interface NoteRowChanges extends NoteContentColumns {
   updated_at: string;
-  edited_at: string;
+  /** The last edit readers could see (null: none since the note went live). */
+  edited_at: string | null;
 }
 
 /** A position in a timeline: notes strictly older than this come next. */
@@ -215,11 +216,18 @@ export function notesStore(db: Db) {
   const usesUrl = db.prepare(
     "SELECT 1 FROM notes WHERE properties LIKE @pattern ESCAPE '\\' OR content_html LIKE @pattern ESCAPE '\\' LIMIT 1",
   );
+  const usingUrl = db.prepare(
+    `SELECT ${COLUMNS} FROM notes WHERE properties LIKE @pattern ESCAPE '\\' OR content_html LIKE @pattern ESCAPE '\\'
+     ORDER BY published_at DESC, id DESC LIMIT @limit`,
+  );
+  const urlPattern = (url: string) => `%${url.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
   return {
     /** True when any note (trash included) refers to this URL in its properties or body. */
-    isUrlUsed: (url: string) =>
-      usesUrl.get({ pattern: `%${url.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` }) !== undefined,
+    isUrlUsed: (url: string) => usesUrl.get({ pattern: urlPattern(url) }) !== undefined,
+    /** The notes (trash included) that refer to this URL, newest first, at most `limit`. */
+    listUsingUrl: (url: string, limit: number) =>
+      usingUrl.all({ pattern: urlPattern(url), limit }) as NoteRow[],
     /** The owner's view of notes (every state), newest first, optionally searched. */
     listForAdmin: (filter: AdminFilter, now: string, limit: number, offset: number, query?: string) =>
       (query

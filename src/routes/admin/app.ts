@@ -53,10 +53,13 @@ export interface AdminAppDeps {
  */
 export const ADMIN_BODY_LIMITS: BodyLimitRule[] = [
   ['/admin/media', BODY_LIMITS.upload],
+  // The editor's script uploads each photo on its own, as soon as it is chosen, dropped or pasted.
+  ['/admin/media/upload', BODY_LIMITS.upload],
   // Up to three pictures (photo, icon, social image) besides short text fields.
   ['/admin/settings', BODY_LIMITS.textWithUpload],
-  ['/admin/new', BODY_LIMITS.textWithUpload],
-  [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUpload],
+  // The note and, without a script, up to three photos chosen at once (ADR 0019).
+  ['/admin/new', BODY_LIMITS.textWithUploads],
+  [/^\/admin\/edit\/[^/]+$/, BODY_LIMITS.textWithUploads],
   ['/admin/preview', BODY_LIMITS.text],
   // A standalone page's Markdown as a form (new, or edit by id).
   [/^\/admin\/pages\/(new|\d+)$/, BODY_LIMITS.text],

@@ -104,14 +104,23 @@ function httpUrl(text: string): string | undefined {
 
 type Upload = { bytes: Buffer; name: string; type: string; alt: string };
 
+/** The most files the editor's form takes at once without a script (its body limit fits three). */
+const MAX_FORM_UPLOADS = 3;
+
 /** The editor form as posted: what was typed, what it asks for, and every problem with it. */
 interface EditorForm {
   values: EditorValues;
   errors: string[];
-  upload: Upload | undefined;
+  /** Problems with the files alone (what "Upload and describe" checks). */
+  uploadErrors: string[];
+  /** Files chosen in the photo field (several without a script: the script uploads each itself). */
+  uploads: Upload[];
   publishedAt: Date | undefined;
-  /** 'save' unless a button asked only to show the form again changed (preview, photos). */
-  intent: 'save' | 'preview' | 'rearrange';
+  /**
+   * 'save' unless a button asked only to show the form again changed (preview, photos arranged),
+   * or to upload the chosen files and show them with a description field each ('upload').
+   */
+  intent: 'save' | 'preview' | 'rearrange' | 'upload';
   /** The visit of the editor that posted (its autosaved draft), when the script sent it. */
   stamp: string | undefined;
 }
@@ -150,7 +159,8 @@ async function readEditor(c: Ctx, clock: Clock, timeZone: string): Promise<Edito
     const url = str(body[`photo_url_${i}`]);
     if (url) values.photoUrls.push({ url, alt: str(body[`photo_alt_${i}`]).trim() });
   }
-  let intent: EditorForm['intent'] = str(body.intent) === 'preview' ? 'preview' : 'save';
+  let intent: EditorForm['intent'] =
+    str(body.intent) === 'preview' ? 'preview' : str(body.intent) === 'upload' ? 'upload' : 'save';
   // The no-script way to arrange photos: these buttons show the form again, changed, unsaved.
   const added = str(body.add_photo);
   if (added) {
@@ -166,16 +176,24 @@ async function readEditor(c: Ctx, clock: Clock, timeZone: string): Promise<Edito
     const list = values.photoUrls;
     if (from < list.length && to >= 0 && to < list.length) [list[from], list[to]] = [list[to]!, list[from]!];
   }
-  const file = body.photo;
-  const upload =
-    file instanceof File && file.size > 0
-      ? {
-          bytes: Buffer.from(await file.arrayBuffer()),
-          name: file.name,
-          type: file.type,
-          alt: str(body.photo_alt).trim(),
-        }
-      : undefined;
+  const chosen = [(await c.req.parseBody({ all: true })).photo]
+    .flat()
+    .filter((f): f is File => f instanceof File && f.size > 0);
+  const uploadErrors: string[] = [];
+  if (chosen.length > MAX_FORM_UPLOADS)
+    uploadErrors.push(`Add at most ${MAX_FORM_UPLOADS} photos at once this way; save, then add more.`);
+  const uploads: Upload[] = [];
+  for (const file of chosen.slice(0, MAX_FORM_UPLOADS)) {
+    uploads.push({
+      bytes: Buffer.from(await file.arrayBuffer()),
+      name: file.name,
+      type: file.type,
+      // The one description field is for a single photo; several are described one by one.
+      alt: chosen.length === 1 ? str(body.photo_alt).trim() : '',
+    });
+  }
+  if (intent === 'upload' && uploads.length === 0) uploadErrors.push('Choose the photos to upload first.');
+  errors.push(...uploadErrors);
   let publishedAt: Date | undefined;
   if (values.status === 'schedule') {
     // Entered on the site's clocks, stored as the UTC instant it means.
@@ -198,13 +216,21 @@ async function readEditor(c: Ctx, clock: Clock, timeZone: string): Promise<Edito
     values.content.trim() === '' &&
     !values.name &&
     values.photoUrls.length === 0 &&
-    !upload &&
+    uploads.length === 0 &&
     !values.responseUrl
   ) {
     errors.push('Write something (or add a title, a photo, or the address this responds to).');
   }
   const stamp = str(body.draft_stamp);
-  return { values, errors, upload, publishedAt, intent, stamp: STAMP.test(stamp) ? stamp : undefined };
+  return {
+    values,
+    errors,
+    uploadErrors,
+    uploads,
+    publishedAt,
+    intent,
+    stamp: STAMP.test(stamp) ? stamp : undefined,
+  };
 }
 
 /** The note input a valid editor form means. */
@@ -239,6 +265,19 @@ function responseChanges(v: EditorValues): Mf2Properties | undefined {
 
 /** Flash keys after a save, by what the note became. */
 const SAVED_FLASH = { draft: 'draft', schedule: 'scheduled', publish: 'published' } as const;
+
+/**
+ * The confirmation after an edit, by what the note became: a note that goes live is "published"
+ * (a draft or a scheduled note published now), one that leaves the public "draft", a new date
+ * "scheduled"; a live note that stays live is "saved" (or "moved" to its new address).
+ */
+function flashAfterEdit(n: Note, status: EditorValues['status'], moved: boolean, now: Date): string {
+  const wasLive = n.published && n.publishedAt <= now;
+  if (status === 'publish' && !wasLive) return 'published';
+  if (status === 'schedule') return 'scheduled';
+  if (status === 'draft') return 'draft';
+  return moved ? 'moved' : 'saved';
+}
 
 /**
  * The editor's routes on the admin router (the admin sub-app's guard covers them): new and edit
@@ -316,21 +355,28 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   const previewUrl = (n: Note) =>
     !n.published || n.publishedAt > clock.now() ? `/admin/preview/${n.id}` : undefined;
 
+  /** Published and its date reached: what a visitor may already have read. */
+  const isLive = (n: Note) => n.published && n.publishedAt <= clock.now();
+
   function findNote(id: string): Note {
     const n = /^\d{1,12}$/.test(id) ? notes.getNoteById(Number(id)) : undefined;
     if (!n) throw new AppError('not_found', 'No such note.');
     return n;
   }
 
-  async function saveUpload(upload: Upload | undefined): Promise<Photo[]> {
-    if (!upload) return [];
-    const item = await media.saveUpload({
-      bytes: upload.bytes,
-      originalName: upload.name,
-      declaredType: upload.type,
-      alt: upload.alt,
-    });
-    return [{ url: item.url, alt: upload.alt }];
+  /** Stores the chosen files in the media library, one after another; returns them as photos. */
+  async function saveUploads(uploads: Upload[]): Promise<Photo[]> {
+    const photos: Photo[] = [];
+    for (const upload of uploads) {
+      const item = await media.saveUpload({
+        bytes: upload.bytes,
+        originalName: upload.name,
+        declaredType: upload.type,
+        alt: upload.alt,
+      });
+      photos.push({ url: item.url, alt: upload.alt });
+    }
+    return photos;
   }
 
   /** One checkbox per account: ticked by the account's default on a new note, as posted otherwise. */
@@ -366,6 +412,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
           mode: n ? 'edit' : 'new',
           noteId: n?.id,
           revision: n?.revision,
+          live: n !== undefined && isLive(n),
           values: form.values,
           errors,
           previewHtml: preview,
@@ -392,9 +439,16 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
   ): Promise<Response> {
     if (form.intent === 'preview') return page([], 200, previewHtml(form));
     if (form.intent === 'rearrange') return page([]);
-    if (form.errors.length > 0) return page(form.errors, 400);
+    if (form.intent === 'upload' && form.uploadErrors.length > 0) return page(form.uploadErrors, 400);
+    if (form.intent !== 'upload' && form.errors.length > 0) return page(form.errors, 400);
     try {
-      const photos = [...form.values.photoUrls, ...(await saveUpload(form.upload))];
+      if (form.intent === 'upload') {
+        // Uploaded now and shown with a description field each; the note is saved later.
+        const room = Math.max(0, MAX_PHOTOS - form.values.photoUrls.length);
+        form.values.photoUrls.push(...(await saveUploads(form.uploads.slice(0, room))));
+        return page([]);
+      }
+      const photos = [...form.values.photoUrls, ...(await saveUploads(form.uploads))];
       return save(noteInput(form.values, photos, form.publishedAt));
     } catch (err) {
       if (err instanceof AppError && err.status < 500) return page([err.message], err.status);
@@ -442,6 +496,7 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         mode: 'edit',
         noteId: n.id,
         revision: n.revision,
+        live: isLive(n),
         values: valuesFromNote(n, source, clock.now(), deps.timeZone()),
         errors: [],
         publicUrl: publicUrl(n),
@@ -471,7 +526,15 @@ export function registerEditorRoutes(app: Hono<{ Variables: SessionVars }>, deps
         ...(setProperties ? { setProperties } : {}),
         commands: { syndicateTo: picked },
       });
-      return c.redirect(afterSave(n.id, newSlug ? 'moved' : 'saved', String(n.id), form.stamp), 303);
+      return c.redirect(
+        afterSave(
+          n.id,
+          flashAfterEdit(n, form.values.status, newSlug !== undefined, clock.now()),
+          String(n.id),
+          form.stamp,
+        ),
+        303,
+      );
     });
   }
 

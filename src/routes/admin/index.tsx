@@ -11,23 +11,41 @@ import type { Metrics } from '../../http/metrics.js';
 import { clearSessionCookie, type SessionVars } from '../../http/session.js';
 import type { TokenService } from '../../indieauth/tokens.js';
 import { AppError } from '../../lib/errors.js';
-import type { MediaService } from '../../media/service.js';
+import type { MediaItem, MediaService } from '../../media/service.js';
 import { buildFtsQuery } from '../../notes/search-query.js';
 import type { NoteService } from '../../notes/service.js';
 import type { Note } from '../../notes/types.js';
+import { authorPhotoAt, iconFile } from '../../settings/images.js';
 import type { SiteContext } from '../../site/context.js';
 import type { Syndication } from '../../syndication/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
-import { renderMediaLibrary } from '../../views/admin/media.js';
+import { type MediaUse, renderMediaLibrary, type SitePicture } from '../../views/admin/media.js';
 import { renderHealth, renderSessions, renderTokens } from '../../views/admin/misc.js';
 import { adminNoteTitle } from '../../views/admin/note-title.js';
-import { renderDashboard } from '../../views/admin/notes.js';
+import { noteStatus, renderDashboard } from '../../views/admin/notes.js';
 import { authorCardOf } from '../../views/author.js';
 import { registerEditorRoutes } from './editor.js';
 import { adminFrame } from './frame.js';
 import { sessionFlash, setOneTimeFlash, takeOneTimeFlash } from './one-time-flash.js';
 
 const PAGE = 25;
+/** How many of the notes using a file the media library names (then "and more"). */
+const MEDIA_USES = 5;
+
+/** The pictures the settings hold, as the media library lists them. */
+function sitePictures(s: { authorPhoto?: string; icon?: string; socialImage?: string }): SitePicture[] {
+  const out: SitePicture[] = [];
+  if (s.authorPhoto)
+    out.push({ what: 'Author photo', src: authorPhotoAt(s.authorPhoto, 192), href: s.authorPhoto });
+  if (s.icon && /^[a-f0-9]{8,64}$/.test(s.icon))
+    out.push({
+      what: 'Site icon',
+      src: `/media/${iconFile(s.icon, 192)}`,
+      href: `/media/${iconFile(s.icon, 512)}`,
+    });
+  if (s.socialImage) out.push({ what: 'Social image', src: s.socialImage, href: s.socialImage });
+  return out;
+}
 const FILTERS: readonly AdminFilter[] = [
   'all',
   'published',
@@ -157,6 +175,23 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
 
   // Media library ----------------------------------------------------------------------------
   const isUsed = (url: string) => notes.isMediaUsed(url);
+  /** The notes that use an item, named and linked, with the description each gives it. */
+  const usage = (item: MediaItem): { notes: MediaUse[]; more: boolean } => {
+    const using = notes.notesUsingMedia(item.url, MEDIA_USES + 1);
+    const now = clock.now();
+    return {
+      more: using.length > MEDIA_USES,
+      notes: using.slice(0, MEDIA_USES).map((n) => {
+        const photo = n.photos.find((ph) => ph.url === item.url || ph.url.endsWith(item.url));
+        return {
+          title: titleOf(n),
+          href: n.deletedAt ? '/admin?filter=trash' : `/admin/edit/${n.id}`,
+          status: noteStatus(n, now),
+          ...(photo ? { alt: photo.alt } : {}),
+        };
+      }),
+    };
+  };
   /**
    * The media library page. A failed upload or delete is answered here, with its message and
    * status, rather than by a redirect: no admin page shows text taken from the URL.
@@ -171,7 +206,8 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
       page,
       hasMore: items.length > PAGE,
       siteUrl: config.siteUrl,
-      isUsed,
+      usage,
+      sitePictures: sitePictures(deps.site.current().settings),
     });
     return c.html(html, (error?.status ?? 200) as 200);
   }
@@ -195,6 +231,40 @@ export function adminRoutes(deps: AdminDeps): Hono<{ Variables: SessionVars }> {
       throw err;
     }
     return c.redirect('/admin/media?flash=uploaded', 303);
+  });
+  /**
+   * The editor's script uploads each photo here as soon as it is chosen, dropped or pasted (one
+   * image per request, so it can show progress): the library item as JSON, or the reason it was
+   * refused with its status.
+   */
+  app.post('/media/upload', async (c) => {
+    const body = await c.req.parseBody();
+    const file = body.file;
+    try {
+      if (!(file instanceof File) || file.size === 0)
+        throw new AppError('invalid_request', 'Send the picture as a file named "file".');
+      const item = await media.saveUpload({
+        bytes: Buffer.from(await file.arrayBuffer()),
+        originalName: file.name,
+        declaredType: file.type,
+        alt: str(body.alt).trim(),
+      });
+      return c.json(
+        {
+          url: item.url,
+          thumb: item.variants.thumb ?? item.url,
+          alt: item.alt,
+          name: item.originalName ?? item.filePath,
+          width: item.width,
+          height: item.height,
+        },
+        201,
+      );
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500)
+        return c.json({ error: err.code, error_description: err.message }, err.status as 400);
+      throw err;
+    }
   });
   app.post('/media/:id/delete', (c) => {
     try {

@@ -6,7 +6,7 @@ import { AppError } from '../../lib/errors.js';
 import { renderMarkdown } from '../../notes/markdown.js';
 import type { PageFields, PageService } from '../../pages/service.js';
 import type { AdminFrame } from '../../views/admin/layout.js';
-import { renderPageEditor, renderPagesList } from '../../views/admin/pages.js';
+import { renderPageEditor, renderPagePreview, renderPagesList } from '../../views/admin/pages.js';
 import { type AdminFrameDeps, adminFrame } from './frame.js';
 
 type Ctx = Context<{ Variables: SessionVars }>;
@@ -105,8 +105,15 @@ export function pagesAdminRoutes(deps: {
           inMenu: p.menu_order !== null,
         },
         errors: [],
+        hidden: p.published !== 1,
       }),
     );
+  });
+  // A hidden page has no public address yet (404 to everyone there): the owner sees it here.
+  app.get('/pages/:id/preview', (c) => {
+    const page = deps.pages.get(pageId(c));
+    c.header('Cache-Control', 'no-store');
+    return c.html(renderPagePreview({ frame: frame(c), page }));
   });
   app.post('/pages/:id', (c) => save(c, pageId(c)));
   app.post('/pages/:id/delete', (c) => {

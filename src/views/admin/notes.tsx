@@ -283,13 +283,26 @@ function PhotoRow(props: { url: string; alt: string; i: number; count: number })
   );
 }
 
-/** The note editor (new or edit); works without JavaScript, enhanced by /static/admin.js. */
+/**
+ * Which kinds of post each part of the editor is for ('note' is a plain note; the others are the
+ * response properties). The editor script hides a part the chosen kind does not use, unless it
+ * holds something; without the script every part shows.
+ */
+const FIELD_KINDS = {
+  response: 'in-reply-to like-of repost-of bookmark-of',
+  name: 'note bookmark-of',
+  photos: 'note in-reply-to',
+} as const;
+
+/** The note editor (new or edit); works without JavaScript, enhanced by /static/editor.js. */
 export function renderEditor(p: {
   frame: AdminFrame;
   mode: 'new' | 'edit';
   noteId?: number;
   /** The note's revision when the editor opened (autosaved drafts record what they started from). */
   revision?: number;
+  /** The note is live (published, its date reached): a save changes what readers see. */
+  live?: boolean;
   values: EditorValues;
   errors: string[];
   /** The note as it will appear (renderPreviewEntry), after a Preview without a script. */
@@ -307,25 +320,31 @@ export function renderEditor(p: {
   const v = p.values;
   const action = p.mode === 'new' ? '/admin/new' : `/admin/edit/${p.noteId}`;
   const media = p.media ?? [];
+  // The first field to write in: the address a response is about while it is empty, else the text.
+  const focusUrl = v.responseKind !== '' && v.responseUrl === '' && p.errors.length === 0;
   return renderAdmin(
     p.mode === 'new' ? 'New note' : 'Edit note',
     p.frame,
     <>
       <h1>{p.mode === 'new' ? 'New note' : 'Edit note'}</h1>
-      {p.publicUrl && (
-        <p>
-          Public address: <a href={p.publicUrl}>{p.publicUrl}</a>
-        </p>
-      )}
-      {p.noteId !== undefined && (
-        <p>
-          <a href={`/admin/notes/${p.noteId}/webmentions`}>Copies and Webmentions sent</a>
-        </p>
-      )}
-      {p.previewUrl && (
-        <p>
-          Not public yet: <a href={p.previewUrl}>Preview this note</a> as it will look.
-        </p>
+      {(p.publicUrl || p.noteId !== undefined || p.previewUrl) && (
+        <div class="editor-links">
+          {p.publicUrl && (
+            <p>
+              Public address: <a href={p.publicUrl}>{p.publicUrl}</a>
+            </p>
+          )}
+          {p.previewUrl && (
+            <p>
+              Not public yet: <a href={p.previewUrl}>Preview this note</a> as it will look.
+            </p>
+          )}
+          {p.noteId !== undefined && (
+            <p>
+              <a href={`/admin/notes/${p.noteId}/webmentions`}>Copies and Webmentions sent</a>
+            </p>
+          )}
+        </div>
       )}
       {/* Live regions the editor script fills (restored text, signed out); present from the start
           so that screen readers announce what appears in them. */}
@@ -340,184 +359,258 @@ export function renderEditor(p: {
         data-draft-key={p.mode === 'new' ? 'new' : String(p.noteId)}
         data-revision={p.revision === undefined ? undefined : String(p.revision)}
         data-unsaved={p.unsaved ? 'true' : undefined}
+        data-live={p.live ? 'true' : undefined}
       >
-        <label for="response_kind">Kind of post</label>
-        <select id="response_kind" name="response_kind" aria-describedby="response-help">
-          <option value="" selected={v.responseKind === ''}>
-            Note
-          </option>
-          {RESPONSE_KINDS.map((k) => (
-            <option value={k.property} selected={v.responseKind === k.property}>
-              {k.noun}
-            </option>
-          ))}
-        </select>
-        <label for="response_url">Address (URL) it responds to</label>
-        <input
-          id="response_url"
-          name="response_url"
-          type="url"
-          value={v.responseUrl}
-          maxlength={2048}
-          placeholder="https://"
-          aria-describedby="response-help"
-        />
-        <p id="response-help" class="help">
-          For a reply, like, repost or bookmark: the page it is about. Its title and author are shown with the
-          note once it is published.
-        </p>
-        {p.mode === 'edit' && (
-          <>
-            <input type="hidden" name="response_kind_was" value={v.responseKindWas} />
-            <input type="hidden" name="response_url_was" value={v.responseUrlWas} />
-          </>
-        )}
-        <label for="name">Title (optional)</label>
-        <input id="name" name="name" type="text" value={v.name} maxlength={500} />
-        <label for="content">Text (Markdown)</label>
-        <textarea id="content" name="content" rows={14} aria-describedby="content-help">
-          {v.content}
-        </textarea>
-        <p id="content-help" class="help">
-          Markdown: **bold**, _italic_, [links](https://example.com), lists, code, footnotes[^1].
-        </p>
-        <div class="preview-actions">
-          <button type="submit" name="intent" value="preview" class="secondary" data-preview-button="true">
-            Preview
-          </button>
-        </div>
-        <section class="preview" aria-live="polite" aria-label="Preview" id="preview">
-          {p.previewHtml !== undefined && (
+        {/* What the note says, then (beside it on a wide screen) how and when it is published. */}
+        <div class="editor-main">
+          <div class="field field-kind">
+            <label for="response_kind">Kind of post</label>
+            <select id="response_kind" name="response_kind">
+              <option value="" selected={v.responseKind === ''}>
+                Note
+              </option>
+              {RESPONSE_KINDS.map((k) => (
+                <option value={k.property} selected={v.responseKind === k.property}>
+                  {k.noun}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field" data-kinds={FIELD_KINDS.response}>
+            <label for="response_url">Address (URL) it responds to</label>
+            <input
+              id="response_url"
+              name="response_url"
+              type="url"
+              value={v.responseUrl}
+              maxlength={2048}
+              placeholder="https://"
+              aria-describedby="response-help"
+              autofocus={focusUrl}
+            />
+            <p id="response-help" class="help">
+              For a reply, like, repost or bookmark: the page it is about. Its title and author are shown with
+              the note once it is published.
+            </p>
+          </div>
+          {p.mode === 'edit' && (
             <>
-              <h2>Preview</h2>
-              <div class="preview-entry">{raw(p.previewHtml)}</div>
+              <input type="hidden" name="response_kind_was" value={v.responseKindWas} />
+              <input type="hidden" name="response_url_was" value={v.responseUrlWas} />
             </>
           )}
-        </section>
-        <label for="tags">Tags (comma-separated)</label>
-        <input id="tags" name="tags" type="text" value={v.tags} />
-        <label for="slug">Address (slug)</label>
-        <input
-          id="slug"
-          name="slug"
-          type="text"
-          value={v.slug}
-          pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
-          maxlength={200}
-          aria-describedby="slug-help"
-        />
-        <p id="slug-help" class="help">
-          {p.mode === 'new'
-            ? 'Lower-case letters, digits and hyphens; leave empty to make one from the title or text.'
-            : 'Lower-case letters, digits and hyphens. Changing it moves the note: its old address keeps leading here.'}
-        </p>
-        <fieldset>
-          <legend>When</legend>
-          <label>
-            <input type="radio" name="status" value="publish" checked={v.status === 'publish'} /> Publish now
-          </label>
-          <label>
-            <input type="radio" name="status" value="schedule" checked={v.status === 'schedule'} /> Schedule
-            for
-          </label>
-          <label for="publish_at">Publication time, in {p.frame.timeZone ?? 'UTC'}</label>
-          <input id="publish_at" name="publish_at" type="datetime-local" value={v.publishAt} />
-          <label>
-            <input type="radio" name="status" value="draft" checked={v.status === 'draft'} /> Save as draft
-          </label>
-        </fieldset>
-        <label for="visibility">Who can see it</label>
-        <select id="visibility" name="visibility">
-          <option value="public" selected={v.visibility === 'public'}>
-            Public
-          </option>
-          <option value="unlisted" selected={v.visibility === 'unlisted'}>
-            Unlisted (only people with the link)
-          </option>
-          <option value="private" selected={v.visibility === 'private'}>
-            Private (only me)
-          </option>
-        </select>
-        {(p.syndication ?? []).length > 0 && (
-          <fieldset class="syndication-field">
-            <legend>Copy to</legend>
-            {(p.syndication ?? []).map((a) => (
-              <label>
-                <input
-                  type="checkbox"
-                  name="syndicate_to"
-                  value={String(a.id)}
-                  checked={a.checked || a.copied !== undefined}
-                  disabled={a.copied !== undefined}
-                />{' '}
-                {a.name}
-                {a.copied &&
-                  (a.copied === 'queued' ? (
-                    ' (queued)'
-                  ) : (
-                    <>
-                      {' '}
-                      (<a href={a.copied}>copied</a>)
-                    </>
-                  ))}
-              </label>
-            ))}
-          </fieldset>
-        )}
-        <fieldset class="photos-field">
-          <legend>Photos</legend>
-          <p class="help" id="photos-help">
-            {v.photoUrls.length === 0
-              ? 'No photos yet.'
-              : 'Shown in this order; move them up or down to change it.'}
-          </p>
-          <ol class="photo-list" id="photo-list">
-            {v.photoUrls.map((ph, i) => (
-              <PhotoRow url={ph.url} alt={ph.alt} i={i} count={v.photoUrls.length} />
-            ))}
-          </ol>
-          <p id="photo-status" class="visually-hidden" aria-live="polite" />
-          <label for="photo">Add a photo</label>
-          <input id="photo" name="photo" type="file" accept={IMAGE_ACCEPT} />
-          <label for="photo_alt">Its description (alt text)</label>
-          <input id="photo_alt" name="photo_alt" type="text" />
-          {media.length > 0 && (
-            <details class="media-picker">
-              <summary>Choose from the media library</summary>
-              <ul class="media-choices">
-                {media.map((m) => (
-                  <li class="media-choice">
-                    <img src={m.thumb} alt="" loading="lazy" />
-                    <span class="media-choice-label">{m.label}</span>
-                    <button
-                      type="submit"
-                      name="add_photo"
-                      value={m.url}
-                      class="secondary"
-                      data-add-photo={m.url}
-                      data-alt={m.alt}
-                    >
-                      Add to photos<span class="visually-hidden"> ({m.label})</span>
-                    </button>
-                    <button type="button" class="secondary" data-insert-media={m.url} data-alt={m.alt} hidden>
-                      Insert in text<span class="visually-hidden"> ({m.label})</span>
-                    </button>
-                  </li>
-                ))}
-              </ul>
-              <p class="help">
-                <a href="/admin/media">Open the media library</a> to upload more pictures.
+          <div class="field" data-kinds={FIELD_KINDS.name}>
+            <label for="name">Title (optional)</label>
+            <input id="name" name="name" type="text" value={v.name} maxlength={500} />
+          </div>
+          <div class="field">
+            <label for="content">Text (Markdown)</label>
+            <textarea
+              id="content"
+              name="content"
+              rows={12}
+              aria-describedby="content-help"
+              autofocus={!focusUrl && p.errors.length === 0}
+            >
+              {v.content}
+            </textarea>
+            <p id="content-help" class="help">
+              Markdown: **bold**, _italic_, [links](https://example.com), lists, code, footnotes[^1].
+            </p>
+          </div>
+          {/* The first submit button of the form: Enter in a one-line field previews, never saves. */}
+          <div class="preview-actions">
+            <button type="submit" name="intent" value="preview" class="secondary" data-preview-button="true">
+              Preview
+            </button>
+          </div>
+          <section class="preview" aria-live="polite" aria-label="Preview" id="preview">
+            {p.previewHtml !== undefined && (
+              <>
+                <h2>Preview</h2>
+                <div class="preview-entry">{raw(p.previewHtml)}</div>
+              </>
+            )}
+          </section>
+          <fieldset class="photos-field" data-kinds={FIELD_KINDS.photos}>
+            <legend>Photos</legend>
+            <p class="help" id="photos-help">
+              {v.photoUrls.length === 0
+                ? 'No photos yet.'
+                : 'Shown in this order; move them up or down to change it.'}
+            </p>
+            <ol class="photo-list" id="photo-list">
+              {v.photoUrls.map((ph, i) => (
+                <PhotoRow url={ph.url} alt={ph.alt} i={i} count={v.photoUrls.length} />
+              ))}
+            </ol>
+            <p id="photo-status" class="visually-hidden" aria-live="polite" />
+            <div class="photo-drop" data-photo-drop="true">
+              <label for="photo">Add photos</label>
+              <input
+                id="photo"
+                name="photo"
+                type="file"
+                accept={IMAGE_ACCEPT}
+                multiple
+                aria-describedby="photo-help"
+              />
+              <p class="help" id="photo-help" data-no-script-help="true">
+                Choose one or several (up to 30 MB together). “Upload and describe” shows them here with a
+                description field each; or save, and they are added to the note.
               </p>
-            </details>
+              <p class="help" id="photo-help-script" hidden>
+                Choose, drop or paste one or several pictures: each is uploaded at once and shown here with a
+                field for its description.
+              </p>
+              <div class="photo-no-script" data-no-script="true">
+                <label for="photo_alt">Description (alt text) when you add one photo</label>
+                <input id="photo_alt" name="photo_alt" type="text" maxlength={1000} />
+                <button type="submit" name="intent" value="upload" class="secondary">
+                  Upload and describe
+                </button>
+              </div>
+            </div>
+            {media.length > 0 && (
+              <details class="media-picker">
+                <summary>Choose from the media library</summary>
+                <ul class="media-choices">
+                  {media.map((m) => (
+                    <li class="media-choice">
+                      <img src={m.thumb} alt="" loading="lazy" />
+                      <span class="media-choice-label">{m.label}</span>
+                      <button
+                        type="submit"
+                        name="add_photo"
+                        value={m.url}
+                        class="secondary"
+                        data-add-photo={m.url}
+                        data-alt={m.alt}
+                      >
+                        Add to photos<span class="visually-hidden"> ({m.label})</span>
+                      </button>
+                      <button
+                        type="button"
+                        class="secondary"
+                        data-insert-media={m.url}
+                        data-alt={m.alt}
+                        hidden
+                      >
+                        Insert in text<span class="visually-hidden"> ({m.label})</span>
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+                <p class="help">
+                  <a href="/admin/media">Open the media library</a> to upload more pictures.
+                </p>
+              </details>
+            )}
+          </fieldset>
+        </div>
+        <div class="editor-side">
+          <div class="field">
+            <label for="tags">Tags (comma-separated)</label>
+            <input id="tags" name="tags" type="text" value={v.tags} />
+          </div>
+          <div class="field">
+            <label for="slug">Address (slug)</label>
+            <input
+              id="slug"
+              name="slug"
+              type="text"
+              value={v.slug}
+              pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?"
+              maxlength={200}
+              aria-describedby="slug-help"
+            />
+            <p id="slug-help" class="help">
+              {p.mode === 'new'
+                ? 'Lower-case letters, digits and hyphens; leave empty to make one from the title or text.'
+                : 'Lower-case letters, digits and hyphens. Changing it moves the note: its old address keeps leading here.'}
+            </p>
+          </div>
+          <fieldset class="when-field">
+            <legend>When</legend>
+            <label>
+              <input type="radio" name="status" value="publish" checked={v.status === 'publish'} /> Publish
+              now
+            </label>
+            <label>
+              <input type="radio" name="status" value="schedule" checked={v.status === 'schedule'} /> Schedule
+              for
+            </label>
+            <div class="publish-at" data-publish-at="true">
+              <label for="publish_at">Publication time, in {p.frame.timeZone ?? 'UTC'}</label>
+              <input id="publish_at" name="publish_at" type="datetime-local" value={v.publishAt} />
+            </div>
+            <label>
+              <input type="radio" name="status" value="draft" checked={v.status === 'draft'} /> Save as draft
+            </label>
+          </fieldset>
+          <div class="field">
+            <label for="visibility">Who can see it</label>
+            <select id="visibility" name="visibility">
+              <option value="public" selected={v.visibility === 'public'}>
+                Public
+              </option>
+              <option value="unlisted" selected={v.visibility === 'unlisted'}>
+                Unlisted (only people with the link)
+              </option>
+              <option value="private" selected={v.visibility === 'private'}>
+                Private (only me)
+              </option>
+            </select>
+          </div>
+          {(p.syndication ?? []).length > 0 && (
+            <fieldset class="syndication-field">
+              <legend>Copy to</legend>
+              {(p.syndication ?? []).map((a) => (
+                <label>
+                  <input
+                    type="checkbox"
+                    name="syndicate_to"
+                    value={String(a.id)}
+                    checked={a.checked || a.copied !== undefined}
+                    disabled={a.copied !== undefined}
+                  />{' '}
+                  {a.name}
+                  {a.copied &&
+                    (a.copied === 'queued' ? (
+                      ' (queued)'
+                    ) : (
+                      <>
+                        {' '}
+                        (<a href={a.copied}>copied</a>)
+                      </>
+                    ))}
+                </label>
+              ))}
+            </fieldset>
           )}
-        </fieldset>
-        <div class="form-actions">
-          <button type="submit" name="intent" value="save">
-            {p.mode === 'new' ? 'Save note' : 'Save changes'}
-          </button>
+          {/* Kept in view at the bottom of the window (sticky) wherever the form is scrolled. */}
+          <div class="form-actions editor-actions">
+            <button type="submit" name="intent" value="save" data-save-button="true">
+              {p.mode === 'new' ? 'Save note' : 'Save changes'}
+            </button>
+            <span class="editor-state" id="editor-state" data-editor-state="true">
+              {stateWords(v.status, p.live === true)}
+            </span>
+            <p class="help shortcut-help" id="shortcut-help" hidden>
+              <kbd data-mod-key="true">Ctrl</kbd>+<kbd>Enter</kbd> publishes;{' '}
+              <kbd data-mod-key="true">Ctrl</kbd>+<kbd>S</kbd> saves{p.live ? '' : ' without publishing'}.
+            </p>
+          </div>
         </div>
       </AdminForm>
       <script src="/static/editor.js" defer />
     </>,
   );
+}
+
+/** What the Save button will do, in words beside it (the editor script keeps it current). */
+function stateWords(status: EditorValues['status'], live: boolean): string {
+  if (status === 'draft') return live ? 'Takes it off the site, as a draft.' : 'Saves a draft.';
+  if (status === 'schedule') return 'Schedules it.';
+  return live ? 'Updates the published note.' : 'Publishes it now.';
 }

@@ -2,7 +2,7 @@ import { raw } from 'hono/html';
 import type { PageRow } from '../../db/store/pages.js';
 import { AdminTable, ListOr, Problems, RowAction } from './components.js';
 import { AdminForm } from './form.js';
-import { type AdminFrame, renderAdmin } from './layout.js';
+import { type AdminFrame, renderAdmin, rowAction } from './layout.js';
 
 /** The pages list: each page's address, whether it is in the menu, and its actions. */
 export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): string {
@@ -46,6 +46,11 @@ export function renderPagesList(p: { frame: AdminFrame; pages: PageRow[] }): str
                 </td>
                 <td data-label="Menu">{at < 0 ? 'Not in menu' : `${at + 1} of ${menu.length}`}</td>
                 <td data-label="Actions" class="actions">
+                  {page.published === 0 && (
+                    <a href={`/admin/pages/${page.id}/preview`} aria-label={rowAction('Preview', page.title)}>
+                      Preview
+                    </a>
+                  )}
                   {at > 0 && move('-1', 'Move up')}
                   {at >= 0 && at < menu.length - 1 && move('1', 'Move down')}
                   <RowAction
@@ -80,6 +85,8 @@ export function renderPageEditor(p: {
   values: PageFormValues;
   errors: string[];
   previewHtml?: string;
+  /** The saved page is hidden: the editor links its preview page. */
+  hidden?: boolean;
 }): string {
   const v = p.values;
   const action = p.id === undefined ? '/admin/pages/new' : `/admin/pages/${p.id}`;
@@ -89,6 +96,12 @@ export function renderPageEditor(p: {
     p.frame,
     <>
       <h1>{heading}</h1>
+      {p.id !== undefined && p.hidden && (
+        <p>
+          Not published: <a href={`/admin/pages/${p.id}/preview`}>Preview this page</a> as visitors will see
+          it.
+        </p>
+      )}
       <Problems errors={p.errors} intro={(which) => `Please fix ${which} before saving:`} />
       <AdminForm action={action} class="editor stack">
         <label for="title">Title</label>
@@ -136,6 +149,42 @@ export function renderPageEditor(p: {
           <div class="preview-entry">{raw(p.previewHtml)}</div>
         </section>
       )}
+    </>,
+  );
+}
+
+/** The admin-only page showing a page as it will look once published (hidden pages answer 404). */
+export function renderPagePreview(p: { frame: AdminFrame; page: PageRow }): string {
+  const page = p.page;
+  const hidden = page.published === 0;
+  return renderAdmin(
+    'Page preview',
+    p.frame,
+    <>
+      <div class="preview-banner">
+        <h1>Preview</h1>
+        <p>
+          {hidden ? (
+            <>
+              This page is not published: visitors to <code>/{page.slug}</code> get “not found”. This is how
+              it will look once published.
+            </>
+          ) : (
+            <>
+              This page is published: <a href={`/${page.slug}`}>see it at /{page.slug}</a>.
+            </>
+          )}
+        </p>
+        <p>
+          <a href={`/admin/pages/${page.id}`}>Edit this page</a>
+        </p>
+      </div>
+      <div class="note-preview">
+        <article class="standalone-page">
+          <h2 class="page-preview-title">{page.title}</h2>
+          <div class="e-content">{raw(page.content_html)}</div>
+        </article>
+      </div>
     </>,
   );
 }

@@ -124,7 +124,9 @@ export const posts: Part = {
       await p.locator('#tags').fill('looms, photos');
       await p.locator('#slug').fill('loom-at-dawn');
       await p.locator('#photo').setInputFiles(await picture(w, 'dawn.jpg', 1600, 1067));
-      await p.locator('#photo_alt').fill('A wooden loom in the first morning light');
+      // The editor script uploads the photo at once and gives it a row with its own description.
+      await p.locator('#photo-list input[type="hidden"][value^="/media/"]').waitFor({ state: 'attached' });
+      await p.locator('#photo_alt_0').fill('A wooden loom in the first morning light');
     });
     // A bookmark from the editor.
     await fromEditor(w, async () => {
