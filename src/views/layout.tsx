@@ -120,6 +120,7 @@ export function Layout(props: LayoutProps) {
           <link rel="icon" href="/favicon.ico" />
         )}
         <link rel="stylesheet" href="/static/style.css" />
+        <script src="/static/site.js" defer />
         {site.links.map((l) => (
           <link rel={l.rel} href={l.href} type={l.type} title={l.title} />
         ))}

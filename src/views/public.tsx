@@ -107,6 +107,8 @@ function homePageHtml(site: PageSite, isFirst: boolean, entries: string, pager: 
     <>
       <div class="h-feed">
         <h1 class="p-name visually-hidden">{site.name}</h1>
+        {/* The site's description (settings), where a new reader looks first: the home page. */}
+        {isFirst && site.description !== '' && <p class="p-summary site-description">{site.description}</p>}
         {/* The feed's author for microformats parsers only: hidden, and holding no link, so
             keyboard focus never lands on something invisible (WCAG 2.4.7). People see the
             author's card in the footer. */}
@@ -166,6 +168,7 @@ export function renderNotePage(p: {
       author={authorCardOf(p.site)}
       timeZone={p.site.timeZone}
       responses={p.responses}
+      editUrl={`/admin/edit/${p.note.id}`}
     />,
   );
 }

@@ -59,14 +59,36 @@ describe('link previews (Open Graph, Twitter Card)', () => {
     expect(m.get('article:published_time')).toBe('2026-11-27T12:00:00.000Z');
     const image = m.get('og:image')!;
     expect(image.startsWith('http://example.test/media/')).toBe(true);
-    // A stored size no wider than 1200 px, never the 1600 px original.
-    expect(Number(m.get('og:image:width'))).toBeLessThanOrEqual(1200);
-    expect(Number(m.get('og:image:height'))).toBeGreaterThan(0);
-    expect(image).not.toBe(`http://example.test${photo.url.replace(/^\//, '/')}`);
+    // Large cards want 1200 px or more: the narrowest stored size that wide (the 1280 px variant),
+    // never the 400 px thumbnail nor the heavier 1600 px original; with its own dimensions.
+    expect(m.get('og:image:width')).toBe('1280');
+    expect(m.get('og:image:height')).toBe('960');
+    expect(image).toBe(`http://example.test${photo.variants.medium}`);
     expect(m.get('og:image:alt')).toBe('A loom');
     expect(m.get('twitter:card')).toBe('summary_large_image');
     expect(m.get('twitter:image')).toBe(image);
     expect((await t.get(image.replace('http://example.test', ''))).status).toBe(200);
+  });
+
+  it('a photo with no stored size 1200 px wide: the widest there is (the original), with its dimensions', async () => {
+    const small = await t.app.services.media.saveUpload({
+      bytes: await photoLike(900, 600).jpeg().toBuffer(),
+      alt: '',
+    });
+    const portrait = await t.app.services.media.saveUpload({
+      bytes: await photoLike(1800, 2400).jpeg().toBuffer(),
+      alt: '',
+    });
+    t.notes.createNote({ slug: 'small', content: 'Small.', photos: [{ url: small.url, alt: '' }] });
+    t.notes.createNote({ slug: 'tall', content: 'Tall.', photos: [{ url: portrait.url, alt: '' }] });
+    const a = await meta('/notes/small');
+    expect(a.get('og:image')).toBe(`http://example.test${small.url}`);
+    expect([a.get('og:image:width'), a.get('og:image:height')]).toEqual(['900', '600']);
+    // The 1280 px variant of a portrait is 960 px wide: the original (1800 px) is the one ≥ 1200.
+    const b = await meta('/notes/tall');
+    expect(b.get('og:image')).toBe(`http://example.test${portrait.url}`);
+    expect([b.get('og:image:width'), b.get('og:image:height')]).toEqual(['1800', '2400']);
+    expect(b.get('twitter:card')).toBe('summary_large_image');
   });
 
   it('the description is trimmed to about 200 characters', async () => {
