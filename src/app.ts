@@ -32,6 +32,7 @@ import { ADMIN_BODY_LIMITS, adminApp } from './routes/admin/app.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
+import { followRoutes } from './routes/site/follow.js';
 import { healthRoutes } from './routes/site/health.js';
 import { identityRoutes } from './routes/site/identity.js';
 import { mediaRoutes } from './routes/site/media.js';
@@ -203,6 +204,8 @@ export function buildApp(
     }),
   );
   app.route('/', seoRoutes({ config, db, clock, pages, notes }));
+  // How to follow the site: feeds, and the accounts elsewhere that get copies.
+  app.route('/', followRoutes({ site, pages, accounts: () => features.syndication.listAccounts() }));
   app.route('/', identityRoutes({ mediaPath: config.mediaPath, site }));
 
   // Micropub: bearer tokens, JSON errors.

@@ -145,7 +145,7 @@ export function Layout(props: LayoutProps) {
                 <a href="/search">Search</a>
               </li>
               <li>
-                <a href="/feed.rss">Feed</a>
+                <a href="/follow">Follow</a>
               </li>
               {(site.menu ?? []).map((p) => (
                 <li>
