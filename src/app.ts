@@ -184,7 +184,8 @@ export function buildApp(
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
   // Webmention (W3C §3.1.2): every public page advertises the endpoint in a Link header too.
   const urls = siteUrls(config);
-  for (const path of ['/notes/*', '/tag/*', '/search']) app.use(path, advertiseWebmention(urls));
+  for (const path of ['/notes/*', '/tag/*', '/tags', '/archive', '/archive/*', '/search'])
+    app.use(path, advertiseWebmention(urls));
   // WebSub (W3C §4): the topics name their hub and themselves.
   if (config.websubHub) {
     for (const path of ['/', '/feed', '/feed.rss', '/feed.xml', '/feed.atom', '/feed.json'])
@@ -203,7 +204,7 @@ export function buildApp(
       site,
     }),
   );
-  app.route('/', seoRoutes({ config, db, clock, pages, notes }));
+  app.route('/', seoRoutes({ config, db, clock, pages, notes, site }));
   // How to follow the site: feeds, and the accounts elsewhere that get copies.
   app.route('/', followRoutes({ site, pages, accounts: () => features.syndication.listAccounts() }));
   app.route('/', identityRoutes({ mediaPath: config.mediaPath, site }));

@@ -205,6 +205,16 @@ export function Layout(props: LayoutProps) {
             </div>
           </div>
           {site.footerText && <p class="footer-text">{site.footerText}</p>}
+          <nav class="footer-nav" aria-label="Browse">
+            <ul>
+              <li>
+                <a href="/tags">Tags</a>
+              </li>
+              <li>
+                <a href="/archive">Archive</a>
+              </li>
+            </ul>
+          </nav>
         </footer>
       </body>
     </html>

@@ -162,7 +162,10 @@ describe('sitemap.xml', () => {
         'http://example.test/',
         'http://example.test/about',
         'http://example.test/notes/public-one',
+        'http://example.test/tags',
         'http://example.test/tag/walks',
+        'http://example.test/archive',
+        'http://example.test/archive/2026/11',
       ].sort(),
     );
     for (const u of urls) expect(u.lastmod, u.loc).toMatch(/^\d{4}-\d\d-\d\dT/);
@@ -179,22 +182,22 @@ describe('sitemap.xml', () => {
       clock: t.clock,
       pages: t.app.services.pages,
       notes: t.notes,
-      maxUrls: 3,
+      maxUrls: 4,
     });
     const index = xml.parse(await (await small.request('/sitemap.xml')).text());
     const files = (index.sitemapindex.sitemap as { loc: string }[]).map((s) => s.loc);
-    // The site part (home, page) and ceil(7 / 3) = 3 files of notes.
-    expect(files.length).toBe(4);
+    // The site part (home, page, archive, its month) and ceil(7 / 4) = 2 files of notes.
+    expect(files.length).toBe(3);
     const all: string[] = [];
     for (const f of files) {
       const res = await small.request(f.replace('http://example.test', ''));
       expect(res.status).toBe(200);
       const urls = (xml.parse(await res.text()).urlset.url ?? []) as { loc: string }[];
-      expect(urls.length).toBeLessThanOrEqual(3);
+      expect(urls.length).toBeLessThanOrEqual(4);
       all.push(...urls.map((u) => u.loc));
     }
-    expect(all.length).toBe(9);
-    expect(new Set(all).size).toBe(9);
+    expect(all.length).toBe(11);
+    expect(new Set(all).size).toBe(11);
     expect((await small.request('/sitemap.xml?part=nope')).status).toBe(404);
     expect((await small.request('/sitemap.xml?part=notes&from=abc')).status).toBe(404);
   });
