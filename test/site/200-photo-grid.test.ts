@@ -89,3 +89,20 @@ describe('photos on a note', () => {
     expect(css).toMatch(/\.photo-grid\.wide-first \.photo-link:first-child \{\s*grid-column: 1 \/ -1;/);
   });
 });
+
+describe('a photo opened on its own', () => {
+  it('is served with a policy that lets the browser style its image viewer and allows nothing else', async () => {
+    const p = await t.app.services.media.saveUpload({
+      bytes: await photoLike(800, 600).jpeg().toBuffer(),
+      alt: '',
+    });
+    const res = await t.get(p.url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    );
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // Pages keep their own policy.
+    expect((await t.get('/')).headers.get('content-security-policy')).toContain("style-src 'self'");
+  });
+});
