@@ -241,7 +241,7 @@ export async function seedNotes(opts: SeedOptions): Promise<SeedReport> {
             html_hash: renderKey(hashBytes(bytes)),
           });
           tags.replaceNoteTags(id, tagList);
-          search.indexNote(id, note.name, text[j]!);
+          search.indexNote(id, note.name, { body: text[j]! });
         });
       }
       db.exec('COMMIT');

@@ -32,6 +32,7 @@ import { ADMIN_BODY_LIMITS, adminApp } from './routes/admin/app.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
+import { followRoutes } from './routes/site/follow.js';
 import { formerAddresses } from './routes/site/former-addresses.js';
 import { healthRoutes } from './routes/site/health.js';
 import { identityRoutes } from './routes/site/identity.js';
@@ -186,7 +187,8 @@ export function buildApp(
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
   // Webmention (W3C §3.1.2): every public page advertises the endpoint in a Link header too.
   const urls = siteUrls(config);
-  for (const path of ['/notes/*', '/tag/*', '/search']) app.use(path, advertiseWebmention(urls));
+  for (const path of ['/notes/*', '/tag/*', '/tags', '/archive', '/archive/*', '/search'])
+    app.use(path, advertiseWebmention(urls));
   // WebSub (W3C §4): the topics name their hub and themselves.
   if (config.websubHub) {
     for (const path of ['/', '/feed', '/feed.rss', '/feed.xml', '/feed.atom', '/feed.json'])
@@ -205,7 +207,9 @@ export function buildApp(
       site,
     }),
   );
-  app.route('/', seoRoutes({ config, db, clock, pages, notes }));
+  app.route('/', seoRoutes({ config, db, clock, pages, notes, site }));
+  // How to follow the site: feeds, and the accounts elsewhere that get copies.
+  app.route('/', followRoutes({ site, pages, accounts: () => features.syndication.listAccounts() }));
   app.route('/', identityRoutes({ mediaPath: config.mediaPath, site }));
 
   // Micropub: bearer tokens, JSON errors.

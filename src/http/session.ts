@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AdminAuth, AdminSession } from '../auth/admin-auth.js';
 import { SESSION_TTL_MS } from '../auth/admin-auth.js';
 import { AppError } from '../lib/errors.js';
+import { OWNER_HINT_COOKIE } from '../views/owner-edit.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'starpunk_session';
@@ -34,11 +35,38 @@ export function setSessionCookie(c: Context, token: string, secure: boolean): vo
     path: '/',
     maxAge: Math.floor(SESSION_TTL_MS / 1000),
   });
+  setOwnerHint(c, secure);
 }
 
-/** Clears the session cookie. */
+/**
+ * Sets the owner's hint cookie beside the session: readable by the public pages' script, which
+ * then shows the owner's Edit links (docs/decisions/0020-owner-edit-link.md). It holds no secret
+ * and grants nothing: the admin checks the session itself.
+ */
+export function setOwnerHint(c: Context, secure: boolean): void {
+  setCookie(c, OWNER_HINT_COOKIE, '1', {
+    sameSite: 'Lax',
+    secure,
+    path: '/',
+    maxAge: Math.floor(SESSION_TTL_MS / 1000),
+  });
+}
+
+/**
+ * Gives a signed-in owner who has no hint cookie yet (signed in before it existed) one on their
+ * next admin page. It holds no secret, so it is the same on http and https.
+ */
+export function keepOwnerHint(): MiddlewareHandler<{ Variables: SessionVars }> {
+  return async (c, next) => {
+    if (c.get('session') && getCookie(c, OWNER_HINT_COOKIE) !== '1') setOwnerHint(c, false);
+    await next();
+  };
+}
+
+/** Clears the session cookie and the owner's hint. */
 export function clearSessionCookie(c: Context, secure: boolean): void {
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure, httpOnly: true, sameSite: 'Lax' });
+  deleteCookie(c, OWNER_HINT_COOKIE, { path: '/', secure, sameSite: 'Lax' });
 }
 
 /**

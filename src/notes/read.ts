@@ -18,6 +18,7 @@ import type { TagsStore } from '../db/store/tags.js';
 import { parseDbTime, toDbTime } from '../lib/db-time.js';
 import { noteFileExists, readNoteFile } from '../lib/files.js';
 import { tagSlug } from '../lib/tags.js';
+import { monthOf, monthStart, monthsBetween, nextMonth, type YearMonth } from '../lib/zoned-months.js';
 import { storedLine } from './clean.js';
 import { hasStaleRel, renderKey, renderStoredMarkdown } from './markdown.js';
 import { responseUrls } from './response-kinds.js';
@@ -376,6 +377,39 @@ export function createNoteReading(deps: NoteReadingDeps, stores: NoteStores) {
       return tags
         .listPublicTags(toDbTime(clock.now()))
         .map((t) => ({ key: t.name, name: t.display_name, uses: t.uses }));
+    },
+
+    /**
+     * The months with public notes in a time zone, newest first, with how many each has: the
+     * archive's index and the sitemap (with each month's last change). One index range count per
+     * month between the first and the last note.
+     */
+    listPublicMonths(timeZone: string): { year: number; month: number; count: number; lastmod: string }[] {
+      const now = toDbTime(clock.now());
+      const span = notes.findPublicSpan(now);
+      if (!span.first || !span.last) return [];
+      const months = monthsBetween(
+        monthOf(parseDbTime(span.first), timeZone),
+        monthOf(parseDbTime(span.last), timeZone),
+      );
+      return months.flatMap((m) => {
+        const from = toDbTime(monthStart(m, timeZone));
+        const to = toDbTime(monthStart(nextMonth(m), timeZone));
+        const { n, lastmod } = notes.countPublicInRange(now, from, to);
+        return n > 0 && lastmod ? [{ ...m, count: n, lastmod }] : [];
+      });
+    },
+
+    /** Keys of one page of the public notes published in a month (in a time zone), newest first. */
+    listPublicNoteKeysInMonth(
+      month: YearMonth,
+      timeZone: string,
+      limit: number,
+      cursor?: TimelineCursor,
+    ): NoteKey[] {
+      const from = toDbTime(monthStart(month, timeZone));
+      const to = toDbTime(monthStart(nextMonth(month), timeZone));
+      return notes.listPublicKeysInRange(toDbTime(clock.now()), from, to, limit, cursor).map(toKey);
     },
 
     /** One page of public notes by offset, newest first (what a visitor could list). */

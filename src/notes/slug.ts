@@ -19,11 +19,13 @@ const MAX_SUFFIX = 10_000;
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   'admin',
   'api',
+  'archive',
   'auth',
   'edit',
   'favicon',
   'feed',
   'feeds',
+  'follow',
   'health',
   'index',
   'login',

@@ -32,8 +32,9 @@ import { normaliseTags } from '../lib/tags.js';
 import type { Logger } from '../logger.js';
 import { cleanProperties, multiLine, singleLine } from './clean.js';
 import { createGroupCommit, type Outcome } from './group-commit.js';
-import { plainText, renderKey, renderMarkdown } from './markdown.js';
+import { renderKey, renderMarkdown } from './markdown.js';
 import { type NoteReading, type NoteStores, VISIBILITIES } from './read.js';
+import { contextText, searchText } from './search-text.js';
 import { generateSlug, nextFreeSlug, validateCustomSlug } from './slug.js';
 import type { Mf2Properties, Note, Photo, Visibility } from './types.js';
 
@@ -313,9 +314,13 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
     return result;
   }
 
-  /** Indexes a note's text for search; `html` is rendered (sanitised) content. */
-  function indexFor(id: number, name: string | null, html: string): void {
-    search.indexNote(id, name, plainText(html, true));
+  /**
+   * Indexes a note's text for search; `html` is rendered (sanitised) content, `properties` what it
+   * responds to (the titles known of those pages are indexed with it).
+   */
+  function indexFor(id: number, name: string | null, html: string, properties: Mf2Properties): void {
+    const context = contextText({ properties, citations: reader.citationsFor(properties) });
+    search.indexNote(id, name, { ...searchText(html), context });
   }
 
   /** Checks and renders a new note: everything but its slug, file and row. */
@@ -395,7 +400,7 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
       html_hash: renderKey(hash),
     });
     tags.replaceNoteTags(id, p.tagList);
-    indexFor(id, name, p.html);
+    indexFor(id, name, p.html, p.properties);
     emit(id, 'created', undefined, p.input.commands);
     return id;
   }
@@ -601,7 +606,7 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
             tags.replaceNoteTags(id, tagList);
             tags.deleteUnusedTags();
           }
-          indexFor(id, name, html);
+          indexFor(id, name, html, properties);
           emit(id, 'updated', undefined, changes.commands);
         },
         commitReplacedFile,
@@ -677,6 +682,9 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
     /** Marks a note changed without editing it (what its pages show changed: reply context). */
     markChanged(id: number): void {
       notes.bumpRevision(id);
+      // What changed is usually the context of what it responds to: searched by its title too.
+      const note = reader.getNoteById(id);
+      if (note) search.setContext(id, contextText(note));
     },
 
     /**
@@ -765,7 +773,10 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
           ) {
             for (const row of rows) {
               const note = present(row);
-              search.indexNote(row.id, row.name, plainText(note.contentHtml));
+              search.indexNote(row.id, row.name, {
+                ...searchText(note.contentHtml),
+                context: contextText(note),
+              });
               n++;
               step.tick();
             }

@@ -5,8 +5,9 @@ import type { PageMeta } from '../views/layout.js';
 
 // Previews show a short summary; Open Graph consumers cut around 200 characters anyway.
 const DESCRIPTION_CHARS = 200;
-// Preview cards are drawn at most ~1200 px wide (Mastodon, Slack, iMessage): a stored size up to
-// this wide is enough, and lighter than the original.
+// Large preview cards (twitter:card summary_large_image, Facebook, LinkedIn, Mastodon) want an
+// image at least 1200 px wide: the narrowest stored size that wide is sharp there and lighter than
+// a larger original.
 const PREVIEW_WIDTH = 1200;
 
 /** The plain text of a note's first paragraph (else of its whole content), trimmed for previews. */
@@ -18,8 +19,9 @@ export function firstParagraphText(html: string): string {
 
 function previewImage(photo: Photo, abs: (u: string) => string): PageMeta['image'] {
   const sources = photo.sources ?? [];
-  // The widest stored size not over PREVIEW_WIDTH, else the narrowest one there is.
-  const fit = sources.filter((s) => s.width <= PREVIEW_WIDTH).at(-1) ?? sources[0];
+  // The narrowest stored size at least PREVIEW_WIDTH wide, else the widest there is (sources are
+  // narrowest first).
+  const fit = sources.find((s) => s.width >= PREVIEW_WIDTH) ?? sources.at(-1);
   if (fit) return { url: abs(fit.url), width: fit.width, height: fit.height, alt: photo.alt || undefined };
   return {
     url: abs(photo.url),

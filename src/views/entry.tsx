@@ -1,8 +1,10 @@
 import { raw } from 'hono/html';
+import { copyLabels } from '../lib/copy-labels.js';
 import { type NoteResponse, responsesOf } from '../notes/response-kinds.js';
 import type { Note, Photo as PhotoData } from '../notes/types.js';
 import { type AuthorCard, AuthorData } from './author.js';
-import { eagerFirstImage, IMAGE_SIZES, srcsetOf } from './images.js';
+import { eagerFirstImage, GRID_IMAGE_SIZES, IMAGE_SIZES, srcsetOf } from './images.js';
+import { OwnerEdit } from './owner-edit.js';
 
 // One formatter per time zone (building one costs far more than using it).
 const DATE_FMTS = new Map<string, { date: Intl.DateTimeFormat; zone: Intl.DateTimeFormat }>();
@@ -86,8 +88,9 @@ function httpUrls(values: unknown[] | undefined): string[] {
 /**
  * A note's photo: the main file as `src` (what microformats parsers read as u-photo), the stored
  * sizes as srcset for the browser to pick from, and the intrinsic size so nothing moves as it loads.
+ * `sizes` is how wide it is drawn: the text column, or a grid cell.
  */
-function Photo(props: { photo: PhotoData; lazy: boolean }) {
+function Photo(props: { photo: PhotoData; lazy: boolean; sizes?: string }) {
   const p = props.photo;
   const srcset = p.sources ? srcsetOf(p.sources) : undefined;
   return (
@@ -98,9 +101,57 @@ function Photo(props: { photo: PhotoData; lazy: boolean }) {
       width={p.width}
       height={p.height}
       srcset={srcset}
-      sizes={srcset ? IMAGE_SIZES : undefined}
+      sizes={srcset ? (props.sizes ?? IMAGE_SIZES) : undefined}
       loading={props.lazy ? 'lazy' : undefined}
     />
+  );
+}
+
+/**
+ * A note's photos: one is drawn the width of the text; several are a grid of two columns (the
+ * first across both when their number is odd), each a link to the full-size file.
+ */
+function Photos(props: { photos: PhotoData[]; firstEager: boolean }) {
+  const { photos } = props;
+  if (photos.length === 1) {
+    return (
+      <div class="photos">
+        <Photo photo={photos[0]!} lazy={!props.firstEager} />
+      </div>
+    );
+  }
+  const wideFirst = photos.length % 2 === 1;
+  return (
+    <div class={`photos photo-grid${wideFirst ? ' wide-first' : ''}`}>
+      {photos.map((p, i) => (
+        <a class="photo-link" href={p.url}>
+          <Photo
+            photo={p}
+            lazy={!(props.firstEager && i === 0)}
+            sizes={wideFirst && i === 0 ? IMAGE_SIZES : GRID_IMAGE_SIZES}
+          />
+        </a>
+      ))}
+    </div>
+  );
+}
+
+/** A note's copies elsewhere, by the name of the place: "Also on Mastodon, Bluesky". */
+function Copies(props: { urls: string[] }) {
+  if (props.urls.length === 0) return null;
+  const labels = copyLabels(props.urls);
+  return (
+    <span class="copies">
+      Also on{' '}
+      {props.urls.map((u, i) => (
+        <>
+          {i > 0 ? ', ' : ''}
+          <a class="u-syndication" href={u} rel="syndication">
+            {labels[i]}
+          </a>
+        </>
+      ))}
+    </span>
   );
 }
 
@@ -116,6 +167,8 @@ export function Entry(props: {
   timeZone?: string;
   /** Received responses (views/responses.tsx), HTML placed inside the h-entry so they parse as its properties. */
   responses?: string;
+  /** The admin's editor of this note: an Edit link only the signed-in owner is shown (OwnerEdit). */
+  editUrl?: string;
 }) {
   const { note, url } = props;
   const TitleTag = props.standalone ? 'h1' : 'h2';
@@ -167,11 +220,7 @@ export function Entry(props: {
         );
       })()}
       {note.photos.length > 0 && (
-        <div class="photos">
-          {note.photos.map((p, i) => (
-            <Photo photo={p} lazy={!(firstImageEager && i === 0 && !contentHasImage)} />
-          ))}
-        </div>
+        <Photos photos={note.photos} firstEager={firstImageEager && !contentHasImage} />
       )}
       <footer class="entry-meta">
         <a class="u-url u-uid" href={url}>
@@ -187,11 +236,7 @@ export function Entry(props: {
             </time>
           </span>
         )}
-        {httpUrls(note.properties.syndication).map((u) => (
-          <a class="u-syndication" href={u} rel="syndication">
-            {new URL(u).host}
-          </a>
-        ))}
+        <Copies urls={httpUrls(note.properties.syndication)} />
         {props.author && (
           <span class="p-author h-card">
             by{' '}
@@ -201,6 +246,7 @@ export function Entry(props: {
             <AuthorData card={props.author} />
           </span>
         )}
+        {props.editUrl && <OwnerEdit href={props.editUrl} />}
       </footer>
       {note.tags.length > 0 && (
         <ul class="tags" aria-label="Tags">

@@ -22,6 +22,9 @@ export interface ImageFacts {
  */
 export const IMAGE_SIZES = '(min-width: 40rem) 38rem, calc(100vw - 2rem)';
 
+/** How wide a photo is drawn in a grid of several (style.css `.photo-grid`): half the column less the gap. */
+export const GRID_IMAGE_SIZES = '(min-width: 40rem) 19rem, calc(50vw - 1.25rem)';
+
 /** The srcset of stored sizes (`url 400w, url 1280w, …`), or undefined when there is nothing to choose from. */
 export function srcsetOf(sources: readonly ImageSize[]): string | undefined {
   if (sources.length < 2) return undefined;

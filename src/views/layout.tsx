@@ -120,6 +120,7 @@ export function Layout(props: LayoutProps) {
           <link rel="icon" href="/favicon.ico" />
         )}
         <link rel="stylesheet" href="/static/style.css" />
+        <script src="/static/site.js" defer />
         {site.links.map((l) => (
           <link rel={l.rel} href={l.href} type={l.type} title={l.title} />
         ))}
@@ -144,7 +145,7 @@ export function Layout(props: LayoutProps) {
                 <a href="/search">Search</a>
               </li>
               <li>
-                <a href="/feed.rss">Feed</a>
+                <a href="/follow">Follow</a>
               </li>
               {(site.menu ?? []).map((p) => (
                 <li>
@@ -204,6 +205,16 @@ export function Layout(props: LayoutProps) {
             </div>
           </div>
           {site.footerText && <p class="footer-text">{site.footerText}</p>}
+          <nav class="footer-nav" aria-label="Browse">
+            <ul>
+              <li>
+                <a href="/tags">Tags</a>
+              </li>
+              <li>
+                <a href="/archive">Archive</a>
+              </li>
+            </ul>
+          </nav>
         </footer>
       </body>
     </html>

@@ -107,6 +107,8 @@ function homePageHtml(site: PageSite, isFirst: boolean, entries: string, pager: 
     <>
       <div class="h-feed">
         <h1 class="p-name visually-hidden">{site.name}</h1>
+        {/* The site's description (settings), where a new reader looks first: the home page. */}
+        {isFirst && site.description !== '' && <p class="p-summary site-description">{site.description}</p>}
         {/* The feed's author for microformats parsers only: hidden, and holding no link, so
             keyboard focus never lands on something invisible (WCAG 2.4.7). People see the
             author's card in the footer. */}
@@ -166,6 +168,7 @@ export function renderNotePage(p: {
       author={authorCardOf(p.site)}
       timeZone={p.site.timeZone}
       responses={p.responses}
+      editUrl={`/admin/edit/${p.note.id}`}
     />,
   );
 }
@@ -251,4 +254,137 @@ export function renderSearchPage(p: {
       <Pager older={p.next} label="More results →" />
     </Layout>,
   );
+}
+
+/** One tag of the tag index. */
+export interface TagIndexEntry {
+  name: string;
+  href: string;
+  count: number;
+}
+
+/** The tag index (/tags): every tag public notes carry, by name, with how many notes carry it. */
+export function renderTagsIndex(p: {
+  site: PageSite;
+  url: string;
+  tags: TagIndexEntry[];
+  /** Total tags over all pages. */
+  total: number;
+  older?: string;
+  newer?: string;
+}): string {
+  return renderInLayout(
+    { title: `Tags · ${p.site.name}`, site: p.site, canonical: p.url },
+    <>
+      <h1>Tags</h1>
+      {p.tags.length === 0 ? (
+        <p class="notice">No tags yet.</p>
+      ) : (
+        <>
+          <p>
+            {p.total} {p.total === 1 ? 'tag' : 'tags'}, with the number of notes carrying each.
+          </p>
+          <ul class="tag-index">
+            {p.tags.map((t) => (
+              <li>
+                <a href={t.href}>{t.name}</a> <span class="count">{t.count}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <BothWays newer={p.newer} older={p.older} newerLabel="← Previous tags" olderLabel="More tags →" />
+    </>,
+  );
+}
+
+/** Links to the previous and next page of a list that pages both ways. */
+function BothWays(p: { newer?: string; older?: string; newerLabel: string; olderLabel: string }) {
+  if (!p.newer && !p.older) return null;
+  return (
+    <nav class="pagination" aria-label="Pages">
+      {p.newer ? (
+        <a href={p.newer} rel="prev">
+          {p.newerLabel}
+        </a>
+      ) : (
+        <span />
+      )}
+      {p.older ? (
+        <a href={p.older} rel="next">
+          {p.olderLabel}
+        </a>
+      ) : (
+        <span />
+      )}
+    </nav>
+  );
+}
+
+/** One month of the archive index. */
+export interface ArchiveMonthEntry {
+  year: number;
+  /** The month's name ("March"). */
+  label: string;
+  href: string;
+  count: number;
+}
+
+/** The archive (/archive): the months with notes, by year, newest first. */
+export function renderArchiveIndex(p: { site: PageSite; url: string; months: ArchiveMonthEntry[] }): string {
+  const years = [...new Set(p.months.map((m) => m.year))];
+  return renderInLayout(
+    { title: `Archive · ${p.site.name}`, site: p.site, canonical: p.url },
+    <>
+      <h1>Archive</h1>
+      {years.length === 0 ? (
+        <p class="notice">Nothing published yet.</p>
+      ) : (
+        years.map((y) => (
+          <section class="archive-year" aria-labelledby={`y${y}`}>
+            <h2 id={`y${y}`}>{y}</h2>
+            <ul class="archive-months">
+              {p.months
+                .filter((m) => m.year === y)
+                .map((m) => (
+                  <li>
+                    <a href={m.href}>{m.label}</a>{' '}
+                    <span class="count">
+                      {m.count} {m.count === 1 ? 'note' : 'notes'}
+                    </span>
+                  </li>
+                ))}
+            </ul>
+          </section>
+        ))
+      )}
+    </>,
+  );
+}
+
+/** A month of the archive: an h-feed of its notes, newest first, as bytes; `entries` as for renderHomePage. */
+export function renderArchiveMonth(p: {
+  site: PageSite;
+  /** "March 2026". */
+  title: string;
+  url: string;
+  entries: readonly Uint8Array[];
+  older?: string;
+}): Buffer<ArrayBuffer> {
+  const frame = listFrame(p.site, `archive:${p.title}`, (entries, pager) =>
+    renderInLayout(
+      { title: `${p.title} · ${p.site.name}`, site: p.site, canonical: p.url },
+      <>
+        <div class="h-feed">
+          <h1 class="p-name">{p.title}</h1>
+          <p class="archive-up">
+            <a href="/archive">All months</a>
+          </p>
+          {raw(entries)}
+        </div>
+        {raw(pager)}
+      </>,
+    ),
+  );
+  return listPage(frame, p.entries, 'No notes this month.', p.older);
 }

@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
 import { type PageSite, renderInLayout } from './layout.js';
+import { OwnerEdit } from './owner-edit.js';
 
 /** A standalone page (About, Now, …): its title and sanitised Markdown, without note markup. */
 export function renderStandalonePage(p: {
@@ -8,6 +9,8 @@ export function renderStandalonePage(p: {
   html: string;
   url: string;
   description: string;
+  /** The admin's editor of this page: an Edit link only the signed-in owner is shown. */
+  editUrl?: string;
 }): string {
   return renderInLayout(
     {
@@ -20,6 +23,11 @@ export function renderStandalonePage(p: {
     <article class="standalone-page">
       <h1>{p.title}</h1>
       <div class="e-content">{raw(p.html)}</div>
+      {p.editUrl && (
+        <p class="page-meta">
+          <OwnerEdit href={p.editUrl} />
+        </p>
+      )}
     </article>,
   );
 }

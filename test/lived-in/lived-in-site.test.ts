@@ -56,12 +56,12 @@ function checkAll(rec: Recording, skip: string[] = []): void {
 
 /**
  * What publishing one note (with no tags) may change: the lists that show notes (home and its
- * older pages, feeds, sitemap, the OPML's date of the newest note, Micropub's list of posts, the
+ * older pages, the archive's months and pages, feeds, sitemap, the OPML's date of the newest note, Micropub's list of posts, the
  * admin's note lists and copies), and the note's own pages.
  */
 function newNote(slug: string, id: number | undefined) {
   const lists =
-    /^(GET \/(\?.*)?$|GET \/feed|GET \/sitemap\.xml$|GET \/opml\.xml$|ADMIN \/admin(\?.*)?$|ADMIN \/admin\/syndication$|MICROPUB q=source)/;
+    /^(GET \/(\?.*)?$|GET \/archive(\/|\?|$)|GET \/feed|GET \/sitemap\.xml$|GET \/opml\.xml$|ADMIN \/admin(\?.*)?$|ADMIN \/admin\/syndication$|MICROPUB q=source)/;
   return (key: string) =>
     lists.test(key) ||
     key === `GET /notes/${slug}` ||
@@ -74,7 +74,7 @@ function newNote(slug: string, id: number | undefined) {
  * left out (their lists are compared), and ids inside the home page's `?before=<time>-<id>`
  * cursors and admin links are normalised. Credentials never travel in an export
  * (docs/backup.md): tokens, and the connected accounts with their secrets (so the editor's "Copy
- * to" boxes and Micropub's syndicate-to list too). Everything else must come back as it was.
+ * to" boxes, Micropub's syndicate-to list and the Follow page's accounts too). Everything else must come back as it was.
  */
 const asImported: View = (key, a) => {
   if (
@@ -87,7 +87,10 @@ const asImported: View = (key, a) => {
       .replace(/(before=\d+)-\d+/g, '$1-{id}')
       .replace(/\/admin\/(edit|notes|preview|pages|webmentions)\/\d+/g, '/admin/$1/{id}')
       .replace(/id="mention-\d+"/g, 'id="mention-{id}"')
-      .replace(/<fieldset class="syndication-field">[\s\S]*?<\/fieldset>/g, '');
+      .replace(/<fieldset class="syndication-field">[\s\S]*?<\/fieldset>/g, '')
+      .replace(/<section aria-labelledby="follow-accounts">[\s\S]*?<\/section>/g, '')
+      .replace(/How to follow ([^"]*): feeds( and accounts elsewhere)?\./g, 'How to follow $1: {ways}.')
+      .replace(/ in a feed reader(, or from an account you already have\.|\.)/g, ' in a feed reader{ways}');
   let body = ids(a.body);
   // Orders that follow ids or "last changed" (which an import resets), not anything a reader
   // sees: the sitemap (by id) and the moderation lists (by last change). Compared as sets.

@@ -87,6 +87,9 @@ async function everyPage(get: (path: string, headers?: Record<string, string>) =
     ['note', `/notes/${note.slug}`],
     ['tag', '/tag/engines'],
     ['search', '/search?q=engine'],
+    ['tag index', '/tags'],
+    ['archive', '/archive'],
+    ['follow', '/follow'],
     ['standalone page', '/about'],
     ['404', '/no-such-page'],
     ['sign-in', '/auth/login'],
@@ -109,7 +112,7 @@ function expectSaved(pages: [string, number, string][]): void {
     expect.soft(html, label).not.toContain('Test Site');
     expect.soft(html, label).toContain('<p class="footer-text">Écrit à la main à Paris.</p>');
     expect.soft(html, label).toContain('Augusta Ada King');
-    expect.soft(menuOf(html), label).toEqual(['/', '/search', '/feed.rss', '/about']);
+    expect.soft(menuOf(html), label).toEqual(['/', '/search', '/follow', '/about']);
     expect.soft(ogImage(html), label).toBe(OG_IMAGE);
   }
 }

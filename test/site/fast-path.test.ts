@@ -26,6 +26,7 @@ let plain: Server;
 let fast: Server;
 let noteSlug = '';
 let cursor = '';
+let archiveMonth = '';
 
 function listen(withFastPath: boolean): Promise<Server> {
   return new Promise((resolve) => {
@@ -133,6 +134,9 @@ beforeAll(async () => {
   // The cursor of the home page's "older" link, as a reader would follow it.
   const home = (await raw(plain, 'GET', '/')).body.toString();
   cursor = /href="\/\?before=([0-9-]+)"/.exec(home)![1]!;
+  archiveMonth = /href="\/archive\/(\d{4}\/\d{2})"/.exec(
+    (await raw(plain, 'GET', '/archive')).body.toString(),
+  )![1]!;
 });
 
 afterAll(async () => {
@@ -148,6 +152,9 @@ describe('the fast path gives the bytes Hono gives', () => {
     '/',
     `/?before=${cursor}`,
     '/tag/even-things',
+    '/tags',
+    '/archive',
+    `/archive/${archiveMonth}`,
     `/notes/${noteSlug}`,
     '/feed',
     '/feed.rss',

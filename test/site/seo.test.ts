@@ -59,14 +59,36 @@ describe('link previews (Open Graph, Twitter Card)', () => {
     expect(m.get('article:published_time')).toBe('2026-11-27T12:00:00.000Z');
     const image = m.get('og:image')!;
     expect(image.startsWith('http://example.test/media/')).toBe(true);
-    // A stored size no wider than 1200 px, never the 1600 px original.
-    expect(Number(m.get('og:image:width'))).toBeLessThanOrEqual(1200);
-    expect(Number(m.get('og:image:height'))).toBeGreaterThan(0);
-    expect(image).not.toBe(`http://example.test${photo.url.replace(/^\//, '/')}`);
+    // Large cards want 1200 px or more: the narrowest stored size that wide (the 1280 px variant),
+    // never the 400 px thumbnail nor the heavier 1600 px original; with its own dimensions.
+    expect(m.get('og:image:width')).toBe('1280');
+    expect(m.get('og:image:height')).toBe('960');
+    expect(image).toBe(`http://example.test${photo.variants.medium}`);
     expect(m.get('og:image:alt')).toBe('A loom');
     expect(m.get('twitter:card')).toBe('summary_large_image');
     expect(m.get('twitter:image')).toBe(image);
     expect((await t.get(image.replace('http://example.test', ''))).status).toBe(200);
+  });
+
+  it('a photo with no stored size 1200 px wide: the widest there is (the original), with its dimensions', async () => {
+    const small = await t.app.services.media.saveUpload({
+      bytes: await photoLike(900, 600).jpeg().toBuffer(),
+      alt: '',
+    });
+    const portrait = await t.app.services.media.saveUpload({
+      bytes: await photoLike(1800, 2400).jpeg().toBuffer(),
+      alt: '',
+    });
+    t.notes.createNote({ slug: 'small', content: 'Small.', photos: [{ url: small.url, alt: '' }] });
+    t.notes.createNote({ slug: 'tall', content: 'Tall.', photos: [{ url: portrait.url, alt: '' }] });
+    const a = await meta('/notes/small');
+    expect(a.get('og:image')).toBe(`http://example.test${small.url}`);
+    expect([a.get('og:image:width'), a.get('og:image:height')]).toEqual(['900', '600']);
+    // The 1280 px variant of a portrait is 960 px wide: the original (1800 px) is the one ≥ 1200.
+    const b = await meta('/notes/tall');
+    expect(b.get('og:image')).toBe(`http://example.test${portrait.url}`);
+    expect([b.get('og:image:width'), b.get('og:image:height')]).toEqual(['1800', '2400']);
+    expect(b.get('twitter:card')).toBe('summary_large_image');
   });
 
   it('the description is trimmed to about 200 characters', async () => {
@@ -140,7 +162,10 @@ describe('sitemap.xml', () => {
         'http://example.test/',
         'http://example.test/about',
         'http://example.test/notes/public-one',
+        'http://example.test/tags',
         'http://example.test/tag/walks',
+        'http://example.test/archive',
+        'http://example.test/archive/2026/11',
       ].sort(),
     );
     for (const u of urls) expect(u.lastmod, u.loc).toMatch(/^\d{4}-\d\d-\d\dT/);
@@ -157,22 +182,22 @@ describe('sitemap.xml', () => {
       clock: t.clock,
       pages: t.app.services.pages,
       notes: t.notes,
-      maxUrls: 3,
+      maxUrls: 4,
     });
     const index = xml.parse(await (await small.request('/sitemap.xml')).text());
     const files = (index.sitemapindex.sitemap as { loc: string }[]).map((s) => s.loc);
-    // The site part (home, page) and ceil(7 / 3) = 3 files of notes.
-    expect(files.length).toBe(4);
+    // The site part (home, page, archive, its month) and ceil(7 / 4) = 2 files of notes.
+    expect(files.length).toBe(3);
     const all: string[] = [];
     for (const f of files) {
       const res = await small.request(f.replace('http://example.test', ''));
       expect(res.status).toBe(200);
       const urls = (xml.parse(await res.text()).urlset.url ?? []) as { loc: string }[];
-      expect(urls.length).toBeLessThanOrEqual(3);
+      expect(urls.length).toBeLessThanOrEqual(4);
       all.push(...urls.map((u) => u.loc));
     }
-    expect(all.length).toBe(9);
-    expect(new Set(all).size).toBe(9);
+    expect(all.length).toBe(11);
+    expect(new Set(all).size).toBe(11);
     expect((await small.request('/sitemap.xml?part=nope')).status).toBe(404);
     expect((await small.request('/sitemap.xml?part=notes&from=abc')).status).toBe(404);
   });

@@ -169,6 +169,31 @@ export function notesStore(db: Db) {
      ORDER BY published_at DESC, id DESC LIMIT @limit`,
   );
   const walkTags = tagWalk(db);
+  // The archive by month: the first and last public note, a month's count and a page of its keys,
+  // each a range of the public timeline's covering index (a month's notes only).
+  const publicSpan = db.prepare(
+    `SELECT min(published_at) AS first, max(published_at) AS last FROM notes
+     INDEXED BY idx_notes_public_timeline_covering WHERE ${PUBLIC_FILTER}`,
+  );
+  const countInRange = db.prepare(
+    `SELECT count(*) AS n, max(max(published_at, coalesce(edited_at, published_at))) AS lastmod
+     FROM notes INDEXED BY idx_notes_public_timeline_covering
+     WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public'
+       AND published_at >= @from AND (published_at, id) < (@before, @beforeId)`,
+  );
+  const keysInRange = db.prepare(
+    `SELECT ${KEY_COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline_covering
+     WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public'
+       AND published_at >= @from AND (published_at, id) < (@before, @beforeId)
+     ORDER BY published_at DESC, id DESC LIMIT @limit`,
+  );
+  /** The upper end of a range: before `to` (ids are ≥ 1, so id 0 excludes `to` itself), never after now. */
+  const rangeEnd = (now: string, to: string, cursor?: TimelineCursor) => {
+    const end = to <= now ? { before: to, beforeId: 0 } : { before: now, beforeId: Number.MAX_SAFE_INTEGER };
+    if (!cursor) return end;
+    const c = clampCursor(now, cursor);
+    return c.before < end.before || (c.before === end.before && c.beforeId < end.beforeId) ? c : end;
+  };
   const publicPage = db.prepare(
     `SELECT ${COLUMNS} FROM notes INDEXED BY idx_notes_public_timeline_covering WHERE ${PUBLIC_FILTER}
      ORDER BY published_at DESC, id DESC LIMIT @limit OFFSET @offset`,
@@ -293,6 +318,14 @@ export function notesStore(db: Db) {
       const way = walkTags(args.tagIds, limit) === 'timeline' ? keysByTagTimeline : keysByTagUses;
       return way.all(args) as NoteKeyRow[];
     },
+    /** When the first and the last public note were published (null when there is none). */
+    findPublicSpan: (now: string) => publicSpan.get({ now }) as { first: string | null; last: string | null },
+    /** How many public notes were published from `from` to before `to` (and not after now), and their last change. */
+    countPublicInRange: (now: string, from: string, to: string) =>
+      countInRange.get({ from, ...rangeEnd(now, to) }) as { n: number; lastmod: string | null },
+    /** Keys of public notes published from `from` to before `to`, newest first, older than `cursor`. */
+    listPublicKeysInRange: (now: string, from: string, to: string, limit: number, cursor?: TimelineCursor) =>
+      keysInRange.all({ from, limit, ...rangeEnd(now, to, cursor) }) as NoteKeyRow[],
     /** Rows of these notes, in no particular order (missing ids are left out). */
     findByIds: (ids: readonly number[]) => byIds.all(JSON.stringify(ids)) as NoteRow[],
     /** When the next scheduled public note goes live, or null. */

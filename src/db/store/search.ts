@@ -33,7 +33,10 @@ const SCAN_EXCERPTS_UP_TO = 10_000;
 /** Prepared statements for the notes_fts full-text index. */
 export function searchStore(db: Db) {
   const remove = db.prepare('DELETE FROM notes_fts WHERE rowid = ?');
-  const insert = db.prepare('INSERT INTO notes_fts (rowid, name, body) VALUES (?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO notes_fts (rowid, name, body, context, code) VALUES (@id, @name, @body, @context, @code)',
+  );
+  const setContext = db.prepare('UPDATE notes_fts SET context = ? WHERE rowid = ?');
   const clear = db.prepare('DELETE FROM notes_fts');
   // The docsize shadow table has one small row per indexed note: counting it reads far less than
   // counting through the FTS table, which walks every indexed text (14 MB of memory at 100,000 notes).
@@ -41,14 +44,15 @@ export function searchStore(db: Db) {
   // Only what a visitor may see, checked against the index of visible notes by id (migration
   // 022_covering_read_indexes.sql): a few MB, instead of each hit's 1 KB row.
   const VISIBLE = `n.published = 1 AND n.deleted_at IS NULL AND n.visibility = 'public' AND n.published_at <= @now`;
-  // Ranking in FTS5 alone, keeping the best @n by bm25 (titles weigh five times the body; a tie
-  // puts the later note first, so pages never overlap), then visibility for those @n only.
+  // Ranking in FTS5 alone, keeping the best @n by bm25 (titles weigh five times the body, the
+  // title of what a note responds to twice, code blocks half; a tie puts the later note first, so
+  // pages never overlap), then visibility for those @n only.
   // (Joining notes before the sort read a note row for every hit: 3,700 rows for one common word
   // at 100,000 notes.)
   const top = db
     .prepare(
       `WITH top AS MATERIALIZED (
-         SELECT rowid AS id, bm25(notes_fts, 5.0, 1.0) AS score FROM notes_fts
+         SELECT rowid AS id, bm25(notes_fts, 5.0, 1.0, 2.0, 0.5) AS score FROM notes_fts
          WHERE notes_fts MATCH @query ORDER BY score, rowid DESC LIMIT @n)
        SELECT t.id, n.id IS NOT NULL FROM top t
        LEFT JOIN notes n INDEXED BY idx_notes_public_by_id ON n.id = t.id AND ${VISIBLE}
@@ -71,10 +75,23 @@ export function searchStore(db: Db) {
   const excerptsByScan = db.prepare(`${EXCERPT} AND +rowid IN (SELECT value FROM json_each(@ids))`);
 
   return {
-    /** Puts (or replaces) a note's text in the index. */
-    indexNote: (id: number, name: string | null, body: string) => {
+    /**
+     * Puts (or replaces) a note's text in the index: its title, the words of its body (what
+     * excerpts show), the titles of what it responds to, and its code blocks.
+     */
+    indexNote: (id: number, name: string | null, text: { body: string; context?: string; code?: string }) => {
       remove.run(id);
-      insert.run(id, withoutMarkers(name ?? ''), withoutMarkers(body));
+      insert.run({
+        id,
+        name: withoutMarkers(name ?? ''),
+        body: withoutMarkers(text.body),
+        context: withoutMarkers(text.context ?? ''),
+        code: withoutMarkers(text.code ?? ''),
+      });
+    },
+    /** Replaces the titles of what an indexed note responds to (its reply context arrived later). */
+    setContext: (id: number, context: string) => {
+      setContext.run(withoutMarkers(context), id);
     },
     /** Removes a note from the index. */
     unindexNote: (id: number) => remove.run(id),

@@ -1,6 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AdminAuth } from '../../auth/admin-auth.js';
-import { loadSession, requireAdmin, requireCsrf, type SessionVars } from '../../http/session.js';
+import {
+  keepOwnerHint,
+  loadSession,
+  requireAdmin,
+  requireCsrf,
+  type SessionVars,
+} from '../../http/session.js';
 import { AppError } from '../../lib/errors.js';
 
 /** Where the admin is mounted: every admin route lives under it, behind `adminGuard`. */
@@ -44,5 +50,5 @@ function readableForm(): MiddlewareHandler<{ Variables: SessionVars }> {
  * mounted there is protected whatever its place in the list.
  */
 export function adminGuard(auth: AdminAuth): MiddlewareHandler<{ Variables: SessionVars }>[] {
-  return [loadSession(auth), requireAdmin(), requireCsrf(auth), readableForm()];
+  return [loadSession(auth), requireAdmin(), keepOwnerHint(), requireCsrf(auth), readableForm()];
 }

@@ -76,6 +76,10 @@ async function openInside(root: string, rel: string): Promise<FileHandle | undef
   }
 }
 
+/** The Content-Security-Policy of an image file: only the browser's own viewer styles. */
+export const MEDIA_CSP =
+  "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
 /** GET and HEAD /media/*: uploaded files from MEDIA_PATH, streamed, with exact types and long caching. */
 export function mediaRoutes(deps: { mediaPath: string }): Hono {
   const app = new Hono();
@@ -94,6 +98,10 @@ export function mediaRoutes(deps: { mediaPath: string }): Hono {
       const type = mediaTypeOf(rel);
       c.header('Content-Type', type ?? 'application/octet-stream');
       if (!type) c.header('Content-Disposition', 'attachment');
+      // A photo opened on its own (a note's photo grid links each to its file) is shown in the
+      // browser's image viewer, a document whose styles are inline: a raster image runs nothing,
+      // so its policy allows those styles and nothing else.
+      else c.header('Content-Security-Policy', MEDIA_CSP);
       c.header('X-Content-Type-Options', 'nosniff');
       c.header('Cache-Control', CACHE_CONTROL);
       c.header('ETag', etag);

@@ -38,6 +38,8 @@ export interface PublicView {
   lastModifiedText: string;
   /** ETags of the formats built on this view (feeds), computed once. */
   formats: Map<string, string>;
+  /** What the page lists besides notes (the tag index's tags, the archive's months), as loaded. */
+  data?: unknown;
 }
 
 /** What the render cache reads. */
@@ -183,7 +185,7 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
    */
   function publicView(
     variant: string,
-    load: () => { keys: NoteKey[]; label?: string } | undefined,
+    load: () => { keys: NoteKey[]; label?: string; data?: unknown } | undefined,
   ): PublicView | undefined {
     currentState();
     const memo = views.get(variant);
@@ -208,6 +210,7 @@ export function createPublicRenderCache(deps: RenderCacheDeps) {
         lastModified,
         lastModifiedText: lastModified.toUTCString(),
         formats: new Map(),
+        ...(loaded.data === undefined ? {} : { data: loaded.data }),
       };
     }
     // Bounded (variants include client-chosen cursors and tags; pages asked for again are mostly

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { AppError } from '../../lib/errors.js';
 import { excerpt, plainText } from '../../notes/markdown.js';
+import { responseTitle } from '../../notes/response-kinds.js';
 import { buildFtsQuery, escapeExcerpt, markExcerpt } from '../../notes/search-query.js';
 import { renderSearchPage } from '../../views/public.js';
 import type { PublicContext } from './public-context.js';
@@ -30,7 +31,9 @@ export function searchHandlers(ctx: PublicContext) {
           ? h.title
             ? markExcerpt(h.title)
             : escapeExcerpt(h.note.name)
-          : escapeExcerpt(excerpt(plainText(h.note.contentHtml), 80) || 'Note'),
+          : // An untitled reply, like, repost or bookmark is named after what it responds to
+            // (found by that title too: the index holds it).
+            escapeExcerpt(responseTitle(h.note) ?? (excerpt(plainText(h.note.contentHtml), 80) || 'Note')),
         excerptHtml: markExcerpt(h.excerpt),
       })),
     };

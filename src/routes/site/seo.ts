@@ -6,8 +6,10 @@ import type { Db } from '../../db/open.js';
 import { sitemapStore } from '../../db/store/sitemap.js';
 import { escapeXml } from '../../feeds/common.js';
 import { siteUrls } from '../../lib/site-urls.js';
+import { monthPath } from '../../lib/zoned-months.js';
 import type { NoteService } from '../../notes/service.js';
 import type { PageService } from '../../pages/service.js';
+import type { SiteContext } from '../../site/context.js';
 
 /** sitemaps.org: at most 50,000 URLs per sitemap file; beyond that a sitemap index lists the files. */
 export const SITEMAP_MAX_URLS = 50_000;
@@ -21,8 +23,10 @@ export interface SeoDeps {
   db: Db;
   clock: Clock;
   pages: PageService;
-  /** For the timeline state, which also moves when a scheduled note goes live. */
-  notes: Pick<NoteService, 'timelineState'>;
+  /** For the timeline state, which also moves when a scheduled note goes live; the archive's months. */
+  notes: Pick<NoteService, 'timelineState' | 'listPublicMonths'>;
+  /** The site's time zone (the archive's months are the site's); UTC without it. */
+  site?: Pick<SiteContext, 'current'>;
   /** URLs per sitemap file (tests use a small number). */
   maxUrls?: number;
 }
@@ -59,11 +63,25 @@ export function seoRoutes(deps: SeoDeps): Hono {
     return c.text(lines.join('\n'));
   });
 
-  /** The home page, published pages and tags with public notes: the first part of the sitemap. */
+  /**
+   * The home page, published pages, the tag index and the tags of public notes, the archive and
+   * its months (each only when there is something in it): the first part of the sitemap.
+   */
   function siteEntries(now: string, newest: string | null): string[] {
     const out = [urlEntry(urls.home, newest)];
     for (const p of deps.pages.listPublished()) out.push(urlEntry(urls.abs(p.slug), p.updated_at));
-    for (const [name, lastmod] of store.iteratePublicTags(now)) out.push(urlEntry(urls.tag(name), lastmod));
+    const tags: string[] = [];
+    let tagsChanged = '';
+    for (const [name, lastmod] of store.iteratePublicTags(now)) {
+      tags.push(urlEntry(urls.tag(name), lastmod));
+      if (lastmod > tagsChanged) tagsChanged = lastmod;
+    }
+    if (tags.length > 0) out.push(urlEntry(urls.abs('tags'), tagsChanged), ...tags);
+    const months = deps.notes.listPublicMonths(deps.site?.current().timeZone ?? 'UTC');
+    if (months.length > 0) {
+      out.push(urlEntry(urls.abs('archive'), newest));
+      for (const m of months) out.push(urlEntry(urls.abs(`archive/${monthPath(m)}`), m.lastmod));
+    }
     return out;
   }
 

@@ -36,6 +36,7 @@ export function standalonePageRoutes(deps: {
         html: page.content_html,
         url,
         description: firstParagraphText(page.content_html),
+        editUrl: `/admin/pages/${page.id}`,
       }),
     );
   });

@@ -12,6 +12,8 @@ const FILES: Record<string, string> = {
   'admin.js': 'text/javascript; charset=utf-8',
   'editor.js': 'text/javascript; charset=utf-8',
   'settings.js': 'text/javascript; charset=utf-8',
+  // The public pages' script: the owner's Edit links, copy buttons.
+  'site.js': 'text/javascript; charset=utf-8',
   // Shows a feed as a page in a browser (feeds/common.ts FEED_STYLESHEET_PI).
   'feed.xsl': 'text/xsl; charset=utf-8',
 };

@@ -31,13 +31,19 @@ function firstEager(list: Buffer[]): Buffer[] {
   return [Buffer.from(eagerFirstImage(list[0]!.toString('utf8'))), ...list.slice(1)];
 }
 
-/** GET / and GET /tag/:tag. */
-export function timelineHandlers(ctx: PublicContext) {
+/** Rendered list entries, shared by every list page (home, tags, archive months). */
+export interface ListEntries {
+  /** The entries of these notes as UTF-8, the first picture of the first loading at once. */
+  render(keys: NoteKey[]): Buffer[];
+}
+
+/**
+ * Rendered list entries by note id, current for one revision, as UTF-8: a page the render cache
+ * misses (another cursor, a tag page, the first request after a write) re-renders only changed
+ * notes, and the page is a copy of these bytes into its frame (views/public.tsx).
+ */
+export function createListEntries(ctx: PublicContext): ListEntries {
   const { notes, cache, links } = ctx;
-  const homeLinks = linkHeader(cache.facts().page.links);
-  // Rendered list entries by note id, current for one revision, as UTF-8: a page the render cache
-  // misses (another cursor, a tag page, the first request after a write) re-renders only changed
-  // notes, and the page is a copy of these bytes into its frame (views/public.tsx).
   const entries = createRenderCache<Buffer>(2048, 4 * 2 ** 20);
 
   // Response counts are part of an entry: a change of a note's shown responses moves its revision.
@@ -64,6 +70,15 @@ export function timelineHandlers(ctx: PublicContext) {
     });
   }
 
+  return { render: (keys) => firstEager(listEntries(keys)) };
+}
+
+/** GET / and GET /tag/:tag. */
+export function timelineHandlers(ctx: PublicContext, list: ListEntries) {
+  const { notes, cache } = ctx;
+  const homeLinks = linkHeader(cache.facts().page.links);
+  const listEntries = (keys: NoteKey[]) => list.render(keys);
+
   return {
     /** GET /: the newest public notes, then older ones by `before` cursor. */
     home(c: Context): Response {
@@ -81,7 +96,7 @@ export function timelineHandlers(ctx: PublicContext) {
           view.keys.length > perPage ? `/?before=${encodeCursor(shown[shown.length - 1]!)}` : undefined;
         return renderHomePage({
           site: cache.facts().page,
-          entries: firstEager(listEntries(shown)),
+          entries: listEntries(shown),
           older,
           isFirst: cursor === undefined,
         });
@@ -119,7 +134,7 @@ export function timelineHandlers(ctx: PublicContext) {
         return renderTagPage({
           site: cache.facts().page,
           tagName: view.label,
-          entries: firstEager(listEntries(shown)),
+          entries: listEntries(shown),
           older,
         });
       });

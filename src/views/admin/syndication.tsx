@@ -125,10 +125,12 @@ export function renderSyndication(p: {
     <>
       <h1>Syndication</h1>
       <p>
-        Notes you publish here can be copied to your accounts elsewhere. Each copy links back to the note, and
-        its address is shown on the note. Deleting the note deletes its copies. Edits follow on Mastodon;
-        Bluesky cannot edit a post, so a Bluesky copy keeps the text it was posted with until you update it
-        (it is then deleted and posted again).
+        Notes you publish here can be copied to your accounts elsewhere; each copy is shown on the note (“Also
+        on Mastodon”). A copy that had to be shortened ends with a link back to the note, and a titled note on
+        Bluesky is its title and that link. A short note is copied whole, without a link back, except on
+        Bluesky when it has no photos: there it gets a link card to the note. Deleting the note deletes its
+        copies. Edits follow on Mastodon; Bluesky cannot edit a post, so a Bluesky copy keeps the text it was
+        posted with until you update it (it is then deleted and posted again).
       </p>
       <h2>Accounts</h2>
       <ListOr count={p.accounts.length} empty="No account is connected yet.">
