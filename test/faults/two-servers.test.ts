@@ -23,17 +23,21 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** The migration runner's report in a server's start-up log: outcome per file, and when it ran. */
+/**
+ * The migration runner's report in a server's start-up log (LOG_LEVEL=debug): the outcome per file
+ * from the debug line, and when the run ended and how long it took from the one info line.
+ */
 function migrationReport(server: Server): { outcomes: Map<string, string>; start: number; end: number } {
-  const line = server
-    .output()
-    .split('\n')
-    .find((l) => /"msg":"database (migrated|up to date)"/.test(l));
+  const lines = server.output().split('\n');
+  const line = lines.find((l) => /"msg":"database (migrated|up to date)/.test(l));
+  const detail = lines.find((l) => /"msg":"migrations"/.test(l));
   expect(line, `start-up log:\n${server.output()}`).toBeDefined();
-  const report = JSON.parse(line!) as { migrations: string[]; time: string; durationMs: number };
+  expect(detail, `start-up log:\n${server.output()}`).toBeDefined();
+  const report = JSON.parse(line!) as { time: string; durationMs: number };
+  const { migrations } = JSON.parse(detail!) as { migrations: string[] };
   const end = Date.parse(report.time);
   return {
-    outcomes: new Map(report.migrations.map((s) => s.split(': ') as [string, string])),
+    outcomes: new Map(migrations.map((s) => s.split(': ') as [string, string])),
     start: end - report.durationMs,
     end,
   };
@@ -54,8 +58,8 @@ describe('two servers on one data directory', () => {
         const barrier = mkdtempSync(join(tmpdir(), 'starpunk-twins-barrier-'));
         dirs.push(barrier);
         const [a, b] = await Promise.all([
-          startStarpunk({ DATA_PATH: dir }, { barrier }),
-          startStarpunk({ DATA_PATH: dir }, { barrier }),
+          startStarpunk({ DATA_PATH: dir, LOG_LEVEL: 'debug' }, { barrier }),
+          startStarpunk({ DATA_PATH: dir, LOG_LEVEL: 'debug' }, { barrier }),
         ]);
 
         // Migrations: each ran (or was adopted) in exactly one process; the other found it applied.

@@ -120,7 +120,7 @@ async function answersOfSource(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const p of PATHS) {
     const res = await a.get(p);
-    out[p] = `${res.status} ${await res.text()}`;
+    out[p] = `${res.status} ${withoutRowIds(await res.text())}`;
   }
   return out;
 }
@@ -144,6 +144,14 @@ function served(dir: string) {
   };
 }
 
+/**
+ * A page without the database row ids it carries for the owner's Edit link (`data-edit`): an import
+ * numbers its rows afresh, and only the admin address they lead to depends on them.
+ */
+function withoutRowIds(html: string): string {
+  return html.replace(/data-edit="\/admin\/(edit|pages)\/\d+"/g, 'data-edit="/admin/$1/ID"');
+}
+
 /** Checks a copy of the source site in `dir` against the source. */
 async function expectSameSite(dir: string, source: Record<string, string>): Promise<void> {
   const copy = served(dir);
@@ -155,7 +163,7 @@ async function expectSameSite(dir: string, source: Record<string, string>): Prom
     expect(repost).toContain('Bea Neighbour');
     for (const p of PATHS) {
       const res = await copy.get(p);
-      expect(`${res.status} ${await res.text()}`, p).toBe(source[p]);
+      expect(`${res.status} ${withoutRowIds(await res.text())}`, p).toBe(source[p]);
     }
     for (const [from, to] of Object.entries(MOVED)) {
       const res = await copy.get(from);
