@@ -41,6 +41,7 @@ export const LAYERS: Layer[] = [
       'micropub',
       'reply-context',
       'webmention',
+      'activitypub',
       'syndication',
       'websub',
       // The untrusted-HTML worker's side: runs the features' parsers on a worker thread.

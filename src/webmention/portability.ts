@@ -169,6 +169,8 @@ function rowFromItem(item: unknown, notes: NoteService, now: string): Webmention
   const url = normaliseUrl(str(first(props, 'url')) ?? '');
   return {
     id: 0,
+    protocol: 'webmention',
+    actor_id: null,
     source,
     target,
     source_host: hostKey(new URL(source).hostname),
