@@ -10,14 +10,18 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { activityPubSupport } from '../../src/activitypub/support.js';
+import { activityPubSupport, PUBLISH_JOB } from '../../src/activitypub/support.js';
 import { webmentionsStore } from '../../src/db/store/webmentions.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { restart } from '../helpers/settings.js';
 
 const support = activityPubSupport();
 const AS = 'application/activity+json';
 
-/** Serves a test app on a free loopback port (SITE_URL is that address). */
+/**
+ * Serves a test app on a free loopback port (SITE_URL is that address), through the fast path as
+ * `serve` does: cached public pages are answered below Hono.
+ */
 async function servedSite(): Promise<{ t: TestApp; url: string; close: () => Promise<void> }> {
   let listener: RequestListener | undefined;
   const server: Server = createServer((req, res) => listener!(req, res));
@@ -30,7 +34,10 @@ async function servedSite(): Promise<{ t: TestApp; url: string; close: () => Pro
     '2026-11-27T12:00:00.000Z',
     { safeFetch: true },
   );
-  listener = getRequestListener(t.app.fetch);
+  const hono = getRequestListener(t.app.fetch);
+  listener = (req, res) => {
+    if (!t.app.services.fastPath.serve(req, res)) void hono(req, res);
+  };
   return {
     t,
     url,
@@ -116,9 +123,14 @@ if (!support.enabled) {
     test('the HTML pages say Vary: Accept, and a note URL answers as a Note when asked', async () => {
       const note = site.t.notes.createNote({ content: 'Negotiated', slug: 'negotiated' });
       await drain();
-      const html = await fetch(`${site.url}notes/negotiated`);
-      expect(html.headers.get('content-type')).toMatch(/text\/html/);
-      expect(html.headers.get('vary')).toMatch(/Accept/);
+      // Asked for three times: the render cache keeps it and the fast path answers the third.
+      const hits = site.t.app.services.fastPath.stats().hits;
+      for (let i = 0; i < 3; i++) {
+        const html = await fetch(`${site.url}notes/negotiated`, { headers: { Accept: 'text/html' } });
+        expect(html.headers.get('content-type')).toMatch(/text\/html/);
+        expect(html.headers.get('vary')).toMatch(/Accept/);
+      }
+      expect(site.t.app.services.fastPath.stats().hits).toBe(hits + 1);
       for (const accept of [AS, 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"']) {
         const res = await fetch(`${site.url}notes/negotiated`, { headers: { Accept: accept } });
         expect(res.headers.get('content-type')).toMatch(/activity\+json|ld\+json/);
@@ -266,6 +278,26 @@ if (!support.enabled) {
       );
       await drain();
       expect(store.listShownForNote(note.id).map((r) => r.kind)).toEqual(['repost']);
+    });
+
+    test('a restart between publishing and delivery loses nothing and sends nothing twice', async () => {
+      const before = peer.inbox.length;
+      site.t.notes.createNote({ content: 'Delivered after a restart', slug: 'after-restart' });
+      // The publish job runs (the activity is stored, its delivery queued), then the process stops.
+      await site.t.app.services.runner.drain([PUBLISH_JOB]);
+      expect(peer.inbox.length).toBe(before);
+      const again = restart(site.t);
+      try {
+        expect(await again.app.services.runner.drain()).toBeGreaterThan(0);
+        expect(await again.app.services.runner.drain()).toBe(0);
+      } finally {
+        again.close();
+      }
+      await drain();
+      const creates = peer.inbox
+        .slice(before)
+        .filter((a) => (a.json.object as { id?: string } | undefined)?.id === `${site.url}notes/after-restart`);
+      expect(creates.map((a) => a.type)).toEqual(['Create']);
     });
 
     test('Undo of the Follow removes the follower; nothing is delivered to them after', async () => {
