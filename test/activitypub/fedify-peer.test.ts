@@ -296,7 +296,9 @@ if (!support.enabled) {
       await drain();
       const creates = peer.inbox
         .slice(before)
-        .filter((a) => (a.json.object as { id?: string } | undefined)?.id === `${site.url}notes/after-restart`);
+        .filter(
+          (a) => (a.json.object as { id?: string } | undefined)?.id === `${site.url}notes/after-restart`,
+        );
       expect(creates.map((a) => a.type)).toEqual(['Create']);
     });
 
