@@ -254,6 +254,7 @@ export function buildApp(
       fetch,
       webmentionsSent,
       webmentionsReceived,
+      activityPub: features.activityPub,
     }),
   );
 

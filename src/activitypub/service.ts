@@ -689,8 +689,28 @@ export function createActivityPub(deps: ActivityPubDeps) {
 
   /** Sends a Move of this account to `target` to every follower (the account moved away). */
   async function moveTo(target: string): Promise<void> {
-    settings.save({ movedTo: target });
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      throw new AppError('invalid_request', `${target} is not an account address (https://…).`);
+    }
+    if (!/^https?:$/.test(url.protocol))
+      throw new AppError('invalid_request', `${target} is not an account address (https://…).`);
     const ctx = context();
+    const self = ctx.getActorUri(ACTOR).href;
+    // Servers move followers only when the new account names this one as an alias: check first,
+    // so the owner is told now rather than their followers silently staying.
+    const found = await ctx.lookupObject(url.href, { documentLoader, contextLoader }).catch(() => null);
+    if (!found || !isActor(found) || !found.id)
+      throw new AppError('invalid_request', `No fediverse account answers at ${url.href}.`);
+    if (!found.aliasIds.some((a) => a.href === self))
+      throw new AppError(
+        'invalid_request',
+        `${found.id.href} does not list this site (${self}) as an alias yet: add it there ("also known as"), then move.`,
+      );
+    target = found.id.href;
+    settings.save({ movedTo: target });
     const move = new Move({
       id: activityId(),
       actor: ctx.getActorUri(ACTOR),

@@ -6,48 +6,15 @@
  *
  * On a Node.js Fedify cannot run on (before 22) the feature is off: the tests assert exactly that.
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { activityPubSupport, PUBLISH_JOB } from '../../src/activitypub/support.js';
 import { webmentionsStore } from '../../src/db/store/webmentions.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestApp } from '../helpers/app.js';
 import { restart } from '../helpers/settings.js';
+import { servedSite } from './site.js';
 
 const support = activityPubSupport();
 const AS = 'application/activity+json';
-
-/**
- * Serves a test app on a free loopback port (SITE_URL is that address), through the fast path as
- * `serve` does: cached public pages are answered below Hono.
- */
-async function servedSite(): Promise<{ t: TestApp; url: string; close: () => Promise<void> }> {
-  let listener: RequestListener | undefined;
-  const server: Server = createServer((req, res) => listener!(req, res));
-  const port = await new Promise<number>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-  );
-  const url = `http://127.0.0.1:${port}/`;
-  const t = createTestApp(
-    { SITE_URL: url, ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1/32' },
-    '2026-11-27T12:00:00.000Z',
-    { safeFetch: true },
-  );
-  const hono = getRequestListener(t.app.fetch);
-  listener = (req, res) => {
-    if (!t.app.services.fastPath.serve(req, res)) void hono(req, res);
-  };
-  return {
-    t,
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 if (!support.enabled) {
   describe(`ActivityPub on Node.js ${process.versions.node}`, () => {

@@ -32,6 +32,8 @@ export interface Peer {
   /** What alice's inbox received, in order, as JSON-LD (compacted by Fedify). */
   inbox: { type: string; json: Record<string, unknown>; activity: Activity }[];
   aliceId: URL;
+  /** alice's `alsoKnownAs` (a test adds the site's actor to let it move here). */
+  aliases: URL[];
   /** Sends an activity as alice to an actor (by id or object). */
   send(activity: Activity, to: { id: URL; inboxId: URL }): Promise<void>;
   /** Looks something up through the peer's own Fedify (its document loader, its rules). */
@@ -43,6 +45,7 @@ export interface Peer {
 export async function startPeer(): Promise<Peer> {
   let keys: CryptoKeyPair[] | undefined;
   const inbox: Peer['inbox'] = [];
+  const aliases: URL[] = [];
   let server: Server | undefined;
   const port = await new Promise<number>((resolve) => {
     server = createServer((req, res) => void handle(req, res));
@@ -68,6 +71,7 @@ export async function startPeer(): Promise<Peer> {
         endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
         publicKey: pairs[0]!.cryptographicKey,
         assertionMethods: pairs.map((p) => p.multikey),
+        aliases,
       });
     })
     .setKeyPairsDispatcher(async () => {
@@ -110,6 +114,7 @@ export async function startPeer(): Promise<Peer> {
     federation,
     inbox,
     aliceId: new URL(`${origin}/users/alice`),
+    aliases,
     async send(activity, to) {
       await ctx().sendActivity({ identifier: 'alice' }, { id: to.id, inboxId: to.inboxId }, activity, {
         immediate: true,

@@ -69,6 +69,9 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
                 <a href="/admin/sessions">Sessions</a>
               </li>
               <li>
+                <a href="/admin/activitypub">ActivityPub</a>
+              </li>
+              <li>
                 <a href="/admin/settings">Settings</a>
               </li>
               <li>
