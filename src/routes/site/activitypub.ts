@@ -17,7 +17,8 @@ export const INBOX_LIMITS = { perServerPerMinute: 120, globalPerMinute: 600 };
 
 /** The server a signed request comes from: the host of its key id (draft-cavage or RFC 9421). */
 function senderHost(headers: Headers): string {
-  const sig = headers.get('signature') ?? headers.get('signature-input') ?? '';
+  // RFC 9421 puts the key id in Signature-Input (its Signature header holds only the bytes).
+  const sig = `${headers.get('signature-input') ?? ''} ${headers.get('signature') ?? ''}`;
   const m = /keyid="([^"]+)"/i.exec(sig);
   try {
     return m ? new URL(m[1]!).host.toLowerCase() : 'unsigned';
