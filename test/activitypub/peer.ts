@@ -36,6 +36,17 @@ export interface Peer {
   aliases: URL[];
   /** Sends an activity as alice to an actor (by id or object). */
   send(activity: Activity, to: { id: URL; inboxId: URL }): Promise<void>;
+  /** Every body POSTed to the peer's inboxes, as received (before Fedify's checks). */
+  posts: string[];
+  /**
+   * `hold`: inbox POSTs are processed but never answered (the sender's answer is lost), until
+   * `dropHeld()` closes their connections.
+   */
+  control: { hold: boolean };
+  held: import('node:http').ServerResponse[];
+  dropHeld(): void;
+  /** Lets the process exit while the peer still listens (a test that cannot close it). */
+  unref(): void;
   /** Looks something up through the peer's own Fedify (its document loader, its rules). */
   lookup(resource: string): Promise<unknown>;
   close(): Promise<void>;
@@ -46,6 +57,9 @@ export async function startPeer(): Promise<Peer> {
   let keys: CryptoKeyPair[] | undefined;
   const inbox: Peer['inbox'] = [];
   const aliases: URL[] = [];
+  const posts: string[] = [];
+  const control = { hold: false };
+  const held: import('node:http').ServerResponse[] = [];
   let server: Server | undefined;
   const port = await new Promise<number>((resolve) => {
     server = createServer((req, res) => void handle(req, res));
@@ -97,12 +111,17 @@ export async function startPeer(): Promise<Peer> {
   async function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (req.method === 'POST') posts.push(Buffer.concat(chunks).toString('utf8'));
     const request = new Request(`${origin}${req.url}`, {
       method: req.method,
       headers: req.headers as Record<string, string>,
       ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
     });
     const response = await federation.fetch(request, { contextData: undefined });
+    if (control.hold && req.method === 'POST') {
+      held.push(res);
+      return;
+    }
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   }
@@ -115,6 +134,13 @@ export async function startPeer(): Promise<Peer> {
     inbox,
     aliceId: new URL(`${origin}/users/alice`),
     aliases,
+    posts,
+    control,
+    held,
+    dropHeld() {
+      for (const r of held.splice(0)) r.destroy();
+    },
+    unref: () => server!.unref(),
     async send(activity, to) {
       await ctx().sendActivity({ identifier: 'alice' }, { id: to.id, inboxId: to.inboxId }, activity, {
         immediate: true,

@@ -4,6 +4,7 @@
  */
 import type { Part } from '../world.js';
 import { accounts } from './accounts.js';
+import { activityPub } from './activitypub.js';
 import { doctor } from './doctor.js';
 import { pages } from './pages.js';
 import { posts } from './posts.js';
@@ -11,4 +12,14 @@ import { settings } from './settings.js';
 import { tokens } from './tokens.js';
 import { webmentions, webmentionsSent } from './webmentions.js';
 
-export const PARTS: Part[] = [settings, accounts, posts, pages, webmentions, webmentionsSent, tokens, doctor];
+export const PARTS: Part[] = [
+  settings,
+  accounts,
+  posts,
+  pages,
+  webmentions,
+  webmentionsSent,
+  activityPub,
+  tokens,
+  doctor,
+];
