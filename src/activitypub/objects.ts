@@ -9,6 +9,7 @@ import { Document, Hashtag, Mention, Note, PUBLIC_COLLECTION } from '@fedify/voc
 import { Temporal as Polyfill } from '@js-temporal/polyfill';
 import { absoluteLinks, linkHandles } from '../lib/fediverse-handles.js';
 import { tagPath } from '../lib/tags.js';
+import { firstUrl, RESPONSE_KINDS } from '../notes/response-kinds.js';
 import type { Note as SiteNote } from '../notes/types.js';
 
 /** A person a note mentions, as WebFinger found them. */
@@ -71,7 +72,14 @@ export function instant(date: Date): Temporal.Instant {
 export function noteContent(note: SiteNote, parts: Pick<NoteObjectParts, 'siteUrl' | 'mentions'>): string {
   const profiles = new Map(parts.mentions.map((m) => [m.acct.toLowerCase(), m.url]));
   const title = note.name ? `<p><strong>${escapeHtml(note.name)}</strong></p>` : '';
-  return linkHandles(absoluteLinks(title + note.contentHtml, parts.siteUrl), profiles);
+  // A like, repost or bookmark of a page off the fediverse: the page it cites, as a link (the
+  // fediverse has no such post type; a post on the fediverse gets a Like or Announce instead).
+  const cited = RESPONSE_KINDS.filter((k) => k.property !== 'in-reply-to')
+    .map((k): [string, string | undefined] => [k.label, firstUrl(note.properties[k.property])])
+    .filter((c): c is [string, string] => c[1] !== undefined && !note.contentHtml.includes(c[1]))
+    .map(([label, url]) => `<p>${label}: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>`)
+    .join('');
+  return linkHandles(absoluteLinks(title + note.contentHtml + cited, parts.siteUrl), profiles);
 }
 
 /** The note as an ActivityStreams Note. */

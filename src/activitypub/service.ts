@@ -40,7 +40,7 @@ import {
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
-import { activityPubStore, type FollowerRow } from '../db/store/activitypub.js';
+import { activityPubStore, type FederatedNoteRow, type FollowerRow } from '../db/store/activitypub.js';
 import { webmentionsStore } from '../db/store/webmentions.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { toDbTime } from '../lib/db-time.js';
@@ -49,6 +49,7 @@ import { findHandles } from '../lib/fediverse-handles.js';
 import { siteUrls } from '../lib/site-urls.js';
 import type { Logger } from '../logger.js';
 import { plainText } from '../notes/markdown.js';
+import { firstUrl } from '../notes/response-kinds.js';
 import type { NoteService } from '../notes/service.js';
 import type { Note as SiteNote } from '../notes/types.js';
 import { type FetchLike, readLimited } from '../outbound/safe-fetch.js';
@@ -65,6 +66,20 @@ import { fingerprint, instant, type MentionedActor, toNoteObject } from './objec
 import { createJobMessageQueue } from './queue.js';
 import type { ActivityPubSettingsService } from './settings.js';
 import { ACTOR, DELIVER_JOB } from './support.js';
+
+/** What the site sent for a like or repost of a fediverse post (its activitypub_notes fingerprint). */
+interface SentReaction {
+  type: 'Like' | 'Announce';
+  /** The post liked or reposted, its author, and the inbox it was sent to besides the followers'. */
+  object: string;
+  author: string;
+  inbox: string;
+  /** The Like's or Announce's id (its Undo names it). */
+  activity: string;
+}
+
+/** The fingerprint prefix of a note sent as a Like or Announce. */
+const REACTION = 'reaction:';
 
 /** What the feature needs. */
 export interface ActivityPubDeps {
@@ -252,7 +267,11 @@ export function createActivityPub(deps: ActivityPubDeps) {
     },
     protocols: ['activitypub'],
     openRegistrations: false,
-    usage: { users: { total: 1, activeMonth: 1, activeHalfyear: 1 }, localPosts: 0, localComments: 0 },
+    usage: {
+      users: { total: 1, activeMonth: 1, activeHalfyear: 1 },
+      localPosts: store.countPublicNotes(now()),
+      localComments: 0,
+    },
   }));
 
   function noteObject(ctx: FedifyContext<void>, note: SiteNote, mentions: MentionedActor[]): Note {
@@ -364,15 +383,144 @@ export function createActivityPub(deps: ActivityPubDeps) {
     }
   }
 
+  /**
+   * A like or repost of a post on the fediverse: the post's id and its author's inbox, read from
+   * where it lives. Undefined for any other note, or when the page liked is not a fediverse post
+   * (then the note goes out as a note with the link, like any other).
+   */
+  async function reactionOf(note: SiteNote): Promise<SentReaction | undefined> {
+    const like = firstUrl(note.properties['like-of']);
+    const url = like ?? firstUrl(note.properties['repost-of']);
+    if (!url || ourNote(url)) return undefined;
+    try {
+      const object = await context().lookupObject(url, { documentLoader, contextLoader });
+      if (!object || isActor(object) || !object.id || !object.attributionId) return undefined;
+      if (!(object instanceof Note || object instanceof Article)) return undefined;
+      const author = await context().lookupObject(object.attributionId.href, {
+        documentLoader,
+        contextLoader,
+      });
+      if (!author || !isActor(author) || !author.id || !author.inboxId) return undefined;
+      return {
+        type: like ? 'Like' : 'Announce',
+        object: object.id.href,
+        author: author.id.href,
+        inbox: author.endpoints?.sharedInbox?.href ?? author.inboxId.href,
+        activity: '',
+      };
+    } catch (err) {
+      logger.info({ url, error: (err as Error).message }, 'a liked or reposted page is not a fediverse post');
+      return undefined;
+    }
+  }
+
+  /** What was sent for a reaction note (kept as its fingerprint), or undefined for a plain note. */
+  function sentReaction(fingerprint: string | undefined): SentReaction | undefined {
+    if (!fingerprint?.startsWith(REACTION)) return undefined;
+    try {
+      return JSON.parse(fingerprint.slice(REACTION.length)) as SentReaction;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Queues the Undo of a Like or Announce the site sent (to the author and the followers). */
+  async function undoReaction(noteId: number, r: SentReaction, followers: string[]): Promise<void> {
+    const ctx = context();
+    const undo = new Undo({
+      id: activityId(),
+      actor: ctx.getActorUri(ACTOR),
+      object: new (r.type === 'Like' ? Like : Announce)({
+        id: new URL(r.activity),
+        actor: ctx.getActorUri(ACTOR),
+        object: new URL(r.object),
+      }),
+      to: PUBLIC_COLLECTION,
+      ccs: [new URL(r.author), ctx.getFollowersUri(ACTOR)],
+    });
+    const json = await prepare(undo, noteId);
+    db.transaction(() => queueDeliveries(undo.id!.href, 'Undo', json, noteId, [...followers, r.inbox]))();
+  }
+
+  /** Sends a Like or Announce for a reaction note, replacing what was sent before. */
+  async function sendReaction(
+    note: SiteNote,
+    reaction: SentReaction,
+    known: FederatedNoteRow | undefined,
+    followers: string[],
+  ): Promise<unknown> {
+    const live = known?.state === 'created' ? known : undefined;
+    const before = sentReaction(live?.fingerprint);
+    if (before && before.type === reaction.type && before.object === reaction.object)
+      return { nothing: 'unchanged' };
+    if (before) await undoReaction(note.id, before, followers);
+    else if (live) {
+      // It went out as a note before: that note is withdrawn.
+      const ctx = context();
+      const del = new Delete({
+        id: activityId(),
+        actor: ctx.getActorUri(ACTOR),
+        object: new Tombstone({ id: new URL(live.object_id) }),
+        to: PUBLIC_COLLECTION,
+        cc: ctx.getFollowersUri(ACTOR),
+      });
+      const json = await prepare(del, note.id);
+      db.transaction(() => queueDeliveries(del.id!.href, 'Delete', json, note.id, followers))();
+    }
+    const ctx = context();
+    const common = {
+      id: activityId(),
+      actor: ctx.getActorUri(ACTOR),
+      object: new URL(reaction.object),
+      published: instant(note.publishedAt),
+    };
+    const activity =
+      reaction.type === 'Like'
+        ? new Like({
+            ...common,
+            to: new URL(reaction.author),
+            ccs: [PUBLIC_COLLECTION, ctx.getFollowersUri(ACTOR)],
+          })
+        : new Announce({
+            ...common,
+            to: PUBLIC_COLLECTION,
+            ccs: [new URL(reaction.author), ctx.getFollowersUri(ACTOR)],
+          });
+    const sent = { ...reaction, activity: activity.id!.href };
+    const json = await prepare(activity, note.id);
+    db.transaction(() => {
+      queueDeliveries(sent.activity, reaction.type, json, note.id, [...followers, reaction.inbox]);
+      store.upsertFederatedNote({
+        note_id: note.id,
+        object_id: urls.note(note.slug),
+        fingerprint: `${REACTION}${JSON.stringify(sent)}`,
+        state: 'created',
+        now: now(),
+      });
+    })();
+    return { sent: reaction.type, inboxes: new Set([...followers, reaction.inbox]).size };
+  }
+
   /** Tells the fediverse what it should now know about a note (the publish job). */
   async function publish(noteId: number): Promise<unknown> {
     const ctx = context();
     const note = notes.getNoteById(noteId);
-    const known = store.findFederatedNote(noteId);
-    const live = known?.state === 'created' ? known : undefined;
+    let known = store.findFederatedNote(noteId);
     const visible = note !== undefined && notes.isPublic(note);
-    const objectId = note ? urls.note(note.slug) : undefined;
     const followers = store.listFollowerInboxes();
+    // Likes and reposts of fediverse posts go out as Like and Announce.
+    const reaction = visible && note ? await reactionOf(note) : undefined;
+    if (reaction && note) return sendReaction(note, reaction, known, followers);
+    const sent = known?.state === 'created' ? sentReaction(known.fingerprint) : undefined;
+    if (sent) {
+      // It was a Like or Announce: taken back (then, if it is a plain note now, sent as one).
+      await undoReaction(noteId, sent, followers);
+      store.upsertFederatedNote({ ...known!, state: 'deleted', now: now() });
+      known = store.findFederatedNote(noteId);
+      if (!visible) return { sent: 'Undo' };
+    }
+    const live = known?.state === 'created' ? known : undefined;
+    const objectId = note ? urls.note(note.slug) : undefined;
     const deletion = async (oldId: string) => {
       const del = new Delete({
         id: activityId(),

@@ -36,6 +36,8 @@ export interface Peer {
   aliases: URL[];
   /** Sends an activity as alice to an actor (by id or object). */
   send(activity: Activity, to: { id: URL; inboxId: URL }): Promise<void>;
+  /** alice's posts by id (the last path segment of `/notes/{id}`): what the peer serves as Notes. */
+  notes: Map<string, string>;
   /** Every body POSTed to the peer's inboxes, as received (before Fedify's checks). */
   posts: string[];
   /**
@@ -58,6 +60,7 @@ export async function startPeer(): Promise<Peer> {
   const inbox: Peer['inbox'] = [];
   const aliases: URL[] = [];
   const posts: string[] = [];
+  const notes = new Map<string, string>();
   const control = { hold: false };
   const held: import('node:http').ServerResponse[] = [];
   let server: Server | undefined;
@@ -92,6 +95,17 @@ export async function startPeer(): Promise<Peer> {
       keys ??= [await generateCryptoKeyPair('RSASSA-PKCS1-v1_5'), await generateCryptoKeyPair('Ed25519')];
       return keys;
     });
+  federation.setObjectDispatcher(Note, '/notes/{id}', (ctx, values) => {
+    const content = notes.get(values.id);
+    if (content === undefined) return null;
+    return new Note({
+      id: ctx.getObjectUri(Note, values),
+      attribution: ctx.getActorUri('alice'),
+      to: PUBLIC_COLLECTION,
+      content,
+      url: new URL(`${origin}/@alice/${values.id}`),
+    });
+  });
   const record = async (_ctx: unknown, activity: Activity) => {
     inbox.push({
       type: activity.constructor.name,
@@ -134,6 +148,7 @@ export async function startPeer(): Promise<Peer> {
     inbox,
     aliceId: new URL(`${origin}/users/alice`),
     aliases,
+    notes,
     posts,
     control,
     held,

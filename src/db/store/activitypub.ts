@@ -133,6 +133,12 @@ export function activityPubStore(db: Db) {
      ON CONFLICT(id) DO NOTHING`,
   );
 
+  // NodeInfo's localPosts: what a visitor could list (the notes store's public filter).
+  const publicNotes = db.prepare(
+    `SELECT count(*) AS n FROM notes
+     WHERE published = 1 AND deleted_at IS NULL AND visibility = 'public' AND published_at <= ?`,
+  );
+
   const server = db.prepare('SELECT * FROM activitypub_servers WHERE host = ?');
   const servers = db.prepare('SELECT * FROM activitypub_servers ORDER BY failures DESC, host LIMIT 500');
   const delivered = db.prepare(
@@ -211,6 +217,9 @@ export function activityPubStore(db: Db) {
     findActivity: (id: string) => activity.get(id) as ActivityRow | undefined,
     /** Records a sent activity (an id already recorded keeps its JSON). */
     insertActivity: (row: Omit<ActivityRow, 'created_at'> & { now: string }) => putActivity.run(row),
+
+    /** How many notes are public now (`now` in the database's time format). */
+    countPublicNotes: (now: string) => (publicNotes.get(now) as { n: number }).n,
 
     /** Delivery to a server, or undefined. */
     findServer: (host: string) => server.get(host) as ServerRow | undefined,
