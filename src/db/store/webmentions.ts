@@ -177,10 +177,10 @@ export function webmentionsStore(db: Db) {
   const importRow = db.prepare(
     `INSERT INTO webmentions (source, target, source_host, note_id, status_token, state, detail, requests,
        moderation, kind, rsvp, url, author_name, author_url, author_photo, published_at, content_html,
-       content_text, in_reply_to, verified_at, received_at, updated_at)
+       content_text, in_reply_to, verified_at, received_at, updated_at, protocol, actor_id)
      VALUES (@source, @target, @source_host, @note_id, @status_token, @state, @detail, @requests, @moderation,
        @kind, @rsvp, @url, @author_name, @author_url, @author_photo, @published_at, @content_html,
-       @content_text, @in_reply_to, @verified_at, @received_at, @updated_at)
+       @content_text, @in_reply_to, @verified_at, @received_at, @updated_at, @protocol, @actor_id)
      ON CONFLICT(source, target) DO NOTHING`,
   );
 
