@@ -42,7 +42,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { activityPubStore, type FederatedNoteRow, type FollowerRow } from '../db/store/activitypub.js';
 import { webmentionsStore } from '../db/store/webmentions.js';
-import type { JobQueue } from '../jobs/queue.js';
+import { JobError, type JobQueue } from '../jobs/queue.js';
 import { toDbTime } from '../lib/db-time.js';
 import { AppError } from '../lib/errors.js';
 import { findHandles } from '../lib/fediverse-handles.js';
@@ -54,9 +54,10 @@ import type { NoteService } from '../notes/service.js';
 import type { Note as SiteNote } from '../notes/types.js';
 import { type FetchLike, readLimited } from '../outbound/safe-fetch.js';
 import { readSettings } from '../settings/service.js';
+import { htmlPool } from '../untrusted-html/pool.js';
 import { avatarHash } from '../webmention/avatars.js';
 import { createModeration, hostKey, parseDomain } from '../webmention/moderation.js';
-import { MAX_CONTENT_HTML, MAX_CONTENT_TEXT, sanitizeContent } from '../webmention/parse.js';
+import { MAX_CONTENT_HTML } from '../webmention/parse.js';
 import { AVATAR_JOB, acceptsMentions } from '../webmention/receive.js';
 import { deliver } from './deliver.js';
 import { createSiteKeyPairs } from './keys.js';
@@ -648,10 +649,29 @@ export function createActivityPub(deps: ActivityPubDeps) {
     const inReplyTo: string[] = [];
     if (p.object) {
       const raw = p.object.content?.toString() ?? '';
-      if (raw.length > MAX_CONTENT_HTML)
-        html = sanitizeContent(raw.slice(0, MAX_CONTENT_HTML), p.source.href);
-      else if (raw) html = sanitizeContent(raw, p.source.href);
-      text = html ? plainText(html, true).slice(0, MAX_CONTENT_TEXT) : null;
+      if (raw) {
+        // Read like a Webmention source (ADR 0015): on the strangers' worker thread, within the
+        // parse budget and its time and memory limits, never on the event loop.
+        const read = await htmlPool('inbound').run({
+          kind: 'remote-content',
+          html: raw,
+          base: p.source.href,
+        });
+        if (!read.ok) {
+          if (read.retryable) throw new JobError(`the post could not be read now: ${read.reason}`);
+          logger.info({ source: p.source.href, reason: read.reason }, 'a fediverse post could not be read');
+          return;
+        }
+        if (read.value.kind === 'refused') {
+          logger.info(
+            { source: p.source.href, problem: read.value.problem },
+            'a fediverse post is too complex',
+          );
+          return;
+        }
+        html = read.value.html;
+        text = read.value.text;
+      }
       const u = p.object.url instanceof URL ? p.object.url : p.object.url?.href;
       if (u && /^https?:$/.test(u.protocol)) url = u.href;
       if (p.object.published) published = toDbTime(new Date(p.object.published.epochMilliseconds));

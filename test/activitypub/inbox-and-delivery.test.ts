@@ -168,6 +168,29 @@ if (!support.enabled) {
       expect(stored[0]!.content_html!.length).toBeLessThanOrEqual(16 * 1024 + 64);
     });
 
+    test('a reply nested beyond the parse budget is refused, read off the main thread like a Webmention source', async () => {
+      site.t.notes.createNote({ content: 'Deep replies', slug: 'deep-replies' });
+      await drain();
+      const reply = (id: string, content: string) =>
+        new vocab.Create({
+          id: new URL(`${peer.url}notes/${id}/activity`),
+          actor: peer.aliceId,
+          object: new vocab.Note({
+            id: new URL(`${peer.url}notes/${id}`),
+            attribution: peer.aliceId,
+            content,
+            replyTarget: new URL(`${site.url}notes/deep-replies`),
+          }),
+        });
+      await send(reply('deep', `${'<div>'.repeat(300)}deep${'</div>'.repeat(300)}`));
+      await send(reply('shallow', '<p>Shallow <b>enough</b></p>'));
+      await drain();
+      expect(wm().findFederatedResponses(peer.aliceId.href, `${peer.url}notes/deep`)).toEqual([]);
+      const [ok] = wm().findFederatedResponses(peer.aliceId.href, `${peer.url}notes/shallow`);
+      expect(ok).toEqual(expect.objectContaining({ content_text: 'Shallow enough' }));
+      expect(ok!.content_html).toContain('<b>enough</b>');
+    });
+
     test('an Update of a reply changes what is shown, and it stays approved', async () => {
       const note = site.t.notes.createNote({ content: 'Edit your reply', slug: 'edit-your-reply' });
       await drain();
