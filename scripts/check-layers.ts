@@ -41,6 +41,7 @@ export const LAYERS: Layer[] = [
       'micropub',
       'reply-context',
       'webmention',
+      'activitypub',
       'syndication',
       'websub',
       // Moving in: the import contract, its engine and the source readers (ADR 0017).

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { activityPub } from './activitypub/feature.js';
 import { type AdminAuth, createAdminAuth } from './auth/admin-auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -32,6 +33,7 @@ import { ADMIN_BODY_LIMITS, adminApp } from './routes/admin/app.js';
 import { authRoutes } from './routes/auth/index.js';
 import { indieAuthRoutes } from './routes/indieauth/index.js';
 import { micropubRoutes } from './routes/micropub/index.js';
+import { activityPubRoutes } from './routes/site/activitypub.js';
 import { followRoutes } from './routes/site/follow.js';
 import { formerAddresses } from './routes/site/former-addresses.js';
 import { healthRoutes } from './routes/site/health.js';
@@ -61,6 +63,7 @@ const FEATURES = [
   websub, // pings the WebSub hub when what the home page and feeds show changes
   syndication, // copies of notes on Mastodon and Bluesky
   replyContexts, // title and author of the pages a like, bookmark, repost or reply cites
+  activityPub, // the site as a fediverse account: followers, notes delivered, replies received
 ] as const;
 
 /** Everything the application needs, built once by the composition root. */
@@ -183,6 +186,16 @@ export function buildApp(
   app.use('/metrics', loadSessionIfAvailable(auth));
   app.route('/', healthRoutes({ db, config, clock, logger, notes, metrics, version: deps.version }));
   app.route('/', metricsRoutes({ config, notes, metrics, version: deps.version }));
+  // ActivityPub (issue 26): WebFinger, NodeInfo, the actor and its inboxes, and the home page and
+  // note pages asked for as ActivityStreams; those pages say `Vary: Accept` either way.
+  app.use(
+    '*',
+    activityPubRoutes({
+      activityPub: features.activityPub,
+      siteUrl: config.siteUrl,
+      clockMs: () => clock.now().getTime(),
+    }),
+  );
   app.route('/', staticRoutes());
   app.route('/', mediaRoutes({ mediaPath: config.mediaPath }));
   // Webmention (W3C §3.1.2): every public page advertises the endpoint in a Link header too.
@@ -248,6 +261,7 @@ export function buildApp(
       fetch,
       webmentionsSent,
       webmentionsReceived,
+      activityPub: features.activityPub,
     }),
   );
 

@@ -5,9 +5,18 @@
  * the main thread.
  */
 import { type ClientPageFacts, clientFromHtml } from '../indieauth/client.js';
+import { measureHtml } from '../lib/html-budget.js';
+import { plainText } from '../notes/markdown.js';
 import { type PageFactsReading, readPageFacts } from '../reply-context/fetch.js';
 import type { HtmlTasks } from '../untrusted-html/pool.js';
-import { type MentionReading, readMention, type SourceFormat } from '../webmention/parse.js';
+import {
+  MAX_CONTENT_HTML,
+  MAX_CONTENT_TEXT,
+  type MentionReading,
+  readMention,
+  type SourceFormat,
+  sanitizeContent,
+} from '../webmention/parse.js';
 
 /** Reading a Webmention source (receive-verify.ts). */
 export interface MentionTask {
@@ -33,12 +42,39 @@ export interface ClientPageTask {
   base: string;
 }
 
+/** Reading the HTML of a post from the fediverse (an ActivityPub reply's content, activitypub/). */
+export interface RemoteContentTask {
+  kind: 'remote-content';
+  html: string;
+  /** The post's id: relative links resolve against it. */
+  base: string;
+}
+
+/** A post's content as shown: sanitised HTML and its text, or why it is not read. */
+export type RemoteContentReading =
+  | { kind: 'read'; html: string | null; text: string | null }
+  | { kind: 'refused'; problem: string };
+
+/** Measures (the parse budget), then sanitises, at most MAX_CONTENT_HTML characters of a post. */
+function readRemoteContent(task: RemoteContentTask): RemoteContentReading {
+  const html = task.html.slice(0, MAX_CONTENT_HTML);
+  const { problem } = measureHtml(html);
+  if (problem) return { kind: 'refused', problem };
+  const clean = sanitizeContent(html, task.base);
+  return {
+    kind: 'read',
+    html: clean || null,
+    text: clean ? plainText(clean, true).slice(0, MAX_CONTENT_TEXT) : null,
+  };
+}
+
 // What each kind of task gives, added to the pool's list of kinds.
 declare module '../untrusted-html/pool.js' {
   interface HtmlTasks {
     mention: { task: MentionTask; result: MentionReading };
     'page-facts': { task: PageFactsTask; result: PageFactsReading };
     'client-page': { task: ClientPageTask; result: ClientPageFacts };
+    'remote-content': { task: RemoteContentTask; result: RemoteContentReading };
   }
 }
 
@@ -54,6 +90,8 @@ export function runHtmlTask(task: HtmlTask): HtmlTasks[HtmlTask['kind']]['result
       return readPageFacts(task.html, task.url);
     case 'client-page':
       return clientFromHtml(task.html, task.base);
+    case 'remote-content':
+      return readRemoteContent(task);
     case 'ping':
       return 'pong';
   }

@@ -51,6 +51,9 @@ export interface ExportedMention {
   'wm-property': string;
   'wm-received': string;
   'wm-status': Moderation;
+  /** A response that came over ActivityPub (025_activitypub.sql): so, and the actor who sent it. */
+  'wm-protocol'?: 'activitypub';
+  'wm-actor'?: string;
 }
 
 /** A stored mention as mf2 JSON; undefined when nothing of its source is stored (refused, or deleted). */
@@ -78,6 +81,9 @@ export function mentionToMf2(row: WebmentionRow): ExportedMention | undefined {
     'wm-property': property,
     'wm-received': row.received_at,
     'wm-status': row.moderation,
+    ...(row.protocol === 'activitypub' && row.actor_id
+      ? { 'wm-protocol': 'activitypub' as const, 'wm-actor': row.actor_id }
+      : {}),
   };
 }
 
@@ -167,8 +173,12 @@ function rowFromItem(item: unknown, notes: NoteService, now: string): Webmention
     .filter((u): u is string => u !== undefined)
     .slice(0, 20);
   const url = normaliseUrl(str(first(props, 'url')) ?? '');
+  // Over ActivityPub: only its actor may later update or delete it (an Update, an Undo, a Delete).
+  const actor = o['wm-protocol'] === 'activitypub' ? normaliseUrl(str(o['wm-actor']) ?? '') : undefined;
   return {
     id: 0,
+    protocol: actor ? 'activitypub' : 'webmention',
+    actor_id: actor ?? null,
     source,
     target,
     source_host: hostKey(new URL(source).hostname),

@@ -74,12 +74,15 @@ function newNote(slug: string, id: number | undefined) {
  * left out (their lists are compared), and ids inside the home page's `?before=<time>-<id>`
  * cursors and admin links are normalised. Credentials never travel in an export
  * (docs/backup.md): tokens, and the connected accounts with their secrets (so the editor's "Copy
- * to" boxes, Micropub's syndicate-to list and the Follow page's accounts too). Everything else must come back as it was.
+ * to" boxes, Micropub's syndicate-to list and the Follow page's accounts too), nor does the
+ * fediverse identity (the actor's keys, followers and deliveries: docs/activitypub.md). Everything
+ * else must come back as it was.
  */
 const asImported: View = (key, a) => {
   if (
     /^ADMIN \/admin\/(edit|notes|preview|pages)\/\d+/.test(key) ||
-    /^ADMIN \/admin\/(tokens|syndication)$/.test(key)
+    /^ADMIN \/admin\/(tokens|syndication|activitypub)$/.test(key) ||
+    key.startsWith('ACTIVITYPUB ')
   )
     return undefined;
   const ids = (t: string) =>

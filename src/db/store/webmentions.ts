@@ -25,6 +25,10 @@ export interface WebmentionRow extends Omit<MentionContent, 'kind' | 'url'> {
   verified_at: string | null;
   received_at: string;
   updated_at: string;
+  /** How it came: a Webmention, or an ActivityPub activity (025_activitypub.sql). */
+  protocol: 'webmention' | 'activitypub';
+  /** The ActivityPub actor who sent it (only they may update or delete it), else null. */
+  actor_id: string | null;
 }
 
 /** What a first request from a source to a target records; verification fills in the rest. */
@@ -70,8 +74,25 @@ export interface AvatarRow {
   fetched_at: string;
 }
 
-// What a visitor sees: approved, and its content present.
-const SHOWN = "moderation = 'approved' AND verified_at IS NOT NULL AND kind IS NOT NULL";
+// What a visitor sees: approved, and its content present. A response that came over ActivityPub
+// is left out when the same response came as a Webmention too (Bridgy, or the sender's own
+// site): the same URL, or the same person's like or repost of the note.
+const SHOWN = `moderation = 'approved' AND verified_at IS NOT NULL AND kind IS NOT NULL
+  AND NOT (protocol = 'activitypub' AND EXISTS (
+    SELECT 1 FROM webmentions d WHERE d.note_id = webmentions.note_id AND d.protocol = 'webmention'
+      AND d.moderation = 'approved' AND d.verified_at IS NOT NULL AND d.kind IS NOT NULL
+      AND (d.url = webmentions.url OR d.url = webmentions.source
+        OR (d.kind = webmentions.kind AND d.kind IN ('like', 'repost') AND d.author_url = webmentions.author_url))))`;
+
+/** A response received over ActivityPub, as the inbox stores it. */
+export type FederatedResponse = MentionContent & {
+  source: string;
+  target: string;
+  source_host: string;
+  note_id: number | null;
+  actor_id: string;
+  moderation: Moderation;
+};
 
 /** Prepared statements for received Webmentions, domain rules and cached avatars. */
 export function webmentionsStore(db: Db) {
@@ -156,12 +177,31 @@ export function webmentionsStore(db: Db) {
   const importRow = db.prepare(
     `INSERT INTO webmentions (source, target, source_host, note_id, status_token, state, detail, requests,
        moderation, kind, rsvp, url, author_name, author_url, author_photo, published_at, content_html,
-       content_text, in_reply_to, verified_at, received_at, updated_at)
+       content_text, in_reply_to, verified_at, received_at, updated_at, protocol, actor_id)
      VALUES (@source, @target, @source_host, @note_id, @status_token, @state, @detail, @requests, @moderation,
        @kind, @rsvp, @url, @author_name, @author_url, @author_photo, @published_at, @content_html,
-       @content_text, @in_reply_to, @verified_at, @received_at, @updated_at)
+       @content_text, @in_reply_to, @verified_at, @received_at, @updated_at, @protocol, @actor_id)
      ON CONFLICT(source, target) DO NOTHING`,
   );
+
+  const upsertFederated = db.prepare(
+    `INSERT INTO webmentions (source, target, source_host, note_id, status_token, state, moderation, kind, rsvp, url,
+       author_name, author_url, author_photo, published_at, content_html, content_text, in_reply_to, verified_at,
+       received_at, updated_at, protocol, actor_id)
+     VALUES (@source, @target, @source_host, @note_id, @status_token, 'verified', @moderation, @kind, @rsvp, @url,
+       @author_name, @author_url, @author_photo, @published_at, @content_html, @content_text, @in_reply_to, @now,
+       @now, @now, 'activitypub', @actor_id)
+     ON CONFLICT(source, target) DO UPDATE SET state = 'verified', detail = NULL, kind = excluded.kind,
+       url = excluded.url, author_name = excluded.author_name, author_url = excluded.author_url,
+       author_photo = excluded.author_photo, published_at = excluded.published_at,
+       content_html = excluded.content_html, content_text = excluded.content_text,
+       in_reply_to = excluded.in_reply_to, verified_at = excluded.verified_at, updated_at = excluded.updated_at
+     WHERE webmentions.actor_id = excluded.actor_id
+     RETURNING *`,
+  );
+  const bySourceFromActor = db.prepare('SELECT * FROM webmentions WHERE actor_id = ? AND source = ?');
+  const deleteFromActor = db.prepare('DELETE FROM webmentions WHERE actor_id = ? AND source = ?');
+  const deleteAllFromActor = db.prepare('DELETE FROM webmentions WHERE actor_id = ?');
 
   const rule = db.prepare('SELECT * FROM webmention_domains WHERE domain = ?');
   const rules = db.prepare('SELECT * FROM webmention_domains ORDER BY rule, domain');
@@ -259,6 +299,21 @@ export function webmentionsStore(db: Db) {
     listBatch: (afterId: number, limit: number) => batch.all(afterId, limit) as WebmentionRow[],
     /** Writes an imported mention unless the pair exists; true when written. */
     insertImported: (row: ImportedWebmentionRow) => importRow.run(row).changes === 1,
+
+    /**
+     * Stores a response received over ActivityPub (a reply, like, boost or mention) or its update;
+     * undefined when the pair belongs to someone else.
+     */
+    upsertFederatedResponse: (r: FederatedResponse & { status_token: string; now: string }) =>
+      upsertFederated.get(r) as WebmentionRow | undefined,
+    /** The response `source` the actor sent, or undefined. */
+    findFederatedResponses: (actorId: string, source: string) =>
+      bySourceFromActor.all(actorId, source) as WebmentionRow[],
+    /** Deletes the response `source` the actor sent (an Undo or a Delete); how many rows went. */
+    deleteFederatedResponse: (actorId: string, source: string) =>
+      deleteFromActor.run(actorId, source).changes,
+    /** Deletes everything an actor sent (the account was deleted). */
+    deleteFederatedResponsesOf: (actorId: string) => deleteAllFromActor.run(actorId).changes,
 
     /** The rule for exactly this domain, or undefined. */
     findDomainRule: (domain: string) => rule.get(domain) as DomainRuleRow | undefined,

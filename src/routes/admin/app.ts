@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { ActivityPubFeature } from '../../activitypub/feature.js';
 import type { AdminAuth } from '../../auth/admin-auth.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
@@ -17,6 +18,7 @@ import type { SiteContext } from '../../site/context.js';
 import type { Syndication } from '../../syndication/service.js';
 import type { WebmentionReceiver } from '../../webmention/receive.js';
 import type { WebmentionSender } from '../../webmention/sender.js';
+import { activityPubAdminRoutes } from './activitypub.js';
 import { adminGuard } from './guard.js';
 import { adminRoutes } from './index.js';
 import { pagesAdminRoutes } from './pages.js';
@@ -45,6 +47,8 @@ export interface AdminAppDeps {
   fetch: FetchLike;
   webmentionsSent: WebmentionSender;
   webmentionsReceived: WebmentionReceiver;
+  /** The site as a fediverse account (its screen says so when it is off). */
+  activityPub: ActivityPubFeature;
 }
 
 /**
@@ -111,6 +115,7 @@ export function adminApp(deps: AdminAppDeps): Hono<{ Variables: SessionVars }> {
     webmentionModerationRoutes({ config, receiver: deps.webmentionsReceived, site, notes }),
     syndicationAdminRoutes({ config, notes, syndication: deps.syndication, fetch, site, clock, logger }),
     pagesAdminRoutes({ config, pages: deps.pages, site }),
+    activityPubAdminRoutes({ config, site, activityPub: deps.activityPub }),
   ];
   for (const feature of features) admin.route('/', feature);
   return admin;

@@ -26,6 +26,7 @@ const ADMIN_NAV: readonly (readonly [string, string])[] = [
   ['/admin/syndication', 'Syndication'],
   ['/admin/tokens', 'Tokens'],
   ['/admin/sessions', 'Sessions'],
+  ['/admin/activitypub', 'ActivityPub'],
   ['/admin/settings', 'Settings'],
   ['/admin/health', 'Health'],
 ];

@@ -4,6 +4,7 @@
  */
 import type { Part } from '../world.js';
 import { accounts } from './accounts.js';
+import { activityPub } from './activitypub.js';
 import { doctor } from './doctor.js';
 import { movingIn } from './moving-in.js';
 import { pages } from './pages.js';
@@ -19,6 +20,7 @@ export const PARTS: Part[] = [
   pages,
   webmentions,
   webmentionsSent,
+  activityPub,
   tokens,
   movingIn,
   doctor,
