@@ -113,8 +113,9 @@ export function splitFrontMatter(text: string, file: string): SplitFile {
     const doc = parseDocument(yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: false });
     const err = doc.errors[0];
     if (err) {
-      const at = err.linePos?.[0];
-      const place = at ? { line: at.line + 1, column: at.col } : { line: 2, column: 1 };
+      // The place in the file: the front matter starts on its second line.
+      const at = placeOf(yamlText, err.pos[0]);
+      const place = { line: at.line + 1, column: at.column };
       const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
       throw new ImportSourceError(file, place, `the YAML front matter cannot be read: ${what}`);
     }
@@ -160,9 +161,10 @@ export function splitFrontMatter(text: string, file: string): SplitFile {
     try {
       data = JSON.parse(jsonText);
     } catch (err) {
-      const m = /position (\d+)/.exec((err as Error).message);
-      const place = m ? placeOf(jsonText, Number(m[1])) : { line: 1, column: 1 };
-      const what = (err as Error).message.replace(/ in JSON at position \d+.*$/, '');
+      // Node's JSON errors seldom say where; JSON is YAML, whose parser does.
+      const located = parseDocument(jsonText, { prettyErrors: false }).errors[0];
+      const place = located ? placeOf(jsonText, located.pos[0]) : { line: 1, column: 1 };
+      const what = located ? located.message.split('\n')[0]! : (err as Error).message.split('\n')[0]!;
       throw new ImportSourceError(file, place, `the JSON front matter cannot be read: ${what}`);
     }
     return { data: mapping(data, file, 'JSON'), body: bodyAfter(src, end), format: 'json' };

@@ -175,10 +175,11 @@ function readYamlConfig(text: string, file: string): Record<string, unknown> {
   const doc = parseDocument(text, { schema: 'core', prettyErrors: false });
   const err = doc.errors[0];
   if (err) {
-    const at = err.linePos?.[0];
+    const before = text.slice(0, err.pos[0]);
+    const line = before.split('\n').length;
     throw new ImportSourceError(
       file,
-      at ? { line: at.line, column: at.col } : undefined,
+      { line, column: err.pos[0] - before.lastIndexOf('\n') },
       `cannot be read: ${err.message.split('\n')[0]}`,
     );
   }
