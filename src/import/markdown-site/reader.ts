@@ -460,7 +460,7 @@ function addressesOf(
 }
 
 /** Sources of pictures a post's text names: Markdown images, `<img>`, and Hugo's figure shortcode. */
-const MD_IMAGE = /!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
+const MD_IMAGE = /!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
 const HTML_IMAGE = /<img\b[^>]*>/gi;
 const FIGURE = /\{\{[<%]\s*figure\b([^}]*?)[>%]\}\}/g;
 
@@ -519,15 +519,17 @@ function pictures(ctx: Ctx, e: Entry, body: string): { body: string; media: Impo
     const alt = attr(attrs, 'alt') ?? attr(attrs, 'caption') ?? attr(attrs, 'title') ?? '';
     return `![${alt.replace(/[[\]]/g, '')}](${src})`;
   });
-  out = out.replace(MD_IMAGE, (all, alt: string, src: string) => {
+  out = out.replace(MD_IMAGE, (all, alt: string, src: string, title?: string) => {
     const url = found(src, alt);
-    return url ? all.replace(src, url) : all;
+    return url ? `![${alt}](${url}${title ?? ''})` : all;
   });
   out = out.replace(HTML_IMAGE, (tag) => {
     const src = attr(tag, 'src');
     if (!src) return tag;
     const url = found(src, attr(tag, 'alt') ?? '');
-    return url ? tag.replace(src, url) : tag;
+    return url
+      ? tag.replace(/(\bsrc\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s>]+)/i, (_, a: string) => `${a}"${url}"`)
+      : tag;
   });
   return { body: out, media };
 }
@@ -582,7 +584,12 @@ function itemOf(ctx: Ctx, entry: Entry): ImportEvent {
   let e = entry;
   const file = readText(ctx.root, e.rel);
   if (!file)
-    return { type: 'skipped', sourceId: e.rel, label: e.rel, reason: 'not a regular file of the site' };
+    return {
+      type: 'skipped',
+      sourceId: e.rel,
+      label: e.rel,
+      reason: 'not a regular file of the site, or larger than 5 MB',
+    };
   const { text, mtime } = file;
   const { data, body: raw, format } = splitFrontMatter(text, join(ctx.root, e.rel));
   const { site } = ctx;
