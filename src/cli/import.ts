@@ -24,9 +24,11 @@ import { withSiteDatabase } from './site-database.js';
 const FROM = ['starpunk', 'markdown', ...FORMATS.map((f) => f.name)];
 
 const USAGE = `usage: starpunk import <file | folder | URL> [options]
-  a WordPress export (WXR), a StarPunk data directory or export, or a folder of Markdown files
+  a WordPress export (WXR), the folder of a Jekyll, Hugo, Eleventy or Indiekit site,
+  a StarPunk data directory or export, or a folder of Markdown files
   --from NAME     the format, when it cannot be told from the file (${FROM.join(', ')})
   --media DIR     where the export's pictures are (WordPress: a copy of wp-content/uploads)
+  --site URL      the old site's address, when its files do not say it (Eleventy) or say it wrongly
   --no-fetch      never fetch pictures from the old site (only --media is read)
   --dry-run       read everything and report what would happen; write nothing
   --announce      send Webmentions, syndication and WebSub pings for the imported notes
@@ -62,9 +64,9 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       from === undefined &&
       ((statSync(source).isDirectory() && !detectFormat(source)) || /\.(db|sqlite3?)$/i.test(source)));
   if (legacy) {
-    if (values['dry-run'] || values.announce || values.media) {
+    if (values['dry-run'] || values.announce || values.media || values.site) {
       io.stderr(
-        'starpunk import: --dry-run, --announce and --media apply to exports of other platforms, not to a StarPunk data directory or a Markdown folder\n',
+        'starpunk import: --dry-run, --announce, --media and --site apply to exports of other platforms, not to a StarPunk data directory or a Markdown folder\n',
       );
       return EXIT.failure;
     }
@@ -100,6 +102,11 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       return EXIT.failure;
     }
     const chosen = format;
+    const siteUrl = values.site;
+    if (siteUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(siteUrl)) {
+      io.stderr(`starpunk import: --site wants the old site's address (https://…), not "${siteUrl}"\n`);
+      return EXIT.failure;
+    }
     const mediaFolder = values.media ? resolve(io.cwd, values.media) : undefined;
     if (mediaFolder && !existsSync(mediaFolder)) {
       io.stderr(`starpunk import: no folder at ${mediaFolder} (--media)\n`);
@@ -111,6 +118,7 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       const reader = chosen.open(file, {
         ...(mediaFolder ? { mediaFolder } : {}),
         ...(isUrl ? { sourceUrl: source } : {}),
+        ...(siteUrl ? { siteUrl } : {}),
         ...(values['no-fetch'] ? {} : { fetch }),
       });
       const progress = progressPrinter(io);
@@ -160,6 +168,7 @@ function parse(args: string[]) {
     options: {
       from: { type: 'string' },
       media: { type: 'string' },
+      site: { type: 'string' },
       'no-fetch': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       announce: { type: 'boolean' },

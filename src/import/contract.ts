@@ -110,6 +110,11 @@ export interface SourceReader {
   /** The old site's address when the source says it (a WXR's base URL), for the report. */
   siteUrl?: string;
   /**
+   * The folder the source's own files are in (a Markdown site's folder, whose pictures sit beside
+   * its posts): where the engine reads `ImportMedia.localPath` from when no `--media` was given.
+   */
+  mediaFolder?: string;
+  /**
    * The items, streamed: a reader holds only what it must (an index of attachments, say), never
    * the whole source. Throws `ImportSourceError` on input it cannot read, naming the place.
    */
@@ -125,6 +130,11 @@ export interface ReaderOptions {
    * A reader resolves relative links against it and follows pagination from it.
    */
   sourceUrl?: string;
+  /**
+   * The old site's address as the person gave it (`--site`), for a source that does not say it
+   * (an Eleventy site) or says it wrongly: old addresses are computed under it.
+   */
+  siteUrl?: string;
   /**
    * The SSRF-safe fetch (with the import's User-Agent) for a reader that must fetch more of its
    * source (a feed's next page). Absent with `--no-fetch`: then the reader reads only what it has

@@ -188,10 +188,13 @@ export async function runImport(
 
   // --- pictures ------------------------------------------------------------------------------
 
+  // The folder given with the import (--media), else the source's own (a Markdown site's folder).
+  const mediaFolder = options.mediaFolder ?? reader.mediaFolder;
+
   async function mediaBytes(m: ImportMedia): Promise<{ bytes: Buffer; from: 'folder' | 'fetched' }> {
-    if (options.mediaFolder && m.localPath) {
+    if (mediaFolder && m.localPath) {
       try {
-        const full = resolveUnder(options.mediaFolder, m.localPath);
+        const full = resolveUnder(mediaFolder, m.localPath);
         const st = lstatSync(full);
         if (st.isFile() && st.size <= MAX_MEDIA_BYTES) return { bytes: readFileSync(full), from: 'folder' };
       } catch {
@@ -200,8 +203,8 @@ export async function runImport(
     }
     if (!target.fetch) {
       throw new Error(
-        options.mediaFolder
-          ? `not in ${options.mediaFolder}, and fetching from the old site is off`
+        mediaFolder
+          ? `not in ${mediaFolder}, and fetching from the old site is off`
           : 'no local folder given (--media) and fetching from the old site is off',
       );
     }
@@ -318,8 +321,11 @@ export async function runImport(
       stored.set(m.url, url);
       if (m.role === 'photo' && !photos.some((p) => p.url === url)) photos.push({ url, alt: m.alt });
     }
+    // Markdown is rewritten too: a Markdown source names its pictures by their old addresses.
     const markdown =
-      'html' in item.content ? htmlToMarkdown(rewrite(item.content.html, stored)) : item.content.markdown;
+      'html' in item.content
+        ? htmlToMarkdown(rewrite(item.content.html, stored))
+        : rewrite(item.content.markdown, stored);
     for (const w of item.warnings) warn(`${item.label}: ${w}`);
     at(item.publishedAt);
     try {
