@@ -4,10 +4,11 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ImportFormat } from './contract.js';
+import { mastodonFormat } from './mastodon/reader.js';
 import { wordpressFormat } from './wordpress/reader.js';
 
 /** Every format the engine imports, by name. */
-export const FORMATS: readonly ImportFormat[] = [wordpressFormat];
+export const FORMATS: readonly ImportFormat[] = [wordpressFormat, mastodonFormat];
 
 /** The format named `name` (`--from`), or undefined. */
 export function formatNamed(name: string): ImportFormat | undefined {
