@@ -61,6 +61,18 @@ describe('jsonArrayElements', () => {
     expect((await all('{"a": [1], "orderedItems": [2]}', 'orderedItems')).map((e) => e.value)).toEqual([2]);
   });
 
+  it('yields an element before a later one in the same chunk turns out broken', async () => {
+    const seen: unknown[] = [];
+    await expect(async () => {
+      for await (const el of jsonArrayElements(
+        chunked('{"orderedItems": [{"a": 1}, {"a": tru}]}', 1000),
+        'orderedItems',
+      ))
+        seen.push(el.value);
+    }).rejects.toThrow('not valid JSON');
+    expect(seen).toEqual([{ a: 1 }]);
+  });
+
   it('refuses what is not a JSON object holding the array, naming the place', async () => {
     expect((await error('[1, 2]')).message).toContain('not a JSON object');
     expect((await error('')).message).toContain('empty');

@@ -98,7 +98,6 @@ export async function* jsonArrayElements(
 
   for await (const chunk of chunks) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
-    const done: JsonArrayElement[] = [];
     if (inArray && elementPlace) partStart = 0;
     for (let i = 0; i < buf.length; i++) {
       const b = buf[i]!;
@@ -133,7 +132,8 @@ export async function* jsonArrayElements(
         // Directly inside the wanted array: a comma or the closing bracket ends an element.
         if (b === COMMA || b === CLOSE_ARRAY) {
           const el = finishElement(buf, i);
-          if (el) done.push(el);
+          // Yielded at once: what the consumer does with it comes before a later element's error.
+          if (el) yield el;
           else if (b === COMMA || afterComma) fail('an empty element in the array');
           afterComma = b === COMMA;
           if (b === CLOSE_ARRAY) {
@@ -183,7 +183,6 @@ export async function* jsonArrayElements(
         );
     }
     partStart = -1;
-    for (const el of done) yield el;
   }
   if (!started) fail('the document is empty');
   if (inString || stack.length > 0) fail('the document ends too early (cut short?)');
