@@ -8,6 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/run.js';
@@ -391,6 +392,16 @@ describe('the unpacked archive, the visibility choice, a dry run and broken arch
     expect(r.err).toContain('nothing was imported');
     expect(state(target)).toMatchObject({ notes: [], imported: [], addresses: [], media: [], noteFiles: [] });
     expect(filesUnder(join(target, 'media')).filter((f) => !f.startsWith('.'))).toEqual([]);
+  });
+
+  it('tells what to do with an archive from before Mastodon 4.2 (.tar.gz)', async () => {
+    const folder = tempDir('starpunk-mastodon-old-');
+    // BackupService before 4.2: Gem::Package::TarWriter in a GzipWriter, named archive-<time>-<hex>.tar.gz.
+    const old = join(folder, 'archive-20230101120000-5d41402abc4b2a76b9719d911017c592.tar.gz');
+    writeFileSync(old, gzipSync(Buffer.from('outbox.json')));
+    const r = await importCli(tempDir('starpunk-mastodon-old-site-'), [old]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain(`${old}: an archive from Mastodon before 4.2 (.tar.gz): unpack it`);
   });
 
   it('says what is missing when the zip is not a Mastodon archive', async () => {
