@@ -6,7 +6,16 @@
  * folder, the visibility choice, a dry run, broken archives that leave the site as it was, and a
  * second run and a later, longer archive that add only what is new.
  */
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -17,7 +26,7 @@ import { captureIo } from '../helpers/io.js';
 import { type LiveSite, startLiveSite } from '../helpers/live-site.js';
 import { cleanup, siteEnv, tempDir } from '../ops/ops-helpers.js';
 import { FIXTURES, fixture, writeArchiveFolder, writeArchiveZip } from './mastodon-archive.js';
-import { importCli, wxr } from './wxr.js';
+import { importCli, writeJpeg, wxr } from './wxr.js';
 
 const ALICE = 'https://social.example/users/alice';
 const CAT = '109318744830216801';
@@ -320,6 +329,34 @@ describe('the unpacked archive, the visibility choice, a dry run and broken arch
     expect(r.code).toBe(0);
     expect(r.out).toContain('read 11, imported 11 notes and 0 pages, skipped 0, failed 0');
     expect(noteOf(target, DIRECT)!.visibility).toBe('private');
+  });
+
+  it('reads no file outside the unpacked archive, whatever an attachment names', async () => {
+    const root = tempDir('starpunk-mastodon-hostile-');
+    const folder = join(root, 'archive');
+    mkdirSync(folder);
+    // A real picture beside the archive: were it read, it would be stored.
+    await writeJpeg(root, 'secret.jpg');
+    const outbox = outboxWith([]);
+    const hostile = JSON.parse(outbox) as { orderedItems: { object?: { attachment?: unknown[] } }[] };
+    const attachment = (url: string) => ({ type: 'Document', mediaType: 'image/jpeg', url, name: 'x' });
+    hostile.orderedItems[1]!.object!.attachment = [
+      attachment('../secret.jpg'),
+      attachment('/../../secret.jpg'),
+    ];
+    hostile.orderedItems[2]!.object!.attachment = [attachment('media_attachments/link.jpg')];
+    await writeArchiveFolder(folder, { outbox: JSON.stringify(hostile) });
+    symlinkSync(join(root, 'secret.jpg'), join(folder, 'media_attachments', 'link.jpg'));
+    const target = tempDir('starpunk-mastodon-hostile-site-');
+    const r = await importCli(target, [folder]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('imported 10 notes');
+    expect(r.out).toContain('an attachment at ../secret.jpg that is not in the archive');
+    expect(r.out).toContain('an attachment at /../../secret.jpg that is not in the archive');
+    expect(r.out).toMatch(
+      /failed +https:\/\/social\.example\/@alice\/109319005678901803: picture .*link\.jpg: media_attachments\/link\.jpg is not in the archive/,
+    );
+    expect(r.out).toContain('media: stored 3 (');
   });
 
   it('refuses a visibility it does not know, or one given for another format', async () => {
