@@ -23,8 +23,28 @@ import { withSiteDatabase } from './site-database.js';
 
 const FROM = ['starpunk', 'markdown', ...FORMATS.map((f) => f.name)];
 
+/** The choices the formats offer (`--mastodon-visibility keep`), with the format offering each. */
+const CHOICES = FORMATS.flatMap((f) => (f.choices ?? []).map((c) => ({ ...c, format: f })));
+
+/** A usage line per choice, wrapped. */
+const choiceUsage = CHOICES.map((c) => {
+  const head = `  --${c.name} ${c.values.join('|')}`;
+  const words = c.help.split(' ');
+  const lines: string[] = [];
+  let lineNow = '';
+  for (const w of words) {
+    if (lineNow && lineNow.length + w.length + 1 > 80) {
+      lines.push(lineNow);
+      lineNow = w;
+    } else lineNow = lineNow ? `${lineNow} ${w}` : w;
+  }
+  if (lineNow) lines.push(lineNow);
+  return `${head}\n${lines.map((l) => `                  ${l}`).join('\n')}\n`;
+}).join('');
+
 const USAGE = `usage: starpunk import <file | folder | URL> [options]
-  a WordPress export (WXR), the folder of a Jekyll, Hugo, Eleventy or Indiekit site,
+  a WordPress export (WXR), a Mastodon account archive (the zip, or the folder it unpacks to),
+  the folder of a Jekyll, Hugo, Eleventy or Indiekit site,
   a StarPunk data directory or export, or a folder of Markdown files
   --from NAME     the format, when it cannot be told from the file (${FROM.join(', ')})
   --media DIR     where the export's pictures are (WordPress: a copy of wp-content/uploads)
@@ -33,7 +53,7 @@ const USAGE = `usage: starpunk import <file | folder | URL> [options]
   --dry-run       read everything and report what would happen; write nothing
   --announce      send Webmentions, syndication and WebSub pings for the imported notes
                   (by default an import tells no one)
-`;
+${choiceUsage}`;
 
 /** `starpunk import <source>`: bring a site in (see USAGE); importing twice creates nothing new. */
 export async function importCommand(args: string[], io: Io): Promise<number> {
@@ -64,7 +84,13 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       from === undefined &&
       ((statSync(source).isDirectory() && !detectFormat(source)) || /\.(db|sqlite3?)$/i.test(source)));
   if (legacy) {
-    if (values['dry-run'] || values.announce || values.media || values.site) {
+    if (
+      values['dry-run'] ||
+      values.announce ||
+      values.media ||
+      values.site ||
+      CHOICES.some((c) => c.name in values)
+    ) {
       io.stderr(
         'starpunk import: --dry-run, --announce, --media and --site apply to exports of other platforms, not to a StarPunk data directory or a Markdown folder\n',
       );
@@ -107,6 +133,20 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
       io.stderr(`starpunk import: --site wants the old site's address (https://…), not "${siteUrl}"\n`);
       return EXIT.failure;
     }
+    const choices: Record<string, string> = {};
+    for (const c of CHOICES) {
+      const v = (values as Record<string, unknown>)[c.name];
+      if (typeof v !== 'string') continue;
+      if (c.format !== chosen) {
+        io.stderr(`starpunk import: --${c.name} applies to a ${c.format.title}, not to a ${chosen.title}\n`);
+        return EXIT.failure;
+      }
+      if (!c.values.includes(v)) {
+        io.stderr(`starpunk import: --${c.name} must be one of ${c.values.join(', ')}\n`);
+        return EXIT.failure;
+      }
+      choices[c.name] = v;
+    }
     const mediaFolder = values.media ? resolve(io.cwd, values.media) : undefined;
     if (mediaFolder && !existsSync(mediaFolder)) {
       io.stderr(`starpunk import: no folder at ${mediaFolder} (--media)\n`);
@@ -120,6 +160,7 @@ export async function importCommand(args: string[], io: Io): Promise<number> {
         ...(isUrl ? { sourceUrl: source } : {}),
         ...(siteUrl ? { siteUrl } : {}),
         ...(values['no-fetch'] ? {} : { fetch }),
+        ...(Object.keys(choices).length > 0 ? { choices } : {}),
       });
       const progress = progressPrinter(io);
       let report: ImportReport;
@@ -172,6 +213,7 @@ function parse(args: string[]) {
       'no-fetch': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       announce: { type: 'boolean' },
+      ...Object.fromEntries(CHOICES.map((c) => [c.name, { type: 'string' as const }])),
     },
     allowPositionals: true,
     strict: true,
@@ -233,8 +275,9 @@ function printReport(io: Io, format: ImportFormat, source: string, r: ImportRepo
   if (because) out(`skipped: ${because}`);
   if (!r.dryRun) {
     const m = r.media;
+    const fromSource = m.fromSource > 0 ? `, from the ${format.title} ${m.fromSource}` : '';
     out(
-      `media: stored ${m.stored} (from the folder ${m.fromFolder}, fetched ${m.fetched}), reused ${m.reused}, failed ${m.failed}`,
+      `media: stored ${m.stored} (from the folder ${m.fromFolder}${fromSource}, fetched ${m.fetched}), reused ${m.reused}, failed ${m.failed}`,
     );
     const s = r.responses;
     out(`responses: imported ${s.imported}, skipped ${s.skipped}, failed ${s.failed}`);

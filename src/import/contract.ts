@@ -23,6 +23,12 @@ export interface ImportMedia {
    * wp-content/uploads; a Mastodon archive's own files), when the reader knows it.
    */
   localPath?: string;
+  /**
+   * Its bytes from the source itself (a file inside an archive the reader opened), when the reader
+   * has them: tried before the local folder and the old site. Throws when the file is missing,
+   * unreadable or larger than `maxBytes`.
+   */
+  read?: (maxBytes: number) => Promise<Buffer>;
   /** Alt text, '' when the source had none. */
   alt: string;
   /**
@@ -87,6 +93,12 @@ export interface ImportItem {
   };
   responses: ImportResponse[];
   /**
+   * Addresses in `properties` that name other items of the same source (a reply to one's own
+   * earlier toot, a boost of it): each is replaced by that item's address here when it was
+   * imported as a note (earlier in this run or in an earlier one); otherwise it stays as it is.
+   */
+  sameSource?: { url: string; sourceId: string }[];
+  /**
    * Every address it had on its old site (absolute URLs): its permalink, `?p=N`, a feed `link`.
    * Each answers 301 to the new note or page here (former addresses).
    */
@@ -141,6 +153,20 @@ export interface ReaderOptions {
    * and says what it did not follow as a warning.
    */
   fetch?: FetchLike;
+  /** The person's answers to the format's `choices`, by name (a choice left out takes its default). */
+  choices?: Record<string, string>;
+}
+
+/**
+ * A choice a format offers the person importing: `--<name> <value>` on the command line (the
+ * admin's Import screen can offer the same values).
+ */
+export interface ImportChoice {
+  name: string;
+  values: readonly string[];
+  default: string;
+  /** One line for the usage text: what each value does. */
+  help: string;
 }
 
 /** A format StarPunk imports: how to recognise it and how to open it. */
@@ -156,6 +182,8 @@ export interface ImportFormat {
    * StarPunk data directory / Markdown folder import (src/ops/import.ts).
    */
   detectFolder?(path: string): boolean;
+  /** What the person may choose about this format's import (which posts come across, say). */
+  choices?: readonly ImportChoice[];
   /** `path` is a file, or a folder this format's `detectFolder` claimed. */
   open(path: string, options: ReaderOptions): SourceReader;
 }

@@ -103,7 +103,15 @@ export interface ImportReport {
   failed: number;
   /** Why items were skipped, with how many each. */
   skippedBecause: Record<string, number>;
-  media: { stored: number; fetched: number; fromFolder: number; reused: number; failed: number };
+  /** Pictures stored: read from the local folder, from the source itself (an archive's files), or fetched. */
+  media: {
+    stored: number;
+    fetched: number;
+    fromFolder: number;
+    fromSource: number;
+    reused: number;
+    failed: number;
+  };
   responses: { imported: number; skipped: number; failed: number };
   oldAddresses: { mapped: number; notKept: number };
   warnings: string[];
@@ -135,7 +143,7 @@ function emptyReport(reader: SourceReader, options: ImportOptions): ImportReport
     skipped: 0,
     failed: 0,
     skippedBecause: {},
-    media: { stored: 0, fetched: 0, fromFolder: 0, reused: 0, failed: 0 },
+    media: { stored: 0, fetched: 0, fromFolder: 0, fromSource: 0, reused: 0, failed: 0 },
     responses: { imported: 0, skipped: 0, failed: 0 },
     oldAddresses: { mapped: 0, notKept: 0 },
     warnings: [],
@@ -191,7 +199,10 @@ export async function runImport(
   // The folder given with the import (--media), else the source's own (a Markdown site's folder).
   const mediaFolder = options.mediaFolder ?? reader.mediaFolder;
 
-  async function mediaBytes(m: ImportMedia): Promise<{ bytes: Buffer; from: 'folder' | 'fetched' }> {
+  async function mediaBytes(
+    m: ImportMedia,
+  ): Promise<{ bytes: Buffer; from: 'folder' | 'source' | 'fetched' }> {
+    if (m.read) return { bytes: await m.read(MAX_MEDIA_BYTES), from: 'source' };
     if (mediaFolder && m.localPath) {
       try {
         const full = resolveUnder(mediaFolder, m.localPath);
@@ -252,7 +263,7 @@ export async function runImport(
       written.push({ uuid, files });
       if (!known) record(key, 'media', item.id);
       report.media.stored++;
-      report.media[from === 'folder' ? 'fromFolder' : 'fetched']++;
+      report.media[from === 'folder' ? 'fromFolder' : from === 'source' ? 'fromSource' : 'fetched']++;
       return item;
     } catch (err) {
       report.media.failed++;
@@ -338,8 +349,9 @@ export async function runImport(
         return;
       }
       const properties: Mf2Properties = {};
+      const here = sameSourceAddresses(item);
       for (const [k, v] of Object.entries(item.properties ?? {}))
-        if (v && v.length > 0) properties[k] = [...v];
+        if (v && v.length > 0) properties[k] = v.map((u) => here.get(u) ?? u);
       if (item.summary) properties.summary = [item.summary];
       const note = target.notes.createNote({
         content: markdown,
@@ -360,6 +372,18 @@ export async function runImport(
     } finally {
       target.clock.set(now);
     }
+  }
+
+  /** The addresses here of the items of the same source that `item` names (item.sameSource). */
+  function sameSourceAddresses(item: ImportItem): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const { url, sourceId } of item.sameSource ?? []) {
+      const known = imported.findImported(format, sourceId);
+      if (known?.kind !== 'note' || known.target_id === null) continue;
+      const note = target.notes.getNoteById(known.target_id);
+      if (note) out.set(url, new URL(`notes/${encodeURIComponent(note.slug)}`, target.siteUrl).href);
+    }
+    return out;
   }
 
   /** Creates a page, its slug suffixed (-2, -3…) while another page holds it. */

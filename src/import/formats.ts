@@ -5,10 +5,11 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ImportFormat } from './contract.js';
 import { MARKDOWN_SITE_FORMATS } from './markdown-site/reader.js';
+import { mastodonFormat } from './mastodon/reader.js';
 import { wordpressFormat } from './wordpress/reader.js';
 
 /** Every format the engine imports, by name. */
-export const FORMATS: readonly ImportFormat[] = [wordpressFormat, ...MARKDOWN_SITE_FORMATS];
+export const FORMATS: readonly ImportFormat[] = [wordpressFormat, mastodonFormat, ...MARKDOWN_SITE_FORMATS];
 
 /** The format named `name` (`--from`), or undefined. */
 export function formatNamed(name: string): ImportFormat | undefined {
