@@ -4,6 +4,7 @@
  * Everything here is synchronous and runs on a worker thread (untrusted-html/pool.ts), never on
  * the main thread.
  */
+import { type HFeedReading, readHFeedPage } from '../import/feed/hfeed.js';
 import { type ClientPageFacts, clientFromHtml } from '../indieauth/client.js';
 import { type PageFactsReading, readPageFacts } from '../reply-context/fetch.js';
 import type { HtmlTasks } from '../untrusted-html/pool.js';
@@ -33,12 +34,21 @@ export interface ClientPageTask {
   base: string;
 }
 
+/** Reading a page of an h-feed being imported (import/feed/). */
+export interface HFeedTask {
+  kind: 'h-feed';
+  html: string;
+  url: string;
+  label: string;
+}
+
 // What each kind of task gives, added to the pool's list of kinds.
 declare module '../untrusted-html/pool.js' {
   interface HtmlTasks {
     mention: { task: MentionTask; result: MentionReading };
     'page-facts': { task: PageFactsTask; result: PageFactsReading };
     'client-page': { task: ClientPageTask; result: ClientPageFacts };
+    'h-feed': { task: HFeedTask; result: HFeedReading };
   }
 }
 
@@ -54,6 +64,8 @@ export function runHtmlTask(task: HtmlTask): HtmlTasks[HtmlTask['kind']]['result
       return readPageFacts(task.html, task.url);
     case 'client-page':
       return clientFromHtml(task.html, task.base);
+    case 'h-feed':
+      return readHFeedPage(task.html, task.url, task.label);
     case 'ping':
       return 'pong';
   }

@@ -4,10 +4,21 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ImportFormat } from './contract.js';
+import { anyFeedFormat, atomFormat, hFeedFormat, jsonFeedFormat, rssFormat } from './feed/reader.js';
 import { wordpressFormat } from './wordpress/reader.js';
 
-/** Every format the engine imports, by name. */
-export const FORMATS: readonly ImportFormat[] = [wordpressFormat];
+/**
+ * Every format the engine imports, by name. Order matters for detection: a WordPress export is
+ * RSS too, so it is tried before the feeds.
+ */
+export const FORMATS: readonly ImportFormat[] = [
+  wordpressFormat,
+  rssFormat,
+  atomFormat,
+  jsonFeedFormat,
+  hFeedFormat,
+  anyFeedFormat,
+];
 
 /** The format named `name` (`--from`), or undefined. */
 export function formatNamed(name: string): ImportFormat | undefined {
