@@ -227,7 +227,11 @@ function openFeed(path: string, options: ReaderOptions, want: FeedSyntax | undef
             yield { type: 'skipped', label: ev.discarded.where, reason: ev.discarded.reason };
             continue;
           }
-          const out = entryToEvent(ev.entry, context());
+          const c = context();
+          // A feed that names no author of its own: the first item's author is taken as the owner's.
+          if (c.feedAuthors.length === 0 && ev.entry.authors.length > 0)
+            c.feedAuthors.push(...ev.entry.authors);
+          const out = entryToEvent(ev.entry, c);
           const id = out.type === 'item' ? out.item.sourceId : out.sourceId;
           if (id !== undefined) {
             if (seen.has(id)) {
@@ -297,7 +301,7 @@ function openFeed(path: string, options: ReaderOptions, want: FeedSyntax | undef
   return reader;
 }
 
-const article = (s: string) => (/^[aeiouh]/i.test(s) && !/^h-/.test(s) ? `an ${s}` : `a ${s}`);
+const article = (s: string) => (/^(?:RSS|Atom)/.test(s) ? `an ${s}` : `a ${s}`);
 
 /** The first bytes of a file as text (formats.ts's headOf, which imports this module). */
 async function firstBytes(path: string): Promise<string> {
