@@ -24,7 +24,8 @@ import { withSiteDatabase } from './site-database.js';
 const FROM = ['starpunk', 'markdown', ...FORMATS.map((f) => f.name)];
 
 const USAGE = `usage: starpunk import <file | folder | URL> [options]
-  a WordPress export (WXR), a StarPunk data directory or export, or a folder of Markdown files
+  a WordPress export (WXR), a feed (RSS, Atom, JSON Feed, h-feed; its pages are followed),
+  a StarPunk data directory or export, or a folder of Markdown files
   --from NAME     the format, when it cannot be told from the file (${FROM.join(', ')})
   --media DIR     where the export's pictures are (WordPress: a copy of wp-content/uploads)
   --no-fetch      never fetch pictures from the old site (only --media is read)

@@ -103,6 +103,10 @@ describe('micro.blog RSS (escaped HTML, untitled posts, titles that are the text
     expect(r.out).toContain('1 already imported');
     expect(r.out).toContain('1 no id (JSON Feed discards such items)');
     expect(notes(dir)).toHaveLength(6);
+    // And its home page's h-feed (https addresses where the feeds said http): the same posts again.
+    const home = await importCli(dir, [fixture('microblog-home.html'), '--no-fetch']);
+    expect(home.out).toMatch(/h-feed .*: read 3, imported 1 notes and 0 pages, skipped 2, failed 0/);
+    expect(notes(dir)).toHaveLength(7);
   });
 });
 

@@ -119,6 +119,17 @@ function isPixel(html: string, src: string): boolean {
   return /\bwidth=["']?1["'\s>]/i.test(tag) && /\bheight=["']?1["'\s>]/i.test(tag);
 }
 
+/**
+ * An id as the idempotency key: an address without its scheme (micro.blog's RSS guid and JSON Feed
+ * id say http:// where its pages say https://, and the h-feed has only the page's https address),
+ * so the same post read through any of a site's feeds is one item.
+ */
+function keyOf(id: string | undefined): string | undefined {
+  if (!id) return undefined;
+  const m = /^https?:\/\/([^/?#]+)(.*)$/i.exec(id);
+  return m ? `//${m[1]!.toLowerCase()}${m[2]}` : id;
+}
+
 /** The item an entry becomes, or why it is skipped. */
 export function entryToEvent(e: FeedEntry, ctx: FeedContext): Exclude<ImportEvent, { type: 'warning' }> {
   const onSite = (u: string | undefined): u is string => {
@@ -144,8 +155,8 @@ export function entryToEvent(e: FeedEntry, ctx: FeedContext): Exclude<ImportEven
   const label = `${title ? `“${title}”` : shortText ? `“${shortText}”` : 'an item'} (${e.where})`;
 
   const sourceId =
-    e.id?.trim() ||
-    e.url ||
+    keyOf(e.id?.trim()) ||
+    keyOf(e.url) ||
     `sha256:${createHash('sha256')
       .update(
         `${e.title ?? ''}\n${e.published ?? e.updated ?? ''}\n${e.html ?? e.text ?? e.summaryHtml ?? ''}`,
