@@ -254,6 +254,19 @@ describe('what every feed import promises', () => {
     expect(r.err).toMatch(/feed\.json:4:16: not valid JSON/);
   });
 
+  it('reads an HTML page only within the parse budget (nested beyond it: refused, named)', async () => {
+    const dir = tempDir('starpunk-feed-');
+    const file = join(dir, 'deep.html');
+    writeFileSync(
+      file,
+      `<!doctype html><html><body><div class="h-feed">${'<div>'.repeat(300)}<p class="h-entry">x</p></div></body></html>`,
+    );
+    const r = await importCli(dir, [file, '--no-fetch']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${file}: the page nests elements more than 256 deep`);
+    expect(r.err).toContain('nothing was imported');
+  });
+
   it('--from names the syntax; the wrong one is refused, --from feed reads any', async () => {
     const dir = tempDir('starpunk-feed-');
     const wrong = await importCli(dir, [fixture('xmlbase.atom'), '--from', 'rss', '--dry-run']);
