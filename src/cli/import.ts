@@ -44,6 +44,7 @@ const choiceUsage = CHOICES.map((c) => {
 
 const USAGE = `usage: starpunk import <file | folder | URL> [options]
   a WordPress export (WXR), a Mastodon account archive (the zip, or the folder it unpacks to),
+  a feed (RSS, Atom, JSON Feed, h-feed; its pages are followed),
   the folder of a Jekyll, Hugo, Eleventy or Indiekit site,
   a StarPunk data directory or export, or a folder of Markdown files
   --from NAME     the format, when it cannot be told from the file (${FROM.join(', ')})

@@ -4,6 +4,7 @@
  * Everything here is synchronous and runs on a worker thread (untrusted-html/pool.ts), never on
  * the main thread.
  */
+import { type HFeedReading, readHFeedPage } from '../import/feed/hfeed.js';
 import { type ClientPageFacts, clientFromHtml } from '../indieauth/client.js';
 import { measureHtml } from '../lib/html-budget.js';
 import { plainText } from '../notes/markdown.js';
@@ -68,6 +69,14 @@ function readRemoteContent(task: RemoteContentTask): RemoteContentReading {
   };
 }
 
+/** Reading a page of an h-feed being imported (import/feed/). */
+export interface HFeedTask {
+  kind: 'h-feed';
+  html: string;
+  url: string;
+  label: string;
+}
+
 // What each kind of task gives, added to the pool's list of kinds.
 declare module '../untrusted-html/pool.js' {
   interface HtmlTasks {
@@ -75,6 +84,7 @@ declare module '../untrusted-html/pool.js' {
     'page-facts': { task: PageFactsTask; result: PageFactsReading };
     'client-page': { task: ClientPageTask; result: ClientPageFacts };
     'remote-content': { task: RemoteContentTask; result: RemoteContentReading };
+    'h-feed': { task: HFeedTask; result: HFeedReading };
   }
 }
 
@@ -92,6 +102,8 @@ export function runHtmlTask(task: HtmlTask): HtmlTasks[HtmlTask['kind']]['result
       return clientFromHtml(task.html, task.base);
     case 'remote-content':
       return readRemoteContent(task);
+    case 'h-feed':
+      return readHFeedPage(task.html, task.url, task.label);
     case 'ping':
       return 'pong';
   }

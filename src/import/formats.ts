@@ -4,12 +4,25 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ImportFormat } from './contract.js';
+import { anyFeedFormat, atomFormat, hFeedFormat, jsonFeedFormat, rssFormat } from './feed/reader.js';
 import { MARKDOWN_SITE_FORMATS } from './markdown-site/reader.js';
 import { mastodonFormat } from './mastodon/reader.js';
 import { wordpressFormat } from './wordpress/reader.js';
 
-/** Every format the engine imports, by name. */
-export const FORMATS: readonly ImportFormat[] = [wordpressFormat, mastodonFormat, ...MARKDOWN_SITE_FORMATS];
+/**
+ * Every format the engine imports, by name. Order matters for detection: a WordPress export is
+ * RSS too, so it is tried before the feeds.
+ */
+export const FORMATS: readonly ImportFormat[] = [
+  wordpressFormat,
+  mastodonFormat,
+  rssFormat,
+  atomFormat,
+  jsonFeedFormat,
+  hFeedFormat,
+  anyFeedFormat,
+  ...MARKDOWN_SITE_FORMATS,
+];
 
 /** The format named `name` (`--from`), or undefined. */
 export function formatNamed(name: string): ImportFormat | undefined {

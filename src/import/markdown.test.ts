@@ -27,4 +27,8 @@ describe('htmlToMarkdown', () => {
     expect(md).not.toContain('alert');
     expect(md).toContain('<https://video.example/v/1>');
   });
+  it('keeps text that looks like a tag as text', () => {
+    const md = htmlToMarkdown('<p>Write &lt;b&gt;bold&lt;/b&gt; and &lt;!-- this --&gt;, 5 &lt; 6.</p>');
+    expect(md).toBe('Write \\<b>bold\\</b> and \\<!-- this -->, 5 < 6.');
+  });
 });

@@ -23,6 +23,10 @@ function converter(): TurndownService {
     hr: '---',
   });
   s.use(gfm);
+  // Text that looks like a tag (`<b>` written as text in a post about HTML) stays text: our
+  // renderer reads raw HTML in Markdown, so turndown's escaping alone would make it markup.
+  const turndownEscape = s.escape.bind(s);
+  s.escape = (text: string) => turndownEscape(text).replace(/<(?=[A-Za-z/!?])/g, '\\<');
   // markdown-it (our renderer) reads two tildes as strikethrough; the plugin writes one.
   s.addRule('strikethrough', {
     filter: (node) => ['DEL', 'S', 'STRIKE'].includes(node.nodeName),
