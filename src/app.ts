@@ -222,7 +222,27 @@ export function buildApp(
   );
   app.route('/', seoRoutes({ config, db, clock, pages, notes, site }));
   // How to follow the site: feeds, and the accounts elsewhere that get copies.
-  app.route('/', followRoutes({ site, pages, accounts: () => features.syndication.listAccounts() }));
+  app.route(
+    '/',
+    followRoutes({
+      site,
+      pages,
+      accounts: () => features.syndication.listAccounts(),
+      otherWays: () => {
+        const handle = features.activityPub.handle();
+        return handle
+          ? [
+              {
+                label: 'In the fediverse',
+                value: handle,
+                description:
+                  'Search for this address in Mastodon or any other fediverse app and follow it: new notes arrive in your timeline, and your replies come here.',
+              },
+            ]
+          : [];
+      },
+    }),
+  );
   app.route('/', identityRoutes({ mediaPath: config.mediaPath, site }));
 
   // Micropub: bearer tokens, JSON errors.
