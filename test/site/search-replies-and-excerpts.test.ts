@@ -128,7 +128,7 @@ describe('search excerpts', () => {
     expect(page).not.toMatch(/<p>[^<]*\[1\]/);
   });
 
-  it('the index has the columns of migration 026', () => {
+  it('the index has the columns of 024_search_context_and_code.sql', () => {
     const cols = (
       t.db.prepare("SELECT name FROM pragma_table_info('notes_fts')").all() as { name: string }[]
     ).map((c) => c.name);
