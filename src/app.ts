@@ -14,6 +14,7 @@ import { loadSessionIfAvailable } from './http/optional-session.js';
 import { type RequestVars, requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession, type SessionVars } from './http/session.js';
+import { imports } from './import/feature.js';
 import { createIndieAuthServer } from './indieauth/server.js';
 import { createTokenService, type TokenService } from './indieauth/tokens.js';
 import { createJobQueue, type JobQueue, type JobRunner } from './jobs/queue.js';
@@ -60,6 +61,7 @@ const FEATURES = [
   websub, // pings the WebSub hub when what the home page and feeds show changes
   syndication, // copies of notes on Mastodon and Bluesky
   replyContexts, // title and author of the pages a like, bookmark, repost or reply cites
+  imports, // imports the owner starts from Admin → Import, run one at a time, alone
 ] as const;
 
 /** Everything the application needs, built once by the composition root. */
