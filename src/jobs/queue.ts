@@ -372,7 +372,10 @@ export function createJobRunner(options: JobRunnerOptions) {
   function pump(): void {
     woken = false;
     if (stopped) return;
-    if (exclusiveRun) return schedule();
+    if (exclusiveRun) {
+      schedule();
+      return;
+    }
     if (exclusiveKinds.length > 0 && lanes.every((lane) => lane.running.size === 0)) {
       let job: Job | undefined;
       try {
@@ -386,7 +389,8 @@ export function createJobRunner(options: JobRunnerOptions) {
           pump();
         });
         exclusiveRun = p;
-        return schedule();
+        schedule();
+        return;
       }
     }
     for (const lane of lanes) {
