@@ -246,6 +246,7 @@ export function buildApp(
       fetch,
       webmentionsSent,
       webmentionsReceived,
+      imports: features.imports,
     }),
   );
 

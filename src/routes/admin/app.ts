@@ -6,6 +6,7 @@ import type { DraftService } from '../../drafts/editor-drafts.js';
 import { BODY_LIMITS, type BodyLimitRule } from '../../http/body-limit.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { SessionVars } from '../../http/session.js';
+import type { Imports } from '../../import/feature.js';
 import type { TokenService } from '../../indieauth/tokens.js';
 import type { Logger } from '../../logger.js';
 import type { MediaService } from '../../media/service.js';
@@ -18,6 +19,7 @@ import type { Syndication } from '../../syndication/service.js';
 import type { WebmentionReceiver } from '../../webmention/receive.js';
 import type { WebmentionSender } from '../../webmention/sender.js';
 import { adminGuard } from './guard.js';
+import { importAdminRoutes } from './import.js';
 import { adminRoutes } from './index.js';
 import { pagesAdminRoutes } from './pages.js';
 import { settingsAdminRoutes } from './settings.js';
@@ -45,6 +47,7 @@ export interface AdminAppDeps {
   fetch: FetchLike;
   webmentionsSent: WebmentionSender;
   webmentionsReceived: WebmentionReceiver;
+  imports: Imports;
 }
 
 /**
@@ -62,6 +65,8 @@ export const ADMIN_BODY_LIMITS: BodyLimitRule[] = [
   [/^\/admin\/pages\/(new|\d+)$/, BODY_LIMITS.text],
   // Autosave: the editor's fields as JSON (a note's text at most, and a few short fields).
   [/^\/admin\/drafts\/[^/]+$/, BODY_LIMITS.text],
+  // An export file streamed to disk: the route narrows this to IMPORT_MAX_MB (at most 100 GB).
+  ['/admin/import', 100 * 1024 * 1024 * 1024 + 64 * 1024],
 ];
 
 /**
@@ -95,6 +100,7 @@ export function adminApp(deps: AdminAppDeps): Hono<{ Variables: SessionVars }> {
     webmentionModerationRoutes({ config, receiver: deps.webmentionsReceived, site }),
     syndicationAdminRoutes({ config, notes, syndication: deps.syndication, fetch, site, clock, logger }),
     pagesAdminRoutes({ config, pages: deps.pages, site }),
+    importAdminRoutes({ config, imports: deps.imports, site }),
   ];
   for (const feature of features) admin.route('/', feature);
   return admin;

@@ -72,6 +72,9 @@ export function AdminLayout(props: { title: string; frame: AdminFrame; children?
                 <a href="/admin/settings">Settings</a>
               </li>
               <li>
+                <a href="/admin/import">Import</a>
+              </li>
+              <li>
                 <a href="/admin/health">Health</a>
               </li>
               <li>
