@@ -17,7 +17,13 @@ export interface ReportText {
 }
 
 /** The report of an import of `source` (a file name or address) in the format titled `formatTitle`. */
-export function describeReport(r: ImportReport, formatTitle: string, source: string): ReportText {
+export function describeReport(
+  r: ImportReport,
+  formatTitle: string,
+  source: string,
+  /** How to announce after all, said after "announced: no" (the CLI's option; none in the admin). */
+  announceHint = '; --announce to send them',
+): ReportText {
   const summary: string[] = [];
   const would = r.dryRun ? 'would import' : 'imported';
   summary.push(
@@ -42,9 +48,7 @@ export function describeReport(r: ImportReport, formatTitle: string, source: str
   );
   if (r.dryRun) summary.push('dry run: nothing was written');
   else if (!r.announced)
-    summary.push(
-      'announced: no (no Webmentions, syndication or WebSub pings were sent; --announce to send them)',
-    );
+    summary.push(`announced: no (no Webmentions, syndication or WebSub pings were sent${announceHint})`);
   else summary.push('announced: yes (the server sends Webmentions, syndication and WebSub pings)');
   return { details: r.lines, warnings: r.warnings, more: r.more, summary };
 }

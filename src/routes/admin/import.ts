@@ -84,7 +84,9 @@ export function importAdminRoutes(deps: ImportAdminDeps): Hono<{ Variables: Sess
       stage: job === s.real ? 'import' : 'dry run',
       state: job.state,
       ...(s.progress ? { progress: s.progress } : {}),
-      ...(result?.report ? { report: describeReport(result.report, result.formatTitle, result.source) } : {}),
+      ...(result?.report
+        ? { report: describeReport(result.report, result.formatTitle, result.source, '') }
+        : {}),
       ...(job.state === 'failed' && job.lastError ? { error: job.lastError } : {}),
       canImport: !s.real && s.dry?.state === 'done' && s.staged,
       announce: s.announce,

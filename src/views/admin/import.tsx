@@ -63,55 +63,51 @@ export function renderImportForm(frame: AdminFrame, v: ImportFormView): string {
       <AdminForm
         action={`/admin/import?_csrf=${encodeURIComponent(frame.csrf)}`}
         enctype="multipart/form-data"
+        class="stack"
       >
-        <fieldset>
-          <legend>What to import</legend>
-          <p>
-            <label for="import-from">Format</label>
-            <select id="import-from" name="from">
-              <option value="">Tell from the file</option>
-              {v.formats.map((f) => (
-                <option value={f.name}>{f.title}</option>
-              ))}
-            </select>
-          </p>
-          <p>
-            <label for="import-file">An export file</label>
-            <input id="import-file" type="file" name="file" aria-describedby="import-file-hint" />
-            <small id="import-file-hint" class="hint">
-              At most {v.maxMb} MB. Pictures the export names are fetched from the old site while it still
-              answers.
-            </small>
-          </p>
-          <p>
-            <label for="import-url">or a feed address</label>
-            <input
-              id="import-url"
-              type="url"
-              name="url"
-              inputmode="url"
-              placeholder="https://example.com/feed"
-              aria-describedby="import-url-hint"
-            />
-            <small id="import-url-hint" class="hint">
-              RSS, Atom, JSON Feed or h-feed, fetched from its address.
-            </small>
-          </p>
-        </fieldset>
+        <label for="import-from">Format</label>
+        <select id="import-from" name="from">
+          <option value="">Tell from the file</option>
+          {v.formats.map((f) => (
+            <option value={f.name}>{f.title}</option>
+          ))}
+        </select>
+        <label for="import-file">An export file</label>
+        <input id="import-file" type="file" name="file" aria-describedby="import-file-help" />
+        <p id="import-file-help" class="help">
+          At most {v.maxMb} MB. Pictures the export names are fetched from the old site while it still
+          answers.
+        </p>
+        <label for="import-url">or a feed address</label>
+        <input
+          id="import-url"
+          type="url"
+          name="url"
+          inputmode="url"
+          placeholder="https://example.com/feed"
+          aria-describedby="import-url-help"
+        />
+        <p id="import-url-help" class="help">
+          RSS, Atom, JSON Feed or h-feed, fetched from its address.
+        </p>
         <fieldset>
           <legend>Options</legend>
-          <p>
-            <input id="import-dry" type="checkbox" name="dry_run" value="on" checked />
-            <label for="import-dry">Dry run first: show what would be imported, write nothing</label>
-          </p>
-          <p>
-            <input id="import-announce" type="checkbox" name="announce" value="on" />
-            <label for="import-announce">
-              Announce the imported posts (send Webmentions, syndication and WebSub pings)
-            </label>
-          </p>
+          <ul class="choices">
+            <li>
+              <label>
+                <input type="checkbox" name="dry_run" value="on" checked /> Dry run first: show what would be
+                imported, write nothing
+              </label>
+            </li>
+            <li>
+              <label>
+                <input type="checkbox" name="announce" value="on" /> Announce the imported posts (send
+                Webmentions, syndication and WebSub pings)
+              </label>
+            </li>
+          </ul>
         </fieldset>
-        <p class="hint">{WAITS}</p>
+        <p class="help">{WAITS}</p>
         <button type="submit">Start</button>
       </AdminForm>
       <h2>Recent imports</h2>
@@ -151,7 +147,7 @@ export function renderImportStatus(frame: AdminFrame, v: ImportView): string {
           >
             <p>{v.state === 'queued' ? 'Waiting to start…' : progressText(v.progress)}</p>
           </div>
-          <p class="hint">
+          <p class="help">
             {v.stage === 'import' ? `${WAITS} ` : ''}This page follows the import;{' '}
             <a href={`/admin/import/${v.id}`}>reload it</a> to see how far it got.
           </p>
@@ -167,14 +163,16 @@ export function renderImportStatus(frame: AdminFrame, v: ImportView): string {
       {v.report && <Report report={v.report} />}
       {v.canImport && (
         <>
-          <AdminForm action={`/admin/import/${v.id}/run`}>
-            <p>
-              <input id="import-announce" type="checkbox" name="announce" value="on" checked={v.announce} />
-              <label for="import-announce">
-                Announce the imported posts (send Webmentions, syndication and WebSub pings)
-              </label>
-            </p>
-            <p class="hint">{WAITS}</p>
+          <AdminForm action={`/admin/import/${v.id}/run`} class="stack">
+            <ul class="choices">
+              <li>
+                <label>
+                  <input type="checkbox" name="announce" value="on" checked={v.announce} /> Announce the
+                  imported posts (send Webmentions, syndication and WebSub pings)
+                </label>
+              </li>
+            </ul>
+            <p class="help">{WAITS}</p>
             <button type="submit">Import for real</button>
           </AdminForm>
           <AdminForm action={`/admin/import/${v.id}/discard`}>
@@ -225,7 +223,7 @@ function Report(props: { report: ReportText }) {
               </tr>
             ))}
           </AdminTable>
-          {r.more > 0 && <p class="hint">… and {r.more} more lines.</p>}
+          {r.more > 0 && <p class="help">… and {r.more} more lines.</p>}
         </>
       )}
     </>
