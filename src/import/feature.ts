@@ -7,9 +7,10 @@
  * COMMIT, across awaits, and every statement on its connection belongs to the batch: so the job
  * opens a connection of its own to the same file and builds the note, media and page services
  * over it. Readers go on meanwhile (WAL): the site keeps serving pages. Writers cannot: a write on
- * the site's connection waits for the lock (busy_timeout), on this same thread, so the job kind
- * is `exclusive` (the runner starts no other job while it runs) and the screen says that
- * publishing waits until the import finishes. All or nothing stays the engine's promise.
+ * the site's connection waits for the lock for its busy_timeout (5 s), on this same thread (so the
+ * import waits too), then fails with "database is locked". So the job kind is `exclusive` (the
+ * runner starts no other job while it runs), and the screen says that nothing else can be saved
+ * until the import finishes. All or nothing stays the engine's promise: one batch, one COMMIT.
  */
 import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
