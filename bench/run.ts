@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: StarPunk's benchmarks. Figures are printed as a table and written to
- * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|python|http|webmention] [--notes=100000] [--duration=5] [--warmup=1]
+ * bench/results/latest.json. Usage: npm run bench [-- --only=migrations|python|http|webmention|import] [--notes=100000] [--duration=5] [--warmup=1]
  * (seconds per load and of warm-up before it; shorter runs are for trying the bench, not for figures)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,12 +8,13 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchHttp } from './http.js';
+import { benchImport } from './import.js';
 import { type BenchResult, benchMigrations } from './migrations.js';
 import { benchPythonUpgrade } from './python-upgrade.js';
 import { benchWebmention } from './webmention.js';
 
 const USAGE =
-  'usage: npm run bench [-- --only=migrations|python|http|webmention] [--notes=100000] [--duration=5] [--warmup=1]\n';
+  'usage: npm run bench [-- --only=migrations|python|http|webmention|import] [--notes=100000] [--duration=5] [--warmup=1] [--posts=10000]\n';
 
 /** A bad command line: say what is wrong and how to call it, run nothing. */
 function refuse(message: string): never {
@@ -30,6 +31,7 @@ try {
       notes: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      posts: { type: 'string' },
     },
     strict: true,
   }));
@@ -51,12 +53,15 @@ function numberOption(name: string, fallback: number, min: number, max: number, 
 const notes = numberOption('notes', 100_000, 1, 10_000_000, true);
 const durationS = numberOption('duration', 5, 0.5, 600);
 const warmupS = numberOption('warmup', 1, 0, 600);
+const posts = numberOption('posts', 10_000, 10, 1_000_000, true);
 
 const sections: Record<string, () => Promise<BenchResult[]> | BenchResult[]> = {
   migrations: () => benchMigrations({ notes, freshRuns: 20 }),
   python: () => benchPythonUpgrade({ notes }),
   http: () => benchHttp({ notes, durationS, warmupS }),
   webmention: () => benchWebmention({ mentions: 1000, shown: 500 }),
+  // Memory against the number of items: the same import at a quarter and a half of the size, without pictures.
+  import: () => benchImport({ posts, sizes: [Math.round(posts / 4), Math.round(posts / 2), posts] }),
 };
 const only = values.only;
 if (only !== undefined && !(only in sections)) {

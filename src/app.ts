@@ -15,6 +15,7 @@ import { loadSessionIfAvailable } from './http/optional-session.js';
 import { type RequestVars, requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession, type SessionVars } from './http/session.js';
+import { imports } from './import/feature.js';
 import { createIndieAuthServer } from './indieauth/server.js';
 import { createTokenService, type TokenService } from './indieauth/tokens.js';
 import { createJobQueue, type JobQueue, type JobRunner } from './jobs/queue.js';
@@ -64,6 +65,7 @@ const FEATURES = [
   syndication, // copies of notes on Mastodon and Bluesky
   replyContexts, // title and author of the pages a like, bookmark, repost or reply cites
   activityPub, // the site as a fediverse account: followers, notes delivered, replies received
+  imports, // imports the owner starts from Admin → Import, run one at a time, alone
 ] as const;
 
 /** Everything the application needs, built once by the composition root. */
@@ -282,6 +284,7 @@ export function buildApp(
       webmentionsSent,
       webmentionsReceived,
       activityPub: features.activityPub,
+      imports: features.imports,
     }),
   );
 

@@ -33,6 +33,8 @@ export interface Config {
   allowedPrivateAddresses: readonly string[];
   /** The WebSub hub the feeds and home page advertise and ping on every public change; unset: none. */
   websubHub: string | undefined;
+  /** The largest file the admin's Import screen takes (or fetches from a feed address), in bytes. */
+  importMaxBytes: number;
   /** The author profile saved in the database, applied by the settings service (src/settings/service.ts). */
   author?: {
     name: string;
@@ -87,6 +89,11 @@ export const CONFIG_VARIABLES = [
     name: 'TOKEN_LIFETIME_DAYS',
     default: '90',
     meaning: 'lifetime of access tokens issued to IndieAuth clients, in days',
+  },
+  {
+    name: 'IMPORT_MAX_MB',
+    default: '1024',
+    meaning: 'largest upload (or fetched feed) the admin Import screen takes, in MB',
   },
   {
     name: 'METRICS_TOKEN',
@@ -174,6 +181,13 @@ const EnvSchema = z.object({
     .regex(/^\d+$/, 'must be a whole number of days')
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be 1–3650').max(3650, 'must be 1–3650'))
+    .optional(),
+  IMPORT_MAX_MB: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number of megabytes')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be 1–102400').max(102400, 'must be 1–102400'))
     .optional(),
   METRICS_TOKEN: z
     .string()
@@ -272,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     metricsToken: e.METRICS_TOKEN,
     allowedPrivateAddresses: Object.freeze(e.ALLOWED_PRIVATE_ADDRESSES ?? []),
     websubHub: e.WEBSUB_HUB,
+    importMaxBytes: (e.IMPORT_MAX_MB ?? 1024) * 1024 * 1024,
   });
 }
 

@@ -1,5 +1,6 @@
 import { MigrationRefused, migrationStatus } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
+import { checkStagedImports } from '../import/staging.js';
 import { checkSiteKeys } from '../keys/site-keys.js';
 import { checkMedia } from '../media/doctor.js';
 import { surveyMedia } from '../media/owners.js';
@@ -41,6 +42,7 @@ export function doctorCommand(_args: string[], io: Io): number {
       ...checkMedia(db, config.mediaPath, MEDIA_OWNERS, media),
       ...checkSearchIndex(db),
       ...checkSiteKeys(config.dataPath, db, findSessionSecret(config)),
+      ...checkStagedImports(db, config.dataPath),
     ];
     // Who owns what is under the media folder (files of the owner's, never debris).
     for (const [owner, n] of media.counts) {

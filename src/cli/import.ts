@@ -12,6 +12,7 @@ import type { Db } from '../db/open.js';
 import { type ImportFormat, ImportSourceError } from '../import/contract.js';
 import { type ImportReport, runImport } from '../import/engine.js';
 import { detectFormat, FORMATS, formatNamed } from '../import/formats.js';
+import { describeReport, reportLines } from '../import/report.js';
 import { loadSiteKeys, sealedSecrets } from '../keys/site-keys.js';
 import { silentLogger } from '../logger.js';
 import { importNotes } from '../ops/import.js';
@@ -261,36 +262,7 @@ function progressPrinter(io: Io) {
 }
 
 function printReport(io: Io, format: ImportFormat, source: string, r: ImportReport): void {
-  const out = (s: string) => io.stdout(`${s}\n`);
-  for (const l of r.lines) out(`${l.outcome.padEnd(9)} ${l.label}: ${l.detail}`);
-  for (const w of r.warnings) out(`warning   ${w}`);
-  if (r.more > 0) out(`… and ${r.more} more lines`);
-  const would = r.dryRun ? 'would import' : 'imported';
-  out(
-    `${format.title} ${source}${r.siteUrl ? ` (${r.siteUrl})` : ''}: read ${r.read}, ${would} ` +
-      `${r.imported.notes} notes and ${r.imported.pages} pages, skipped ${r.skipped}, failed ${r.failed}`,
-  );
-  const because = Object.entries(r.skippedBecause)
-    .map(([why, n]) => `${n} ${why}`)
-    .join('; ');
-  if (because) out(`skipped: ${because}`);
-  if (!r.dryRun) {
-    const m = r.media;
-    const fromSource = m.fromSource > 0 ? `, from the ${format.title} ${m.fromSource}` : '';
-    out(
-      `media: stored ${m.stored} (from the folder ${m.fromFolder}${fromSource}, fetched ${m.fetched}), reused ${m.reused}, failed ${m.failed}`,
-    );
-    const s = r.responses;
-    out(`responses: imported ${s.imported}, skipped ${s.skipped}, failed ${s.failed}`);
-  }
-  out(
-    `old addresses: ${r.dryRun ? 'would map' : 'mapped'} ${r.oldAddresses.mapped}` +
-      (r.oldAddresses.notKept > 0 ? `, not kept ${r.oldAddresses.notKept}` : ''),
-  );
-  if (r.dryRun) out('dry run: nothing was written');
-  else if (!r.announced)
-    out('announced: no (no Webmentions, syndication or WebSub pings were sent; --announce to send them)');
-  else out('announced: yes (the server sends Webmentions, syndication and WebSub pings)');
+  for (const line of reportLines(describeReport(r, format.title, source))) io.stdout(`${line}\n`);
 }
 
 /** The StarPunk data directory / Markdown folder import (src/ops/import.ts), as before. */

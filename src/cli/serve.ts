@@ -7,6 +7,7 @@ import { type Config, siteUrlPortWarning, withListeningPort } from '../config.js
 import { runMigrations } from '../db/migrate.js';
 import { type Db, openDatabase } from '../db/open.js';
 import { type FastPath, fastPathServer } from '../http/fast-path.js';
+import { recoverStagedImports } from '../import/staging.js';
 import { keysPath } from '../keys/key-files.js';
 import { loadSiteKeys, SEALING_KEY_FILE, type SiteKeys, sealedSecrets } from '../keys/site-keys.js';
 import { progressOn } from '../lib/progress.js';
@@ -223,6 +224,9 @@ export async function serveCommand(_args: string[], io: Io): Promise<number> {
   const strayMedia = recoverMedia(db, config.mediaPath, MEDIA_OWNERS);
   if (strayMedia.length > 0)
     logger.warn({ removed: strayMedia }, 'removed files left by interrupted uploads');
+  const strayImports = recoverStagedImports(db, config.dataPath);
+  if (strayImports.length > 0)
+    logger.warn({ removed: strayImports }, 'removed files left by imports that ended');
   let keys: SiteKeys;
   try {
     keys = openKeys(config, db, secret, logger);

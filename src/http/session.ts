@@ -116,12 +116,18 @@ export function requireAdmin(): MiddlewareHandler<{ Variables: SessionVars }> {
  * Checks the per-session CSRF token on every state-changing request (form field `_csrf` or
  * header `X-CSRF-Token`). A failure is a clear 403 page, never a silent redirect.
  */
-export function requireCsrf(auth: AdminAuth): MiddlewareHandler<{ Variables: SessionVars }> {
+export function requireCsrf(
+  auth: AdminAuth,
+  streamed: (path: string) => boolean = () => false,
+): MiddlewareHandler<{ Variables: SessionVars }> {
   return async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
     const session = c.get('session');
     let token = c.req.header('x-csrf-token');
-    if (!token) {
+    if (!token && streamed(c.req.path)) {
+      // A streamed upload's body is read by its handler, to disk: its token comes in the query.
+      token = c.req.query('_csrf');
+    } else if (!token) {
       const type = c.req.header('content-type') ?? '';
       if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
         // A body that cannot be parsed carries no token: the check fails as a 403, not a 500.

@@ -63,6 +63,15 @@ export class JobError extends Error {
 export interface JobKind<P = unknown> {
   /** Whose work it is (lanes.ts); the owner's when absent. */
   lane?: JobLane;
+  /** Its own time limit, instead of its lane's (an import of a whole site takes minutes). */
+  timeoutMs?: number;
+  /**
+   * Runs alone: the runner starts it only when no other job of this process runs, and starts
+   * none while it runs. For work that holds the database's write lock on a connection of its own
+   * (an import): anything the runner wrote meanwhile would wait on that lock, blocking the thread
+   * the import runs on.
+   */
+  exclusive?: boolean;
   /** What the payload must be. */
   payload: z.ZodType<P>;
   handle(job: Job<P>, signal: AbortSignal): Promise<unknown>;
@@ -311,6 +320,9 @@ export function createJobRunner(options: JobRunnerOptions) {
     kinds: [] as string[],
     running: new Set<Promise<void>>(),
   }));
+  // Kinds that run alone (JobKind.exclusive), and the one running, if any.
+  const exclusiveKinds: string[] = [];
+  let exclusiveRun: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
   let woken = false;
@@ -320,14 +332,15 @@ export function createJobRunner(options: JobRunnerOptions) {
     for (const [name, kind] of Object.entries(more)) {
       if (kinds[name]) throw new Error(`The job kind ${name} is declared twice.`);
       kinds[name] = kind;
-      lanes.find((lane) => lane.name === laneOf(kind))!.kinds.push(name);
+      if (kind.exclusive) exclusiveKinds.push(name);
+      else lanes.find((lane) => lane.name === laneOf(kind))!.kinds.push(name);
     }
   }
   register(options.kinds ?? {});
 
   async function run(job: Job): Promise<void> {
     const kind = kinds[job.kind]!;
-    const { timeoutMs } = limitsOf(laneOf(kind));
+    const timeoutMs = kind.timeoutMs ?? limitsOf(laneOf(kind)).timeoutMs;
     const controller = new AbortController();
     let timeout: NodeJS.Timeout | undefined;
     try {
@@ -359,6 +372,27 @@ export function createJobRunner(options: JobRunnerOptions) {
   function pump(): void {
     woken = false;
     if (stopped) return;
+    if (exclusiveRun) {
+      schedule();
+      return;
+    }
+    if (exclusiveKinds.length > 0 && lanes.every((lane) => lane.running.size === 0)) {
+      let job: Job | undefined;
+      try {
+        job = queue.lease(exclusiveKinds, owner);
+      } catch (err) {
+        logger?.warn({ error: (err as Error).message }, 'job queue could not lease');
+      }
+      if (job) {
+        const p: Promise<void> = run(job).finally(() => {
+          exclusiveRun = undefined;
+          pump();
+        });
+        exclusiveRun = p;
+        schedule();
+        return;
+      }
+    }
     for (const lane of lanes) {
       if (lane.kinds.length === 0) continue;
       while (lane.running.size < lane.concurrency) {
@@ -410,7 +444,7 @@ export function createJobRunner(options: JobRunnerOptions) {
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
-      await Promise.allSettled(lanes.flatMap((lane) => [...lane.running]));
+      await Promise.allSettled([...lanes.flatMap((lane) => [...lane.running]), exclusiveRun]);
     },
     /**
      * Runs due jobs (of these kinds, else of every kind), one at a time, until none is left (tests

@@ -812,6 +812,15 @@ export function createNoteWriter(deps: NoteWritingDeps, stores: NoteStores, read
       };
     },
 
+    /**
+     * Tells the listeners about notes created by a write on another connection, which had no
+     * listeners (an import asked to announce runs its batch on a connection of its own): each as a
+     * 'created' change, in a transaction of its own on this connection.
+     */
+    tellCreated(ids: readonly number[]): void {
+      for (const id of ids) db.transaction(() => emit(id, 'created'))();
+    },
+
     /** Hash of a body as the service would store it (for doctor and tests). */
     hashOf: (body: string) => hashBytes(Buffer.from(body, 'utf8')),
   };

@@ -13,7 +13,10 @@
  *   keys/                       the site's keys (src/keys/): the sealing key of connected accounts
  *   .secret                     the session secret (signs CSRF tokens; a restored site makes a new one)
  *   backups/                    archives `backup` writes and copies `migrate` takes before it runs
+ *   imports/                    files the admin's Import screen staged for its import jobs
+ *                               (src/import/staging.ts: start-up removes those no job needs)
  */
+import { IMPORTS_FOLDER } from '../import/staging.js';
 import { KEYS_FOLDER } from '../keys/key-files.js';
 import { type MediaFileOwner, mediaLibraryOwner } from '../media/owners.js';
 import { settingsPicturesOwner } from '../settings/images.js';
@@ -38,6 +41,8 @@ export const DATA_FOLDERS: readonly DataFolder[] = [
   { name: 'notes', owners: 'the note service', backup: true, export: true },
   { name: 'media', owners: MEDIA_OWNERS.map((o) => o.name).join(', '), backup: true, export: true },
   { name: KEYS_FOLDER, owners: 'the site keys', backup: true, export: false },
+  // Uploads waiting for their import: the site they become is in the database and notes/media.
+  { name: IMPORTS_FOLDER, owners: 'the admin Import screen', backup: false, export: false },
 ];
 
 /** The folders `backup` carries and `restore` accepts. */

@@ -49,4 +49,28 @@
       if (!window.confirm(f.getAttribute('data-confirm'))) event.preventDefault();
     });
   }
+  // An import's page follows its progress (without this, reloading the page shows the same): the
+  // status line is a polite live region, and the page reloads to show the report once it ends.
+  const importStatus = document.querySelector('[data-import-status]');
+  if (importStatus) {
+    const url = importStatus.getAttribute('data-import-status');
+    const tick = async () => {
+      try {
+        const res = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+        if (res.ok) {
+          const s = await res.json();
+          if (s.state !== 'queued' && s.state !== 'running') {
+            window.location.reload();
+            return;
+          }
+          const line = importStatus.querySelector('p');
+          if (line && line.textContent !== s.text) line.textContent = s.text;
+        }
+      } catch {
+        // A failed poll is tried again at the next tick.
+      }
+      setTimeout(tick, 1500);
+    };
+    setTimeout(tick, 1500);
+  }
 })();

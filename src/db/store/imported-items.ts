@@ -20,6 +20,12 @@ export function importedItemsStore(db: Db) {
      VALUES (@source, @source_id, @kind, @target_id, @imported_at)`,
   );
   const count = db.prepare('SELECT count(*) FROM imported_items WHERE source = ?').pluck();
+  const targetsAt = db
+    .prepare(
+      `SELECT target_id FROM imported_items
+       WHERE source = ? AND kind = ? AND imported_at = ? AND target_id IS NOT NULL ORDER BY target_id`,
+    )
+    .pluck();
   return {
     /** The row of an item already imported from this source, or undefined. */
     findImported: (source: string, sourceId: string) =>
@@ -28,6 +34,9 @@ export function importedItemsStore(db: Db) {
     insertImported: (row: ImportedItemRow) => insert.run(row),
     /** How many items were imported from this source. */
     countImported: (source: string) => count.get(source) as number,
+    /** What the items of one import run (recorded at `importedAt`) became, of one kind. */
+    listTargetsImportedAt: (source: string, kind: ImportedKind, importedAt: string) =>
+      targetsAt.all(source, kind, importedAt) as number[],
   };
 }
 

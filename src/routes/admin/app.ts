@@ -7,6 +7,7 @@ import type { DraftService } from '../../drafts/editor-drafts.js';
 import { BODY_LIMITS, type BodyLimitRule } from '../../http/body-limit.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { SessionVars } from '../../http/session.js';
+import type { Imports } from '../../import/feature.js';
 import type { TokenService } from '../../indieauth/tokens.js';
 import type { Logger } from '../../logger.js';
 import type { MediaService } from '../../media/service.js';
@@ -20,6 +21,7 @@ import type { WebmentionReceiver } from '../../webmention/receive.js';
 import type { WebmentionSender } from '../../webmention/sender.js';
 import { activityPubAdminRoutes } from './activitypub.js';
 import { adminGuard } from './guard.js';
+import { importAdminRoutes } from './import.js';
 import { adminRoutes } from './index.js';
 import { pagesAdminRoutes } from './pages.js';
 import { settingsAdminRoutes } from './settings.js';
@@ -49,6 +51,7 @@ export interface AdminAppDeps {
   webmentionsReceived: WebmentionReceiver;
   /** The site as a fediverse account (its screen says so when it is off). */
   activityPub: ActivityPubFeature;
+  imports: Imports;
 }
 
 /**
@@ -69,6 +72,8 @@ export const ADMIN_BODY_LIMITS: BodyLimitRule[] = [
   [/^\/admin\/pages\/(new|\d+)$/, BODY_LIMITS.text],
   // Autosave: the editor's fields as JSON (a note's text at most, and a few short fields).
   [/^\/admin\/drafts\/[^/]+$/, BODY_LIMITS.text],
+  // An export file streamed to disk: the route narrows this to IMPORT_MAX_MB (at most 100 GB).
+  ['/admin/import', 100 * 1024 * 1024 * 1024 + 64 * 1024],
 ];
 
 /**
@@ -116,6 +121,7 @@ export function adminApp(deps: AdminAppDeps): Hono<{ Variables: SessionVars }> {
     syndicationAdminRoutes({ config, notes, syndication: deps.syndication, fetch, site, clock, logger }),
     pagesAdminRoutes({ config, pages: deps.pages, site }),
     activityPubAdminRoutes({ config, site, activityPub: deps.activityPub }),
+    importAdminRoutes({ config, imports: deps.imports, site }),
   ];
   for (const feature of features) admin.route('/', feature);
   return admin;

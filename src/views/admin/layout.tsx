@@ -28,6 +28,7 @@ const ADMIN_NAV: readonly (readonly [string, string])[] = [
   ['/admin/sessions', 'Sessions'],
   ['/admin/activitypub', 'ActivityPub'],
   ['/admin/settings', 'Settings'],
+  ['/admin/import', 'Import'],
   ['/admin/health', 'Health'],
 ];
 
