@@ -3,6 +3,7 @@ import { activityPub } from './activitypub/feature.js';
 import { type AdminAuth, createAdminAuth } from './auth/admin-auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { bulkWriteHeld } from './db/bulk-write.js';
 import type { Db } from './db/open.js';
 import { createDraftService } from './drafts/editor-drafts.js';
 import type { ServicesOf } from './features/feature.js';
@@ -20,6 +21,7 @@ import { createIndieAuthServer } from './indieauth/server.js';
 import { createTokenService, type TokenService } from './indieauth/tokens.js';
 import { createJobQueue, type JobQueue, type JobRunner } from './jobs/queue.js';
 import type { SiteKeys } from './keys/site-keys.js';
+import { AppError } from './lib/errors.js';
 import { createRateLimiter } from './lib/rate-limit.js';
 import { legacySealingKey } from './lib/secret-box.js';
 import { siteUrls } from './lib/site-urls.js';
@@ -179,6 +181,25 @@ export function buildApp(
   const errorSite = () => site.currentOrLast().page;
   app.onError(errorHandler(logger, errorSite, metrics));
   app.notFound(notFoundHandler(errorSite));
+  // While an import is written (one batch holding the write lock), every other write is refused at
+  // once with 503 rather than stalling the server on the lock; reading goes on (src/db/bulk-write.ts).
+  app.use('*', async (c, next) => {
+    const m = c.req.method;
+    if (
+      m !== 'GET' &&
+      m !== 'HEAD' &&
+      m !== 'OPTIONS' &&
+      !c.req.path.startsWith('/admin/import') &&
+      bulkWriteHeld(config.databasePath)
+    ) {
+      c.header('Retry-After', '60');
+      throw new AppError(
+        'unavailable',
+        'An import is being written to this site; nothing else can be saved until it finishes (Admin → Import shows how far it is). Try again in a minute.',
+      );
+    }
+    await next();
+  });
   // Addresses imported notes and pages had on their old site answer 301 where nothing else answers.
   app.use('*', formerAddresses({ notes, pages, clock }));
 

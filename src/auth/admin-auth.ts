@@ -1,6 +1,7 @@
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { bulkWriteHeld } from '../db/bulk-write.js';
 import type { Db } from '../db/open.js';
 import { authStateStore } from '../db/store/auth-state.js';
 import { type SessionRow, sessionsStore } from '../db/store/sessions.js';
@@ -163,7 +164,8 @@ export function createAdminAuth(deps: AdminAuthDeps) {
         return undefined;
       }
       const last = row.last_used_at ? new Date(row.last_used_at).getTime() : 0;
-      if (now.getTime() - last > TOUCH_EVERY_MS) {
+      // Not while an import holds the write lock: the touch would wait on it (src/db/bulk-write.ts).
+      if (now.getTime() - last > TOUCH_EVERY_MS && !bulkWriteHeld(deps.db.name)) {
         sessions.updateSessionUse(row.id, iso(now), iso(new Date(now.getTime() + SESSION_TTL_MS)));
       }
       return toSession(row);

@@ -17,6 +17,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import { fixedClock } from '../clock.js';
+import { holdBulkWrite } from '../db/bulk-write.js';
 import { openDatabase } from '../db/open.js';
 import { importedItemsStore } from '../db/store/imported-items.js';
 import { defineFeature, type FeatureDeps } from '../features/feature.js';
@@ -179,6 +180,9 @@ export function createImports(deps: FeatureDeps) {
     const db = openDatabase(config.databasePath);
     const clock = fixedClock(now);
     const notes = createNoteService({ db, notesPath: config.notesPath, clock, logger: deps.logger });
+    // For real, the batch holds the write lock until it ends: the site refuses writes meanwhile
+    // (503 at once) instead of stalling on the lock (src/db/bulk-write.ts).
+    const release = p.dryRun ? () => {} : holdBulkWrite(config.databasePath);
     try {
       return await runImport(
         abortable(reader, signal),
@@ -200,6 +204,7 @@ export function createImports(deps: FeatureDeps) {
         },
       );
     } finally {
+      release();
       await notes.settle();
       db.close();
     }

@@ -37,7 +37,7 @@ export interface ImportFormView {
 }
 
 const WAITS =
-  'While an import writes, the site keeps serving its pages but cannot save anything else: publishing, editing or a received Webmention fails after a few seconds’ wait until the import finishes. Import when you are not writing.';
+  'While an import writes, the site keeps serving its pages but cannot save anything else: publishing, editing or a received Webmention is refused (“try again in a minute”) until the import finishes. Import when you are not writing.';
 
 /** Admin → Import: upload an export or give a feed address, dry run first. */
 export function renderImportForm(frame: AdminFrame, v: ImportFormView): string {
