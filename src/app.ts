@@ -134,7 +134,15 @@ export function buildApp(
   // `config` is the value at start for the services built once below.
   const settings = createSettingsService({ db, config: deps.config, clock });
   const pages = createPageService({ db, clock });
-  const site = createSiteContext({ db, config: deps.config, settings, pages });
+  // The fediverse address comes from the ActivityPub feature, built below with the others.
+  let fediverseHandle: () => string | undefined = () => undefined;
+  const site = createSiteContext({
+    db,
+    config: deps.config,
+    settings,
+    pages,
+    fediverseHandle: () => fediverseHandle(),
+  });
   const config = site.current().config;
   const fetch = deps.fetch ?? createSafeFetch({ allowedPrivateAddresses: config.allowedPrivateAddresses });
   const notes = deps.notes ?? createNoteService({ db, notesPath: config.notesPath, clock, logger });
@@ -157,6 +165,7 @@ export function buildApp(
     sealingKey: deps.keys?.sealing ?? legacySealingKey(deps.secret),
   });
   const { webmentionsSent, webmentionsReceived } = features;
+  fediverseHandle = () => features.activityPub.handle();
 
   const app = new Hono<{ Variables: RequestVars & SessionVars & FastPathVars }>();
   // Outermost: records the public pages the render cache answers from bytes, as they are about to

@@ -15,6 +15,11 @@ const PROTOCOL_PREFIXES = [
   '/api/',
   '/health',
   '/webmention',
+  // ActivityPub: the actor, its inboxes and collections, WebFinger, NodeInfo (servers, not people).
+  '/ap/',
+  '/.well-known/webfinger',
+  '/.well-known/nodeinfo',
+  '/nodeinfo/',
 ];
 
 /** True when a request path belongs to a protocol endpoint (JSON errors). */

@@ -76,6 +76,7 @@ function factsOf(
   urls: SiteUrls,
   settings: SiteSettings,
   menu: readonly MenuEntry[],
+  fediverseHandle?: string,
 ): SiteFacts {
   const effective = applySettings(config, settings);
   const timeZone = settings.timeZone || 'UTC';
@@ -103,6 +104,7 @@ function factsOf(
     links: discoveryLinks(urls, config.adminMe),
     menu: menu.map((m) => ({ ...m })),
     socialImage,
+    ...(fediverseHandle ? { fediverseHandle } : {}),
   };
   const feed: FeedSite = feedSiteFrom(effective, language);
   const version = createHash('sha1')
@@ -121,13 +123,15 @@ export function createSiteContext(deps: {
   config: Config;
   settings: Pick<SettingsService, 'current'>;
   pages: Pick<PageService, 'menu'>;
+  /** The site's fediverse address while ActivityPub runs (read again whenever the database changed). */
+  fediverseHandle?: () => string | undefined;
 }): SiteContext {
   const { config } = deps;
   const urls = siteUrls(config);
   const changed = changeToken(deps.db);
   let token = '';
   let now: SiteFacts | undefined;
-  let from: { settings: SiteSettings; menu: readonly MenuEntry[] } | undefined;
+  let from: { settings: SiteSettings; menu: readonly MenuEntry[]; handle: string | undefined } | undefined;
 
   function current(): SiteFacts {
     const t = changed();
@@ -136,10 +140,11 @@ export function createSiteContext(deps: {
     // its object while its content is the same, so note writes leave the version alone.
     const settings = deps.settings.current().settings;
     const menu = deps.pages.menu();
+    const handle = deps.fediverseHandle?.();
     token = t;
-    if (now && from?.settings === settings && from.menu === menu) return now;
-    const next = factsOf(config, urls, settings, menu);
-    from = { settings, menu };
+    if (now && from?.settings === settings && from.menu === menu && from.handle === handle) return now;
+    const next = factsOf(config, urls, settings, menu, handle);
+    from = { settings, menu, handle };
     // Same facts, same object (a value saved again): caches keyed on its identity stay warm.
     if (now?.version !== next.version) now = next;
     return now;

@@ -28,6 +28,8 @@ export interface PageSite {
   links: { rel: string; href: string; type?: string; title?: string }[];
   /** Standalone pages in the owner's menu order (after the built-in entries). */
   menu?: { href: string; title: string }[];
+  /** The site's fediverse address (`@name@host`) while ActivityPub runs; shown in the author card. */
+  fediverseHandle?: string;
   /** Absolute URL of the default social image, or ''. */
   socialImage?: string;
 }
@@ -184,6 +186,11 @@ export function Layout(props: LayoutProps) {
                 {card.name}
               </a>
               {card.note && <p class="p-note">{card.note}</p>}
+              {site.fediverseHandle && (
+                <p class="fediverse-handle">
+                  In the fediverse: <a href="/follow">{site.fediverseHandle}</a>
+                </p>
+              )}
               {(site.authorUrl || (site.relMe ?? []).length > 0) && (
                 <ul class="rel-me">
                   {site.authorUrl && site.authorUrl !== site.url && (

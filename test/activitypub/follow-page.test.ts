@@ -1,6 +1,6 @@
 /**
- * The Follow page names the site's fediverse address where ActivityPub runs (Node.js 22 and later),
- * and says nothing of it where it cannot run.
+ * The Follow page and the author card on every page name the site's fediverse address where
+ * ActivityPub runs (Node.js 22 and later), and say nothing of it where it cannot run.
  */
 import { describe, expect, test } from 'vitest';
 import { activityPubSupport } from '../../src/activitypub/support.js';
@@ -20,10 +20,14 @@ describe(`the Follow page on Node.js ${process.versions.node}`, () => {
         expect(handle).toMatch(new RegExp(`^@[a-z0-9_]+@${host.replace('.', '\\.')}$`));
         expect(before).toContain(handle!);
         expect(before).toContain('In the fediverse');
+        const home = await (await t.get('/')).text();
+        expect(home).toContain(`In the fediverse: <a href="/follow">${handle}</a>`);
         const admin = await signIn(t);
         const saved = await postForm(t, admin, '/admin/activitypub/settings', { username: 'ada' });
         expect(saved.status).toBeLessThan(400);
         expect(await (await t.get('/follow')).text()).toContain(`@ada@${host}`);
+        // Every page's author card follows at once (the site context's version moved).
+        expect(await (await t.get('/')).text()).toContain(`<a href="/follow">@ada@${host}</a>`);
       } finally {
         t.close();
       }
@@ -36,6 +40,7 @@ describe(`the Follow page on Node.js ${process.versions.node}`, () => {
         const html = await (await t.get('/follow')).text();
         expect(html).not.toContain('In the fediverse');
         expect(html).toContain('/feed.rss');
+        expect(await (await t.get('/')).text()).not.toContain('In the fediverse');
       } finally {
         t.close();
       }

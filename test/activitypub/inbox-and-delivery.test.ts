@@ -30,6 +30,8 @@ if (!support.enabled) {
             body: '{"type":"Follow"}',
           });
           expect(res.status).toBe(404);
+          // Servers, not people, ask here: the error is JSON.
+          expect(res.headers.get('content-type')).toContain('application/json');
         }
         expect(t.app.services.jobs.list()).toEqual([]);
       } finally {
@@ -132,6 +134,7 @@ if (!support.enabled) {
         body: big,
       });
       expect(declared.status).toBe(413);
+      expect(declared.headers.get('content-type')).toContain('application/json');
       expect(await declared.text()).toContain('at most 64 KB');
       const bytes = new TextEncoder().encode(big);
       const streamed = await fetch(`${site.url}ap/site/inbox`, {
