@@ -166,6 +166,7 @@ export function buildApp(
   });
   const { webmentionsSent, webmentionsReceived } = features;
   fediverseHandle = () => features.activityPub.handle();
+  site.refresh();
 
   const app = new Hono<{ Variables: RequestVars & SessionVars & FastPathVars }>();
   // Outermost: records the public pages the render cache answers from bytes, as they are about to

@@ -51,6 +51,8 @@ export interface SiteContext {
    * pages, whose error may be that very failure. Never throws.
    */
   currentOrLast(): SiteFacts;
+  /** Reads every part again at the next `current()`: for a part wired after the context was built. */
+  refresh(): void;
 }
 
 /** The configuration with the settings applied: what services that take a Config see of the site. */
@@ -159,5 +161,11 @@ export function createSiteContext(deps: {
     }
   }
 
-  return { current, currentOrLast };
+  return {
+    current,
+    currentOrLast,
+    refresh() {
+      token = '';
+    },
+  };
 }
