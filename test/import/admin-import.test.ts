@@ -81,7 +81,9 @@ describe('Admin → Import', () => {
     const admin = await signIn(t);
     const page = await (await t.get('/admin/import', { Cookie: admin.cookie })).text();
     expect(page).toContain('<option value="wordpress">WordPress WXR</option>');
-    expect(page).toContain('cannot save anything else: publishing, editing or a received Webmention is refused');
+    expect(page).toContain(
+      'cannot save anything else: publishing, editing or a received Webmention is refused',
+    );
     expect(page).toMatch(/<input type="checkbox" name="dry_run" value="on" checked/);
     expect(page).not.toMatch(/name="announce" value="on" checked/);
 
