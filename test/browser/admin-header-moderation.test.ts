@@ -156,7 +156,9 @@ describe('the admin header and the waiting count', () => {
             'Syndication',
             'Tokens',
             'Sessions',
+            'ActivityPub',
             'Settings',
+            'Import',
             'Health',
           ]);
           expect(account.map((i) => i.text)).toEqual(['View site', 'Sign out']);
