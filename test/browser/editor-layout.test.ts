@@ -131,6 +131,10 @@ describe('keyboard shortcuts', () => {
   it('Ctrl+S saves a new note as a draft, Ctrl+Enter publishes it', async () => {
     const errors = await open(1280, 900);
     await page.goto(site.url('/admin/new'));
+    // Chromium applies `autofocus` at a rendering step after `load`: on a busy machine the first
+    // key could arrive before it. Typing starts once the text has the focus (no click: that is
+    // the autofocus under test).
+    await page.waitForFunction("document.activeElement !== null && document.activeElement.id === 'content'");
     await page.keyboard.type('Written with the keyboard only');
     await Promise.all([
       page.waitForURL((u) => u.searchParams.get('flash') === 'draft'),
