@@ -3,11 +3,13 @@
  * once the lease expires another process sends it again (its outcome was never known), sends the
  * ones not yet started once, and sends nothing that had already been answered again.
  */
+
 import { spawn } from 'node:child_process';
 import type http from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLAN_JOB, SEND_JOB } from '../../src/webmention/sender.js';
 import { createTestApp } from '../helpers/app.js';
 import { startReceiver } from './receiver.js';
 
@@ -77,11 +79,14 @@ describe('the send queue and SIGKILL', () => {
       // Another process: c is due at once; b only once the dead worker's lease has expired.
       hang = false;
       const runner = t.app.services.runner;
-      expect(await runner.drain()).toBe(1);
+      // Only the Webmention kinds: where ActivityPub runs (Node.js 22+) the note also queued its
+      // delivery, which is not what this test counts.
+      const drain = () => runner.drain([PLAN_JOB, SEND_JOB]);
+      expect(await drain()).toBe(1);
       expect(rx.received.map((r) => r.page)).toEqual(['a', 'b', 'c']);
       t.clock.advance(1001);
-      expect(await runner.drain()).toBe(1);
-      expect(await runner.drain()).toBe(0);
+      expect(await drain()).toBe(1);
+      expect(await drain()).toBe(0);
       expect(rx.received.map((r) => r.page)).toEqual(['a', 'b', 'c', 'b']);
       expect(
         list().map((r) => [r.target.split('/').pop(), r.outcome, r.job?.state, r.job?.attempts]),
